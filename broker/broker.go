@@ -1,0 +1,89 @@
+package broker
+
+import (
+	"errors"
+	"sync"
+	"time"
+)
+
+// ErrClosed is returned by every method called after [Broker.Close].
+var ErrClosed = errors.New("broker: closed")
+
+// Options configure a broker. The zero value works: an in-memory broker with
+// Redis's default Pub/Sub output-buffer limits and the wall clock.
+type Options struct {
+	// Clock returns the current time. Default: time.Now. Stream IDs ("*"),
+	// delivery times and idle times come from it.
+	Clock func() time.Time
+
+	// PubSub holds the default limits and policy of every subscription.
+	PubSub PubSubOptions
+
+	// Durability configures the write-ahead log of a broker made by [Open].
+	// Ignored by [New].
+	Durability DurabilityOptions
+}
+
+// Broker is an in-process message broker: Redis-style Pub/Sub and Streams.
+// It is safe for concurrent use.
+type Broker struct {
+	opts  Options
+	clock func() time.Time
+
+	hub *hub      // Pub/Sub (pubsub.go)
+	reg *registry // named streams, locking, blocking reads (streams.go)
+	dur *durable  // write-ahead log and snapshots; nil in memory (durable.go)
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New returns an in-memory broker. Nothing it holds survives the process.
+func New(opts Options) *Broker {
+	b := newBroker(opts)
+	return b
+}
+
+// Open returns a broker whose streams are durable in dir, recovering what a
+// previous run left there. dir is created (0700) if missing and locked for
+// the life of the broker. Pub/Sub is never persisted.
+func Open(dir string, opts Options) (*Broker, error) {
+	b := newBroker(opts)
+	d, err := openDurable(dir, b)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	b.dur = d
+	return b, nil
+}
+
+func newBroker(opts Options) *Broker {
+	b := &Broker{opts: opts, clock: opts.Clock}
+	if b.clock == nil {
+		b.clock = time.Now
+	}
+	b.hub = newHub(opts.PubSub)
+	b.reg = newRegistry(b)
+	return b
+}
+
+// nowMs is the broker clock in Unix milliseconds.
+func (b *Broker) nowMs() uint64 {
+	return uint64(b.clock().UnixMilli())
+}
+
+// Close stops the broker: subscriptions end with [ErrClosed], blocked readers
+// return [ErrClosed], a durable broker writes a final snapshot and closes its
+// log. Close returns once every goroutine the broker started has ended. It is
+// idempotent.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.hub.close()
+		b.reg.close()
+		if b.dur != nil {
+			b.closeErr = b.dur.close()
+		}
+	})
+	return b.closeErr
+}
