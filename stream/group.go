@@ -141,3 +141,19 @@ func (s *Stream) Groups() []GroupInfo { panic("unimplemented") }
 func (s *Stream) Consumers(group string, nowMs uint64) ([]ConsumerInfo, error) {
 	panic("unimplemented")
 }
+
+// groups is the consumer-group state of one stream (the field Stream.grp).
+type groups struct{}
+
+// groupCount is the number of groups (XINFO STREAM "groups").
+func (s *Stream) groupCount() int { panic("unimplemented") }
+
+// cloneGroups copies s's group state into dst (a Clone of s) so that later
+// changes to either are invisible to the other.
+func (s *Stream) cloneGroups(dst *Stream) { panic("unimplemented") }
+
+// appendGroups appends the snapshot encoding of the groups to b.
+func (s *Stream) appendGroups(b []byte) []byte { panic("unimplemented") }
+
+// decodeGroups decodes what appendGroups wrote into s and returns the rest.
+func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) { panic("unimplemented") }

@@ -52,7 +52,9 @@ type Trim struct {
 // Stream is one stream: entries in a B-tree of packed blocks, metadata and
 // consumer groups. It is deterministic (time is passed in) and not safe for
 // concurrent use.
-type Stream struct{}
+type Stream struct {
+	grp groups // consumer groups (group.go)
+}
 
 // New returns an empty stream.
 func New() *Stream { panic("unimplemented") }
