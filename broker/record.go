@@ -1,0 +1,442 @@
+package broker
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// Record format (one WAL record = one mutation). All integers are varints
+// (encoding/binary: Uvarint unsigned, Varint zig-zag signed):
+//
+//	version  byte    recordVersion (1)
+//	kind     byte    opKind, 1..opMax
+//	present  uvarint bit set of the optional fields that follow, in bit order
+//	key      uvarint length + bytes
+//	then, for each bit set in present:
+//	  recNow       nowMs                 uvarint
+//	  recID        id                    uvarint ms, uvarint seq
+//	  recFields    fields                uvarint n, n x (name, value) strings
+//	  recTrim      trim                  strategy byte, maxLen varint, minID,
+//	                                     approx byte (0/1), limit varint
+//	  recIDs       ids                   uvarint n, n x id
+//	  recGroup     group                 string
+//	  recConsumer  consumer              string
+//	  recEntries   entriesRead           varint
+//	  recCount     count                 varint
+//	  recNoAck     noAck                 (no payload: the bit is the value)
+//	  recJustID    justID                (no payload)
+//	  recMinIdle   minIdleMs             uvarint
+//	  recClaim     claim options         flags byte, then idle, time, retry
+//	                                     (uvarints) and lastID, each if flagged
+//
+// A field whose value is the zero value is left out, so a record carries only
+// what its operation uses. Decoding checks every length against the bytes
+// left before allocating, rejects unknown versions, kinds and bits, and
+// rejects trailing bytes: it never panics and allocates at most a small
+// multiple of the input size.
+
+// recordVersion is the first byte of every record this code writes.
+const recordVersion = 1
+
+// opMax is the highest opKind the codec knows.
+const opMax = opAutoClaim
+
+// Presence bits of the optional record fields.
+const (
+	recNow = 1 << iota
+	recID
+	recFields
+	recTrim
+	recIDs
+	recGroup
+	recConsumer
+	recEntries
+	recCount
+	recNoAck
+	recJustID
+	recMinIdle
+	recClaim
+	recAll = recClaim<<1 - 1
+)
+
+// Flags of the claim options byte.
+const (
+	claimIdle = 1 << iota
+	claimTime
+	claimRetry
+	claimForce
+	claimJustID
+	claimLastID
+	claimAll = claimLastID<<1 - 1
+)
+
+// ErrCorrupt is returned (wrapped with the file, position or field at fault)
+// when a snapshot or a log record fails validation: a bad checksum, a bad
+// length, an unknown kind, trailing bytes.
+var ErrCorrupt = errors.New("broker: corrupt data")
+
+// ErrFormatVersion is returned (wrapped) when a snapshot or a log record was
+// written in a format version this code does not know, for example by a newer
+// brook.
+var ErrFormatVersion = errors.New("broker: unsupported format version")
+
+// appendRecord appends the encoding of m to b.
+func appendRecord(b []byte, m *mutation) []byte {
+	present := presentBits(m)
+	b = append(b, recordVersion, byte(m.kind))
+	b = binary.AppendUvarint(b, present)
+	b = appendString(b, m.key)
+	if present&recNow != 0 {
+		b = binary.AppendUvarint(b, m.nowMs)
+	}
+	if present&recID != 0 {
+		b = appendID(b, m.id)
+	}
+	if present&recFields != 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.fields)))
+		for _, f := range m.fields {
+			b = appendString(appendString(b, f.Name), f.Value)
+		}
+	}
+	if present&recTrim != 0 {
+		b = appendTrim(b, m.trim)
+	}
+	if present&recIDs != 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.ids)))
+		for _, id := range m.ids {
+			b = appendID(b, id)
+		}
+	}
+	if present&recGroup != 0 {
+		b = appendString(b, m.group)
+	}
+	if present&recConsumer != 0 {
+		b = appendString(b, m.consumer)
+	}
+	if present&recEntries != 0 {
+		b = binary.AppendVarint(b, m.entriesRead)
+	}
+	if present&recCount != 0 {
+		b = binary.AppendVarint(b, int64(m.count))
+	}
+	if present&recMinIdle != 0 {
+		b = binary.AppendUvarint(b, m.minIdleMs)
+	}
+	if present&recClaim != 0 {
+		b = appendClaim(b, m.claim)
+	}
+	return b
+}
+
+// presentBits is the set of m's non-zero optional fields.
+func presentBits(m *mutation) uint64 {
+	var p uint64
+	set := func(bit uint64, ok bool) {
+		if ok {
+			p |= bit
+		}
+	}
+	set(recNow, m.nowMs != 0)
+	set(recID, !m.id.IsZero())
+	set(recFields, m.fields != nil)
+	set(recTrim, m.trim != stream.Trim{})
+	set(recIDs, m.ids != nil)
+	set(recGroup, m.group != "")
+	set(recConsumer, m.consumer != "")
+	set(recEntries, m.entriesRead != 0)
+	set(recCount, m.count != 0)
+	set(recNoAck, m.noAck)
+	set(recJustID, m.justID)
+	set(recMinIdle, m.minIdleMs != 0)
+	c := m.claim
+	set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
+		c.Force || c.JustID || c.LastID != nil)
+	return p
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendID(b []byte, id stream.ID) []byte {
+	return binary.AppendUvarint(binary.AppendUvarint(b, id.Ms), id.Seq)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+func appendTrim(b []byte, t stream.Trim) []byte {
+	b = append(b, byte(t.Strategy))
+	b = binary.AppendVarint(b, t.MaxLen)
+	b = appendID(b, t.MinID)
+	b = appendBool(b, t.Approx)
+	return binary.AppendVarint(b, t.Limit)
+}
+
+func appendClaim(b []byte, c stream.ClaimOptions) []byte {
+	var flags byte
+	if c.IdleMs != nil {
+		flags |= claimIdle
+	}
+	if c.TimeMs != nil {
+		flags |= claimTime
+	}
+	if c.RetryCount != nil {
+		flags |= claimRetry
+	}
+	if c.Force {
+		flags |= claimForce
+	}
+	if c.JustID {
+		flags |= claimJustID
+	}
+	if c.LastID != nil {
+		flags |= claimLastID
+	}
+	b = append(b, flags)
+	for _, p := range []*uint64{c.IdleMs, c.TimeMs, c.RetryCount} {
+		if p != nil {
+			b = binary.AppendUvarint(b, *p)
+		}
+	}
+	if c.LastID != nil {
+		b = appendID(b, *c.LastID)
+	}
+	return b
+}
+
+// decodeRecord decodes one record written by appendRecord. The mutation
+// shares no memory with data.
+func decodeRecord(data []byte) (mutation, error) {
+	var m mutation
+	if len(data) < 2 {
+		return m, fmt.Errorf("%w: record of %d bytes", ErrCorrupt, len(data))
+	}
+	if data[0] != recordVersion {
+		return m, fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
+	}
+	if data[1] < byte(opAdd) || data[1] > byte(opMax) {
+		return m, fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
+	}
+	m.kind = opKind(data[1])
+	d := decoder{buf: data[2:]}
+	present := d.uvarint()
+	if present&^recAll != 0 {
+		return m, fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
+	}
+	m.key = d.string()
+	decodeFields(&d, &m, present)
+	if d.err == nil && len(d.buf) != 0 {
+		d.fail("%d trailing bytes", len(d.buf))
+	}
+	if d.err != nil {
+		return mutation{}, fmt.Errorf("%w: record: %w", ErrCorrupt, d.err)
+	}
+	return m, nil
+}
+
+// decodeFields decodes the optional fields named by present into m.
+func decodeFields(d *decoder, m *mutation, present uint64) {
+	if present&recNow != 0 {
+		m.nowMs = d.uvarint()
+	}
+	if present&recID != 0 {
+		m.id = d.id()
+	}
+	if present&recFields != 0 {
+		n := d.count(2) // a field is at least two empty strings
+		m.fields = make([]stream.Field, n)
+		for i := range m.fields {
+			m.fields[i] = stream.Field{Name: d.string(), Value: d.string()}
+		}
+	}
+	if present&recTrim != 0 {
+		m.trim = d.trim()
+	}
+	if present&recIDs != 0 {
+		m.ids = d.ids()
+	}
+	if present&recGroup != 0 {
+		m.group = d.string()
+	}
+	if present&recConsumer != 0 {
+		m.consumer = d.string()
+	}
+	if present&recEntries != 0 {
+		m.entriesRead = d.varint()
+	}
+	if present&recCount != 0 {
+		m.count = d.int()
+	}
+	m.noAck = present&recNoAck != 0
+	m.justID = present&recJustID != 0
+	if present&recMinIdle != 0 {
+		m.minIdleMs = d.uvarint()
+	}
+	if present&recClaim != 0 {
+		m.claim = d.claim()
+	}
+}
+
+// decoder reads varint-encoded values from buf. The first failure sticks in
+// err; later reads return zero values.
+type decoder struct {
+	buf []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf(format, args...)
+	}
+	d.buf = nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.buf)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return v
+}
+
+func (d *decoder) int() int {
+	v := d.varint()
+	if v < math.MinInt || v > math.MaxInt {
+		d.fail("integer %d out of range", v)
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.buf) == 0 {
+		d.fail("unexpected end")
+		return 0
+	}
+	c := d.buf[0]
+	d.buf = d.buf[1:]
+	return c
+}
+
+func (d *decoder) bool() bool {
+	switch c := d.byte(); c {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		d.fail("bad boolean %d", c)
+		return false
+	}
+}
+
+// bytes returns the next n bytes without copying.
+func (d *decoder) bytes(n uint64) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.buf)) {
+		d.fail("length %d exceeds the %d bytes left", n, len(d.buf))
+		return nil
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	return b
+}
+
+func (d *decoder) string() string {
+	return string(d.bytes(d.uvarint()))
+}
+
+// count reads an element count and checks that n elements of at least
+// minSize bytes each fit in what is left, so callers may allocate n.
+func (d *decoder) count(minSize int) int {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.buf)/minSize) {
+		d.fail("count %d exceeds the %d bytes left", n, len(d.buf))
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) id() stream.ID {
+	return stream.ID{Ms: d.uvarint(), Seq: d.uvarint()}
+}
+
+func (d *decoder) ids() []stream.ID {
+	ids := make([]stream.ID, d.count(2))
+	for i := range ids {
+		ids[i] = d.id()
+	}
+	return ids
+}
+
+func (d *decoder) trim() stream.Trim {
+	var t stream.Trim
+	t.Strategy = stream.TrimStrategy(d.byte())
+	if t.Strategy > stream.TrimMinID {
+		d.fail("trim strategy %d", t.Strategy)
+	}
+	t.MaxLen = d.varint()
+	t.MinID = d.id()
+	t.Approx = d.bool()
+	t.Limit = d.varint()
+	return t
+}
+
+func (d *decoder) claim() stream.ClaimOptions {
+	var c stream.ClaimOptions
+	flags := d.byte()
+	if flags&^claimAll != 0 {
+		d.fail("claim flags %#x", flags)
+		return c
+	}
+	ptr := func(bit byte) *uint64 {
+		if flags&bit == 0 {
+			return nil
+		}
+		v := d.uvarint()
+		return &v
+	}
+	c.IdleMs = ptr(claimIdle)
+	c.TimeMs = ptr(claimTime)
+	c.RetryCount = ptr(claimRetry)
+	c.Force = flags&claimForce != 0
+	c.JustID = flags&claimJustID != 0
+	if flags&claimLastID != 0 {
+		id := d.id()
+		c.LastID = &id
+	}
+	return c
+}
