@@ -2,4 +2,7 @@ module github.com/brookmq/brook
 
 go 1.26.0
 
-require go.uber.org/goleak v1.3.0
+require (
+	github.com/gobwas/glob v1.1.0
+	go.uber.org/goleak v1.3.0
+)

@@ -1,0 +1,69 @@
+// Package pattern implements Redis's glob patterns, as PSUBSCRIBE and
+// PUBSUB CHANNELS apply them, and an [Index] of many patterns that answers
+// "which patterns match this channel" without trying them all.
+//
+// # Dialect
+//
+// The rules are those of Redis 7's stringmatchlen (checked against Redis
+// 7.0.15; the recorded rows are in shared/conformance/glob-vectors.tsv).
+// Matching is on bytes, never on characters or runes:
+//
+//   - `*` matches any run of bytes; consecutive stars are one.
+//   - `?` matches exactly one byte, so `???` matches "中" (three bytes in
+//     UTF-8) and `?` does not.
+//   - `[abc]` matches one byte of the set, `[^abc]` one byte outside it
+//     (`!` does not negate). `[中]` is a set of three bytes.
+//   - `[a-z]` is a range; a reversed range `[z-a]` means `[a-z]`. Bounds are
+//     compared as C signed chars: bytes 0x80..0xff are -128..-1, so in
+//     `[a-\xe4]` the range is -28..97, which holds "A" but not "b".
+//     A range may end with any byte: `[a-]` is the range a..`]` in an
+//     unclosed class.
+//   - `\x` is the literal x, inside and outside classes; a trailing `\` is a
+//     literal backslash.
+//   - A `[` without its `]` takes the rest of the pattern as the class:
+//     `[abc` matches "a", `[^` matches any single byte, `[` matches nothing.
+//     `[]` is an empty class and matches nothing; `[]a]` is that empty class
+//     followed by "a]".
+//   - `{`, `}` and `,` are ordinary bytes: there are no alternatives.
+//   - The empty subject matches only the empty pattern: `*` does not match
+//     "" (a `PSUBSCRIBE *` client does not receive `PUBLISH "" msg`).
+//   - A pattern with more than 1000 `*` groups followed by something else
+//     matches nothing, as in Redis, whose recursion stops at that depth
+//     (the fix for CVE-2024-31228).
+//
+// Every string is a valid pattern, so [Compile] returns no error.
+//
+// # Mapping onto gobwas/glob
+//
+// Matching is done by github.com/gobwas/glob, whose matcher is linear-ish
+// (a star drops the restart points the next star makes redundant, see
+// research.swtch.com/glob), so patterns such as `a*a*a*...b` against long
+// subjects cannot take exponential time; that was Redis's CVE-2022-36021.
+// gobwas has its own dialect, so a Redis pattern is parsed here, exactly as
+// stringmatchlen reads it, into bytes, `?`, `*` and byte sets, and written
+// back in gobwas syntax:
+//
+//   - Runes vs bytes. gobwas matches UTF-8 runes and rejects patterns that
+//     are not UTF-8. Each byte b of the pattern is therefore written as the
+//     rune U+00b (Latin-1), and a subject holding bytes >= 0x80 is
+//     translated the same way before matching (into a pooled buffer, so no
+//     allocation); an ASCII subject is the same in both and is matched as
+//     is. Each gobwas rune is then one Redis byte, and `?` one byte.
+//   - Classes. A Redis class is computed as a set of 256 byte values,
+//     including the signed-char ranges and the negation, which gobwas cannot
+//     express. The set is written as `?` (all bytes), a literal (one byte),
+//     `[lo-hi]`, `[!lo-hi]` or an escaped member list `[\x\y]` / `[!\x\y]`,
+//     since gobwas classes are a single range or a member list, never both.
+//   - Escapes. Every literal byte other than an ASCII letter or digit is
+//     written escaped, so gobwas's `{`, `}`, `,`, `**` and `!` never take
+//     effect.
+//   - What gobwas cannot say is decided before calling it: the empty
+//     subject (gobwas's `*` matches ""), an empty class and the star limit
+//     (both "match nothing"; gobwas classes cannot be empty), and patterns
+//     without wildcards (a string comparison).
+//
+// The literal prefix of a pattern (the bytes before its first `*`, `?` or
+// `[`, escapes resolved) is kept apart and compared directly; gobwas
+// matches only the rest. [Index] uses the same split: its trie consumes the
+// prefix, so only the rest is matched per candidate pattern.
+package pattern

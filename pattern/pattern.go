@@ -1,0 +1,165 @@
+package pattern
+
+import (
+	"strings"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/gobwas/glob"
+)
+
+// Pattern is a compiled Redis glob pattern. Safe for concurrent use.
+//
+// A pattern is kept as its literal prefix (the bytes before the first
+// wildcard, escapes resolved) and a gobwas/glob pattern for the rest, so
+// that a subject is checked with one prefix comparison before any wildcard
+// work, and so that [Index] can match only the rest once its trie has
+// consumed the prefix.
+type Pattern struct {
+	src    string
+	prefix string
+	kind   kind
+	rest   *glob.Pattern // the part after prefix; set for kindGlob only
+}
+
+// kind tells how a Pattern matches.
+type kind uint8
+
+const (
+	// kindLiteral patterns have no wildcard: they match prefix exactly.
+	kindLiteral kind = iota
+	// kindGlob patterns match prefix, then rest.
+	kindGlob
+	// kindNever patterns match nothing (an empty class, or too many stars).
+	kindNever
+)
+
+// Compile compiles a Redis glob pattern. Every string is a valid Redis
+// pattern, so Compile never fails. See the package documentation for the
+// dialect.
+func Compile(pattern string) *Pattern {
+	toks := parse(pattern)
+	n := prefixLen(toks)
+	prefix := make([]byte, n)
+	for i, t := range toks[:n] {
+		prefix[i] = t.b
+	}
+	p := &Pattern{src: pattern, prefix: string(prefix)}
+	switch {
+	case never(toks):
+		p.kind = kindNever
+	case n == len(toks):
+		p.kind = kindLiteral
+	default:
+		p.kind = kindGlob
+		g, err := glob.Compile(globSyntax(toks[n:]))
+		if err != nil {
+			// globSyntax only writes what the gobwas grammar accepts; a
+			// failure here is a bug in this package, not bad input.
+			panic("pattern: bad gobwas translation of " + pattern + ": " + err.Error())
+		}
+		p.rest = g
+	}
+	return p
+}
+
+// Match reports whether pattern matches subject; it is Compile(pattern).Match(subject).
+// Compile the pattern once when it is used more than once.
+func Match(pattern, subject string) bool {
+	return Compile(pattern).Match(subject)
+}
+
+// String returns the pattern's source text, as given to [Compile].
+func (p *Pattern) String() string {
+	return p.src
+}
+
+// Prefix returns the literal prefix of the pattern: the bytes every
+// matching subject starts with, escapes resolved (`news\*.*` has the prefix
+// "news*."). For a pattern without wildcards it is the whole literal.
+func (p *Pattern) Prefix() string {
+	return p.prefix
+}
+
+// IsLiteral reports whether the pattern has no wildcard, so that it matches
+// exactly one subject, [Pattern.Prefix].
+func (p *Pattern) IsLiteral() bool {
+	return p.kind == kindLiteral
+}
+
+// Match reports whether subject matches the pattern, byte for byte as
+// Redis's PSUBSCRIBE does.
+func (p *Pattern) Match(subject string) bool {
+	if subject == "" {
+		// Redis's matcher loops while both pattern and subject remain, so
+		// an empty subject matches only the empty pattern: `*` does not
+		// match "". gobwas's `*` matches the empty string, hence this check.
+		return p.src == ""
+	}
+	if !strings.HasPrefix(subject, p.prefix) {
+		return false
+	}
+	return p.matchRest(subject[len(p.prefix):])
+}
+
+// matchRest reports whether rest, the subject after the pattern's prefix,
+// matches the rest of the pattern. The whole subject must not be empty
+// (see Match): here an empty rest is an ordinary input.
+func (p *Pattern) matchRest(rest string) bool {
+	switch p.kind {
+	case kindLiteral:
+		return rest == ""
+	case kindNever:
+		return false
+	}
+	if isASCII(rest) {
+		// Latin-1 and UTF-8 agree on ASCII: no translation needed.
+		return p.rest.Match(rest)
+	}
+	return p.matchLatin1(rest)
+}
+
+// isASCII reports whether s has no byte >= 0x80.
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPooledBuffer bounds the translation buffers kept for reuse.
+const maxPooledBuffer = 64 << 10
+
+// latin1Pool holds the buffers subjects are translated into.
+var latin1Pool = sync.Pool{
+	New: func() any {
+		b := make([]byte, 0, 256)
+		return &b
+	},
+}
+
+// matchLatin1 matches a subject holding bytes >= 0x80. gobwas/glob matches
+// UTF-8 runes, and Redis matches bytes: `?` is one byte, `[中]` is a set of
+// three bytes, and the subject need not be valid UTF-8. The pattern was
+// translated byte by byte into Latin-1 runes (see globSyntax); the subject
+// is translated the same way here, each byte b becoming the UTF-8 encoding
+// of U+00b, so each rune gobwas sees is one byte Redis would see.
+func (p *Pattern) matchLatin1(s string) bool {
+	bp := latin1Pool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for i := range len(s) {
+		buf = utf8.AppendRune(buf, rune(s[i]))
+	}
+	// The string aliases buf: gobwas reads it during Match only and keeps
+	// no reference, and buf is not touched again until Match has returned.
+	// This saves an allocation per non-ASCII subject on the publish path.
+	ok := p.rest.Match(unsafe.String(unsafe.SliceData(buf), len(buf)))
+	if cap(buf) <= maxPooledBuffer {
+		*bp = buf[:0]
+		latin1Pool.Put(bp)
+	}
+	return ok
+}
