@@ -4,5 +4,6 @@ go 1.26.0
 
 require (
 	github.com/gobwas/glob v1.1.0
+	github.com/google/btree v1.1.3
 	go.uber.org/goleak v1.3.0
 )

@@ -1,20 +1,43 @@
 package stream
 
-import "errors"
+// Consumer groups: the group table of a stream, group and consumer lifecycle
+// (XGROUP), and the hooks the entry store calls (groupCount, cloneGroups).
+// Delivery and the PEL are in pel.go, XCLAIM/XAUTOCLAIM in claim.go, XINFO
+// and lag in groupinfo.go; the snapshot codec is at the end of this file.
+//
+// Accessors of the entry store used here (stream.go): s.rangeAfter, s.Get,
+// s.FirstID, s.LastID, s.Len, and the metadata s.entriesAdded and
+// s.maxDeletedID (see lagState in groupinfo.go).
 
-// CONTRACT STUBS for consumer groups (see stream.go).
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/btree"
+)
 
 // Errors returned by consumer-group operations.
 var (
-	// ErrGroupExists: CreateGroup with a name already in use (BUSYGROUP).
+	// ErrGroupExists is returned by [Stream.CreateGroup] when the name is
+	// already in use (Redis: BUSYGROUP).
 	ErrGroupExists = errors.New("stream: consumer group name already exists")
-	// ErrNoGroup: the named group does not exist (NOGROUP).
+	// ErrNoGroup is returned when the named group does not exist (Redis:
+	// NOGROUP).
 	ErrNoGroup = errors.New("stream: no such consumer group")
+	// ErrEntriesRead is returned by [Stream.CreateGroup] and
+	// [Stream.SetGroupID] for an entries-read value below -1.
+	ErrEntriesRead = errors.New("stream: entries-read must be positive or -1")
 )
 
 // EntriesReadUnknown is the entries-read value of a group that does not know
 // how many entries it has read (printed as nil by XINFO GROUPS).
 const EntriesReadUnknown int64 = -1
+
+// btreeDegree is the degree of the PEL trees.
+const btreeDegree = 32
 
 // Pending is one pending entry of a group: delivered, not yet acknowledged.
 type Pending struct {
@@ -28,7 +51,7 @@ type Pending struct {
 type PendingSummary struct {
 	Count     int64
 	Min, Max  ID
-	Consumers []ConsumerCount // sorted by name
+	Consumers []ConsumerCount // sorted by name; consumers with nothing pending are left out
 }
 
 // ConsumerCount is one consumer's number of pending entries.
@@ -39,16 +62,16 @@ type ConsumerCount struct {
 
 // PendingQuery selects pending entries for XPENDING's extended form.
 type PendingQuery struct {
-	Start, End ID
-	Count      int
+	Start, End ID     // inclusive bounds
+	Count      int    // at most this many; <= 0 gives none (Redis: negative COUNT is 0)
 	Consumer   string // "" = every consumer
-	MinIdleMs  uint64
+	MinIdleMs  uint64 // IDLE: only entries idle for at least this long; 0 = no filter
 }
 
 // ClaimOptions are XCLAIM's options.
 type ClaimOptions struct {
-	IdleMs     *uint64 // IDLE: set delivery time to now-IdleMs
-	TimeMs     *uint64 // TIME: set delivery time to this Unix ms (clamped to now)
+	IdleMs     *uint64 // IDLE: set delivery time to now-IdleMs (now when IdleMs > now)
+	TimeMs     *uint64 // TIME: set delivery time to this Unix ms (clamped to now); wins over IdleMs
 	RetryCount *uint64 // RETRYCOUNT: set the delivery count
 	Force      bool    // FORCE: create the PEL entry if the ID exists in the stream
 	JustID     bool    // JUSTID: do not increment the count, return IDs only
@@ -62,98 +85,412 @@ type GroupInfo struct {
 	Pending         int64
 	LastDeliveredID ID
 	EntriesRead     int64 // EntriesReadUnknown when unknown
-	Lag             int64 // -1 when unknown (nil)
+	Lag             int64 // -1 when unknown (nil); see LagUnknown
+	// LagUnknown is set when the lag cannot be known (Redis prints nil). It
+	// tells that case apart from a real lag of -1, which a group whose
+	// ENTRIESREAD was set past the stream's entries-added can have.
+	LagUnknown bool
 }
 
 // ConsumerInfo is one row of XINFO CONSUMERS.
 type ConsumerInfo struct {
 	Name       string
 	Pending    int64
-	IdleMs     int64 // since the last attempted interaction (seen-time)
+	IdleMs     int64 // since the last attempted interaction (seen-time), >= 0
 	InactiveMs int64 // since the last successful interaction (active-time); -1 = never
 }
 
-// CreateGroup creates group with last-delivered-id last (XGROUP CREATE).
-func (s *Stream) CreateGroup(group string, last ID, entriesRead int64) error {
-	panic("unimplemented")
+// groups is the consumer-group state of one stream (the field Stream.grp).
+// The zero value has no groups.
+type groups struct {
+	m map[string]*consumerGroup
 }
 
-// SetGroupID moves a group's last-delivered-id (XGROUP SETID).
+// consumerGroup is one consumer group.
+type consumerGroup struct {
+	lastID      ID
+	entriesRead int64
+	pel         *btree.BTreeG[nack] // every pending entry, by ID
+	consumers   map[string]*groupConsumer
+}
+
+// groupConsumer is one consumer of a group. Its pel holds the IDs of the group's
+// pending entries it owns.
+type groupConsumer struct {
+	seenMs   uint64 // last attempted interaction
+	activeMs int64  // last successful read or claim; -1 = never
+	pel      *btree.BTreeG[ID]
+}
+
+// nack is a pending entry (Redis's streamNACK). It is a value in the PEL tree,
+// so a cloned tree never sees later changes (they go through
+// ReplaceOrInsert, which copies shared nodes first).
+type nack struct {
+	id         ID
+	consumer   string
+	deliveryMs uint64
+	count      uint64
+}
+
+func nackLess(a, b nack) bool { return a.id.Less(b.id) }
+
+func idLess(a, b ID) bool { return a.Less(b) }
+
+func newGroup(last ID, entriesRead int64) *consumerGroup {
+	return &consumerGroup{
+		lastID:      last,
+		entriesRead: entriesRead,
+		pel:         btree.NewG(btreeDegree, nackLess),
+		consumers:   make(map[string]*groupConsumer),
+	}
+}
+
+func newConsumer(nowMs uint64) *groupConsumer {
+	return &groupConsumer{seenMs: nowMs, activeMs: -1, pel: btree.NewG(btreeDegree, idLess)}
+}
+
+// lookupGroup returns the named group or an error wrapping ErrNoGroup.
+func (s *Stream) lookupGroup(name string) (*consumerGroup, error) {
+	if g, ok := s.grp.m[name]; ok {
+		return g, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrNoGroup, name)
+}
+
+// consumer returns the named consumer of g, creating it when missing, and
+// records the attempted interaction at nowMs (seen-time).
+func (g *consumerGroup) consumer(name string, nowMs uint64) *groupConsumer {
+	c, ok := g.consumers[name]
+	if !ok {
+		c = newConsumer(nowMs)
+		g.consumers[name] = c
+	}
+	c.seenMs = nowMs
+	return c
+}
+
+// sortedNames returns the keys of m in byte order (Redis keeps groups and
+// consumers in radix trees, so it lists them that way).
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, strings.Compare)
+	return names
+}
+
+func checkEntriesRead(n int64) error {
+	if n < EntriesReadUnknown {
+		return fmt.Errorf("%w: %d", ErrEntriesRead, n)
+	}
+	return nil
+}
+
+// CreateGroup creates group with last-delivered-id last (XGROUP CREATE).
+// entriesRead is [EntriesReadUnknown] or the number of entries the group is
+// taken to have read (ENTRIESREAD). It returns an error wrapping
+// [ErrGroupExists] if the name is taken, [ErrEntriesRead] if entriesRead < -1.
+func (s *Stream) CreateGroup(group string, last ID, entriesRead int64) error {
+	if err := checkEntriesRead(entriesRead); err != nil {
+		return err
+	}
+	if _, ok := s.grp.m[group]; ok {
+		return fmt.Errorf("%w: %q", ErrGroupExists, group)
+	}
+	if s.grp.m == nil {
+		s.grp.m = make(map[string]*consumerGroup)
+	}
+	s.grp.m[group] = newGroup(last, entriesRead)
+	return nil
+}
+
+// SetGroupID moves a group's last-delivered-id, forwards or backwards, and
+// sets its entries-read (XGROUP SETID). The PEL is untouched.
 func (s *Stream) SetGroupID(group string, last ID, entriesRead int64) error {
-	panic("unimplemented")
+	if err := checkEntriesRead(entriesRead); err != nil {
+		return err
+	}
+	g, err := s.lookupGroup(group)
+	if err != nil {
+		return err
+	}
+	g.lastID, g.entriesRead = last, entriesRead
+	return nil
 }
 
 // DestroyGroup removes a group and its PEL; false if it did not exist.
-func (s *Stream) DestroyGroup(group string) bool { panic("unimplemented") }
+func (s *Stream) DestroyGroup(group string) bool {
+	if _, ok := s.grp.m[group]; !ok {
+		return false
+	}
+	delete(s.grp.m, group)
+	return true
+}
 
-// CreateConsumer creates a consumer; false if it existed.
+// CreateConsumer creates a consumer seen at nowMs; false if it existed (its
+// times are then left alone, as XGROUP CREATECONSUMER does).
 func (s *Stream) CreateConsumer(group, consumer string, nowMs uint64) (bool, error) {
-	panic("unimplemented")
+	g, err := s.lookupGroup(group)
+	if err != nil {
+		return false, err
+	}
+	if _, ok := g.consumers[consumer]; ok {
+		return false, nil
+	}
+	g.consumers[consumer] = newConsumer(nowMs)
+	return true, nil
 }
 
-// DeleteConsumer removes a consumer and its pending entries, returning how many it had.
+// DeleteConsumer removes a consumer and its pending entries (they are
+// dropped from the group's PEL, not reassigned), returning how many it had.
+// A missing consumer gives 0.
 func (s *Stream) DeleteConsumer(group, consumer string) (int64, error) {
-	panic("unimplemented")
+	g, err := s.lookupGroup(group)
+	if err != nil {
+		return 0, err
+	}
+	c, ok := g.consumers[consumer]
+	if !ok {
+		return 0, nil
+	}
+	n := int64(c.pel.Len())
+	c.pel.Ascend(func(id ID) bool {
+		g.pel.Delete(nack{id: id})
+		return true
+	})
+	delete(g.consumers, consumer)
+	return n, nil
 }
-
-// ReadGroupNew delivers up to count (<= 0: all) entries after the group's
-// last-delivered-id to consumer (XREADGROUP ">"), adding them to the PEL
-// unless noAck.
-func (s *Stream) ReadGroupNew(group, consumer string, nowMs uint64, count int, noAck bool) ([]Entry, error) {
-	panic("unimplemented")
-}
-
-// ReadGroupHistory returns consumer's own pending entries with ID > after
-// (XREADGROUP with an ID), incrementing their delivery counts.
-func (s *Stream) ReadGroupHistory(group, consumer string, nowMs uint64, after ID, count int) ([]Entry, error) {
-	panic("unimplemented")
-}
-
-// Ack removes ids from the group's PEL and returns how many were pending.
-func (s *Stream) Ack(group string, ids ...ID) int64 { panic("unimplemented") }
-
-// PendingSummary is XPENDING's summary form.
-func (s *Stream) PendingSummary(group string) (PendingSummary, error) { panic("unimplemented") }
-
-// PendingRange is XPENDING's extended form.
-func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pending, error) {
-	panic("unimplemented")
-}
-
-// Claim is XCLAIM. It returns the claimed entries (IDs only with JustID:
-// Fields nil).
-func (s *Stream) Claim(group, consumer string, nowMs, minIdleMs uint64, ids []ID, o ClaimOptions) ([]Entry, error) {
-	panic("unimplemented")
-}
-
-// AutoClaim is XAUTOCLAIM: it scans the PEL from start, claims up to count
-// entries idle for at least minIdleMs, and returns the next cursor (0-0 when
-// done), the claimed entries and the IDs of pending entries whose stream
-// entry was deleted (removed from the PEL).
-func (s *Stream) AutoClaim(group, consumer string, nowMs, minIdleMs uint64, start ID, count int, justID bool) (next ID, claimed []Entry, deleted []ID, err error) {
-	panic("unimplemented")
-}
-
-// Groups is XINFO GROUPS.
-func (s *Stream) Groups() []GroupInfo { panic("unimplemented") }
-
-// Consumers is XINFO CONSUMERS.
-func (s *Stream) Consumers(group string, nowMs uint64) ([]ConsumerInfo, error) {
-	panic("unimplemented")
-}
-
-// groups is the consumer-group state of one stream (the field Stream.grp).
-type groups struct{}
 
 // groupCount is the number of groups (XINFO STREAM "groups").
-func (s *Stream) groupCount() int { panic("unimplemented") }
+func (s *Stream) groupCount() int { return len(s.grp.m) }
 
 // cloneGroups copies s's group state into dst (a Clone of s) so that later
-// changes to either are invisible to the other.
-func (s *Stream) cloneGroups(dst *Stream) { panic("unimplemented") }
+// changes to either are invisible to the other. The PEL trees are cloned
+// copy-on-write, so the cost is O(groups + consumers) now and a node copy on
+// each first write after it.
+func (s *Stream) cloneGroups(dst *Stream) {
+	if len(s.grp.m) == 0 {
+		dst.grp = groups{}
+		return
+	}
+	m := make(map[string]*consumerGroup, len(s.grp.m))
+	for name, g := range s.grp.m {
+		cg := &consumerGroup{
+			lastID:      g.lastID,
+			entriesRead: g.entriesRead,
+			pel:         g.pel.Clone(),
+			consumers:   make(map[string]*groupConsumer, len(g.consumers)),
+		}
+		for cname, c := range g.consumers {
+			cg.consumers[cname] = &groupConsumer{seenMs: c.seenMs, activeMs: c.activeMs, pel: c.pel.Clone()}
+		}
+		m[name] = cg
+	}
+	dst.grp = groups{m: m}
+}
+
+// Snapshot encoding of the group state, written by appendGroups and read by
+// decodeGroups (all integers are uvarints unless said otherwise):
+//
+//	groups      count, then per group in name order:
+//	  name        length, bytes
+//	  last-id     ms, seq
+//	  entries-read  zig-zag varint (-1 = unknown)
+//	  consumers   count, then per consumer in name order:
+//	    name        length, bytes
+//	    seen-time   ms
+//	    active-time zig-zag varint (-1 = never)
+//	  pending     count, then per entry in ID order:
+//	    id          ms minus the previous entry's ms (the first: minus 0), seq
+//	    owner       index into the group's consumers
+//	    delivery    time in ms, count
+//
+// Consumers with nothing pending and pending entries whose stream entry is
+// gone are kept: the state after decoding is exactly the state encoded.
 
 // appendGroups appends the snapshot encoding of the groups to b.
-func (s *Stream) appendGroups(b []byte) []byte { panic("unimplemented") }
+func (s *Stream) appendGroups(b []byte) []byte {
+	names := sortedNames(s.grp.m)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, name := range names {
+		b = s.grp.m[name].appendTo(b, name)
+	}
+	return b
+}
+
+func (g *consumerGroup) appendTo(b []byte, name string) []byte {
+	b = appendString(b, name)
+	b = binary.AppendUvarint(b, g.lastID.Ms)
+	b = binary.AppendUvarint(b, g.lastID.Seq)
+	b = binary.AppendVarint(b, g.entriesRead)
+	cnames := sortedNames(g.consumers)
+	index := make(map[string]uint64, len(cnames))
+	b = binary.AppendUvarint(b, uint64(len(cnames)))
+	for i, cname := range cnames {
+		c := g.consumers[cname]
+		index[cname] = uint64(i)
+		b = appendString(b, cname)
+		b = binary.AppendUvarint(b, c.seenMs)
+		b = binary.AppendVarint(b, c.activeMs)
+	}
+	b = binary.AppendUvarint(b, uint64(g.pel.Len()))
+	var prevMs uint64
+	g.pel.Ascend(func(n nack) bool {
+		b = binary.AppendUvarint(b, n.id.Ms-prevMs)
+		b = binary.AppendUvarint(b, n.id.Seq)
+		b = binary.AppendUvarint(b, index[n.consumer])
+		b = binary.AppendUvarint(b, n.deliveryMs)
+		b = binary.AppendUvarint(b, n.count)
+		prevMs = n.id.Ms
+		return true
+	})
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// errGroupsCorrupt is wrapped by every decodeGroups error.
+var errGroupsCorrupt = errors.New("stream: corrupt consumer-group state")
+
+// Minimum encoded sizes, used to bound counts by the bytes left before
+// anything is allocated.
+const (
+	minGroupBytes    = 6 // name length, ms, seq, entries-read, consumers, pending
+	minConsumerBytes = 3 // name length, seen, active
+	minNackBytes     = 5 // ms delta, seq, owner, time, count
+)
 
 // decodeGroups decodes what appendGroups wrote into s and returns the rest.
-func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) { panic("unimplemented") }
+// It validates everything (no duplicate names, IDs strictly increasing,
+// owners in range, counts bounded by the input) and leaves s unchanged on
+// error.
+func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) {
+	d := decoder{b: data}
+	n := d.count(minGroupBytes)
+	m := make(map[string]*consumerGroup, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		name := d.string()
+		g := d.group()
+		if _, dup := m[name]; dup && d.err == nil {
+			d.fail("duplicate group %q", name)
+		}
+		m[name] = g
+	}
+	if d.err != nil {
+		return data, d.err
+	}
+	s.grp = groups{}
+	if len(m) > 0 {
+		s.grp.m = m
+	}
+	return d.b, nil
+}
+
+// decoder reads the group encoding; the first error sticks.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: "+format, append([]any{errGroupsCorrupt}, args...)...)
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad uvarint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a count of items of at least minBytes each.
+func (d *decoder) count(minBytes int) int {
+	v := d.uvarint()
+	if v > uint64(len(d.b)/minBytes) {
+		d.fail("count %d exceeds the %d bytes left", v, len(d.b))
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("string of %d bytes exceeds the %d bytes left", n, len(d.b))
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) group() *consumerGroup {
+	g := newGroup(ID{Ms: d.uvarint(), Seq: d.uvarint()}, d.varint())
+	if g.entriesRead < EntriesReadUnknown {
+		d.fail("entries-read %d", g.entriesRead)
+	}
+	nc := d.count(minConsumerBytes)
+	names := make([]string, 0, nc)
+	for i := 0; i < nc && d.err == nil; i++ {
+		name := d.string()
+		c := newConsumer(d.uvarint())
+		if c.activeMs = d.varint(); c.activeMs < -1 {
+			d.fail("active-time %d", c.activeMs)
+		}
+		if _, dup := g.consumers[name]; dup {
+			d.fail("duplicate consumer %q", name)
+		}
+		g.consumers[name] = c
+		names = append(names, name)
+	}
+	d.pel(g, names)
+	return g
+}
+
+func (d *decoder) pel(g *consumerGroup, owners []string) {
+	np := d.count(minNackBytes)
+	var prev ID
+	for i := 0; i < np && d.err == nil; i++ {
+		delta, seq := d.uvarint(), d.uvarint()
+		id := ID{Ms: prev.Ms + delta, Seq: seq}
+		if id.Ms < prev.Ms || (i > 0 && !prev.Less(id)) {
+			d.fail("pending IDs out of order at %s", id)
+		}
+		owner := d.uvarint()
+		n := nack{id: id, deliveryMs: d.uvarint(), count: d.uvarint()}
+		if owner >= uint64(len(owners)) {
+			d.fail("owner %d of %s out of range", owner, id)
+			return
+		}
+		n.consumer = owners[owner]
+		g.pel.ReplaceOrInsert(n)
+		g.consumers[n.consumer].pel.ReplaceOrInsert(id)
+		prev = id
+	}
+}
