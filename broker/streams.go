@@ -3,191 +3,352 @@ package broker
 import (
 	"context"
 	"errors"
-	"iter"
-	"time"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/brookmq/brook/stream"
 )
 
-// TEMPORARY: signatures of the Streams API so the command layer compiles;
-// the bodies land in the next commits.
-
-var errUnimplemented = errors.New("broker: streams: not yet implemented")
-
-// ErrNoStream is returned when a key does not exist where it must: XADD with
-// NoMkStream, XGROUP CREATE without MkStream, XINFO on a missing key.
+// ErrNoStream is returned when a key does not exist where the operation needs
+// it: [Broker.XAdd] with NoMkStream, [Broker.XGroupCreate] without MkStream,
+// the other XGROUP subcommands and XINFO on a missing key.
 var ErrNoStream = errors.New("broker: no such stream")
 
-// ErrStreamDeleted is returned by a blocked read whose stream key was deleted.
+// ErrStreamDeleted is returned by a blocked [Broker.XReadGroup] whose stream
+// key was deleted while it waited (Redis: "UNBLOCKED the stream key no longer
+// exists").
 var ErrStreamDeleted = errors.New("broker: the stream key no longer exists")
 
-// ErrGroupDeleted is returned by a blocked XReadGroup whose group was destroyed.
+// ErrGroupDeleted is returned by a blocked [Broker.XReadGroup] whose consumer
+// group was destroyed while it waited.
 var ErrGroupDeleted = errors.New("broker: the consumer group this client was blocked on no longer exists")
 
-// AddOptions are XADD's options.
-type AddOptions struct {
-	ID         stream.AddID // default: automatic ("*")
-	NoMkStream bool         // fail with ErrNoStream instead of creating the key
-	Trim       stream.Trim  // applied after the append
+// registry holds the named streams. Its lock only guards the key map: it is
+// taken to find, create or drop a key; everything else happens under the
+// per-stream lock. Lock order: registry before stream before waiter, and
+// never two streams at once except in snapshot (key order).
+type registry struct {
+	b *Broker
+
+	mu     sync.RWMutex
+	m      map[string]*streamState
+	closed bool
+
+	// delPos is the log position of the latest DEL: a read that finds a key
+	// missing observes it, so it waits for it like for any mutation.
+	delPos atomic.Uint64
 }
 
-// ReadStream is one stream of an XREAD.
-type ReadStream struct {
-	Key       string
-	After     stream.ID // entries with a greater ID are returned
-	Latest    bool      // "$": after the stream's last ID at call time
-	LastEntry bool      // "+": the last entry
+// streamState is one key. s is nil while the key does not exist but blocked
+// XREAD callers wait for it to be created (a placeholder). A state is dropped
+// from the map only when s is nil and nobody waits; dead then tells those who
+// still hold the pointer to look the key up again.
+type streamState struct {
+	key string
+	mu  sync.Mutex
+
+	s       *stream.Stream
+	pos     uint64    // log position of the last mutation
+	waiters []waitRef // blocked readers, in arrival order (block.go)
+	dead    bool      // removed from the registry
+	err     error     // the log refused a mutation applied here: no more writes
 }
 
-// ReadOptions are XREAD's options.
-type ReadOptions struct {
-	Count int  // <= 0: no limit
-	Block bool // wait until data arrives or ctx ends
+func newRegistry(b *Broker) *registry {
+	return &registry{b: b, m: make(map[string]*streamState)}
 }
 
-// StreamEntries is the part of a read reply for one stream.
-type StreamEntries struct {
-	Key     string
-	Entries []stream.Entry
+// lock returns key's state, locked. With create, a missing key gets a
+// placeholder state (s == nil) that the caller fills or drops with
+// [registry.dropIfEmpty]; without it, a missing key or a placeholder is
+// ErrNoStream (and nothing is locked).
+func (r *registry) lock(key string, create bool) (*streamState, error) {
+	for {
+		r.mu.RLock()
+		st, closed := r.m[key], r.closed
+		r.mu.RUnlock()
+		if closed {
+			return nil, ErrClosed
+		}
+		if st == nil {
+			if !create {
+				return nil, ErrNoStream
+			}
+			var err error
+			if st, err = r.insert(key); err != nil {
+				return nil, err
+			}
+		}
+		st.mu.Lock()
+		if st.dead {
+			st.mu.Unlock()
+			continue
+		}
+		if st.s == nil && !create {
+			st.mu.Unlock()
+			return nil, ErrNoStream
+		}
+		if st.err != nil {
+			err := st.err
+			st.mu.Unlock()
+			return nil, err
+		}
+		return st, nil
+	}
 }
 
-// GroupCreateOptions are XGROUP CREATE's options.
-type GroupCreateOptions struct {
-	ID          stream.ID
-	Latest      bool   // "$"
-	MkStream    bool   // create the stream if missing
-	EntriesRead *int64 // nil: unknown
+// insert returns key's state, adding a placeholder if missing.
+func (r *registry) insert(key string) (*streamState, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	st := r.m[key]
+	if st == nil {
+		st = &streamState{key: key, pos: r.delPos.Load()}
+		r.m[key] = st
+	}
+	return st, nil
 }
 
-// GroupReadStream is one stream of an XREADGROUP.
-type GroupReadStream struct {
-	Key   string
-	After stream.ID // history: the consumer's pending entries after this ID
-	New   bool      // ">": never-delivered entries
+// unlockAndDrop unlocks st and drops it from the registry if it is an unused
+// placeholder.
+func (r *registry) unlockAndDrop(st *streamState) {
+	empty := st.s == nil && len(st.waiters) == 0
+	st.mu.Unlock()
+	if empty {
+		r.dropIfEmpty(st)
+	}
 }
 
-// GroupReadOptions are XREADGROUP's options.
-type GroupReadOptions struct {
-	Count int
-	Block bool
-	NoAck bool
+// dropIfEmpty removes st from the map if it is a placeholder nobody waits on.
+func (r *registry) dropIfEmpty(st *streamState) {
+	r.mu.Lock()
+	st.mu.Lock()
+	if !st.dead && st.s == nil && len(st.waiters) == 0 && r.m[st.key] == st {
+		delete(r.m, st.key)
+		st.dead = true
+	}
+	st.mu.Unlock()
+	r.mu.Unlock()
 }
 
-// XAdd appends an entry.
-func (b *Broker) XAdd(ctx context.Context, key string, fields []stream.Field, o AddOptions) (stream.ID, error) {
-	return stream.ID{}, errUnimplemented
+// close ends every blocked reader with ErrClosed and refuses later calls.
+func (r *registry) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	for _, st := range r.m {
+		st.mu.Lock()
+		st.dead = true
+		st.failWaitersLocked(func(*waiter) error { return ErrClosed })
+		st.mu.Unlock()
+	}
 }
 
-// XLen returns the number of entries.
-func (b *Broker) XLen(ctx context.Context, key string) (int64, error) { return 0, errUnimplemented }
-
-// XRange returns entries oldest first.
-func (b *Broker) XRange(ctx context.Context, key string, start, end stream.ID, count int) ([]stream.Entry, error) {
-	return nil, errUnimplemented
+// writable returns the log's sticky error, if any: a mutation is applied
+// only while the log accepts records, so applying and logging agree.
+func (b *Broker) writable() error {
+	if b.dur == nil {
+		return nil
+	}
+	return b.dur.err()
 }
 
-// XRevRange returns entries newest first.
-func (b *Broker) XRevRange(ctx context.Context, key string, end, start stream.ID, count int) ([]stream.Entry, error) {
-	return nil, errUnimplemented
+// logLocked appends m to the log and records its position as st's last
+// mutation. st.mu is held, so the log order of one stream's mutations is the
+// order in which they were applied. If the log refuses the record, the
+// change is already applied in memory: the stream then refuses every later
+// call with that error (it must not show data that is not in the log).
+func (b *Broker) logLocked(st *streamState, m *mutation) error {
+	pos, err := b.dur.append(m)
+	if err != nil {
+		st.err = fmt.Errorf("broker: stream %q: log append: %w", st.key, err)
+		return st.err
+	}
+	st.pos = pos
+	return nil
 }
 
-// Range pages through a range.
-func (b *Broker) Range(ctx context.Context, key string, start, end stream.ID) iter.Seq2[stream.Entry, error] {
-	return func(yield func(stream.Entry, error) bool) { yield(stream.Entry{}, errUnimplemented) }
+// waitDurable waits until the log position pos is durable. Every reply that
+// shows state (data, IDs, counts) passes here with the position of the last
+// mutation it could observe: that is the visibility rule of a durable broker.
+func (b *Broker) waitDurable(ctx context.Context, pos uint64) error {
+	if b.dur == nil || pos == 0 {
+		return nil
+	}
+	return b.dur.wait(ctx, pos)
 }
 
-// XDel deletes entries.
-func (b *Broker) XDel(ctx context.Context, key string, ids ...stream.ID) (int64, error) {
-	return 0, errUnimplemented
+// readLocked runs f on key's stream under its lock and waits until what f
+// observed is durable. A missing key runs f with a nil stream.
+func (b *Broker) readLocked(ctx context.Context, key string, f func(s *stream.Stream) error) error {
+	st, err := b.reg.lock(key, false)
+	var pos uint64
+	switch {
+	case errors.Is(err, ErrNoStream):
+		pos = b.reg.delPos.Load()
+		if err := f(nil); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		err = f(st.s)
+		pos = st.pos
+		st.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return b.waitDurable(ctx, pos)
 }
 
-// XTrim trims a stream.
-func (b *Broker) XTrim(ctx context.Context, key string, t stream.Trim) (int64, error) {
-	return 0, errUnimplemented
+// writeLocked runs f on key's existing stream under its lock, after checking
+// that the log accepts writes, and waits until f's mutations are durable.
+func (b *Broker) writeLocked(ctx context.Context, key string, f func(st *streamState) error) error {
+	return b.onStream(ctx, key, true, f)
 }
 
-// XRead reads from streams.
-func (b *Broker) XRead(ctx context.Context, streams []ReadStream, o ReadOptions) ([]StreamEntries, error) {
-	return nil, errUnimplemented
+// onStream runs f on key's existing stream under its lock (after checking
+// that the log accepts writes if write) and waits until everything f could
+// observe or change is durable.
+func (b *Broker) onStream(ctx context.Context, key string, write bool, f func(st *streamState) error) error {
+	st, err := b.reg.lock(key, false)
+	if err != nil {
+		return err
+	}
+	if write {
+		if err := b.writable(); err != nil {
+			st.mu.Unlock()
+			return err
+		}
+	}
+	err = f(st)
+	pos := st.pos
+	st.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return b.waitDurable(ctx, pos)
 }
 
-// XGroupCreate creates a group.
-func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCreateOptions) error {
-	return errUnimplemented
+// Del deletes keys and returns how many existed (DEL). Blocked XReadGroup
+// callers on a deleted stream return [ErrStreamDeleted]; blocked XRead
+// callers keep waiting for the key to be created again, as in Redis.
+func (b *Broker) Del(ctx context.Context, keys ...string) (int64, error) {
+	var n int64
+	var pos uint64
+	for _, key := range keys {
+		deleted, p, err := b.reg.del(key)
+		if err != nil {
+			return n, err
+		}
+		if deleted {
+			n++
+			pos = max(pos, p)
+		}
+	}
+	return n, b.waitDurable(ctx, max(pos, b.reg.delPos.Load()))
 }
 
-// XGroupSetID moves a group's last-delivered-id.
-func (b *Broker) XGroupSetID(ctx context.Context, key, group string, id stream.ID, latest bool, entriesRead *int64) error {
-	return errUnimplemented
+// del deletes one key. The registry lock is held across the log append so a
+// later re-creation of the key cannot reach the log before the deletion.
+func (r *registry) del(key string) (bool, uint64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false, 0, ErrClosed
+	}
+	st := r.m[key]
+	if st == nil {
+		return false, 0, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.s == nil {
+		return false, 0, nil
+	}
+	if st.err != nil {
+		return false, 0, st.err
+	}
+	if err := r.b.writable(); err != nil {
+		return false, 0, err
+	}
+	st.s = nil
+	if r.b.dur != nil {
+		if err := r.b.logLocked(st, &mutation{kind: opDeleteKey, key: key}); err != nil {
+			return false, 0, err
+		}
+		r.delPos.Store(max(r.delPos.Load(), st.pos))
+	}
+	st.failWaitersLocked(func(w *waiter) error {
+		if w.group != "" {
+			return ErrStreamDeleted
+		}
+		return nil
+	})
+	if len(st.waiters) == 0 {
+		delete(r.m, key)
+		st.dead = true
+	}
+	return true, st.pos, nil
 }
 
-// XGroupDestroy destroys a group.
-func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, error) {
-	return false, errUnimplemented
-}
-
-// XGroupCreateConsumer creates a consumer.
-func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer string) (bool, error) {
-	return false, errUnimplemented
-}
-
-// XGroupDelConsumer deletes a consumer.
-func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer string) (int64, error) {
-	return 0, errUnimplemented
-}
-
-// XReadGroup reads as a group consumer.
-func (b *Broker) XReadGroup(ctx context.Context, group, consumer string, streams []GroupReadStream, o GroupReadOptions) ([]StreamEntries, error) {
-	return nil, errUnimplemented
-}
-
-// XAck acknowledges entries.
-func (b *Broker) XAck(ctx context.Context, key, group string, ids ...stream.ID) (int64, error) {
-	return 0, errUnimplemented
-}
-
-// XPending is XPENDING's summary form.
-func (b *Broker) XPending(ctx context.Context, key, group string) (stream.PendingSummary, error) {
-	return stream.PendingSummary{}, errUnimplemented
-}
-
-// XPendingRange is XPENDING's extended form.
-func (b *Broker) XPendingRange(ctx context.Context, key, group string, q stream.PendingQuery) ([]stream.Pending, error) {
-	return nil, errUnimplemented
-}
-
-// XClaim claims pending entries.
-func (b *Broker) XClaim(ctx context.Context, key, group, consumer string, minIdle time.Duration, ids []stream.ID, o stream.ClaimOptions) ([]stream.Entry, error) {
-	return nil, errUnimplemented
-}
-
-// XAutoClaim claims idle pending entries.
-func (b *Broker) XAutoClaim(ctx context.Context, key, group, consumer string, minIdle time.Duration, start stream.ID, count int, justID bool) (next stream.ID, claimed []stream.Entry, deleted []stream.ID, err error) {
-	return stream.ID{}, nil, nil, errUnimplemented
-}
-
-// XInfoGroups is XINFO GROUPS.
-func (b *Broker) XInfoGroups(ctx context.Context, key string) ([]stream.GroupInfo, error) {
-	return nil, errUnimplemented
-}
-
-// XInfoConsumers is XINFO CONSUMERS.
-func (b *Broker) XInfoConsumers(ctx context.Context, key, group string) ([]stream.ConsumerInfo, error) {
-	return nil, errUnimplemented
-}
-
-// Del deletes keys.
-func (b *Broker) Del(ctx context.Context, keys ...string) (int64, error) { return 0, errUnimplemented }
-
-// Exists counts existing keys.
+// Exists returns how many of keys exist; a key named twice counts twice.
 func (b *Broker) Exists(ctx context.Context, keys ...string) (int64, error) {
-	return 0, errUnimplemented
+	var n int64
+	for _, key := range keys {
+		err := b.readLocked(ctx, key, func(s *stream.Stream) error {
+			if s != nil {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
-// Type returns "stream" or "none".
-func (b *Broker) Type(ctx context.Context, key string) (string, error) { return "", errUnimplemented }
+// Type returns "stream" if key exists, "none" otherwise (TYPE).
+func (b *Broker) Type(ctx context.Context, key string) (string, error) {
+	n, err := b.Exists(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		return "none", nil
+	}
+	return "stream", nil
+}
 
-type registry struct{}
-
-func newRegistry(b *Broker) *registry { return &registry{} }
-func (r *registry) close()            {}
+// Keys returns the names of the existing streams, sorted.
+func (b *Broker) Keys(ctx context.Context) ([]string, error) {
+	b.reg.mu.RLock()
+	if b.reg.closed {
+		b.reg.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	states := make([]*streamState, 0, len(b.reg.m))
+	for _, st := range b.reg.m {
+		states = append(states, st)
+	}
+	b.reg.mu.RUnlock()
+	var keys []string
+	var pos uint64
+	for _, st := range states {
+		st.mu.Lock()
+		if st.s != nil && !st.dead {
+			keys = append(keys, st.key)
+			pos = max(pos, st.pos)
+		}
+		st.mu.Unlock()
+	}
+	sort.Strings(keys)
+	return keys, b.waitDurable(ctx, max(pos, b.reg.delPos.Load()))
+}

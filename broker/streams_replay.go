@@ -1,0 +1,112 @@
+package broker
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// replay applies a logged mutation to the registry with the same stream
+// operations the live call used, from the resolved arguments in m; nothing
+// is logged and nobody is woken (recovery runs before the broker is in use).
+// Replaying the log after a snapshot therefore rebuilds exactly the state the
+// live broker had.
+func (r *registry) replay(m *mutation) error {
+	create := m.kind == opAdd || m.kind == opCreateStream
+	st, err := r.lock(m.key, create)
+	if err != nil {
+		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
+	}
+	err = replayLocked(st, m)
+	r.unlockAndDrop(st)
+	if err != nil {
+		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
+	}
+	return nil
+}
+
+// replayLocked applies m to st. st.mu is held.
+func replayLocked(st *streamState, m *mutation) error {
+	if st.s == nil {
+		st.s = stream.New()
+	}
+	s := st.s
+	var err error
+	switch m.kind {
+	case opAdd:
+		if err = s.Append(m.id, m.fields); err == nil && m.trim.Strategy != stream.TrimNone {
+			s.Trim(m.trim)
+		}
+	case opTrim:
+		s.Trim(m.trim)
+	case opDelete:
+		s.Delete(m.ids...)
+	case opCreateStream:
+	case opDeleteKey:
+		st.s = nil
+	case opGroupCreate:
+		err = s.CreateGroup(m.group, m.id, m.entriesRead)
+	case opGroupSetID:
+		err = s.SetGroupID(m.group, m.id, m.entriesRead)
+	case opGroupDestroy:
+		s.DestroyGroup(m.group)
+	case opConsumerCreate:
+		_, err = s.CreateConsumer(m.group, m.consumer, m.nowMs)
+	case opConsumerDelete:
+		_, err = s.DeleteConsumer(m.group, m.consumer)
+	case opReadNew:
+		_, err = s.ReadGroupNew(m.group, m.consumer, m.nowMs, m.count, m.noAck)
+	case opReadHistory:
+		_, err = s.ReadGroupHistory(m.group, m.consumer, m.nowMs, m.id, m.count)
+	case opAck:
+		s.Ack(m.group, m.ids...)
+	case opClaim:
+		_, err = s.Claim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.ids, m.claim)
+	case opAutoClaim:
+		_, _, _, err = s.AutoClaim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.id, m.count, m.justID)
+	default:
+		err = fmt.Errorf("unknown mutation kind %d", m.kind)
+	}
+	return err
+}
+
+// snapshot returns a consistent copy of every stream and the log position it
+// reflects. It locks the registry and every stream (in key order), clones
+// each stream (copy-on-write, O(1)), and reads pos() while every lock is
+// held: since each mutation is appended to the log under its stream's lock
+// (and DEL under the registry's), the copy holds exactly the mutations up to
+// that position.
+func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Stream, at uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	keys := make([]string, 0, len(r.m))
+	for k := range r.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		r.m[k].mu.Lock()
+	}
+	streams = make(map[string]*stream.Stream, len(keys))
+	for _, k := range keys {
+		if s := r.m[k].s; s != nil {
+			streams[k] = s.Clone()
+		}
+	}
+	at = pos()
+	for _, k := range keys {
+		r.m[k].mu.Unlock()
+	}
+	return streams, at
+}
+
+// load installs a stream read from a snapshot under key (recovery).
+func (r *registry) load(key string, s *stream.Stream) {
+	st, err := r.lock(key, true)
+	if err != nil {
+		return // closed: nothing to load into
+	}
+	st.s = s
+	st.mu.Unlock()
+}
