@@ -1,0 +1,71 @@
+package pattern_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/brookmq/brook/pattern"
+)
+
+// BenchmarkIndexMatch publishes to news.tech with one matching pattern and
+// P patterns that do not match (other.<i>.*): with the trie, the cost must
+// stay flat as P grows.
+func BenchmarkIndexMatch(b *testing.B) {
+	for _, p := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
+			idx := pattern.NewIndex()
+			idx.Add("news.*")
+			for i := range p {
+				idx.Add(fmt.Sprintf("other.%d.*", i))
+			}
+			n := 0
+			fn := func(string) { n++ }
+			b.ReportAllocs()
+			for b.Loop() {
+				idx.Match("news.tech", fn)
+			}
+			if n == 0 {
+				b.Fatal("news.* did not match")
+			}
+		})
+	}
+}
+
+// BenchmarkIndexMatchSamePrefix has the P non-matching patterns share the
+// channel's first bytes (news.<i>.*), so the walk goes down their branch.
+func BenchmarkIndexMatchSamePrefix(b *testing.B) {
+	for _, p := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
+			idx := pattern.NewIndex()
+			idx.Add("news.*")
+			for i := range p {
+				idx.Add(fmt.Sprintf("news.%d.*", i))
+			}
+			fn := func(string) {}
+			b.ReportAllocs()
+			for b.Loop() {
+				idx.Match("news.tech", fn)
+			}
+		})
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	tests := []struct{ name, pattern, subject string }{
+		{"literal", "news.tech", "news.tech"},
+		{"prefix", "news.*", "news.tech"},
+		{"classes", "h[ae]l?o.*.[a-z]*", "hello.world.x"},
+		{"utf8", "新闻.*", "新闻.科技"},
+		{"pathological", strings.Repeat("a*", 20) + "b", strings.Repeat("a", 1000)},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
+			p := pattern.Compile(tt.pattern)
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Match(tt.subject)
+			}
+		})
+	}
+}
