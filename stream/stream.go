@@ -1,20 +1,37 @@
 package stream
 
-import "errors"
+// The entry store: IDs, appends, metadata and clones. Ranges are in range.go,
+// deletion and trimming in trim.go, the packed block format in block.go and
+// the snapshot codec in codec.go.
+//
+// For the consumer-group code (group.go, pel.go, claim.go, groupinfo.go):
+//   - s.rangeAfter(after, count): entries with ID > after, oldest first
+//   - s.Get(id), s.FirstID(), s.LastID(), s.Len()
+//   - fields s.entriesAdded (uint64) and s.maxDeletedID (ID, 0-0 = none)
+//   - the field s.grp holds the groups; Clone calls s.cloneGroups(dst),
+//     AppendBinary / Decode call s.appendGroups / s.decodeGroups, Info calls
+//     s.groupCount.
 
-// CONTRACT STUBS: bodies are filled in by the stream implementers; the
-// signatures are what broker relies on. Change a signature only together with
-// its callers.
+import (
+	"errors"
+	"strings"
+
+	"github.com/google/btree"
+)
 
 // Errors returned by stream operations.
 var (
-	// ErrIDZero: the explicit ID 0-0 was given to XADD.
+	// ErrIDZero is returned by [Stream.NextID] and [Stream.Append] for the
+	// ID 0-0.
 	ErrIDZero = errors.New("stream: the ID specified in XADD must be greater than 0-0")
-	// ErrIDTooSmall: the ID is equal or smaller than the stream's last generated ID.
+	// ErrIDTooSmall is returned by [Stream.NextID] and [Stream.Append] when
+	// the ID is equal or smaller than the stream's last generated ID.
 	ErrIDTooSmall = errors.New("stream: the ID specified in XADD is equal or smaller than the target stream top item")
-	// ErrExhausted: the last generated ID is the maximum ID.
+	// ErrExhausted is returned by [Stream.NextID] when the last generated ID
+	// is the maximum ID.
 	ErrExhausted = errors.New("stream: the stream has exhausted the last possible ID, unable to add more items")
-	// ErrTooLarge: a partial ID "ms-*" whose sequence would overflow.
+	// ErrTooLarge is returned by [Stream.NextID] for a partial ID "ms-*"
+	// whose sequence would overflow.
 	ErrTooLarge = errors.New("stream: elements are too large to be stored")
 )
 
@@ -30,7 +47,7 @@ type Entry struct {
 	Fields []Field
 }
 
-// TrimStrategy selects how [Trim] limits a stream.
+// TrimStrategy selects how [Stream.Trim] limits a stream.
 type TrimStrategy uint8
 
 // Trim strategies.
@@ -40,48 +57,241 @@ const (
 	TrimMinID                      // remove entries with an ID lower than MinID
 )
 
+// DefaultTrimLimit is the cap on entries removed by one approximate trim
+// without an explicit LIMIT: 100 times the block size, as Redis.
+const DefaultTrimLimit = 100 * blockMaxEntries
+
 // Trim describes XADD/XTRIM trimming. The zero Trim trims nothing.
 type Trim struct {
 	Strategy TrimStrategy
-	MaxLen   int64 // TrimMaxLen: entries to keep, >= 0
+	MaxLen   int64 // TrimMaxLen: entries to keep; < 0 counts as 0
 	MinID    ID    // TrimMinID: lowest ID kept
 	Approx   bool  // "~": remove only whole blocks
-	Limit    int64 // with Approx: at most this many removed; 0 = default (100 x block size)
+	// Limit caps, with Approx, how many entries one trim removes: 0 means
+	// DefaultTrimLimit (no LIMIT given), a negative value means no cap
+	// (Redis's LIMIT 0). Ignored without Approx.
+	Limit int64
 }
 
-// Stream is one stream: entries in a B-tree of packed blocks, metadata and
-// consumer groups. It is deterministic (time is passed in) and not safe for
-// concurrent use.
+// btreeBlockDegree is the degree of the block tree: 10,000 blocks hold a
+// million entries, so the tree itself stays small.
+const btreeBlockDegree = 16
+
+// Stream is one stream: entries in a B-tree of packed blocks keyed by their
+// first ID, the Redis 7 metadata, and consumer groups. It is deterministic
+// (time is passed in) and not safe for concurrent use; [Stream.Clone] gives
+// an independent copy that another goroutine may read.
 type Stream struct {
+	tree    *btree.BTreeG[*block]
+	open    *block // the tail block while it takes entries; nil when none
+	own     *owner // copy-on-write token: blocks with another owner are shared
+	scratch []byte // encoding buffer for Append
+
+	length       int64
+	lastID       ID     // last generated ID
+	maxDeletedID ID     // highest ID removed by XDEL
+	entriesAdded uint64 // every successful append
+
 	grp groups // consumer groups (group.go)
 }
 
 // New returns an empty stream.
-func New() *Stream { panic("unimplemented") }
+func New() *Stream {
+	return &Stream{tree: btree.NewG(btreeBlockDegree, blockLess), own: new(owner)}
+}
 
-// NextID resolves spec against the last generated ID; nowMs is the clock for "*".
-func (s *Stream) NextID(spec AddID, nowMs uint64) (ID, error) { panic("unimplemented") }
+// NextID resolves spec against the last generated ID, following XADD: "*"
+// uses nowMs-0 when nowMs is past the last ID's ms and the next ID
+// otherwise; "ms-*" continues the last ID's sequence or starts at ms-0;
+// an explicit ID must be greater than the last generated ID. Errors:
+// [ErrIDZero], [ErrExhausted], [ErrTooLarge], [ErrIDTooSmall].
+func (s *Stream) NextID(spec AddID, nowMs uint64) (ID, error) {
+	if spec.kind == addExplicit && spec.id.IsZero() {
+		return ID{}, ErrIDZero
+	}
+	if s.lastID == MaxID {
+		return ID{}, ErrExhausted
+	}
+	var id ID
+	switch spec.kind {
+	case addAuto:
+		if nowMs > s.lastID.Ms {
+			return ID{Ms: nowMs}, nil
+		}
+		id, _ = s.lastID.Next()
+		return id, nil
+	case addPartial:
+		if spec.id.Ms == s.lastID.Ms {
+			if s.lastID.Seq == ^uint64(0) {
+				return ID{}, ErrTooLarge
+			}
+			return ID{Ms: s.lastID.Ms, Seq: s.lastID.Seq + 1}, nil
+		}
+		id = ID{Ms: spec.id.Ms}
+	default:
+		id = spec.id
+	}
+	if !s.lastID.Less(id) {
+		return ID{}, ErrIDTooSmall
+	}
+	return id, nil
+}
 
-// Append adds an entry with an already resolved id (> LastID, else ErrIDTooSmall).
-func (s *Stream) Append(id ID, fields []Field) error { panic("unimplemented") }
+// Append adds an entry with an already resolved id, which must be greater
+// than [Stream.LastID] ([ErrIDTooSmall]) and not 0-0 ([ErrIDZero]). The
+// fields are copied.
+func (s *Stream) Append(id ID, fields []Field) error {
+	if id.IsZero() {
+		return ErrIDZero
+	}
+	if !s.lastID.Less(id) {
+		return ErrIDTooSmall
+	}
+	if b := s.open; b != nil {
+		same := sameNames(b.names, fields)
+		s.scratch = appendEntry(s.scratch[:0], b.last, id, fields, same)
+		if int(b.n) < blockMaxEntries && len(b.buf)+len(s.scratch) <= blockMaxBytes {
+			b = s.mutable(b)
+			b.buf = append(b.buf, s.scratch...)
+			b.n++
+			b.last = id
+			s.appended(id, b)
+			return nil
+		}
+		s.sealOpen()
+	}
+	s.scratch = appendEntry(s.scratch[:0], id, id, fields, true)
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = strings.Clone(f.Name)
+	}
+	b := &block{first: id, last: id, n: 1, names: names, own: s.own}
+	b.buf = make([]byte, len(s.scratch), max(blockMaxBytes, len(s.scratch)))
+	copy(b.buf, s.scratch)
+	s.tree.ReplaceOrInsert(b)
+	s.open = b
+	s.appended(id, b)
+	return nil
+}
 
-// Trim applies t and returns how many entries it removed.
-func (s *Stream) Trim(t Trim) int64 { panic("unimplemented") }
+// appended updates the metadata after id went into b, and seals b when it
+// is full.
+func (s *Stream) appended(id ID, b *block) {
+	s.lastID = id
+	s.length++
+	s.entriesAdded++
+	if int(b.n) >= blockMaxEntries || len(b.buf) >= blockMaxBytes {
+		s.sealOpen()
+	}
+}
 
-// Delete removes the given IDs (XDEL) and returns how many existed.
-func (s *Stream) Delete(ids ...ID) int64 { panic("unimplemented") }
+// sealOpen shrinks the open block and closes it to new entries.
+func (s *Stream) sealOpen() {
+	b := s.open
+	if b == nil {
+		return
+	}
+	s.open = nil
+	if b.own != s.own {
+		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)))
+		return
+	}
+	b.seal()
+}
+
+// mutable returns b itself when s owns it, or else a private copy that
+// replaces it in the tree (copy-on-write after Clone).
+func (s *Stream) mutable(b *block) *block {
+	if b.own == s.own {
+		return b
+	}
+	c := len(b.buf)
+	if b == s.open {
+		c = blockMaxBytes
+	}
+	nb := b.clone(s.own, c)
+	s.tree.ReplaceOrInsert(nb)
+	if b == s.open {
+		s.open = nb
+	}
+	return nb
+}
 
 // Len is the number of entries.
-func (s *Stream) Len() int64 { panic("unimplemented") }
+func (s *Stream) Len() int64 { return s.length }
 
 // LastID is the last generated ID (survives deletion and trimming).
-func (s *Stream) LastID() ID { panic("unimplemented") }
+func (s *Stream) LastID() ID { return s.lastID }
 
-// Range returns up to count (<= 0: all) entries with start <= ID <= end, oldest first.
-func (s *Stream) Range(start, end ID, count int) []Entry { panic("unimplemented") }
+// FirstID is the ID of the oldest entry; false when the stream is empty.
+func (s *Stream) FirstID() (ID, bool) {
+	b, ok := s.tree.Min()
+	if !ok {
+		return ID{}, false
+	}
+	var id ID
+	b.each(func(e rawEntry) bool {
+		id = e.id
+		return e.deleted()
+	})
+	return id, true
+}
 
-// RevRange returns up to count (<= 0: all) entries with start <= ID <= end, newest first.
-func (s *Stream) RevRange(end, start ID, count int) []Entry { panic("unimplemented") }
+// Clone returns a copy-on-write copy for a consistent snapshot: O(1) for
+// the entries (blocks are shared and copied by whichever side first changes
+// one) plus the cost of copying the group tables. After Clone returns, s and
+// the copy may be used by different goroutines.
+func (s *Stream) Clone() *Stream {
+	c := &Stream{
+		tree:         s.tree.Clone(),
+		open:         s.open,
+		own:          new(owner),
+		length:       s.length,
+		lastID:       s.lastID,
+		maxDeletedID: s.maxDeletedID,
+		entriesAdded: s.entriesAdded,
+	}
+	s.own = new(owner)
+	s.cloneGroups(c)
+	return c
+}
 
-// Clone returns a copy-on-write copy for a consistent snapshot.
-func (s *Stream) Clone() *Stream { panic("unimplemented") }
+// Info is XINFO STREAM's non-FULL reply.
+type Info struct {
+	Length int64
+	// RadixTreeKeys is the number of blocks (Redis: listpack nodes).
+	RadixTreeKeys int64
+	// RadixTreeNodes counts the index as a radix tree with a root and one
+	// leaf per block would: blocks + 1. It equals Redis's figure for a
+	// stream held in at most one node.
+	RadixTreeNodes       int64
+	LastGeneratedID      ID
+	MaxDeletedEntryID    ID
+	EntriesAdded         uint64
+	RecordedFirstEntryID ID // the first entry's ID, 0-0 when empty
+	Groups               int64
+	FirstEntry           *Entry // nil when empty
+	LastEntry            *Entry // nil when empty
+}
+
+// Info returns XINFO STREAM's fields.
+func (s *Stream) Info() Info {
+	blocks := int64(s.tree.Len())
+	in := Info{
+		Length:            s.length,
+		RadixTreeKeys:     blocks,
+		RadixTreeNodes:    blocks + 1,
+		LastGeneratedID:   s.lastID,
+		MaxDeletedEntryID: s.maxDeletedID,
+		EntriesAdded:      s.entriesAdded,
+		Groups:            int64(s.groupCount()),
+	}
+	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
+		in.FirstEntry = &first[0]
+		in.RecordedFirstEntryID = first[0].ID
+	}
+	if last := s.RevRange(MaxID, MinID, 1); len(last) == 1 {
+		in.LastEntry = &last[0]
+	}
+	return in
+}

@@ -1,0 +1,331 @@
+package stream
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"strconv"
+)
+
+// Block limits, as Redis's stream-node-max-entries / stream-node-max-bytes.
+const (
+	blockMaxEntries = 100
+	blockMaxBytes   = 4096
+)
+
+// Entry flags, the first byte of every packed entry.
+const (
+	flagDeleted    = 1 << 0 // tombstone (XDEL or an exact trim)
+	flagSameFields = 1 << 1 // field names are the block's names table
+	flagMask       = flagDeleted | flagSameFields
+)
+
+// errBadEntry reports a malformed packed entry; only Decode can meet one.
+var errBadEntry = errors.New("malformed packed entry")
+
+// owner is a copy-on-write token. A stream may mutate a block in place only
+// when the block's owner is the stream's own token; Clone gives both streams
+// fresh tokens, so every block shared at that moment is copied before its
+// next mutation. It has a size so that distinct tokens have distinct
+// addresses.
+type owner struct{ _ byte }
+
+// block holds up to blockMaxEntries consecutive entries packed in buf:
+//
+//	flags byte
+//	uvarint ms delta from the previous entry (the first entry: from first)
+//	uvarint seq: absolute when the ms delta is non-zero, else a delta
+//	[flagSameFields clear] uvarint field count, then per field a
+//	    uvarint length and the name bytes, each followed by its value
+//	[flagSameFields set] one value per name of the block's names table
+//	value: uvarint tag; tag&1 == 1: a canonical integer, zigzag(v) = tag>>1;
+//	    tag&1 == 0: a string of tag>>1 bytes that follow
+//
+// Tombstoned entries keep their bytes and still count in n.
+type block struct {
+	first, last ID     // first (the B-tree key) and last entry, tombstones included
+	n, del      uint16 // entries, tombstoned entries
+	names       []string
+	buf         []byte
+	own         *owner
+}
+
+// blockLess orders blocks by first ID.
+func blockLess(a, b *block) bool { return a.first.Less(b.first) }
+
+// live is the number of entries that are not tombstones.
+func (b *block) live() int { return int(b.n) - int(b.del) }
+
+// clone copies b for owner o with capacity c (>= len(b.buf)).
+func (b *block) clone(o *owner, c int) *block {
+	nb := *b
+	nb.buf = make([]byte, len(b.buf), max(c, len(b.buf)))
+	copy(nb.buf, b.buf)
+	nb.own = o
+	return &nb
+}
+
+// seal shrinks the buffer of a block that will take no more entries.
+func (b *block) seal() {
+	if cap(b.buf) > len(b.buf) {
+		b.buf = bytes.Clone(b.buf)
+	}
+}
+
+// sameNames reports whether fields carry exactly the names of the table.
+func sameNames(names []string, fields []Field) bool {
+	if len(names) != len(fields) {
+		return false
+	}
+	for i, f := range fields {
+		if f.Name != names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalInt reports whether s is the decimal form of an integer that
+// fits the packed integer encoding (|v| < 2^62), and returns it.
+func canonicalInt(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 20 {
+		return 0, false
+	}
+	if c := s[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v >= 1<<62 || v < -(1<<62) {
+		return 0, false
+	}
+	var tmp [20]byte
+	if string(strconv.AppendInt(tmp[:0], v, 10)) != s {
+		return 0, false
+	}
+	return v, true
+}
+
+func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+// appendValue appends the tagged encoding of one value.
+func appendValue(b []byte, v string) []byte {
+	if n, ok := canonicalInt(v); ok {
+		return binary.AppendUvarint(b, zigzag(n)<<1|1)
+	}
+	b = binary.AppendUvarint(b, uint64(len(v))<<1)
+	return append(b, v...)
+}
+
+// appendEntry appends the packed form of an entry whose previous ID is prev.
+func appendEntry(b []byte, prev, id ID, fields []Field, same bool) []byte {
+	var flags byte
+	if same {
+		flags = flagSameFields
+	}
+	b = append(b, flags)
+	msDelta := id.Ms - prev.Ms
+	b = binary.AppendUvarint(b, msDelta)
+	if msDelta == 0 {
+		b = binary.AppendUvarint(b, id.Seq-prev.Seq)
+	} else {
+		b = binary.AppendUvarint(b, id.Seq)
+	}
+	if same {
+		for _, f := range fields {
+			b = appendValue(b, f.Value)
+		}
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(len(fields)))
+	for _, f := range fields {
+		b = binary.AppendUvarint(b, uint64(len(f.Name)))
+		b = append(b, f.Name...)
+		b = appendValue(b, f.Value)
+	}
+	return b
+}
+
+// rawEntry locates one packed entry inside a block's buffer.
+type rawEntry struct {
+	id    ID
+	flags byte
+	off   int // offset of the flags byte
+	body  int // offset of the field data
+	end   int // offset after the entry
+}
+
+func (e rawEntry) deleted() bool { return e.flags&flagDeleted != 0 }
+
+// uvarint reads a uvarint at off.
+func uvarint(buf []byte, off int) (uint64, int, error) {
+	if off >= len(buf) {
+		return 0, off, errBadEntry
+	}
+	v, n := binary.Uvarint(buf[off:])
+	if n <= 0 {
+		return 0, off, errBadEntry
+	}
+	return v, off + n, nil
+}
+
+// parse reads the entry at off, whose previous entry has ID prev (for the
+// first entry, prev is b.first and the entry's ID must equal it). It checks
+// every length, so it is safe on untrusted bytes.
+func (b *block) parse(off int, prev ID, isFirst bool) (rawEntry, error) {
+	e := rawEntry{off: off}
+	if off >= len(b.buf) {
+		return e, errBadEntry
+	}
+	e.flags = b.buf[off]
+	if e.flags&^flagMask != 0 {
+		return e, errBadEntry
+	}
+	msDelta, p, err := uvarint(b.buf, off+1)
+	if err != nil {
+		return e, err
+	}
+	seq, p, err := uvarint(b.buf, p)
+	if err != nil {
+		return e, err
+	}
+	if e.id, err = applyDelta(prev, msDelta, seq); err != nil {
+		return e, err
+	}
+	if isFirst != (e.id == prev) {
+		return e, errBadEntry
+	}
+	e.body = p
+	e.end, err = b.skipFields(p, e.flags)
+	return e, err
+}
+
+// applyDelta rebuilds an ID from the previous one and the packed deltas.
+func applyDelta(prev ID, msDelta, seq uint64) (ID, error) {
+	if msDelta != 0 {
+		if prev.Ms+msDelta < prev.Ms {
+			return ID{}, errBadEntry
+		}
+		return ID{prev.Ms + msDelta, seq}, nil
+	}
+	if prev.Seq+seq < prev.Seq {
+		return ID{}, errBadEntry
+	}
+	return ID{prev.Ms, prev.Seq + seq}, nil
+}
+
+// skipFields returns the offset after the field data starting at p.
+func (b *block) skipFields(p int, flags byte) (int, error) {
+	count := uint64(len(b.names))
+	var err error
+	if flags&flagSameFields == 0 {
+		if count, p, err = uvarint(b.buf, p); err != nil {
+			return p, err
+		}
+	}
+	for i := uint64(0); i < count; i++ {
+		if flags&flagSameFields == 0 {
+			if p, err = skipString(b.buf, p); err != nil {
+				return p, err
+			}
+		}
+		tag, q, err := uvarint(b.buf, p)
+		if err != nil {
+			return p, err
+		}
+		p = q
+		if tag&1 == 0 {
+			if tag>>1 > uint64(len(b.buf)-p) {
+				return p, errBadEntry
+			}
+			p += int(tag >> 1)
+		}
+	}
+	return p, nil
+}
+
+// skipString skips a uvarint length and that many bytes.
+func skipString(buf []byte, p int) (int, error) {
+	n, p, err := uvarint(buf, p)
+	if err != nil {
+		return p, err
+	}
+	if n > uint64(len(buf)-p) {
+		return p, errBadEntry
+	}
+	return p + int(n), nil
+}
+
+// fields decodes the field data of a parsed (hence well-formed) entry.
+func (b *block) fields(e rawEntry) []Field {
+	p := e.body
+	count := uint64(len(b.names))
+	same := e.flags&flagSameFields != 0
+	if !same {
+		count, p, _ = uvarint(b.buf, p)
+	}
+	out := make([]Field, count)
+	for i := range out {
+		if same {
+			out[i].Name = b.names[i]
+		} else {
+			var n uint64
+			n, p, _ = uvarint(b.buf, p)
+			out[i].Name = string(b.buf[p : p+int(n)])
+			p += int(n)
+		}
+		tag, q, _ := uvarint(b.buf, p)
+		p = q
+		if tag&1 == 1 {
+			out[i].Value = strconv.FormatInt(unzigzag(tag>>1), 10)
+			continue
+		}
+		out[i].Value = string(b.buf[p : p+int(tag>>1)])
+		p += int(tag >> 1)
+	}
+	return out
+}
+
+// each calls fn for every entry of b, oldest first, until fn returns false.
+// b must be well-formed (built by Append or checked by Decode).
+func (b *block) each(fn func(rawEntry) bool) {
+	prev, off := b.first, 0
+	for i := 0; i < int(b.n); i++ {
+		e, err := b.parse(off, prev, i == 0)
+		if err != nil {
+			panic("stream: corrupt block: " + err.Error())
+		}
+		if !fn(e) {
+			return
+		}
+		prev, off = e.id, e.end
+	}
+}
+
+// entries returns the locations of all entries of b into dst.
+func (b *block) entries(dst []rawEntry) []rawEntry {
+	b.each(func(e rawEntry) bool {
+		dst = append(dst, e)
+		return true
+	})
+	return dst
+}
+
+// find returns the entry with the given ID, tombstones included.
+func (b *block) find(id ID) (rawEntry, bool) {
+	var found rawEntry
+	ok := false
+	b.each(func(e rawEntry) bool {
+		if c := e.id.Compare(id); c >= 0 {
+			found, ok = e, c == 0
+			return false
+		}
+		return true
+	})
+	return found, ok
+}
+
+// entry decodes e into an Entry.
+func (b *block) entry(e rawEntry) Entry {
+	return Entry{ID: e.id, Fields: b.fields(e)}
+}
