@@ -89,11 +89,11 @@ func exactTrim(s *stream.Stream, n int64) stream.Trim {
 	if n == 0 {
 		return stream.Trim{}
 	}
-	first := s.Range(stream.MinID, stream.MaxID, 1)
-	if len(first) == 0 {
+	first, ok := s.FirstID()
+	if !ok {
 		return stream.Trim{Strategy: stream.TrimMaxLen}
 	}
-	return stream.Trim{Strategy: stream.TrimMinID, MinID: first[0].ID}
+	return stream.Trim{Strategy: stream.TrimMinID, MinID: first}
 }
 
 // XLen returns the number of entries of key's stream; 0 if key is missing.
