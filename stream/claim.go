@@ -33,7 +33,7 @@ func (s *Stream) Claim(group, consumer string, nowMs, minIdleMs uint64, ids []ID
 	out := make([]Entry, 0, len(ids))
 	for _, id := range ids {
 		n, pending := g.pel.Get(nack{id: id})
-		e, exists := s.getG(id)
+		e, exists := s.Get(id)
 		switch {
 		case !exists:
 			if pending {
@@ -115,7 +115,7 @@ func (s *Stream) AutoClaim(group, consumer string, nowMs, minIdleMs uint64, star
 		if !ok {
 			return ID{}, claimed, deleted, nil
 		}
-		e, exists := s.getG(n.id)
+		e, exists := s.Get(n.id)
 		switch {
 		case !exists:
 			g.release(n)

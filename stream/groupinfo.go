@@ -13,14 +13,13 @@ type lagState struct {
 }
 
 func (s *Stream) lagState() lagState {
-	first, _ := s.firstIDG()
-	added, maxDeleted := s.metaG()
+	first, _ := s.FirstID()
 	return lagState{
-		entriesAdded: added,
+		entriesAdded: s.entriesAdded,
 		length:       s.Len(),
 		first:        first,
 		last:         s.LastID(),
-		maxDeleted:   maxDeleted,
+		maxDeleted:   s.maxDeletedID,
 	}
 }
 
@@ -205,31 +204,3 @@ func (g *consumerGroup) consumerFull(name string, count int) ConsumerFull {
 	})
 	return cf
 }
-
-// Adapters onto the entry store (TEMPORARY until its internal accessors
-// rangeAfter, Get, FirstID, entriesAdded and maxDeletedID exist).
-func (s *Stream) rangeAfterG(after ID, count int) []Entry {
-	start, ok := after.Next()
-	if !ok {
-		return nil
-	}
-	return s.Range(start, MaxID, count)
-}
-
-func (s *Stream) getG(id ID) (Entry, bool) {
-	e := s.Range(id, id, 1)
-	if len(e) == 0 {
-		return Entry{}, false
-	}
-	return e[0], true
-}
-
-func (s *Stream) firstIDG() (ID, bool) {
-	e := s.Range(MinID, MaxID, 1)
-	if len(e) == 0 {
-		return ID{}, false
-	}
-	return e[0].ID, true
-}
-
-func (s *Stream) metaG() (entriesAdded uint64, maxDeleted ID) { return 0, ID{} }

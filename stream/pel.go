@@ -17,7 +17,7 @@ func (s *Stream) ReadGroupNew(group, consumer string, nowMs uint64, count int, n
 		return nil, err
 	}
 	c := g.consumer(consumer, nowMs)
-	entries := s.rangeAfterG(g.lastID, count)
+	entries := s.rangeAfter(g.lastID, count)
 	if len(entries) == 0 {
 		return nil, nil
 	}
@@ -67,7 +67,7 @@ func (s *Stream) ReadGroupHistory(group, consumer string, nowMs uint64, after ID
 	ids := pendingIDsAfter(c, after, count)
 	out := make([]Entry, 0, len(ids))
 	for _, id := range ids {
-		e, ok := s.getG(id)
+		e, ok := s.Get(id)
 		if !ok {
 			out = append(out, Entry{ID: id})
 			continue
