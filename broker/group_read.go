@@ -31,13 +31,11 @@ type GroupReadOptions struct {
 // [ErrGroupDeleted] if its key or group goes, or ctx.Err().
 func (b *Broker) XReadGroup(ctx context.Context, group, consumer string, streams []GroupReadStream, o GroupReadOptions) ([]StreamEntries, error) {
 	now := b.nowMs()
-	var pos uint64
 	if len(streams) > 1 {
 		// Like Redis, check every key and group before changing anything.
 		for _, gs := range streams {
-			err := b.groupRead(ctx, gs.Key, true, func(st *streamState) error {
-				_, err := b.createConsumerLocked(st, group, consumer, now)
-				pos = max(pos, st.pos)
+			err := b.groupRead(ctx, gs.Key, false, func(st *streamState) error {
+				_, err := st.s.Consumers(group, now)
 				return err
 			})
 			if err != nil {
@@ -46,6 +44,7 @@ func (b *Broker) XReadGroup(ctx context.Context, group, consumer string, streams
 		}
 	}
 	var out []StreamEntries
+	var pos uint64
 	for _, gs := range streams {
 		entries, p, err := b.groupReadOne(group, consumer, gs, now, &o)
 		if err != nil {
