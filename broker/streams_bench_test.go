@@ -1,0 +1,109 @@
+package broker_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+var benchFields = []stream.Field{{Name: "user", Value: "u1234"}, {Name: "item", Value: "book"}, {Name: "qty", Value: "2"}}
+
+// BenchmarkXAdd appends 3 small fields to one stream from 1 and from 8
+// goroutines (in memory).
+func BenchmarkXAdd(b *testing.B) {
+	ctx := context.Background()
+	b.Run("goroutines=1", func(b *testing.B) {
+		br := broker.New(broker.Options{})
+		defer br.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+	})
+	b.Run("goroutines=8", func(b *testing.B) {
+		br := broker.New(broker.Options{})
+		defer br.Close()
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+	})
+	b.Run("streams=8", func(b *testing.B) {
+		br := broker.New(broker.Options{})
+		defer br.Close()
+		keys := []string{"s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"}
+		next := make(chan int, len(keys))
+		for i := range keys {
+			next <- i
+		}
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			key := keys[<-next%len(keys)]
+			for pb.Next() {
+				if _, err := br.XAdd(ctx, key, benchFields, broker.AddOptions{}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+	})
+}
+
+// BenchmarkXReadGroupAck reads 100 entries with XREADGROUP COUNT 100 and
+// acknowledges them with one XACK per iteration.
+func BenchmarkXReadGroupAck(b *testing.B) {
+	const count, fill = 100, 100_000
+	ctx := context.Background()
+	br := broker.New(broker.Options{})
+	defer br.Close()
+	if err := br.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
+		b.Fatal(err)
+	}
+	refill := func() {
+		for range fill {
+			if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	streams := []broker.GroupReadStream{{Key: "s", New: true}}
+	ackIDs := make([]stream.ID, 0, count)
+	left := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if left < count {
+			b.StopTimer()
+			refill()
+			left += fill
+			b.StartTimer()
+		}
+		res, err := br.XReadGroup(ctx, "g", "c", streams, broker.GroupReadOptions{Count: count})
+		if err != nil || len(res) != 1 || len(res[0].Entries) != count {
+			b.Fatalf("XReadGroup: %d streams, %v", len(res), err)
+		}
+		ackIDs = ackIDs[:0]
+		for _, e := range res[0].Entries {
+			ackIDs = append(ackIDs, e.ID)
+		}
+		if n, err := br.XAck(ctx, "s", "g", ackIDs...); err != nil || n != count {
+			b.Fatalf("XAck = %d, %v", n, err)
+		}
+		left -= count
+	}
+	b.ReportMetric(float64(b.N*count)/b.Elapsed().Seconds(), "entries/s")
+}
