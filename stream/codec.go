@@ -1,0 +1,239 @@
+package stream
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
+// [Decode]. Integers are uvarints.
+//
+//	magic          "BRS" and the format version, 1
+//	last-id        ms, seq: the last generated ID
+//	max-deleted    ms, seq
+//	entries-added
+//	open           1 if the last block still takes entries, else 0
+//	blocks         count, then per block in ID order:
+//	  first          ms, seq
+//	  n, deleted     entries, tombstones among them
+//	  names          count, then length + bytes per name
+//	  data           length + the packed entries, verbatim (see block)
+//	groups         the consumer groups (appendGroups, group.go)
+//
+// The length and each block's last ID are not stored: Decode derives them
+// while it checks every entry.
+var snapMagic = [4]byte{'B', 'R', 'S', 1}
+
+// ErrCorrupt is returned (wrapped) by [Decode] for bytes that are not a valid
+// snapshot encoding of a stream.
+var ErrCorrupt = errors.New("stream: corrupt snapshot encoding")
+
+// minBlockBytes is the least a block can take in the encoding: first (2),
+// n and deleted (2), names count (1), data length (1) and a 3-byte entry.
+const minBlockBytes = 9
+
+// AppendBinary appends the snapshot encoding of s, groups included, to b.
+// It implements encoding.BinaryAppender; the error is always nil.
+func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
+	b = append(b, snapMagic[:]...)
+	b = appendID(b, s.lastID)
+	b = appendID(b, s.maxDeletedID)
+	b = binary.AppendUvarint(b, s.entriesAdded)
+	open := uint64(0)
+	if s.open != nil {
+		open = 1
+	}
+	b = binary.AppendUvarint(b, open)
+	b = binary.AppendUvarint(b, uint64(s.tree.Len()))
+	s.tree.Ascend(func(bl *block) bool {
+		b = appendID(b, bl.first)
+		b = binary.AppendUvarint(b, uint64(bl.n))
+		b = binary.AppendUvarint(b, uint64(bl.del))
+		b = binary.AppendUvarint(b, uint64(len(bl.names)))
+		for _, name := range bl.names {
+			b = binary.AppendUvarint(b, uint64(len(name)))
+			b = append(b, name...)
+		}
+		b = binary.AppendUvarint(b, uint64(len(bl.buf)))
+		b = append(b, bl.buf...)
+		return true
+	})
+	return s.appendGroups(b), nil
+}
+
+func appendID(b []byte, id ID) []byte {
+	b = binary.AppendUvarint(b, id.Ms)
+	return binary.AppendUvarint(b, id.Seq)
+}
+
+// Decode rebuilds a stream from [Stream.AppendBinary]'s encoding. It checks
+// everything (IDs strictly increasing, counts, lengths, metadata consistent
+// with the entries) and returns an error wrapping [ErrCorrupt] for anything
+// else; it never panics and allocates no more than the input's size
+// justifies.
+func Decode(data []byte) (*Stream, error) {
+	r := snapReader{b: data}
+	if len(data) < len(snapMagic) || [4]byte(data[:4]) != snapMagic {
+		return nil, fmt.Errorf("%w: bad magic or version", ErrCorrupt)
+	}
+	r.b = r.b[len(snapMagic):]
+	s := New()
+	s.lastID, s.maxDeletedID = r.id(), r.id()
+	s.entriesAdded = r.uvarint()
+	open := r.uvarint()
+	n := r.count(minBlockBytes)
+	var prev *block
+	for i := 0; i < n && r.err == nil; i++ {
+		b := r.block()
+		if r.err != nil {
+			break
+		}
+		if prev != nil && !prev.last.Less(b.first) {
+			r.fail("block %d starts at %s, not after %s", i, b.first, prev.last)
+			break
+		}
+		b.own = s.own
+		s.tree.ReplaceOrInsert(b)
+		s.length += int64(b.live())
+		prev = b
+	}
+	if r.err == nil {
+		r.checkMeta(s, prev, open)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	rest, err := s.decodeGroups(r.b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rest))
+	}
+	return s, nil
+}
+
+// checkMeta validates the metadata against the decoded blocks and reopens
+// the tail block when the encoding says it was open.
+func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
+	switch {
+	case last != nil && s.lastID.Less(last.last):
+		r.fail("last-generated-id %s before the last entry %s", s.lastID, last.last)
+	case s.lastID.Less(s.maxDeletedID):
+		r.fail("max-deleted-entry-id %s after last-generated-id %s", s.maxDeletedID, s.lastID)
+	case s.entriesAdded < uint64(s.length):
+		r.fail("entries-added %d below the length %d", s.entriesAdded, s.length)
+	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
+		r.fail("bad open-block flag %d", open)
+	case open == 1:
+		buf := make([]byte, len(last.buf), blockMaxBytes)
+		copy(buf, last.buf)
+		last.buf = buf
+		s.open = last
+	}
+}
+
+// snapReader reads the stream encoding; the first error sticks.
+type snapReader struct {
+	b   []byte
+	err error
+}
+
+func (r *snapReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+	}
+}
+
+func (r *snapReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("bad uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *snapReader) id() ID { return ID{Ms: r.uvarint(), Seq: r.uvarint()} }
+
+// count reads a count of items taking at least minBytes each.
+func (r *snapReader) count(minBytes int) int {
+	v := r.uvarint()
+	if v > uint64(len(r.b)/minBytes) {
+		r.fail("count %d exceeds the %d bytes left", v, len(r.b))
+		return 0
+	}
+	return int(v)
+}
+
+// bytes reads a length-prefixed byte string (aliasing the input).
+func (r *snapReader) bytes() []byte {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail("%d bytes wanted, %d left", n, len(r.b))
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// block reads and checks one block.
+func (r *snapReader) block() *block {
+	b := &block{first: r.id()}
+	n, del := r.uvarint(), r.uvarint()
+	names := make([]string, r.count(1))
+	for i := range names {
+		names[i] = string(r.bytes())
+	}
+	data := r.bytes()
+	switch {
+	case r.err != nil:
+		return nil
+	case b.first.IsZero():
+		r.fail("block starts at 0-0")
+	case n == 0 || n > blockMaxEntries || del >= n:
+		r.fail("block %s: %d entries, %d deleted", b.first, n, del)
+	case n > 1 && len(data) > blockMaxBytes:
+		r.fail("block %s: %d entries in %d bytes", b.first, n, len(data))
+	}
+	if r.err != nil {
+		return nil
+	}
+	b.n, b.del, b.names, b.buf = uint16(n), uint16(del), names, data
+	if err := b.check(); err != nil {
+		r.fail("block %s: %v", b.first, err)
+		return nil
+	}
+	b.buf = append([]byte(nil), data...)
+	return b
+}
+
+// check parses every entry of b, sets b.last, and verifies that the entries
+// fill the buffer exactly and that the tombstones match b.del.
+func (b *block) check() error {
+	prev, off, del := b.first, 0, 0
+	for i := 0; i < int(b.n); i++ {
+		e, err := b.parse(off, prev, i == 0)
+		if err != nil {
+			return fmt.Errorf("entry %d at offset %d: %w", i, off, err)
+		}
+		if e.deleted() {
+			del++
+		}
+		prev, off = e.id, e.end
+	}
+	switch {
+	case off != len(b.buf):
+		return fmt.Errorf("%d bytes after the last entry", len(b.buf)-off)
+	case del != int(b.del):
+		return fmt.Errorf("%d tombstones, header says %d", del, b.del)
+	}
+	b.last = prev
+	return nil
+}
