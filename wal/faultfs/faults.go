@@ -1,0 +1,229 @@
+package faultfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"sort"
+	"syscall"
+)
+
+// Crash returns the file system a power loss at this instant would leave:
+// the durable directory entries, each file's synced content, plus a random
+// prefix (from none to all) of the bytes appended to it since its last Sync.
+// Overwrites and truncations not yet synced are lost. f itself is unchanged
+// and stays usable (a program still running on it sees nothing).
+func (f *FS) Crash() *FS { return f.crash(true) }
+
+// DropUnsynced is like [FS.Crash] but keeps no unsynced byte.
+func (f *FS) DropUnsynced() *FS { return f.crash(false) }
+
+func (f *FS) crash(tear bool) *FS {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := New(f.rng.Uint64())
+	for d := range f.dirs {
+		g.dirs[d] = true
+	}
+	names := make([]string, 0, len(f.durable))
+	for name := range f.durable {
+		names = append(names, name)
+	}
+	sort.Strings(names) // deterministic use of the random source
+	made := map[*node]*node{}
+	for _, name := range names {
+		n := f.durable[name]
+		m, ok := made[n]
+		if !ok {
+			data := slices.Clone(n.synced)
+			if tear && n.appendOnly && len(n.data) > len(n.synced) {
+				extra := n.data[len(n.synced):]
+				data = append(data, extra[:f.rng.IntN(len(extra)+1)]...)
+			}
+			m = &node{data: data, synced: data[:len(data):len(data)], appendOnly: true}
+			made[n] = m
+		}
+		g.files[name] = m
+		g.durable[name] = m
+	}
+	return g
+}
+
+// TearLastWrite cuts the most recent write at a random byte, as a crash in
+// the middle of it would; bytes already synced are never removed. It returns
+// the file's name (empty if no file holds it any more), the bytes of the
+// write kept, and whether anything was cut.
+func (f *FS) TearLastWrite() (name string, kept int, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w := f.last
+	if w.n == nil {
+		return "", 0, false
+	}
+	for nm, n := range f.files {
+		if n == w.n {
+			name = nm
+		}
+	}
+	lo := max(0, int64(len(w.n.synced))-w.off) // bytes of the write already synced
+	end := w.off + int64(w.len)
+	if lo >= int64(w.len) || end > int64(len(w.n.data)) {
+		return name, w.len, false
+	}
+	kept = int(lo) + f.rng.IntN(w.len-int(lo))
+	w.n.data = slices.Clone(w.n.data[:w.off+int64(kept)])
+	f.last = lastWrite{}
+	return name, kept, true
+}
+
+// FlipBit flips bit (0-7) of the byte at off of file name, in its current
+// and in its synced content.
+func (f *FS) FlipBit(name string, off int64, bit uint) error {
+	name = clean(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.files[name]
+	if !ok {
+		return pathErr("flip", name, fs.ErrNotExist)
+	}
+	if off < 0 || off >= int64(len(n.data)) || bit > 7 {
+		return pathErr("flip", name, syscall.EINVAL)
+	}
+	n.flip(off, bit)
+	return nil
+}
+
+func (n *node) flip(off int64, bit uint) {
+	n.data = slices.Clone(n.data)
+	n.data[off] ^= 1 << bit
+	if off < int64(len(n.synced)) {
+		n.synced = slices.Clone(n.synced)
+		n.synced[off] ^= 1 << bit
+	}
+}
+
+// FlipRandomSyncedBit flips one random bit among the synced bytes of the
+// files whose base name match accepts (all files if match is nil). It
+// returns where, and false if there was no synced byte to flip.
+func (f *FS) FlipRandomSyncedBit(match func(name string) bool) (name string, off int64, bit uint, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	var total int64
+	for nm, n := range f.files {
+		if match == nil || match(filepath.Base(nm)) {
+			names = append(names, nm)
+			total += int64(len(n.synced))
+		}
+	}
+	if total == 0 {
+		return "", 0, 0, false
+	}
+	sort.Strings(names)
+	r := f.rng.Int64N(total)
+	bit = uint(f.rng.IntN(8))
+	for _, nm := range names {
+		n := f.files[nm]
+		if r < int64(len(n.synced)) {
+			n.flip(r, bit)
+			return nm, r, bit, true
+		}
+		r -= int64(len(n.synced))
+	}
+	panic("faultfs: unreachable")
+}
+
+// ErrInjected is the default error of injected failures.
+var ErrInjected = fmt.Errorf("faultfs: injected I/O error: %w", syscall.EIO)
+
+// FailSyncAfter makes the file Sync after the next n ones fail with err
+// (ErrInjected if nil), once; that Sync syncs nothing.
+func (f *FS) FailSyncAfter(n int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.syncFail = fault{after: n, err: cmpErr(err)}
+}
+
+// FailDirSyncAfter makes the SyncDir after the next n ones fail with err
+// (ErrInjected if nil), once; that SyncDir makes nothing durable.
+func (f *FS) FailDirSyncAfter(n int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dirSyncFail = fault{after: n, err: cmpErr(err)}
+}
+
+// FailWriteAfter makes the Write after the next n ones write a random prefix
+// of its data and fail with err (ErrInjected if nil), once.
+func (f *FS) FailWriteAfter(n int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writeFail = fault{after: n, err: cmpErr(err)}
+}
+
+func cmpErr(err error) error {
+	if err == nil {
+		return ErrInjected
+	}
+	return err
+}
+
+// SetSpace sets the capacity of the file system in bytes (negative:
+// unlimited). A write that would exceed it writes what fits and fails with
+// ENOSPC.
+func (f *FS) SetSpace(bytes int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.space = bytes
+}
+
+// SetSyncHook sets a function called at the start of every file Sync, with
+// the file's name, without any lock held: tests use it to hold a sync open
+// while they append. nil removes it.
+func (f *FS) SetSyncHook(hook func(name string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.syncHook = hook
+}
+
+// ReadFile returns a copy of the current content of name.
+func (f *FS) ReadFile(name string) ([]byte, error) {
+	name = clean(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.files[name]
+	if !ok {
+		return nil, pathErr("read", name, fs.ErrNotExist)
+	}
+	return slices.Clone(n.data), nil
+}
+
+// WriteFile creates or replaces name with data, durably (synced, and the
+// entry durable), creating its directory if needed.
+func (f *FS) WriteFile(name string, data []byte) error {
+	name = clean(name)
+	if err := f.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := slices.Clone(data)
+	n := &node{data: d, synced: d[:len(d):len(d)], appendOnly: true}
+	f.files[name] = n
+	f.durable[name] = n
+	return nil
+}
+
+// Stats returns the operation counts.
+func (f *FS) Stats() Stats {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.stats
+}
+
+// IsInjected reports whether err comes from an injected failure with the
+// default error or ENOSPC from the capacity limit.
+func IsInjected(err error) bool {
+	return errors.Is(err, ErrInjected) || errors.Is(err, syscall.ENOSPC)
+}

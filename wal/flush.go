@@ -1,0 +1,137 @@
+package wal
+
+import (
+	"fmt"
+	"time"
+)
+
+// maxSpare is the largest buffer the flusher keeps for reuse.
+const maxSpare = 4 << 20
+
+// run is the flusher goroutine: it takes every pending frame in one batch,
+// writes it with one write per segment touched, and fdatasyncs when the
+// policy (or Sync, a tick, or Close) asks. Records appended while it writes
+// and syncs wait for the next batch: that is the group commit.
+func (l *Log) run() {
+	defer l.flusherWait.Done()
+	var tick <-chan time.Time
+	if l.opts.Fsync == FsyncEverySec {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		ticked, final := false, false
+		select {
+		case <-l.kick:
+		case <-tick:
+			ticked = true
+		case <-l.stop:
+			final = true
+		}
+		if err := l.flush(ticked, final); err != nil {
+			l.poison(err)
+			return
+		}
+		if final {
+			return
+		}
+	}
+}
+
+// flush writes the pending batch and syncs it if needed, then publishes the
+// new written and synced positions.
+func (l *Log) flush(ticked, final bool) error {
+	l.mu.Lock()
+	buf, rolls, last := l.pending, l.rolls, l.lastPos
+	l.pending, l.rolls = l.spare[:0], l.spareRolls[:0]
+	dirty := len(buf) > 0 || l.writtenPos > l.syncedPos
+	sync := dirty && (final || ticked || l.opts.Fsync == FsyncAlways || l.syncWant > l.syncedPos)
+	l.mu.Unlock()
+
+	if err := l.writeBatch(buf, rolls); err != nil {
+		return err
+	}
+	if sync {
+		if err := l.syncFile(l.active); err != nil {
+			return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
+		}
+	}
+	if cap(buf) <= maxSpare {
+		l.spare = buf[:0]
+	} else {
+		l.spare = nil
+	}
+	l.spareRolls = rolls[:0]
+
+	l.mu.Lock()
+	l.writtenPos = last
+	if sync {
+		l.syncedPos = last
+	}
+	l.cond.Broadcast()
+	l.mu.Unlock()
+	return nil
+}
+
+// writeBatch writes buf, starting a new segment at each roll point.
+func (l *Log) writeBatch(buf []byte, rolls []rollPoint) error {
+	start := 0
+	for _, r := range rolls {
+		if err := l.write(buf[start:r.off]); err != nil {
+			return err
+		}
+		if err := l.roll(r.firstPos); err != nil {
+			return err
+		}
+		start = r.off
+	}
+	return l.write(buf[start:])
+}
+
+// write writes frames to the active segment. A short write is an error.
+func (l *Log) write(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	n, err := l.active.Write(b)
+	l.st.writes.Add(1)
+	l.st.bytes.Add(uint64(n))
+	if err == nil && n < len(b) {
+		err = fmt.Errorf("short write: %d of %d bytes", n, len(b))
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", l.currentName(), err)
+	}
+	return nil
+}
+
+// roll fdatasyncs the active segment, so that only the last segment can ever
+// hold a torn tail, then makes a new segment whose first record is firstPos
+// durable and switches to it.
+func (l *Log) roll(firstPos uint64) error {
+	if err := l.syncFile(l.active); err != nil {
+		return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
+	}
+	h := segmentHeader{number: l.activeNum + 1, firstPos: firstPos}
+	f, err := l.createSegment(h)
+	if err != nil {
+		return err
+	}
+	if err := l.active.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("close %s: %w", l.currentName(), err)
+	}
+	l.active, l.activeNum = f, h.number
+	l.mu.Lock()
+	l.segs = append(l.segs, segment{name: segmentName(firstPos), number: h.number, firstPos: firstPos})
+	l.mu.Unlock()
+	return nil
+}
+
+// currentName returns the name of the active segment.
+func (l *Log) currentName() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.segs[len(l.segs)-1].name
+}

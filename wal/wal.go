@@ -1,0 +1,378 @@
+package wal
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FsyncPolicy says when appended records count as durable.
+type FsyncPolicy uint8
+
+const (
+	// FsyncAlways (the zero value, safest): [Log.Wait] returns only after an
+	// fdatasync covered the record. Concurrent appenders share fsyncs.
+	FsyncAlways FsyncPolicy = iota
+	// FsyncEverySec: Wait returns once the record is written to the OS; a
+	// background fdatasync runs once a second, bounding the loss window on
+	// power failure to about a second.
+	FsyncEverySec
+	// FsyncNo: Wait returns once the record is written to the OS; syncing is
+	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]).
+	FsyncNo
+)
+
+// ParseFsyncPolicy parses "always", "everysec" or "no" (Redis's appendfsync
+// values).
+func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
+	switch s {
+	case "always":
+		return FsyncAlways, nil
+	case "everysec":
+		return FsyncEverySec, nil
+	case "no":
+		return FsyncNo, nil
+	}
+	return 0, fmt.Errorf("wal: unknown fsync policy %q (want always, everysec or no)", s)
+}
+
+// String returns the name ParseFsyncPolicy accepts.
+func (p FsyncPolicy) String() string {
+	switch p {
+	case FsyncAlways:
+		return "always"
+	case FsyncEverySec:
+		return "everysec"
+	case FsyncNo:
+		return "no"
+	}
+	return fmt.Sprintf("FsyncPolicy(%d)", uint8(p))
+}
+
+// Defaults of [Options].
+const (
+	DefaultSegmentSize   = 64 << 20
+	DefaultMaxRecordSize = 64 << 20
+)
+
+// Options configure a [Log]. The zero value works.
+type Options struct {
+	// SegmentSize is the size in bytes at which the log starts a new segment
+	// file. Default 64 MiB. A record larger than it gets a segment of its own.
+	SegmentSize int64
+	// Fsync is the durability policy. Default FsyncAlways.
+	Fsync FsyncPolicy
+	// FS is the file system. Default [OSFS].
+	FS FS
+	// Repair makes Open salvage a log with mid-log corruption: the segment is
+	// cut before the first invalid record (a copy is kept as *.broken) and
+	// later segments are set aside (renamed *.broken). Default false: Open
+	// refuses with a *[CorruptError].
+	Repair bool
+	// MaxRecordSize is the largest record in bytes Append accepts. Default
+	// 64 MiB; at most [HardMaxRecordSize].
+	MaxRecordSize int
+	// Logf reports truncations and repairs made by Open. Default: discard.
+	Logf func(format string, args ...any)
+}
+
+func (o Options) normalize() (Options, error) {
+	if o.SegmentSize <= 0 {
+		o.SegmentSize = DefaultSegmentSize
+	}
+	if o.Fsync > FsyncNo {
+		return o, fmt.Errorf("wal: invalid fsync policy %d", o.Fsync)
+	}
+	if o.FS == nil {
+		o.FS = OSFS{}
+	}
+	if o.MaxRecordSize <= 0 {
+		o.MaxRecordSize = DefaultMaxRecordSize
+	}
+	o.MaxRecordSize = min(o.MaxRecordSize, HardMaxRecordSize)
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o, nil
+}
+
+// Log is an ordered log of opaque records in segment files. Positions start
+// at 1 and grow by one per record. Append never waits for I/O: one background
+// goroutine (the flusher) writes appended records in batches and syncs them
+// under the fsync policy; Wait blocks until a record is durable. A Log is
+// safe for concurrent use.
+type Log struct {
+	dir  string
+	fs   FS
+	opts Options
+
+	mu         sync.Mutex
+	cond       sync.Cond // signalled when writtenPos, syncedPos, err or closed change
+	closed     bool
+	err        error  // sticky: wraps ErrPoisoned and the cause
+	lastPos    uint64 // last appended
+	writtenPos uint64 // last written to the OS
+	syncedPos  uint64 // last covered by an fdatasync
+	syncWant   uint64 // Sync asked for everything up to here to be synced
+	pending    []byte // frames appended but not yet written
+	rolls      []rollPoint
+	segBytes   int64     // size of the current segment, pending frames included
+	segs       []segment // oldest first; the last is the one being written
+
+	// Owned by the flusher goroutine (and by Open before it starts).
+	active      File
+	activeNum   uint64
+	spare       []byte
+	spareRolls  []rollPoint
+	kick        chan struct{}
+	stop        chan struct{}
+	truncateMu  sync.Mutex // serializes TruncateFront
+	report      RecoveryReport
+	st          counters
+	flusherWait sync.WaitGroup
+}
+
+// rollPoint marks where, in the pending frames, a new segment starts.
+type rollPoint struct {
+	off      int    // offset in pending
+	firstPos uint64 // position of the first record of the new segment
+}
+
+// Open opens the log in dir, creating dir (0700) and a first segment if
+// needed, and recovers it: a torn tail of the last segment is cut (a copy is
+// kept) before anything is appended; mid-log corruption makes Open fail with
+// a *[CorruptError] unless o.Repair is set. See the package documentation.
+func Open(dir string, o Options) (*Log, error) {
+	o, err := o.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if err := o.FS.MkdirAll(dir, dirPerm); err != nil {
+		return nil, fmt.Errorf("wal: create directory: %w", err)
+	}
+	l := &Log{
+		dir:  dir,
+		fs:   o.FS,
+		opts: o,
+		kick: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+	}
+	l.cond.L = &l.mu
+	if err := l.recover(); err != nil {
+		if l.active != nil {
+			l.active.Close()
+		}
+		return nil, err
+	}
+	l.flusherWait.Add(1)
+	go l.run()
+	return l, nil
+}
+
+// Append adds rec at the end of the log and returns its position. It copies
+// rec and never waits for I/O; call [Log.Wait] with the position to know when
+// the record is durable. It returns [ErrTooLarge] for a record over
+// [Options.MaxRecordSize], [ErrClosed] after Close, and the sticky error of a
+// poisoned log.
+func (l *Log) Append(rec []byte) (uint64, error) {
+	if len(rec) > l.opts.MaxRecordSize {
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(rec), l.opts.MaxRecordSize)
+	}
+	frame := int64(RecordHeaderSize + len(rec))
+	l.mu.Lock()
+	if err := l.usableLocked(); err != nil {
+		l.mu.Unlock()
+		return 0, err
+	}
+	pos := l.lastPos + 1
+	if l.segBytes > SegmentHeaderSize && l.segBytes+frame > l.opts.SegmentSize {
+		l.rolls = append(l.rolls, rollPoint{off: len(l.pending), firstPos: pos})
+		l.segBytes = SegmentHeaderSize
+	}
+	l.segBytes += frame
+	l.pending = AppendRecord(l.pending, pos, rec)
+	l.lastPos = pos
+	l.mu.Unlock()
+	l.st.appends.Add(1)
+	l.wake()
+	return pos, nil
+}
+
+// wake tells the flusher there is work, without blocking.
+func (l *Log) wake() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+}
+
+// usableLocked returns why the log refuses new work, if it does. l.mu is held.
+func (l *Log) usableLocked() error {
+	if l.closed {
+		return ErrClosed
+	}
+	return l.err
+}
+
+// durableLocked reports whether every record <= pos is durable under the
+// policy. l.mu is held.
+func (l *Log) durableLocked(pos uint64) bool {
+	if l.opts.Fsync == FsyncAlways {
+		return l.syncedPos >= pos
+	}
+	return l.writtenPos >= pos
+}
+
+// Wait returns nil once every record <= pos is durable under the fsync
+// policy (FsyncAlways: covered by an fdatasync; otherwise written to the OS).
+// Otherwise it returns the sticky error of a poisoned log, [ErrClosed] if the
+// log closed first, or ctx's error.
+func (l *Log) Wait(ctx context.Context, pos uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waitLocked(ctx, func() bool { return l.durableLocked(pos) })
+}
+
+// waitLocked blocks until ready holds, the log is poisoned or closed, or ctx
+// ends. l.mu is held.
+func (l *Log) waitLocked(ctx context.Context, ready func() bool) error {
+	if ready() {
+		return nil
+	}
+	stop := context.AfterFunc(ctx, func() {
+		l.mu.Lock() // without the lock the broadcast can slip between check and Wait
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	})
+	defer stop()
+	for !ready() {
+		if err := l.usableLocked(); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l.cond.Wait()
+	}
+	return nil
+}
+
+// Sync writes everything appended so far and fdatasyncs it, whatever the
+// policy, and returns when that is done (or the log is poisoned or closed).
+func (l *Log) Sync() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usableLocked(); err != nil {
+		return err
+	}
+	target := l.lastPos
+	if l.syncedPos >= target {
+		return nil
+	}
+	l.syncWant = max(l.syncWant, target)
+	l.wake()
+	return l.waitLocked(context.Background(), func() bool { return l.syncedPos >= target })
+}
+
+// LastPos returns the position of the last appended record (0 if none ever
+// was). It may not be durable yet.
+func (l *Log) LastPos() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastPos
+}
+
+// FirstPos returns the position of the oldest record still in the log:
+// 1 for a new log, later after [Log.TruncateFront]. It is LastPos()+1 when
+// the log holds no record.
+func (l *Log) FirstPos() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.segs[0].firstPos
+}
+
+// Err returns the sticky error of a poisoned log (wrapping [ErrPoisoned] and
+// the I/O error that caused it), or nil.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Recovery returns what Open found and did: segments, records, a torn tail
+// cut, a repair, files set aside.
+func (l *Log) Recovery() RecoveryReport {
+	r := l.report
+	r.Dropped = append([]string(nil), r.Dropped...)
+	r.RemovedTemp = append([]string(nil), r.RemovedTemp...)
+	return r
+}
+
+// Close writes and fdatasyncs what was appended, stops the flusher and
+// closes the files. It returns the sticky error if the log is poisoned.
+// Close is idempotent; afterwards every method returns [ErrClosed].
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	close(l.stop)
+	l.flusherWait.Wait()
+	cerr := l.active.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cond.Broadcast()
+	if l.err != nil {
+		return l.err
+	}
+	if cerr != nil {
+		return fmt.Errorf("wal: close segment: %w", cerr)
+	}
+	return nil
+}
+
+// poison makes err the sticky error (the first one wins) and wakes waiters.
+func (l *Log) poison(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil {
+		l.err = fmt.Errorf("%w: %w", ErrPoisoned, err)
+	}
+	l.cond.Broadcast()
+}
+
+func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
+
+// Stats are counters of a [Log] since Open.
+type Stats struct {
+	Appends  uint64        // records appended
+	Writes   uint64        // write calls to segment files (batches)
+	Bytes    uint64        // bytes written to segment files
+	Syncs    uint64        // fdatasyncs of segment files
+	SyncTime time.Duration // total time spent in those fdatasyncs
+	DirSyncs uint64        // fsyncs of the directory
+	Segments uint64        // segments created
+}
+
+type counters struct {
+	appends, writes, bytes, syncs, syncNanos, dirSyncs, segments atomic.Uint64
+}
+
+// Stats returns the log's counters. Appends/Syncs is the group-commit factor.
+func (l *Log) Stats() Stats {
+	return Stats{
+		Appends:  l.st.appends.Load(),
+		Writes:   l.st.writes.Load(),
+		Bytes:    l.st.bytes.Load(),
+		Syncs:    l.st.syncs.Load(),
+		SyncTime: time.Duration(l.st.syncNanos.Load()),
+		DirSyncs: l.st.dirSyncs.Load(),
+		Segments: l.st.segments.Load(),
+	}
+}
