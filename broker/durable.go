@@ -1,23 +1,272 @@
 package broker
 
+// Durability
+//
+// A broker made by [Open] keeps its streams in a data directory:
+//
+//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked)
+//	DIR/wal/                    the write-ahead log (package wal), one record
+//	                            per mutation (record.go)
+//	DIR/snap-<position>.snap    snapshots (format in snapshot.go); normally one
+//
+// Every change to a stream or a consumer group is a mutation with resolved
+// arguments (mutation.go). The streams code applies it under the stream's
+// lock and appends its record to the log there ([durable.append], cheap and
+// non-blocking), so the log order of one stream's mutations is the order in
+// which they were applied; it then releases the lock and waits until the
+// record is durable under the fsync policy ([durable.wait]: group commit, many
+// writers share one fsync) before it replies. Replies that show state wait
+// for the position of the last mutation they observed, so under
+// [wal.FsyncAlways] nobody observes what a crash could still lose.
+//
+// Snapshots. Once SnapshotEvery log bytes were appended since the last
+// snapshot, one background goroutine takes a consistent copy of every stream
+// (copy-on-write clones under the locks, with the log position they reflect),
+// makes the log durable up to that position, writes the snapshot to a
+// temporary file, fsyncs it, renames it, fsyncs the directory, and only then
+// drops the log segments it covers and the older snapshots. Writers are
+// blocked only while the clones are taken. [Broker.Close] writes a final
+// snapshot, then closes the log.
+//
+// Recovery. [Open] creates the directory (0700) and locks it, opens the log
+// (which cuts a torn tail of its last segment, keeping a copy, and refuses
+// corruption anywhere else), loads the newest valid snapshot and replays the
+// records after its position through the same stream operations the live
+// calls used. Snapshot choice: the newest snapshot that parses and whose
+// position the log still reaches back to. A newer snapshot that fails its
+// checksum is renamed "*.broken" and reported through Logf; falling back to
+// an older one is safe only because the log still holds every record after
+// it, which is checked. When no snapshot connects to the first record of the
+// log, or the log ends before the snapshot's position (the log was lost or
+// cut), Open refuses with [ErrCorrupt] rather than start with missing data.
+// Leftover temporary files of an interrupted snapshot are ignored and
+// removed by the next snapshot.
+
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/brookmq/brook/wal"
 )
 
-// PLACEHOLDER: replaced by the durability implementation.
+// DurabilityOptions configure the write-ahead log and the snapshots of a
+// broker made by [Open]. The zero value is the safe default: every write is
+// fsynced before it is acknowledged.
+type DurabilityOptions struct {
+	// Fsync is when the log fsyncs. Default (zero): [wal.FsyncAlways], a
+	// write returns only once it is on disk (group commit). FsyncEverySec
+	// may lose the last second of acknowledged writes on power loss, FsyncNo
+	// whatever the kernel has not written back.
+	Fsync wal.FsyncPolicy
 
-// DurabilityOptions configure the write-ahead log and snapshots.
-type DurabilityOptions struct{}
+	// SegmentSize is the size in bytes at which the log starts a new segment
+	// file. Default (0): 64 MiB.
+	SegmentSize int64
 
-type durable struct{}
+	// SnapshotEvery is the number of log bytes appended since the last
+	// snapshot that triggers a background snapshot, which lets the log drop
+	// the segments before it. Default (0): 64 MiB. Negative: snapshots only
+	// on Close.
+	SnapshotEvery int64
 
-func openDurable(dir string, b *Broker) (*durable, error) { return nil, errors.New("unimplemented") }
-func (d *durable) close() error                           { return nil }
+	// Repair lets Open salvage a log with corruption before its end (the
+	// records after the damage are dropped and a copy of the segment kept).
+	// Default false: Open refuses such a log with an error naming the
+	// segment, the offset and the position. A torn tail of the last segment
+	// is always cut (it was never acknowledged).
+	Repair bool
 
-// Nil-safe seam used by the Streams code (added by the streams implementer;
-// the durability implementation replaces the bodies). A nil *durable is an
-// in-memory broker.
-func (d *durable) append(m *mutation) (uint64, error)         { return 0, nil }
-func (d *durable) wait(ctx context.Context, pos uint64) error { return nil }
-func (d *durable) err() error                                 { return nil }
+	// FS is the file system under the data directory. Default (nil): the
+	// operating system's. Tests pass wal/faultfs to simulate power loss.
+	FS wal.FS
+
+	// Logf receives recovery reports (torn tails cut, broken snapshots set
+	// aside) and background snapshot failures. Default (nil): log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// Defaults of [DurabilityOptions].
+const (
+	defaultSegmentSize   = 64 << 20
+	defaultSnapshotEvery = 64 << 20
+)
+
+// walDir is the log's directory inside the data directory.
+const walDir = "wal"
+
+// durable is the write-ahead log and the snapshotter of a broker. A nil
+// *durable is an in-memory broker: every method is then a no-op.
+type durable struct {
+	dir    string
+	fs     wal.FS
+	logf   func(string, ...any)
+	every  int64 // SnapshotEvery, resolved; <= 0: only on close
+	log    *wal.Log
+	reg    *registry
+	unlock func()
+
+	pending atomic.Int64  // log bytes appended since the last snapshot
+	kick    chan struct{} // wakes the snapshotter (capacity 1)
+	stop    chan struct{} // closed by close
+	done    chan struct{} // closed when the snapshotter returns
+
+	snapMu  sync.Mutex // serializes snapshots; guards snapPos
+	snapPos uint64     // log position of the newest durable snapshot
+}
+
+// openDurable opens (or creates) the data directory dir and loads its
+// streams into b's registry. On error nothing is left open or locked.
+func openDurable(dir string, b *Broker) (*durable, error) {
+	o := b.opts.Durability
+	d := &durable{
+		dir:   dir,
+		fs:    o.FS,
+		logf:  o.Logf,
+		every: o.SnapshotEvery,
+		reg:   b.reg,
+		kick:  make(chan struct{}, 1),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+	if d.fs == nil {
+		d.fs = wal.OSFS{}
+	}
+	if d.logf == nil {
+		d.logf = log.Printf
+	}
+	if d.every == 0 {
+		d.every = defaultSnapshotEvery
+	}
+	if err := d.fs.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("broker: create data directory: %w", err)
+	}
+	if err := d.lock(); err != nil {
+		return nil, err
+	}
+	if err := d.recover(o); err != nil {
+		if d.log != nil {
+			d.log.Close()
+		}
+		d.unlock()
+		return nil, err
+	}
+	go d.run()
+	return d, nil
+}
+
+// lock takes the data directory: flock for the operating system's file
+// system, an in-process lock for any other.
+func (d *durable) lock() error {
+	if _, ok := d.fs.(wal.OSFS); ok {
+		l, err := lockDir(d.dir)
+		if err != nil {
+			return err
+		}
+		d.unlock = func() { l.unlock() }
+		return nil
+	}
+	unlock, err := lockMem(d.fs, d.dir)
+	if err != nil {
+		return err
+	}
+	d.unlock = unlock
+	return nil
+}
+
+// walOptions are the log's options derived from o.
+func (d *durable) walOptions(o DurabilityOptions) wal.Options {
+	seg := o.SegmentSize
+	if seg == 0 {
+		seg = defaultSegmentSize
+	}
+	return wal.Options{SegmentSize: seg, Fsync: o.Fsync, FS: d.fs, Repair: o.Repair, Logf: d.logf}
+}
+
+// append logs m and returns its log position. It does not wait for the disk;
+// the caller holds the lock of m's stream.
+func (d *durable) append(m *mutation) (uint64, error) {
+	if d == nil {
+		return 0, nil
+	}
+	rec := appendRecord(make([]byte, 0, 64), m)
+	pos, err := d.log.Append(rec)
+	if err != nil {
+		return 0, fmt.Errorf("broker: log: %w", err)
+	}
+	if d.every > 0 && d.pending.Add(int64(len(rec)+wal.RecordHeaderSize)) >= d.every {
+		select {
+		case d.kick <- struct{}{}:
+		default: // a snapshot is already due
+		}
+	}
+	return pos, nil
+}
+
+// wait returns once the record at pos is durable under the fsync policy, or
+// with the log's error, or with ctx's.
+func (d *durable) wait(ctx context.Context, pos uint64) error {
+	if d == nil {
+		return nil
+	}
+	if err := d.log.Wait(ctx, pos); err != nil {
+		return fmt.Errorf("broker: log: %w", err)
+	}
+	return nil
+}
+
+// err is the log's sticky error: once a write or an fsync failed, every
+// mutation is refused until the broker is reopened.
+func (d *durable) err() error {
+	if d == nil {
+		return nil
+	}
+	if err := d.log.Err(); err != nil {
+		return fmt.Errorf("broker: log: %w", err)
+	}
+	return nil
+}
+
+// run is the snapshotter: it writes a snapshot each time append kicks it,
+// until close.
+func (d *durable) run() {
+	defer close(d.done)
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-d.kick:
+			if err := d.snapshot(); err != nil {
+				d.logf("broker: background snapshot: %v", err)
+			}
+		}
+	}
+}
+
+// close stops the snapshotter, writes a final snapshot, closes the log and
+// unlocks the directory. The registry is closed already: no more mutations.
+func (d *durable) close() error {
+	if d == nil {
+		return nil
+	}
+	close(d.stop)
+	<-d.done
+	var errs []error
+	if d.log.Err() == nil { // a poisoned log cannot be made durable: skip
+		if err := d.snapshot(); err != nil {
+			errs = append(errs, fmt.Errorf("broker: final snapshot: %w", err))
+		}
+	}
+	if err := d.log.Close(); err != nil && !errors.Is(err, wal.ErrClosed) {
+		errs = append(errs, fmt.Errorf("broker: close log: %w", err))
+	}
+	d.unlock()
+	return errors.Join(errs...)
+}
+
+// path is name inside the data directory.
+func (d *durable) path(name string) string { return filepath.Join(d.dir, name) }

@@ -1,0 +1,163 @@
+package broker_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+// msClock is a clock the tests move by hand, safe for concurrent use.
+type msClock struct{ ms atomic.Int64 }
+
+func newMsClock(ms int64) *msClock {
+	c := &msClock{}
+	c.ms.Store(ms)
+	return c
+}
+
+func (c *msClock) Now() time.Time          { return time.UnixMilli(c.ms.Load()) }
+func (c *msClock) advance(d time.Duration) { c.ms.Add(d.Milliseconds()) }
+
+// workload runs random stream and group operations on a few keys, groups
+// and consumers, so that every kind of mutation is logged, including ones
+// that fail.
+type workload struct {
+	rng   *rand.Rand
+	clock *msClock
+	n     int
+}
+
+func newWorkload(seed uint64, clock *msClock) *workload {
+	return &workload{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), clock: clock}
+}
+
+func (w *workload) key() string      { return "s" + strconv.Itoa(w.rng.IntN(3)) }
+func (w *workload) group() string    { return "g" + strconv.Itoa(w.rng.IntN(2)) }
+func (w *workload) consumer() string { return "c" + strconv.Itoa(w.rng.IntN(3)) }
+
+// pendingIDs returns up to 3 IDs pending in key's group, plus maybe a made-up one.
+func (w *workload) pendingIDs(ctx context.Context, b *broker.Broker, key, group string) []stream.ID {
+	ps, _ := b.XPendingRange(ctx, key, group, stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 20})
+	var ids []stream.ID
+	for _, p := range ps {
+		if w.rng.IntN(3) == 0 && len(ids) < 3 {
+			ids = append(ids, p.ID)
+		}
+	}
+	if w.rng.IntN(4) == 0 {
+		ids = append(ids, stream.ID{Ms: w.rng.Uint64N(1 << 42), Seq: 0})
+	}
+	return ids
+}
+
+// step runs one random operation. Operation errors (no such group, ID too
+// small...) are part of the workload; only a durability error is returned.
+func (w *workload) step(ctx context.Context, b *broker.Broker) error {
+	w.n++
+	w.clock.advance(time.Duration(w.rng.IntN(40)) * time.Millisecond)
+	key, group, consumer := w.key(), w.group(), w.consumer()
+	var err error
+	switch r := w.rng.IntN(100); {
+	case r < 35:
+		o := broker.AddOptions{}
+		if w.rng.IntN(10) == 0 {
+			o.Trim = stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(20))}
+		}
+		_, err = b.XAdd(ctx, key, []stream.Field{{Name: "n", Value: strconv.Itoa(w.n)}, {Name: "k", Value: key}}, o)
+	case r < 50:
+		_, err = b.XReadGroup(ctx, group, consumer, []broker.GroupReadStream{{Key: key, New: true}},
+			broker.GroupReadOptions{Count: 1 + w.rng.IntN(4), NoAck: w.rng.IntN(10) == 0})
+	case r < 55:
+		_, err = b.XReadGroup(ctx, group, consumer, []broker.GroupReadStream{{Key: key}}, broker.GroupReadOptions{Count: 3})
+	case r < 65:
+		_, err = b.XAck(ctx, key, group, w.pendingIDs(ctx, b, key, group)...)
+	case r < 70:
+		retry := w.rng.Uint64N(5)
+		_, err = b.XClaim(ctx, key, group, consumer, time.Duration(w.rng.IntN(50))*time.Millisecond,
+			w.pendingIDs(ctx, b, key, group), stream.ClaimOptions{RetryCount: &retry, Force: w.rng.IntN(2) == 0})
+	case r < 75:
+		_, _, _, err = b.XAutoClaim(ctx, key, group, consumer, time.Duration(w.rng.IntN(50))*time.Millisecond,
+			stream.MinID, 1+w.rng.IntN(5), w.rng.IntN(2) == 0)
+	case r < 80:
+		_, err = b.XDel(ctx, key, w.pendingIDs(ctx, b, key, group)...)
+	case r < 82:
+		_, err = b.XTrim(ctx, key, stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(30))})
+	case r < 90:
+		err = b.XGroupCreate(ctx, key, group, broker.GroupCreateOptions{MkStream: true, Latest: w.rng.IntN(2) == 0})
+	case r < 92:
+		err = b.XGroupSetID(ctx, key, group, stream.MinID, w.rng.IntN(2) == 0, nil)
+	case r < 94:
+		_, err = b.XGroupDestroy(ctx, key, group)
+	case r < 97:
+		_, err = b.XGroupCreateConsumer(ctx, key, group, consumer)
+	case r < 99:
+		_, err = b.XGroupDelConsumer(ctx, key, group, consumer)
+	default:
+		_, err = b.Del(ctx, key)
+	}
+	return durabilityError(err)
+}
+
+// durabilityError keeps the errors a healthy durable broker never returns:
+// everything but the documented refusals of bad requests.
+func durabilityError(err error) error {
+	switch {
+	case err == nil,
+		errors.Is(err, broker.ErrNoStream),
+		errors.Is(err, stream.ErrNoGroup),
+		errors.Is(err, stream.ErrGroupExists),
+		errors.Is(err, stream.ErrIDTooSmall):
+		return nil
+	}
+	return err
+}
+
+// state is everything a client can observe of a broker's streams.
+type state map[string]broker.StreamFullInfo
+
+// observe returns b's observable state.
+func observe(t testing.TB, b *broker.Broker) state {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := b.Keys(ctx)
+	if err != nil {
+		t.Fatalf("Keys: %v", err)
+	}
+	st := make(state, len(keys))
+	for _, k := range keys {
+		in, err := b.XInfoStreamFull(ctx, k, 0)
+		if err != nil {
+			t.Fatalf("XInfoStreamFull %q: %v", k, err)
+		}
+		st[k] = in
+	}
+	return st
+}
+
+// diffState describes the first difference between two states, or "".
+func diffState(got, want state) string {
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			return fmt.Sprintf("stream %q missing", k)
+		}
+		if !reflect.DeepEqual(g, w) {
+			return fmt.Sprintf("stream %q:\n got %+v\nwant %+v", k, g, w)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			return fmt.Sprintf("unexpected stream %q", k)
+		}
+	}
+	return ""
+}
