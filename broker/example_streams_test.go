@@ -1,0 +1,113 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+// The order-processing flow: orders go into a stream, a consumer group
+// shares them between two workers, each acknowledges what it processed, and
+// an order stuck with a worker that went away is claimed by the other one.
+// A fake clock makes the IDs and idle times deterministic.
+func Example_orderProcessing() {
+	ctx := context.Background()
+	now := time.UnixMilli(1700000000000)
+	b := broker.New(broker.Options{Clock: func() time.Time { return now }})
+	defer b.Close()
+
+	for _, o := range [][2]string{{"1001", "book"}, {"1002", "lamp"}, {"1003", "pen"}} {
+		id, err := b.XAdd(ctx, "orders", []stream.Field{{Name: "order", Value: o[0]}, {Name: "item", Value: o[1]}}, broker.AddOptions{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("XADD", id)
+	}
+	if err := b.XGroupCreate(ctx, "orders", "order_processors", broker.GroupCreateOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	read := func(consumer string, count int) []stream.Entry {
+		res, err := b.XReadGroup(ctx, "order_processors", consumer,
+			[]broker.GroupReadStream{{Key: "orders", New: true}}, broker.GroupReadOptions{Count: count})
+		if err != nil || len(res) == 0 {
+			return nil
+		}
+		for _, e := range res[0].Entries {
+			fmt.Printf("%s got %s: order %s (%s)\n", consumer, e.ID, e.Fields[0].Value, e.Fields[1].Value)
+		}
+		return res[0].Entries
+	}
+	alice := read("alice", 2)
+	bob := read("bob", 10)
+
+	// bob finishes his order; alice finishes only her first one and vanishes.
+	n, _ := b.XAck(ctx, "orders", "order_processors", bob[0].ID)
+	fmt.Println("bob XACK:", n)
+	n, _ = b.XAck(ctx, "orders", "order_processors", alice[0].ID)
+	fmt.Println("alice XACK:", n)
+
+	now = now.Add(90 * time.Second)
+	sum, _ := b.XPending(ctx, "orders", "order_processors")
+	fmt.Printf("XPENDING: %d pending, %s..%s, %v\n", sum.Count, sum.Min, sum.Max, sum.Consumers)
+
+	claimed, _ := b.XClaim(ctx, "orders", "order_processors", "bob", time.Minute, []stream.ID{alice[1].ID}, stream.ClaimOptions{})
+	for _, e := range claimed {
+		fmt.Printf("bob claimed %s: order %s\n", e.ID, e.Fields[0].Value)
+	}
+	pending, _ := b.XPendingRange(ctx, "orders", "order_processors",
+		stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 10})
+	for _, p := range pending {
+		fmt.Printf("pending %s owner=%s deliveries=%d\n", p.ID, p.Consumer, p.DeliveryCount)
+	}
+	n, _ = b.XAck(ctx, "orders", "order_processors", claimed[0].ID)
+	fmt.Println("bob XACK:", n)
+	sum, _ = b.XPending(ctx, "orders", "order_processors")
+	fmt.Println("XPENDING:", sum.Count)
+
+	// Output:
+	// XADD 1700000000000-0
+	// XADD 1700000000000-1
+	// XADD 1700000000000-2
+	// alice got 1700000000000-0: order 1001 (book)
+	// alice got 1700000000000-1: order 1002 (lamp)
+	// bob got 1700000000000-2: order 1003 (pen)
+	// bob XACK: 1
+	// alice XACK: 1
+	// XPENDING: 1 pending, 1700000000000-1..1700000000000-1, [{alice 1}]
+	// bob claimed 1700000000000-1: order 1002
+	// pending 1700000000000-1 owner=bob deliveries=2
+	// bob XACK: 1
+	// XPENDING: 0
+}
+
+// A blocking XREAD waits until the stream has an entry after the given ID
+// (here 0-0: any entry; a key that does not exist yet is waited for). The
+// context carries the timeout, Redis's BLOCK milliseconds.
+func ExampleBroker_XRead() {
+	ctx := context.Background()
+	b := broker.New(broker.Options{})
+	defer b.Close()
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		res, err := b.XRead(ctx, []broker.ReadStream{{Key: "events"}}, broker.ReadOptions{Block: true})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		e := res[0].Entries[0]
+		fmt.Println(res[0].Key, e.ID, e.Fields[0].Value)
+	}()
+	b.XAdd(ctx, "events", []stream.Field{{Name: "msg", Value: "hello"}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
+	<-done
+	// Output: events 1-0 hello
+}
