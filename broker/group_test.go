@@ -121,7 +121,9 @@ func TestXReadGroup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hist := func(k string, after stream.ID) broker.GroupReadStream { return broker.GroupReadStream{Key: k, After: after} }
+	hist := func(k string, after stream.ID) broker.GroupReadStream {
+		return broker.GroupReadStream{Key: k, After: after}
+	}
 	newer := func(k string) broker.GroupReadStream { return broker.GroupReadStream{Key: k, New: true} }
 	steps := []struct {
 		name     string
@@ -195,7 +197,7 @@ func TestAckPendingClaim(t *testing.T) {
 	readNew(b, "g", "a", "s", 0)
 	clk.Advance(5 * time.Second)
 	steps := []struct {
-		name string
+		name    string
 		op      func() (any, error)
 		want    string
 		wantErr error

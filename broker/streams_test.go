@@ -257,7 +257,10 @@ func TestClosed(t *testing.T) {
 		"XAdd":   func() error { _, err := b.XAdd(ctx, "s", fields("f", "v"), broker.AddOptions{}); return err },
 		"XLen":   func() error { _, err := b.XLen(ctx, "s"); return err },
 		"XRange": func() error { _, err := b.XRange(ctx, "s", stream.MinID, stream.MaxID, 0); return err },
-		"XRead":  func() error { _, err := b.XRead(ctx, []broker.ReadStream{{Key: "s"}}, broker.ReadOptions{}); return err },
+		"XRead": func() error {
+			_, err := b.XRead(ctx, []broker.ReadStream{{Key: "s"}}, broker.ReadOptions{})
+			return err
+		},
 		"XReadGroup": func() error {
 			_, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s", New: true}}, broker.GroupReadOptions{})
 			return err
