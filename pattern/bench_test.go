@@ -51,6 +51,25 @@ func BenchmarkIndexMatchSamePrefix(b *testing.B) {
 	}
 }
 
+// BenchmarkIndexMatchSuffix has P non-matching patterns that begin with a
+// wildcard (*.<i>), which the suffix tries keep from being tried.
+func BenchmarkIndexMatchSuffix(b *testing.B) {
+	for _, p := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
+			idx := pattern.NewIndex()
+			idx.Add("*.tech")
+			for i := range p {
+				idx.Add(fmt.Sprintf("*.%d", i))
+			}
+			fn := func(string) {}
+			b.ReportAllocs()
+			for b.Loop() {
+				idx.Match("news.tech", fn)
+			}
+		})
+	}
+}
+
 func BenchmarkMatch(b *testing.B) {
 	tests := []struct{ name, pattern, subject string }{
 		{"literal", "news.tech", "news.tech"},

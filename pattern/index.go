@@ -5,34 +5,49 @@ import "bytes"
 // Index holds a set of distinct patterns and answers which match a channel
 // without trying them all.
 //
-// Patterns hang off a byte trie keyed by their literal prefix ([Pattern.Prefix]):
-// a channel walks the trie along its own bytes and tests only the patterns
-// found on the nodes it passes, and only against the part of the channel
-// after their prefix. Patterns that begin with a wildcard sit on the root and
-// are tried for every channel; patterns without wildcards are reported only
-// when the walk ends on their node, without any test. Patterns that can match
-// nothing are counted but never tried.
+// Patterns hang off a byte trie keyed by their literal prefix
+// ([Pattern.Prefix]): a channel walks the trie along its own bytes and
+// considers only the patterns on the nodes it passes. On each node, the
+// patterns with a wildcard are further keyed by their literal suffix
+// ([Pattern.Suffix]) in a trie read backwards, which the rest of the channel
+// walks from its last byte; so `other.<i>.*` costs nothing to a publish on
+// news.tech, and neither does `*.<i>`. Only the patterns found both ways are
+// tested, and only against the part of the channel after their prefix.
+// Patterns with neither prefix nor suffix (`*`, `*a*`, `?x?`) are tried for
+// every channel; patterns without wildcards are reported when the walk ends
+// on their node, without a test; patterns that match nothing are counted but
+// never tried.
 //
 // Add and Remove must not run concurrently with anything; Match may run
 // concurrently with other Match calls (a caller typically holds a
 // sync.RWMutex: the read lock for Match, the write lock for Add and Remove).
 // The zero Index is not usable: create one with [NewIndex].
 type Index struct {
-	root    *node
+	root    *trie[fwdNode]
 	entries map[string]*Pattern
 }
 
-// node is a trie node; the path from the root spells its prefix.
-type node struct {
-	keys  []byte     // keys[i] labels the edge to kids[i]; unordered
-	kids  []*node    // children
-	globs []*Pattern // patterns with a wildcard whose prefix is this node's
-	exact []*Pattern // literal patterns equal to this node's prefix
+// trie is a node of a byte trie; the path from the root spells its key.
+type trie[V any] struct {
+	keys []byte     // keys[i] labels the edge to kids[i]; unordered
+	kids []*trie[V] // children
+	val  V
+}
+
+// fwdNode is what a node of the prefix trie holds.
+type fwdNode struct {
+	exact []*Pattern        // literal patterns equal to the prefix
+	free  []*Pattern        // wildcard patterns with no literal suffix
+	tails *trie[[]*Pattern] // wildcard patterns by reversed suffix
+}
+
+func (v *fwdNode) empty() bool {
+	return len(v.exact) == 0 && len(v.free) == 0 && v.tails == nil
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{root: &node{}, entries: make(map[string]*Pattern)}
+	return &Index{root: &trie[fwdNode]{}, entries: make(map[string]*Pattern)}
 }
 
 // Len returns the number of patterns in the index.
@@ -61,10 +76,20 @@ func (x *Index) Add(pattern string) bool {
 	for i := range len(p.prefix) {
 		n = n.childOrNew(p.prefix[i])
 	}
-	if p.kind == kindLiteral {
-		n.exact = append(n.exact, p)
-	} else {
-		n.globs = append(n.globs, p)
+	switch {
+	case p.kind == kindLiteral:
+		n.val.exact = append(n.val.exact, p)
+	case p.suffix == "":
+		n.val.free = append(n.val.free, p)
+	default:
+		if n.val.tails == nil {
+			n.val.tails = &trie[[]*Pattern]{}
+		}
+		t := n.val.tails
+		for i := len(p.suffix) - 1; i >= 0; i-- {
+			t = t.childOrNew(p.suffix[i])
+		}
+		t.val = append(t.val, p)
 	}
 	return true
 }
@@ -80,21 +105,23 @@ func (x *Index) Remove(pattern string) bool {
 	if p.kind == kindNever {
 		return true
 	}
-	path := make([]*node, 0, len(p.prefix)+1)
-	n := x.root
-	path = append(path, n)
-	for i := range len(p.prefix) {
-		n = n.child(p.prefix[i])
-		path = append(path, n)
+	path := x.root.path(p.prefix, false)
+	n := path[len(path)-1]
+	switch {
+	case p.kind == kindLiteral:
+		n.val.exact = without(n.val.exact, p)
+	case p.suffix == "":
+		n.val.free = without(n.val.free, p)
+	default:
+		tpath := n.val.tails.path(p.suffix, true)
+		t := tpath[len(tpath)-1]
+		t.val = without(t.val, p)
+		prune(tpath, func(v *[]*Pattern) bool { return len(*v) == 0 })
+		if len(n.val.tails.keys) == 0 {
+			n.val.tails = nil
+		}
 	}
-	if p.kind == kindLiteral {
-		n.exact = without(n.exact, p)
-	} else {
-		n.globs = without(n.globs, p)
-	}
-	for i := len(path) - 1; i > 0 && path[i].empty(); i-- {
-		path[i-1].removeChild(p.prefix[i-1])
-	}
+	prune(path, (*fwdNode).empty)
 	return true
 }
 
@@ -104,56 +131,94 @@ func (x *Index) Match(channel string, fn func(pattern string)) {
 	n := x.root
 	if channel != "" {
 		// An empty channel matches only the empty pattern, which is literal.
-		matchGlobs(n.globs, channel, fn)
+		n.val.match(channel, fn)
 	}
 	for i := range len(channel) {
 		if n = n.child(channel[i]); n == nil {
 			return
 		}
-		matchGlobs(n.globs, channel[i+1:], fn)
+		n.val.match(channel[i+1:], fn)
 	}
-	for _, p := range n.exact {
+	for _, p := range n.val.exact {
 		fn(p.src)
 	}
 }
 
-// matchGlobs tests rest, the part of the channel after the node's prefix,
-// against each of globs.
-func matchGlobs(globs []*Pattern, rest string, fn func(string)) {
-	for _, p := range globs {
+// match tests the wildcard patterns of v against rest, the channel after
+// v's prefix: those without a suffix, then those whose suffix ends rest.
+func (v *fwdNode) match(rest string, fn func(string)) {
+	for _, p := range v.free {
 		if p.matchRest(rest) {
 			fn(p.src)
 		}
 	}
+	t := v.tails
+	for i := len(rest) - 1; t != nil && i >= 0; i-- {
+		if t = t.child(rest[i]); t == nil {
+			return
+		}
+		for _, p := range t.val {
+			if p.matchRest(rest) {
+				fn(p.src)
+			}
+		}
+	}
 }
 
-func (n *node) child(b byte) *node {
+func (n *trie[V]) child(b byte) *trie[V] {
 	if i := bytes.IndexByte(n.keys, b); i >= 0 {
 		return n.kids[i]
 	}
 	return nil
 }
 
-func (n *node) childOrNew(b byte) *node {
+func (n *trie[V]) childOrNew(b byte) *trie[V] {
 	if c := n.child(b); c != nil {
 		return c
 	}
-	c := &node{}
+	c := &trie[V]{}
 	n.keys = append(n.keys, b)
 	n.kids = append(n.kids, c)
 	return c
 }
 
-func (n *node) removeChild(b byte) {
-	i := bytes.IndexByte(n.keys, b)
-	last := len(n.keys) - 1
-	n.keys[i], n.kids[i] = n.keys[last], n.kids[last]
-	n.kids[last] = nil
-	n.keys, n.kids = n.keys[:last], n.kids[:last]
+// path returns the nodes from n along key (read backwards if reverse),
+// n first; the key must be present.
+func (n *trie[V]) path(key string, reverse bool) []*trie[V] {
+	path := make([]*trie[V], 1, len(key)+1)
+	path[0] = n
+	for i := range len(key) {
+		if reverse {
+			i = len(key) - 1 - i
+		}
+		n = n.child(key[i])
+		path = append(path, n)
+	}
+	return path
 }
 
-func (n *node) empty() bool {
-	return len(n.keys) == 0 && len(n.globs) == 0 && len(n.exact) == 0
+// prune frees the nodes at the end of path that have no children and an
+// empty value, deepest first. path[0] is the root, which is kept.
+func prune[V any](path []*trie[V], empty func(*V) bool) {
+	for i := len(path) - 1; i > 0; i-- {
+		n := path[i]
+		if len(n.keys) > 0 || !empty(&n.val) {
+			return
+		}
+		path[i-1].removeChild(n)
+	}
+}
+
+func (n *trie[V]) removeChild(c *trie[V]) {
+	for i, k := range n.kids {
+		if k == c {
+			last := len(n.kids) - 1
+			n.keys[i], n.kids[i] = n.keys[last], n.kids[last]
+			n.kids[last] = nil
+			n.keys, n.kids = n.keys[:last], n.kids[:last]
+			return
+		}
+	}
 }
 
 // without removes p from ps, not keeping the order.

@@ -72,17 +72,19 @@ func TestIndexAddRemove(t *testing.T) {
 
 func TestIndexMatch(t *testing.T) {
 	idx := pattern.NewIndex()
-	for _, p := range []string{"*", "news.*", "news.tech", `news\.tech`, "news.t?ch", "n*", "news.[st]*", "[]", "", "other.*", "*.tech", "news.tech.*"} {
+	for _, p := range []string{"*", "news.*", "news.tech", `news\.tech`, "news.t?ch", "n*", "news.[st]*", "[]", "", "other.*", "*.tech", "news.tech.*", "*h", "*ch", "*.x", "n*h", "news.*ech", "news.*x", "news.*tech", "news.tech*tech"} {
 		idx.Add(p)
 	}
 	tests := []struct {
 		channel string
 		want    []string
 	}{
-		{"news.tech", []string{"*", "*.tech", "n*", "news.*", "news.[st]*", "news.t?ch", "news.tech", `news\.tech`}},
+		{"news.tech", []string{"*", "*.tech", "*ch", "*h", "n*", "n*h", "news.*", "news.*ech", "news.*tech", "news.[st]*", "news.t?ch", "news.tech", `news\.tech`}},
 		{"news.", []string{"*", "n*", "news.*"}},
 		{"news", []string{"*", "n*"}},
-		{"news.tech.x", []string{"*", "n*", "news.*", "news.[st]*", "news.tech.*"}},
+		{"h", []string{"*", "*h"}},
+		{"news.techtech", []string{"*", "*ch", "*h", "n*", "n*h", "news.*", "news.*ech", "news.*tech", "news.[st]*", "news.tech*tech"}},
+		{"news.tech.x", []string{"*", "*.x", "n*", "news.*", "news.*x", "news.[st]*", "news.tech.*"}},
 		{"", []string{""}},
 		{"x", []string{"*"}},
 	}
@@ -108,11 +110,15 @@ func TestIndexModel(t *testing.T) {
 		return fmt.Sprintf("n%c.%d", "ae\xe4"[r.IntN(3)], r.IntN(4))
 	}
 	genPat := func() string {
-		switch r.IntN(3) {
+		switch r.IntN(5) {
 		case 0:
 			return genPattern(r)
 		case 1:
 			return genChannel()
+		case 2:
+			return genPattern(r) + genChannel()
+		case 3:
+			return genChannel() + genPattern(r) + genChannel()
 		}
 		return genChannel() + genPattern(r)
 	}
@@ -145,6 +151,9 @@ func TestIndexModel(t *testing.T) {
 	}
 	if got := matches(idx, "n"); got != nil || idx.Len() != 0 {
 		t.Fatalf("after removing all: Len %d, Match %q", idx.Len(), got)
+	}
+	if n := pattern.NodeCount(idx); n != 1 {
+		t.Fatalf("after removing all: %d trie nodes, want the root only", n)
 	}
 }
 

@@ -19,8 +19,14 @@ import (
 type Pattern struct {
 	src    string
 	prefix string
+	suffix string // the literal bytes after the last wildcard (kindGlob)
 	kind   kind
 	rest   *glob.Pattern // the part after prefix; set for kindGlob only
+	// raw tells that rest holds only ASCII literals and stars, which gobwas
+	// matches the same on raw bytes as on their Latin-1 translation: an
+	// ASCII literal never starts inside a UTF-8 sequence, and gobwas's star
+	// restarts at every rune boundary, including every invalid byte.
+	raw bool
 }
 
 // kind tells how a Pattern matches.
@@ -41,11 +47,7 @@ const (
 func Compile(pattern string) *Pattern {
 	toks := parse(pattern)
 	n := prefixLen(toks)
-	prefix := make([]byte, n)
-	for i, t := range toks[:n] {
-		prefix[i] = t.b
-	}
-	p := &Pattern{src: pattern, prefix: string(prefix)}
+	p := &Pattern{src: pattern, prefix: literal(toks[:n])}
 	switch {
 	case never(toks):
 		p.kind = kindNever
@@ -53,6 +55,8 @@ func Compile(pattern string) *Pattern {
 		p.kind = kindLiteral
 	default:
 		p.kind = kindGlob
+		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
+		p.raw = rawSafe(toks[n:])
 		g, err := glob.Compile(globSyntax(toks[n:]))
 		if err != nil {
 			// globSyntax only writes what the gobwas grammar accepts; a
@@ -62,6 +66,15 @@ func Compile(pattern string) *Pattern {
 		p.rest = g
 	}
 	return p
+}
+
+// literal returns the bytes of toks, which are all literals.
+func literal(toks []token) string {
+	b := make([]byte, len(toks))
+	for i, t := range toks {
+		b[i] = t.b
+	}
+	return string(b)
 }
 
 // Match reports whether pattern matches subject; it is Compile(pattern).Match(subject).
@@ -80,6 +93,14 @@ func (p *Pattern) String() string {
 // "news*."). For a pattern without wildcards it is the whole literal.
 func (p *Pattern) Prefix() string {
 	return p.prefix
+}
+
+// Suffix returns the literal suffix of a pattern with wildcards: the bytes
+// every matching subject ends with, after the last `*`, `?` or class,
+// escapes resolved. It is empty for a pattern without wildcards (see
+// [Pattern.Prefix]) or ending with one.
+func (p *Pattern) Suffix() string {
+	return p.suffix
 }
 
 // IsLiteral reports whether the pattern has no wildcard, so that it matches
@@ -113,7 +134,7 @@ func (p *Pattern) matchRest(rest string) bool {
 	case kindNever:
 		return false
 	}
-	if isASCII(rest) {
+	if p.raw || isASCII(rest) {
 		// Latin-1 and UTF-8 agree on ASCII: no translation needed.
 		return p.rest.Match(rest)
 	}

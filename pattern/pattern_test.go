@@ -96,18 +96,20 @@ func TestMatchTable(t *testing.T) {
 
 func TestPatternAccessors(t *testing.T) {
 	tests := []struct {
-		pattern, prefix string
-		literal         bool
+		pattern, prefix, suffix string
+		literal                 bool
 	}{
-		{"", "", true},
-		{"news", "news", true},
-		{`a\*b`, "a*b", true},
-		{`a\`, `a\`, true},
-		{"news.*", "news.", false},
-		{`news\*.?`, "news*.", false},
-		{"*x", "", false},
-		{"ab[c]", "ab", false},
-		{"[]", "", false},
+		{"", "", "", true},
+		{"news", "news", "", true},
+		{`a\*b`, "a*b", "", true},
+		{`a\`, `a\`, "", true},
+		{"news.*", "news.", "", false},
+		{`news\*.?`, "news*.", "", false},
+		{"*x", "", "x", false},
+		{`*.\?x\`, "", `.?x\`, false},
+		{"a*b?cd", "a", "cd", false},
+		{"ab[c]", "ab", "", false},
+		{"[]", "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern, func(t *testing.T) {
@@ -117,6 +119,9 @@ func TestPatternAccessors(t *testing.T) {
 			}
 			if got := p.Prefix(); got != tt.prefix {
 				t.Errorf("Prefix() = %q, want %q", got, tt.prefix)
+			}
+			if got := p.Suffix(); got != tt.suffix {
+				t.Errorf("Suffix() = %q, want %q", got, tt.suffix)
 			}
 			if got := p.IsLiteral(); got != tt.literal {
 				t.Errorf("IsLiteral() = %t, want %t", got, tt.literal)

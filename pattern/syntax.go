@@ -173,6 +173,30 @@ func prefixLen(toks []token) int {
 	return len(toks)
 }
 
+// suffixLen returns the number of trailing literal tokens.
+func suffixLen(toks []token) int {
+	for i := len(toks) - 1; i >= 0; i-- {
+		if toks[i].kind != tokLiteral {
+			return len(toks) - 1 - i
+		}
+	}
+	return len(toks)
+}
+
+// rawSafe reports whether toks are only stars and ASCII literals, whose
+// gobwas translation matches raw subjects exactly as their Latin-1 form.
+func rawSafe(toks []token) bool {
+	for _, t := range toks {
+		switch {
+		case t.kind == tokStar:
+		case t.kind == tokLiteral && t.b < 0x80:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // never reports whether no subject can match toks: an empty class can never
 // consume its byte, and Redis's recursion limit rejects every subject for a
 // pattern with more than maxStarNesting non-trailing star groups.
