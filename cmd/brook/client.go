@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/brookmq/brook/command"
+)
+
+// readingMessages is what redis-cli prints when it enters subscribed mode.
+const readingMessages = "Reading messages... (press Ctrl-C to quit)"
+
+// client runs input lines as one redis-cli session and prints the replies.
+type client struct {
+	h    *command.Handler
+	sess *command.Session
+	out  *bufio.Writer
+	done context.Context // already cancelled: drains queued messages without waiting
+}
+
+func newClient(h *command.Handler, out io.Writer) *client {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	return &client{h: h, sess: h.NewSession(), out: bufio.NewWriter(out), done: done}
+}
+
+// close ends the client's subscription.
+func (c *client) close() { c.sess.Close() }
+
+// line runs one input line and flushes what it printed. It returns false
+// when the line was quit or exit.
+func (c *client) line(ctx context.Context, line string) bool {
+	defer c.out.Flush()
+	args, err := command.SplitArgs(line)
+	if err != nil {
+		c.println(command.InvalidArgsMessage)
+		return true
+	}
+	if len(args) == 0 {
+		return true
+	}
+	repeat := 1
+	if len(args) > 1 {
+		if n, isRepeat := parseRepeat(args[0]); isRepeat {
+			if n <= 0 {
+				c.println("Invalid redis-cli repeat command option value.")
+				return true
+			}
+			repeat, args = n, args[1:]
+		}
+	}
+	if name := strings.ToLower(args[0]); name == "quit" || name == "exit" {
+		return false
+	}
+	for range repeat {
+		if ctx.Err() != nil {
+			break
+		}
+		c.exec(ctx, args)
+	}
+	return true
+}
+
+// parseRepeat reports whether s is redis-cli's repeat prefix (what strtol
+// reads entirely: blanks, a sign, digits; or the empty string) and its value,
+// which is 0 when out of range.
+func parseRepeat(s string) (int, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	digits := strings.TrimLeft(t, "+-")
+	if len(t)-len(digits) > 1 {
+		return 0, false
+	}
+	if s == "" {
+		return 0, true
+	}
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil {
+		return 0, true
+	}
+	return n, true
+}
+
+// exec runs one command and prints its replies, then the messages it made
+// arrive for this client's subscription.
+func (c *client) exec(ctx context.Context, args []string) {
+	name := strings.ToLower(args[0])
+	switch {
+	case !c.sess.Subscribed() || command.IsSubscription(name) || name == "ping":
+		if (name == "subscribe" || name == "psubscribe") && !c.sess.Subscribed() {
+			c.println(readingMessages)
+		}
+		for _, r := range c.sess.Do(ctx, args) {
+			r.WriteTo(c.out)
+		}
+	default:
+		// Subscribed: anything else runs as a second client.
+		r := c.h.Do(ctx, args)
+		r.WriteTo(c.out)
+	}
+	c.drain()
+}
+
+// drain prints the messages already queued for the subscription.
+func (c *client) drain() {
+	for {
+		r, err := c.sess.Next(c.done)
+		if err != nil {
+			if c.done.Err() == nil || err != context.Canceled {
+				fmt.Fprintln(c.out, "brook: subscription ended:", err)
+				c.sess.Close()
+			}
+			return
+		}
+		r.WriteTo(c.out)
+	}
+}
+
+func (c *client) println(s string) {
+	c.out.WriteString(s)
+	c.out.WriteByte('\n')
+}
+
+// script serves a non-terminal stdin: one command per line, run as soon as
+// the line arrives, until end of input or quit.
+func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout io.Writer) int {
+	c := newClient(h, stdout)
+	defer c.close()
+	in := bufio.NewReader(stdin)
+	for {
+		line, err := in.ReadString('\n')
+		if line != "" {
+			if !c.line(ctx, strings.TrimSuffix(line, "\n")) {
+				return 0
+			}
+		}
+		if err == io.EOF {
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintln(c.out, "brook: read:", err)
+			c.out.Flush()
+			return 1
+		}
+	}
+}

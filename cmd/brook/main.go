@@ -1,0 +1,108 @@
+// Command brook is a command-line client for an embedded brook broker: it
+// reads Redis commands (redis-cli syntax) and prints the replies exactly as
+// `redis-cli --no-raw` does.
+//
+// On a terminal it is a REPL with line editing and history; with a pipe or
+// file on stdin it runs one command per line as the lines arrive, with no
+// prompt. Run `brook -h` for the details.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/command"
+)
+
+// config is what the flags set.
+type config struct{}
+
+const usageText = `Usage: brook [flags]
+
+brook runs an embedded brook broker and reads Redis commands, one per line,
+in redis-cli syntax ("double quotes" with \n \xHH escapes, 'single quotes').
+Replies are printed exactly as redis-cli --no-raw prints them. HELP lists the
+commands; quit or exit ends the session. A line starting with a number N
+followed by a command runs the command N times, as in redis-cli.
+
+Stdin a terminal: a REPL with line editing and history (prompt "brook> ").
+  Ctrl-C or Ctrl-D at the prompt quits; Ctrl-C while a command blocks (XREAD
+  BLOCK 0) interrupts that command.
+Stdin a pipe or file: no prompt, no banner; each line runs as soon as it
+  arrives, so a blocking XREAD works through a pipe. End of input quits.
+
+Pub/Sub: SUBSCRIBE/PSUBSCRIBE print "Reading messages..." and the
+confirmations, as redis-cli does. Since the broker lives in this process,
+messages can only come from commands typed in this same session: while
+subscribed, brook keeps reading commands; UNSUBSCRIBE, PUNSUBSCRIBE and PING
+act on the subscription, any other command (PUBLISH, XADD, ...) runs as a
+second client, and the messages it causes are printed right after its reply.
+End of input (or Ctrl-C on a terminal) ends subscribed mode and brook.
+
+Flags:
+`
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		os.Exit(2)
+	}
+	os.Exit(run(context.Background(), cfg, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// parseFlags parses the command line into a config.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("brook", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "brook: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return cfg, errors.New("brook: unexpected arguments")
+	}
+	return cfg, nil
+}
+
+// openBroker makes the broker the session talks to.
+func openBroker(cfg config) (*broker.Broker, error) {
+	return broker.New(broker.Options{}), nil
+}
+
+// run is the whole program: it opens the broker, serves stdin and returns
+// the exit status.
+func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer) int {
+	b, err := openBroker(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "brook:", err)
+		return 1
+	}
+	h := &command.Handler{B: b}
+	var status int
+	if f, ok := terminal(stdin, stdout); ok {
+		status = repl(ctx, h, f, stderr)
+	} else {
+		status = script(ctx, h, stdin, stdout)
+	}
+	if err := b.Close(); err != nil {
+		fmt.Fprintln(stderr, "brook: close:", err)
+		if status == 0 {
+			status = 1
+		}
+	}
+	return status
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"golang.org/x/term"
+
+	"github.com/brookmq/brook/command"
+)
+
+// terminal returns stdin as a terminal file when both stdin and stdout are
+// terminals.
+func terminal(stdin io.Reader, stdout io.Writer) (*os.File, bool) {
+	in, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return nil, false
+	}
+	out, ok := stdout.(*os.File)
+	if !ok || !term.IsTerminal(int(out.Fd())) {
+		return nil, false
+	}
+	return in, true
+}
+
+// repl serves a terminal: line editing and history in raw mode while a line
+// is typed, the terminal's normal mode while a command runs (so Ctrl-C
+// interrupts a blocking command through SIGINT).
+func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Writer) int {
+	fd := int(tty.Fd())
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{tty, os.Stdout}, "brook> ")
+	c := newClient(h, os.Stdout)
+	defer c.close()
+	fmt.Fprintln(os.Stdout, "brook: embedded broker (in memory). Type HELP for the commands, quit to exit.")
+	for {
+		line, err := readLine(fd, t)
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		if err != nil && !errors.Is(err, term.ErrPasteIndicator) {
+			fmt.Fprintln(stderr, "brook:", err)
+			return 1
+		}
+		cmdCtx, stop := signal.NotifyContext(ctx, os.Interrupt)
+		more := c.line(cmdCtx, line)
+		stop()
+		if !more {
+			return 0
+		}
+	}
+}
+
+// readLine reads one line with the terminal in raw mode, restoring it after.
+func readLine(fd int, t *term.Terminal) (string, error) {
+	if w, h, err := term.GetSize(fd); err == nil {
+		t.SetSize(w, h)
+	}
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return "", err
+	}
+	defer term.Restore(fd, old)
+	return t.ReadLine()
+}

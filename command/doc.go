@@ -1,0 +1,32 @@
+// Package command turns Redis command syntax into calls on a
+// [broker.Broker] and prints the replies exactly as `redis-cli --no-raw`
+// prints them. It is the piece a command-line tool (such as cmd/brook), a
+// test harness or a debugging console reuses to speak Redis's language to an
+// embedded brook.
+//
+// Three parts:
+//
+//   - [SplitArgs] splits an input line into arguments with redis-cli's rules
+//     (sdssplitargs): blanks separate, "double quotes" know the C escapes and
+//     \xHH, 'single quotes' only \', and a badly quoted line is
+//     [ErrInvalidArgs] (redis-cli prints [InvalidArgsMessage]).
+//   - [Handler.Do] runs one command (PING, ECHO, PUBLISH, PUBSUB, HELP, the
+//     stream commands XADD ... XINFO, DEL, EXISTS, TYPE) and returns a
+//     [Reply]. Argument parsing, arity checks and every error text are
+//     Redis 7.0's: broker and stream sentinel errors are mapped to Redis's
+//     texts here and nowhere else.
+//   - [Reply] is a RESP2 value; [Reply.WriteTo] and [Reply.String] print it
+//     the way redis-cli does: "(integer) 3", quoted and escaped bulk strings,
+//     "(nil)", "(empty array)", and arrays numbered "1) " with indices
+//     right-aligned to the widest and nested arrays indented.
+//
+// SUBSCRIBE and PSUBSCRIBE put a client into subscribed mode, which needs a
+// reader that waits for messages. That waiting belongs to the caller: a
+// [Session] holds the client's [broker.Subscription], answers the
+// subscription commands with their confirmation replies, and the caller
+// receives messages with [Session.Next] and prints them with [MessageReply].
+//
+// Everything in this package is synchronous; the only blocking commands are
+// XREAD and XREADGROUP with BLOCK, which wait on the context passed to
+// [Handler.Do] (a BLOCK timeout becomes a deadline on that context).
+package command

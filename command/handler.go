@@ -1,0 +1,143 @@
+package command
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+)
+
+// Handler runs Redis commands against a broker. It holds no per-client
+// state, so one Handler may serve many goroutines at once; subscribed mode
+// is per client and lives in a [Session].
+type Handler struct {
+	// B is the broker the commands run against.
+	B *broker.Broker
+
+	// Clock returns the current time, used to print idle times (XPENDING).
+	// Default: time.Now. Set it to the broker's [broker.Options.Clock] when
+	// that is not the wall clock.
+	Clock func() time.Time
+}
+
+// spec describes one command or subcommand.
+type spec struct {
+	name  string // full lowercase name as Redis reports it: "xlen", "xgroup|create"
+	arity int    // Redis arity: n > 0 exactly n arguments (with the name), n < 0 at least -n
+	run   func(h *Handler, ctx context.Context, args []string) Reply
+	subs  map[string]*spec // subcommands of a container command (XGROUP, XINFO, PUBSUB)
+	usage string           // one line for HELP
+}
+
+// commands is the command table, keyed by lowercase name. It is filled by
+// init because HELP's reply reads the table.
+var commands map[string]*spec
+
+func init() {
+	commands = make(map[string]*spec)
+	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs()} {
+		for _, sp := range group {
+			commands[sp.name] = sp
+		}
+	}
+}
+
+// Do runs one command, args[0] being its name (case-insensitive), and returns
+// its reply. Errors are error replies with Redis 7.0's texts; Do never
+// panics on bad input. XREAD and XREADGROUP with BLOCK wait until data
+// arrives, the BLOCK timeout passes (nil reply) or ctx ends. The subscription
+// commands need a [Session]: Do answers them with an error reply.
+func (h *Handler) Do(ctx context.Context, args []string) Reply {
+	sp, bad := lookup(args)
+	if sp == nil {
+		return bad
+	}
+	return sp.run(h, ctx, args)
+}
+
+// lookup finds the spec for args and checks its arity, or returns the error
+// reply Redis gives for an unknown command, unknown subcommand or wrong
+// number of arguments.
+func lookup(args []string) (*spec, Reply) {
+	if len(args) == 0 {
+		return nil, Error("ERR empty command")
+	}
+	sp := commands[strings.ToLower(args[0])]
+	if sp == nil {
+		return nil, Error(unknownCommand(args))
+	}
+	if sp.subs != nil && len(args) >= 2 {
+		sub := sp.subs[strings.ToLower(args[1])]
+		if sub == nil {
+			return nil, Error("ERR unknown subcommand '" + clip(args[1], 128) +
+				"'. Try " + strings.ToUpper(args[0]) + " HELP.")
+		}
+		sp = sub
+	}
+	if n := len(args); sp.arity > 0 && n != sp.arity || sp.arity < 0 && n < -sp.arity {
+		return nil, wrongArgs(sp.name)
+	}
+	return sp, Reply{}
+}
+
+// unknownCommand is Redis's text for a command name it does not know: the
+// name and the first arguments, quoted, up to about 128 bytes of them.
+func unknownCommand(args []string) string {
+	var b strings.Builder
+	b.WriteString("ERR unknown command '")
+	b.WriteString(clip(args[0], 128))
+	b.WriteString("', with args beginning with: ")
+	n := 0
+	for _, a := range args[1:] {
+		if n >= 128 {
+			break
+		}
+		a = clip(a, 128-n)
+		b.WriteString("'" + a + "' ")
+		n += len(a) + 3
+	}
+	return sanitize(b.String())
+}
+
+// clip returns at most n bytes of s, as C's "%.128s" does.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// sanitize replaces CR and LF with spaces: Redis error replies are one line.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// wrongArgs is Redis's arity error for the command's full name.
+func wrongArgs(name string) Reply {
+	return Error("ERR wrong number of arguments for '" + name + "' command")
+}
+
+// subSyntaxError is Redis's addReplySubcommandSyntaxError: a known
+// subcommand used with arguments it does not accept.
+func subSyntaxError(args []string) Reply {
+	return Error(sanitize("ERR unknown subcommand or wrong number of arguments for '" +
+		clip(args[1], 128) + "'. Try " + strings.ToUpper(args[0]) + " HELP."))
+}
+
+// helpReply builds a HELP reply: the header line, then the lines, as
+// simple strings.
+func helpReply(cmd string, lines ...string) Reply {
+	elems := make([]Reply, 0, len(lines)+3)
+	elems = append(elems, Simple(cmd+" <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"))
+	for _, l := range lines {
+		elems = append(elems, Simple(l))
+	}
+	elems = append(elems, Simple("HELP"), Simple("    Prints this help."))
+	return Array(elems...)
+}

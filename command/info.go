@@ -1,0 +1,199 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// entriesReadReply is a group's entries-read: nil when unknown.
+func entriesReadReply(n int64) Reply {
+	if n == stream.EntriesReadUnknown {
+		return Nil()
+	}
+	return Int(n)
+}
+
+// lagReply is a group's lag: nil when unknown.
+func lagReply(lag int64, unknown bool) Reply {
+	if unknown {
+		return Nil()
+	}
+	return Int(lag)
+}
+
+func (h *Handler) xinfoGroups(ctx context.Context, args []string) Reply {
+	groups, err := h.B.XInfoGroups(ctx, args[2])
+	if err != nil {
+		if errors.Is(err, broker.ErrNoStream) {
+			return Error(errNoKey)
+		}
+		return errorReply(err)
+	}
+	elems := make([]Reply, len(groups))
+	for i, g := range groups {
+		elems[i] = Array(
+			Bulk("name"), Bulk(g.Name),
+			Bulk("consumers"), Int(g.Consumers),
+			Bulk("pending"), Int(g.Pending),
+			Bulk("last-delivered-id"), Bulk(g.LastDeliveredID.String()),
+			Bulk("entries-read"), entriesReadReply(g.EntriesRead),
+			Bulk("lag"), lagReply(g.Lag, g.LagUnknown),
+		)
+	}
+	return Array(elems...)
+}
+
+func (h *Handler) xinfoConsumers(ctx context.Context, args []string) Reply {
+	key, group := args[2], args[3]
+	cs, err := h.B.XInfoConsumers(ctx, key, group)
+	switch {
+	case errors.Is(err, broker.ErrNoStream):
+		return Error(errNoKey)
+	case errors.Is(err, stream.ErrNoGroup):
+		return noGroupForKey(key, group)
+	case err != nil:
+		return errorReply(err)
+	}
+	elems := make([]Reply, len(cs))
+	for i, c := range cs {
+		elems[i] = Array(
+			Bulk("name"), Bulk(c.Name),
+			Bulk("pending"), Int(c.Pending),
+			Bulk("idle"), Int(c.IdleMs),
+		)
+	}
+	return Array(elems...)
+}
+
+func (h *Handler) xinfoStream(ctx context.Context, args []string) Reply {
+	key := args[2]
+	full, count, ok := parseInfoStream(args[3:])
+	if !ok {
+		if !h.keyExists(ctx, key) {
+			return Error(errNoKey)
+		}
+		return subSyntaxError(args)
+	}
+	if full {
+		in, err := h.B.XInfoStreamFull(ctx, key, count)
+		if err != nil {
+			return infoError(err)
+		}
+		return h.streamFullReply(in)
+	}
+	in, err := h.B.XInfoStream(ctx, key)
+	if err != nil {
+		return infoError(err)
+	}
+	first, last := Nil(), Nil()
+	if in.FirstEntry != nil {
+		first = entryReply(*in.FirstEntry)
+	}
+	if in.LastEntry != nil {
+		last = entryReply(*in.LastEntry)
+	}
+	return Array(append(streamHeader(in),
+		Bulk("groups"), Int(in.Groups),
+		Bulk("first-entry"), first,
+		Bulk("last-entry"), last)...)
+}
+
+// parseInfoStream parses XINFO STREAM's [FULL [COUNT n]]; ok is false for a
+// syntax error. A negative COUNT means the default, 10; 0 means everything.
+func parseInfoStream(opts []string) (full bool, count int, ok bool) {
+	if len(opts) == 0 {
+		return false, 0, true
+	}
+	if !strings.EqualFold(opts[0], "FULL") {
+		return false, 0, false
+	}
+	count = 10
+	if len(opts) > 1 {
+		if len(opts) != 3 || !strings.EqualFold(opts[1], "COUNT") {
+			return false, 0, false
+		}
+		n, isInt := parseInt(opts[2])
+		if !isInt {
+			return false, 0, false
+		}
+		if n >= 0 {
+			count = toInt(n)
+		}
+	}
+	return true, count, true
+}
+
+func infoError(err error) Reply {
+	if errors.Is(err, broker.ErrNoStream) {
+		return Error(errNoKey)
+	}
+	return errorReply(err)
+}
+
+// streamHeader is the part of XINFO STREAM shared with its FULL form.
+func streamHeader(in stream.Info) []Reply {
+	return []Reply{
+		Bulk("length"), Int(in.Length),
+		Bulk("radix-tree-keys"), Int(in.RadixTreeKeys),
+		Bulk("radix-tree-nodes"), Int(in.RadixTreeNodes),
+		Bulk("last-generated-id"), Bulk(in.LastGeneratedID.String()),
+		Bulk("max-deleted-entry-id"), Bulk(in.MaxDeletedEntryID.String()),
+		Bulk("entries-added"), Int(int64(in.EntriesAdded)),
+		Bulk("recorded-first-entry-id"), Bulk(in.RecordedFirstEntryID.String()),
+	}
+}
+
+// streamFullReply is XINFO STREAM FULL as Redis 7.0 prints it.
+func (h *Handler) streamFullReply(in broker.StreamFullInfo) Reply {
+	groups := make([]Reply, len(in.Groups))
+	for i, g := range in.Groups {
+		pel := make([]Reply, len(g.Pending))
+		for j, p := range g.Pending {
+			pel[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer),
+				Int(int64(p.DeliveryMs)), Int(int64(p.DeliveryCount)))
+		}
+		consumers := make([]Reply, len(g.Consumers))
+		for j, c := range g.Consumers {
+			cpel := make([]Reply, len(c.Pending))
+			for k, p := range c.Pending {
+				cpel[k] = Array(Bulk(p.ID.String()), Int(int64(p.DeliveryMs)), Int(int64(p.DeliveryCount)))
+			}
+			consumers[j] = Array(
+				Bulk("name"), Bulk(c.Name),
+				Bulk("seen-time"), Int(int64(c.SeenMs)),
+				Bulk("pel-count"), Int(c.PELCount),
+				Bulk("pending"), Array(cpel...),
+			)
+		}
+		groups[i] = Array(
+			Bulk("name"), Bulk(g.Name),
+			Bulk("last-delivered-id"), Bulk(g.LastDeliveredID.String()),
+			Bulk("entries-read"), entriesReadReply(g.EntriesRead),
+			Bulk("lag"), lagReply(g.Lag, g.LagUnknown),
+			Bulk("pel-count"), Int(g.PELCount),
+			Bulk("pending"), Array(pel...),
+			Bulk("consumers"), Array(consumers...),
+		)
+	}
+	return Array(append(streamHeader(in.Info),
+		Bulk("entries"), entriesReply(in.Entries),
+		Bulk("groups"), Array(groups...))...)
+}
+
+func (h *Handler) xinfoHelp(_ context.Context, _ []string) Reply {
+	return helpReply("XINFO",
+		"CONSUMERS <key> <groupname>",
+		"    Show consumers of <groupname>.",
+		"GROUPS <key>",
+		"    Show the stream consumer groups.",
+		"STREAM <key> [FULL [COUNT <count>]",
+		"    Show information about the stream.",
+	)
+}

@@ -1,0 +1,222 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+// readArgs is what XREAD and XREADGROUP parse before the stream IDs.
+type readArgs struct {
+	count           int64
+	block           bool
+	timeout         time.Duration // with block: 0 = forever
+	noAck           bool
+	group, consumer string
+	hasGroup        bool
+	keys, ids       []string
+}
+
+// parseRead parses the options of XREAD (group false) or XREADGROUP, in
+// Redis's order and with its errors.
+func parseRead(args []string, group bool) (readArgs, *Reply) {
+	var a readArgs
+	fail := func(text string) (readArgs, *Reply) { r := Error(text); return a, &r }
+	streamsAt := 0
+	for i := 1; i < len(args) && streamsAt == 0; i++ {
+		more := len(args) - 1 - i
+		switch opt := strings.ToLower(args[i]); {
+		case opt == "block" && more > 0:
+			i++
+			ms, ok := parseInt(args[i])
+			if !ok {
+				return fail("ERR timeout is not an integer or out of range")
+			}
+			if ms < 0 {
+				return fail("ERR timeout is negative")
+			}
+			a.block, a.timeout = true, time.Duration(ms)*time.Millisecond
+		case opt == "count" && more > 0:
+			i++
+			n, ok := parseInt(args[i])
+			if !ok {
+				return fail(errNotInteger)
+			}
+			a.count = max(n, 0)
+		case opt == "streams" && more > 0:
+			streamsAt = i + 1
+			if (len(args)-streamsAt)%2 != 0 {
+				return fail("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")
+			}
+		case opt == "group" && more >= 2:
+			if !group {
+				return fail("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+			}
+			a.group, a.consumer, a.hasGroup = args[i+1], args[i+2], true
+			i += 2
+		case opt == "noack":
+			if !group {
+				return fail("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+			}
+			a.noAck = true
+		default:
+			return fail(errSyntax)
+		}
+	}
+	if streamsAt == 0 {
+		return fail(errSyntax)
+	}
+	if group && !a.hasGroup {
+		return fail("ERR Missing GROUP option for XREADGROUP")
+	}
+	n := (len(args) - streamsAt) / 2
+	a.keys, a.ids = args[streamsAt:streamsAt+n], args[streamsAt+n:]
+	return a, nil
+}
+
+// readReply is the reply of XREAD/XREADGROUP: [[key, entries], ...], or nil
+// when no stream had anything.
+func readReply(res []broker.StreamEntries) Reply {
+	if len(res) == 0 {
+		return Nil()
+	}
+	elems := make([]Reply, len(res))
+	for i, se := range res {
+		elems[i] = Array(Bulk(se.Key), entriesReply(se.Entries))
+	}
+	return Array(elems...)
+}
+
+// blockContext derives the context of a blocking read: BLOCK ms > 0 becomes
+// a deadline; BLOCK 0 waits as long as ctx does.
+func blockContext(ctx context.Context, a *readArgs) (context.Context, context.CancelFunc) {
+	if a.block && a.timeout > 0 {
+		return context.WithTimeout(ctx, a.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+// readResult turns a read's outcome into a reply: the BLOCK timeout
+// expiring (the caller's ctx still alive) is a nil reply.
+func readResult(ctx context.Context, res []broker.StreamEntries, err error) Reply {
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return Nil()
+		}
+		return errorReply(err)
+	}
+	return readReply(res)
+}
+
+func (h *Handler) xread(ctx context.Context, args []string) Reply {
+	a, bad := parseRead(args, false)
+	if bad != nil {
+		return *bad
+	}
+	streams := make([]broker.ReadStream, len(a.keys))
+	for i, key := range a.keys {
+		rs := broker.ReadStream{Key: key}
+		switch a.ids[i] {
+		case "$":
+			rs.Latest = true
+		case "+":
+			rs.LastEntry = true
+		case ">":
+			return Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+		default:
+			id, ok := parseStrictID(a.ids[i])
+			if !ok {
+				return Error(errInvalidID)
+			}
+			rs.After = id
+		}
+		streams[i] = rs
+	}
+	bctx, cancel := blockContext(ctx, &a)
+	defer cancel()
+	res, err := h.B.XRead(bctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block})
+	return readResult(ctx, res, err)
+}
+
+func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
+	a, bad := parseRead(args, true)
+	if bad != nil {
+		return *bad
+	}
+	streams := make([]broker.GroupReadStream, len(a.keys))
+	for i, key := range a.keys {
+		gs := broker.GroupReadStream{Key: key}
+		switch a.ids[i] {
+		case ">":
+			gs.New = true
+		case "$":
+			if r, missing := h.noGroupRead(ctx, a.keys[:i+1], a.group); missing {
+				return r
+			}
+			return Error("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read " +
+				"the history of this consumer by specifying a proper ID, or use the > ID to get new " +
+				"messages. The $ ID would just return an empty result set.")
+		default:
+			id, ok := parseStrictID(a.ids[i])
+			if !ok {
+				if r, missing := h.noGroupRead(ctx, a.keys[:i+1], a.group); missing {
+					return r
+				}
+				return Error(errInvalidID)
+			}
+			gs.After = id
+		}
+		streams[i] = gs
+	}
+	bctx, cancel := blockContext(ctx, &a)
+	defer cancel()
+	res, err := h.B.XReadGroup(bctx, a.group, a.consumer, streams,
+		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block, NoAck: a.noAck})
+	if errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream) {
+		if r, missing := h.noGroupRead(ctx, a.keys, a.group); missing {
+			return r
+		}
+		return noGroupReadReply(a.keys[0], a.group)
+	}
+	return readResult(ctx, res, err)
+}
+
+// noGroupRead finds the first key among keys that is missing or has no
+// group named group, and returns XREADGROUP's NOGROUP error for it.
+func (h *Handler) noGroupRead(ctx context.Context, keys []string, group string) (Reply, bool) {
+	for _, key := range keys {
+		if !h.groupExists(ctx, key, group) {
+			return noGroupReadReply(key, group), true
+		}
+	}
+	return Reply{}, false
+}
+
+func noGroupReadReply(key, group string) Reply {
+	return Error(sanitize("NOGROUP No such key '" + key + "' or consumer group '" + group +
+		"' in XREADGROUP with GROUP option"))
+}
+
+// groupExists reports whether key is a stream with a group named group.
+func (h *Handler) groupExists(ctx context.Context, key, group string) bool {
+	groups, err := h.B.XInfoGroups(ctx, key)
+	if err != nil {
+		return false
+	}
+	for _, g := range groups {
+		if g.Name == group {
+			return true
+		}
+	}
+	return false
+}
+
+// keyExists reports whether key exists.
+func (h *Handler) keyExists(ctx context.Context, key string) bool {
+	n, err := h.B.Exists(ctx, key)
+	return err == nil && n > 0
+}
