@@ -11,12 +11,14 @@ import (
 
 const dir = "/data/wal"
 
+// payloadSize is the length of every test record, so segments of a given
+// size hold a known number of records.
+const payloadSize = 40
+
 // payload is the deterministic content of the record at pos.
 func payload(pos uint64) []byte {
-	n := int(pos*7919) % 50
-	b := make([]byte, 0, n+20)
-	b = fmt.Appendf(b, "rec-%d-", pos)
-	for i := range n {
+	b := fmt.Appendf(make([]byte, 0, payloadSize), "rec-%d-", pos)
+	for i := len(b); i < payloadSize; i++ {
 		b = append(b, byte(pos)+byte(i))
 	}
 	return b

@@ -75,7 +75,11 @@ func (l *Log) copyFile(src, dst string) (err error) {
 			err = fmt.Errorf("wal: copy %s: %w", src, cerr)
 		}
 	}()
-	buf := make([]byte, copyBufSize)
+	size, err := in.Size()
+	if err != nil {
+		return fmt.Errorf("wal: copy %s: %w", src, err)
+	}
+	buf := make([]byte, max(1, min(copyBufSize, size)))
 	for off := int64(0); ; {
 		n, rerr := in.ReadAt(buf, off)
 		if n > 0 {

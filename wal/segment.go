@@ -128,7 +128,7 @@ type scanner struct {
 
 func newScanner(f io.ReaderAt, size int64, firstPos uint64, keep bool) *scanner {
 	sr := io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize)
-	return &scanner{r: bufio.NewReaderSize(sr, 64<<10), size: size, off: SegmentHeaderSize, next: firstPos, keep: keep}
+	return &scanner{r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-SegmentHeaderSize)))), size: size, off: SegmentHeaderSize, next: firstPos, keep: keep}
 }
 
 // scan returns the next record's payload (nil unless keep). It returns io.EOF
@@ -189,7 +189,7 @@ func isDecodeError(err error) bool {
 func validFrameAfter(f io.ReaderAt, from, size int64, next uint64) (bool, error) {
 	maxPos := next + uint64(size-from)/RecordHeaderSize + 1
 	const window = 64 << 10
-	buf := make([]byte, window+RecordHeaderSize)
+	buf := make([]byte, min(window+RecordHeaderSize, size-from))
 	for base := from + 1; base+RecordHeaderSize <= size; base += window {
 		n := min(int64(len(buf)), size-base)
 		if _, err := f.ReadAt(buf[:n], base); err != nil && err != io.EOF {

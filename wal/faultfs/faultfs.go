@@ -376,4 +376,3 @@ func (h *file) Close() error {
 	h.closed = true
 	return nil
 }
-
