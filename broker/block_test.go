@@ -75,241 +75,249 @@ func add(t *testing.T, b *broker.Broker, key string, ms uint64) {
 }
 
 func TestXReadBlock(t *testing.T) {
-	ctx := context.Background()
-	latest := func(k string) broker.ReadStream { return broker.ReadStream{Key: k, Latest: true} }
-	tests := []struct {
-		name    string
-		setup   func(t *testing.T, b *broker.Broker)
-		streams []broker.ReadStream
-		nudge   func(t *testing.T, b *broker.Broker) // must not wake the reader
-		wake    func(t *testing.T, b *broker.Broker)
-		want    string
-	}{
-		{name: "append wakes", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-			streams: []broker.ReadStream{latest("a")},
-			nudge:   func(t *testing.T, b *broker.Broker) { add(t, b, "other", 5) },
-			wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
-		{name: "after id", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-			streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
-			wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 3) }, want: "a:3-0"},
-		{name: "several streams", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1); add(t, b, "b", 1) },
-			streams: []broker.ReadStream{latest("a"), latest("b")},
-			nudge:   func(t *testing.T, b *broker.Broker) { b.XDel(ctx, "a", id(1, 0)) },
-			wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "b", 7) }, want: "b:7-0"},
-		{name: "missing key is waited for", streams: []broker.ReadStream{latest("new")},
-			nudge: func(t *testing.T, b *broker.Broker) {
-				b.XAdd(ctx, "new", fields("f", "v"), broker.AddOptions{NoMkStream: true})
-				b.XAdd(ctx, "new", fields("f", "v"), broker.AddOptions{ID: stream.ExplicitID(id(0, 0))})
-			},
-			wake: func(t *testing.T, b *broker.Broker) { add(t, b, "new", 4) }, want: "new:4-0"},
-		{name: "last entry on empty stream waits like $", streams: []broker.ReadStream{{Key: "e", LastEntry: true}},
-			wake: func(t *testing.T, b *broker.Broker) { add(t, b, "e", 4) }, want: "e:4-0"},
-		{name: "deleted key keeps an xread waiting", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-			streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
-			nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a") },
-			wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) }, want: ""},
-		{name: "deleted key then recreated past after", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-			streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
-			nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a"); add(t, b, "a", 1) },
-			wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				b := broker.New(broker.Options{})
-				defer b.Close()
-				if tt.setup != nil {
-					tt.setup(t, b)
-				}
-				c := start(xread(b, ctx, 0, tt.streams...))
-				if !c.blocked() {
-					t.Fatalf("returned without data: %v", c.err)
-				}
-				if tt.nudge != nil {
-					tt.nudge(t, b)
+	eachKind(t, func(t *testing.T, k kind) {
+		ctx := context.Background()
+		latest := func(k string) broker.ReadStream { return broker.ReadStream{Key: k, Latest: true} }
+		tests := []struct {
+			name    string
+			setup   func(t *testing.T, b *broker.Broker)
+			streams []broker.ReadStream
+			nudge   func(t *testing.T, b *broker.Broker) // must not wake the reader
+			wake    func(t *testing.T, b *broker.Broker)
+			want    string
+		}{
+			{name: "append wakes", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
+				streams: []broker.ReadStream{latest("a")},
+				nudge:   func(t *testing.T, b *broker.Broker) { add(t, b, "other", 5) },
+				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
+			{name: "after id", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
+				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 3) }, want: "a:3-0"},
+			{name: "several streams", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1); add(t, b, "b", 1) },
+				streams: []broker.ReadStream{latest("a"), latest("b")},
+				nudge:   func(t *testing.T, b *broker.Broker) { b.XDel(ctx, "a", id(1, 0)) },
+				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "b", 7) }, want: "b:7-0"},
+			{name: "missing key is waited for", streams: []broker.ReadStream{latest("new")},
+				nudge: func(t *testing.T, b *broker.Broker) {
+					b.XAdd(ctx, "new", fields("f", "v"), broker.AddOptions{NoMkStream: true})
+					b.XAdd(ctx, "new", fields("f", "v"), broker.AddOptions{ID: stream.ExplicitID(id(0, 0))})
+				},
+				wake: func(t *testing.T, b *broker.Broker) { add(t, b, "new", 4) }, want: "new:4-0"},
+			{name: "last entry on empty stream waits like $", streams: []broker.ReadStream{{Key: "e", LastEntry: true}},
+				wake: func(t *testing.T, b *broker.Broker) { add(t, b, "e", 4) }, want: "e:4-0"},
+			{name: "deleted key keeps an xread waiting", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
+				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a") },
+				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) }, want: ""},
+			{name: "deleted key then recreated past after", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
+				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a"); add(t, b, "a", 1) },
+				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					b, _ := k.open(t, 1)
+					defer b.Close()
+					if tt.setup != nil {
+						tt.setup(t, b)
+					}
+					c := start(xread(b, ctx, 0, tt.streams...))
 					if !c.blocked() {
-						t.Fatalf("woken by an unrelated change: %v %v", summary(c.res), c.err)
+						t.Fatalf("returned without data: %v", c.err)
 					}
-				}
-				tt.wake(t, b)
-				if tt.want == "" {
-					if !c.blocked() {
-						t.Fatalf("woken: %v %v", summary(c.res), c.err)
+					if tt.nudge != nil {
+						tt.nudge(t, b)
+						if !c.blocked() {
+							t.Fatalf("woken by an unrelated change: %v %v", summary(c.res), c.err)
+						}
 					}
-					b.Close()
-					if _, err := c.result(t); !errors.Is(err, broker.ErrClosed) {
-						t.Fatalf("after Close: %v", err)
+					tt.wake(t, b)
+					if tt.want == "" {
+						if !c.blocked() {
+							t.Fatalf("woken: %v %v", summary(c.res), c.err)
+						}
+						b.Close()
+						if _, err := c.result(t); !errors.Is(err, broker.ErrClosed) {
+							t.Fatalf("after Close: %v", err)
+						}
+						return
 					}
-					return
-				}
-				got, err := c.result(t)
-				if err != nil || got != tt.want {
-					t.Fatalf("got %s, %v; want %s", got, err, tt.want)
-				}
+					got, err := c.result(t)
+					if err != nil || got != tt.want {
+						t.Fatalf("got %s, %v; want %s", got, err, tt.want)
+					}
+				})
 			})
-		})
-	}
+		}
+	})
 }
 
 func TestXReadBlockEnds(t *testing.T) {
-	tests := []struct {
-		name    string
-		ctx     func() (context.Context, context.CancelFunc)
-		end     func(b *broker.Broker, cancel context.CancelFunc)
-		wantErr error
-		wantDur time.Duration
-	}{
-		{name: "deadline", ctx: func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 1500*time.Millisecond)
-		}, end: func(*broker.Broker, context.CancelFunc) { time.Sleep(2 * time.Second) }, wantErr: context.DeadlineExceeded, wantDur: 1500 * time.Millisecond},
-		{name: "cancel", ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
-			end: func(_ *broker.Broker, cancel context.CancelFunc) { cancel() }, wantErr: context.Canceled},
-		{name: "close", ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
-			end: func(b *broker.Broker, _ context.CancelFunc) { b.Close() }, wantErr: broker.ErrClosed},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				b := broker.New(broker.Options{})
-				defer b.Close()
-				add(t, b, "g", 1)
-				if err := b.XGroupCreate(context.Background(), "g", "grp", broker.GroupCreateOptions{Latest: true}); err != nil {
-					t.Fatal(err)
-				}
-				ctx, cancel := tt.ctx()
-				defer cancel()
-				t0 := time.Now()
-				r := start(xread(b, ctx, 0, broker.ReadStream{Key: "a", Latest: true}, broker.ReadStream{Key: "g", Latest: true}))
-				g := start(xreadgroup(b, ctx, "grp", "c", "g"))
-				if !r.blocked() || !g.blocked() {
-					t.Fatal("returned without data")
-				}
-				tt.end(b, cancel)
-				for _, c := range []*call{r, g} {
-					if _, err := c.result(t); !errors.Is(err, tt.wantErr) {
-						t.Errorf("err = %v, want %v", err, tt.wantErr)
+	eachKind(t, func(t *testing.T, k kind) {
+		tests := []struct {
+			name    string
+			ctx     func() (context.Context, context.CancelFunc)
+			end     func(b *broker.Broker, cancel context.CancelFunc)
+			wantErr error
+			wantDur time.Duration
+		}{
+			{name: "deadline", ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			}, end: func(*broker.Broker, context.CancelFunc) { time.Sleep(2 * time.Second) }, wantErr: context.DeadlineExceeded, wantDur: 1500 * time.Millisecond},
+			{name: "cancel", ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+				end: func(_ *broker.Broker, cancel context.CancelFunc) { cancel() }, wantErr: context.Canceled},
+			{name: "close", ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+				end: func(b *broker.Broker, _ context.CancelFunc) { b.Close() }, wantErr: broker.ErrClosed},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					b, _ := k.open(t, 1)
+					defer b.Close()
+					add(t, b, "g", 1)
+					if err := b.XGroupCreate(context.Background(), "g", "grp", broker.GroupCreateOptions{Latest: true}); err != nil {
+						t.Fatal(err)
 					}
-				}
-				if d := r.at.Sub(t0); tt.wantDur > 0 && d != tt.wantDur {
-					t.Errorf("returned after %v, want %v", d, tt.wantDur)
-				}
+					ctx, cancel := tt.ctx()
+					defer cancel()
+					t0 := time.Now()
+					r := start(xread(b, ctx, 0, broker.ReadStream{Key: "a", Latest: true}, broker.ReadStream{Key: "g", Latest: true}))
+					g := start(xreadgroup(b, ctx, "grp", "c", "g"))
+					if !r.blocked() || !g.blocked() {
+						t.Fatal("returned without data")
+					}
+					tt.end(b, cancel)
+					for _, c := range []*call{r, g} {
+						if _, err := c.result(t); !errors.Is(err, tt.wantErr) {
+							t.Errorf("err = %v, want %v", err, tt.wantErr)
+						}
+					}
+					if d := r.at.Sub(t0); tt.wantDur > 0 && d != tt.wantDur {
+						t.Errorf("returned after %v, want %v", d, tt.wantDur)
+					}
+				})
 			})
-		})
-	}
+		}
+	})
 }
 
 func TestXReadGroupBlock(t *testing.T) {
-	ctx := context.Background()
-	setup := func(t *testing.T, b *broker.Broker) {
-		t.Helper()
-		add(t, b, "s", 1)
-		add(t, b, "t", 1)
-		for _, g := range []string{"g1", "g2"} {
-			for _, k := range []string{"s", "t"} {
-				if err := b.XGroupCreate(ctx, k, g, broker.GroupCreateOptions{Latest: true}); err != nil {
-					t.Fatal(err)
+	eachKind(t, func(t *testing.T, k kind) {
+		ctx := context.Background()
+		setup := func(t *testing.T, b *broker.Broker) {
+			t.Helper()
+			add(t, b, "s", 1)
+			add(t, b, "t", 1)
+			for _, g := range []string{"g1", "g2"} {
+				for _, k := range []string{"s", "t"} {
+					if err := b.XGroupCreate(ctx, k, g, broker.GroupCreateOptions{Latest: true}); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 		}
-	}
-	t.Run("fifo", func(t *testing.T) {
-		synctest.Test(t, func(t *testing.T) {
-			b := broker.New(broker.Options{})
-			defer b.Close()
-			setup(t, b)
-			var cs []*call
-			for _, name := range []string{"c1", "c2", "c3"} {
-				c := start(xreadgroup(b, ctx, "g1", name, "s"))
-				if !c.blocked() {
-					t.Fatalf("%s returned: %v", name, c.err)
-				}
-				cs = append(cs, c)
-			}
-			other := start(xreadgroup(b, ctx, "g2", "x", "s"))
-			other.blocked()
-			add(t, b, "s", 2)
-			if got, err := cs[0].result(t); got != "s:2-0" || err != nil {
-				t.Fatalf("c1 got %s, %v", got, err)
-			}
-			if got, err := other.result(t); got != "s:2-0" || err != nil {
-				t.Fatalf("other group got %s, %v", got, err)
-			}
-			if !cs[1].blocked() || !cs[2].blocked() {
-				t.Fatal("later readers served an entry the first one took")
-			}
-			add(t, b, "s", 3)
-			if got, err := cs[1].result(t); got != "s:3-0" || err != nil {
-				t.Fatalf("c2 got %s, %v", got, err)
-			}
-			if !cs[2].blocked() {
-				t.Fatal("c3 served")
-			}
-			sum, err := b.XPending(ctx, "s", "g1")
-			if err != nil || sum.Count != 2 || len(sum.Consumers) != 2 {
-				t.Fatalf("XPending = %+v, %v", sum, err)
-			}
-			b.Close()
-			if _, err := cs[2].result(t); !errors.Is(err, broker.ErrClosed) {
-				t.Fatalf("c3 after Close: %v", err)
-			}
-		})
-	})
-	tests := []struct {
-		name    string
-		keys    []string
-		act     func(t *testing.T, b *broker.Broker)
-		want    string
-		wantErr error
-	}{
-		{name: "second stream", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { add(t, b, "t", 5) }, want: "t:5-0"},
-		{name: "del", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { b.Del(ctx, "t") }, wantErr: broker.ErrStreamDeleted},
-		{name: "destroy", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g1") }, wantErr: broker.ErrGroupDeleted},
-		{name: "destroy of another group", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g2") }, want: "blocked"},
-		{name: "xread and group reader both served", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) {
-			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", Latest: true}))
-			c.blocked()
-			add(t, b, "s", 9)
-			c.result(t)
-		}, want: "s:9-0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run("fifo", func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := broker.New(broker.Options{})
+				b, _ := k.open(t, 1)
 				defer b.Close()
 				setup(t, b)
-				c := start(xreadgroup(b, ctx, "g1", "c", tt.keys...))
-				if !c.blocked() {
-					t.Fatalf("returned: %v", c.err)
-				}
-				tt.act(t, b)
-				if tt.want == "blocked" {
+				var cs []*call
+				for _, name := range []string{"c1", "c2", "c3"} {
+					c := start(xreadgroup(b, ctx, "g1", name, "s"))
 					if !c.blocked() {
-						t.Fatalf("woken: %v", c.err)
+						t.Fatalf("%s returned: %v", name, c.err)
 					}
-					return
+					cs = append(cs, c)
 				}
-				got, err := c.result(t)
-				if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && got != tt.want) {
-					t.Fatalf("got %s, %v; want %s, %v", got, err, tt.want, tt.wantErr)
+				other := start(xreadgroup(b, ctx, "g2", "x", "s"))
+				other.blocked()
+				add(t, b, "s", 2)
+				if got, err := cs[0].result(t); got != "s:2-0" || err != nil {
+					t.Fatalf("c1 got %s, %v", got, err)
+				}
+				if got, err := other.result(t); got != "s:2-0" || err != nil {
+					t.Fatalf("other group got %s, %v", got, err)
+				}
+				if !cs[1].blocked() || !cs[2].blocked() {
+					t.Fatal("later readers served an entry the first one took")
+				}
+				add(t, b, "s", 3)
+				if got, err := cs[1].result(t); got != "s:3-0" || err != nil {
+					t.Fatalf("c2 got %s, %v", got, err)
+				}
+				if !cs[2].blocked() {
+					t.Fatal("c3 served")
+				}
+				sum, err := b.XPending(ctx, "s", "g1")
+				if err != nil || sum.Count != 2 || len(sum.Consumers) != 2 {
+					t.Fatalf("XPending = %+v, %v", sum, err)
+				}
+				b.Close()
+				if _, err := cs[2].result(t); !errors.Is(err, broker.ErrClosed) {
+					t.Fatalf("c3 after Close: %v", err)
 				}
 			})
 		})
-	}
+		tests := []struct {
+			name    string
+			keys    []string
+			act     func(t *testing.T, b *broker.Broker)
+			want    string
+			wantErr error
+		}{
+			{name: "second stream", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { add(t, b, "t", 5) }, want: "t:5-0"},
+			{name: "del", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { b.Del(ctx, "t") }, wantErr: broker.ErrStreamDeleted},
+			{name: "destroy", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g1") }, wantErr: broker.ErrGroupDeleted},
+			{name: "destroy of another group", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g2") }, want: "blocked"},
+			{name: "xread and group reader both served", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) {
+				c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", Latest: true}))
+				c.blocked()
+				add(t, b, "s", 9)
+				c.result(t)
+			}, want: "s:9-0"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					b, _ := k.open(t, 1)
+					defer b.Close()
+					setup(t, b)
+					c := start(xreadgroup(b, ctx, "g1", "c", tt.keys...))
+					if !c.blocked() {
+						t.Fatalf("returned: %v", c.err)
+					}
+					tt.act(t, b)
+					if tt.want == "blocked" {
+						if !c.blocked() {
+							t.Fatalf("woken: %v", c.err)
+						}
+						return
+					}
+					got, err := c.result(t)
+					if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && got != tt.want) {
+						t.Fatalf("got %s, %v; want %s, %v", got, err, tt.want, tt.wantErr)
+					}
+				})
+			})
+		}
+	})
 }
 
 func TestXReadGroupBlockHistoryDoesNotBlock(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx := context.Background()
-		b := broker.New(broker.Options{})
-		defer b.Close()
-		add(t, b, "s", 1)
-		if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		res, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s"}}, broker.GroupReadOptions{Block: true})
-		if err != nil || summary(res) != "s:" {
-			t.Fatalf("history read = %s, %v", summary(res), err)
-		}
+	eachKind(t, func(t *testing.T, k kind) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx := context.Background()
+			b, _ := k.open(t, 1)
+			defer b.Close()
+			add(t, b, "s", 1)
+			if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			res, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s"}}, broker.GroupReadOptions{Block: true})
+			if err != nil || summary(res) != "s:" {
+				t.Fatalf("history read = %s, %v", summary(res), err)
+			}
+		})
 	})
 }

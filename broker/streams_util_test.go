@@ -9,6 +9,7 @@ import (
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
+	"github.com/brookmq/brook/wal/faultfs"
 )
 
 // fakeClock is a settable clock for deterministic IDs and idle times.
@@ -34,11 +35,55 @@ func (c *fakeClock) Advance(d time.Duration) {
 // newBroker returns an in-memory broker on a fake clock at ms, closed at
 // the end of the test.
 func newBroker(t testing.TB, ms int64) (*broker.Broker, *fakeClock) {
+	return memory.open(t, ms)
+}
+
+// A kind of broker the behavioural tests run against: every streams test
+// must pass on both, since durability must not change what callers see.
+type kind struct {
+	name    string
+	durable bool
+}
+
+var (
+	memory  = kind{name: "memory"}
+	durable = kind{name: "durable", durable: true}
+)
+
+// eachKind runs f against an in-memory and a durable broker.
+func eachKind(t *testing.T, f func(t *testing.T, k kind)) {
+	for _, k := range []kind{memory, durable} {
+		t.Run(k.name, func(t *testing.T) { f(t, k) })
+	}
+}
+
+// open returns a broker of kind k on a fake clock at ms, closed at the end
+// of the test. A durable one lives on an in-memory file system and fsyncs
+// every write (the strictest policy).
+func (k kind) open(t testing.TB, ms int64) (*broker.Broker, *fakeClock) {
+	t.Helper()
+	b, clk, _ := k.openFS(t, ms)
+	return b, clk
+}
+
+// openFS is open that also returns the durable broker's file system.
+func (k kind) openFS(t testing.TB, ms int64) (*broker.Broker, *fakeClock, *faultfs.FS) {
 	t.Helper()
 	clk := newFakeClock(ms)
-	b := broker.New(broker.Options{Clock: clk.Now})
+	o := broker.Options{Clock: clk.Now}
+	if !k.durable {
+		b := broker.New(o)
+		t.Cleanup(func() { b.Close() })
+		return b, clk, nil
+	}
+	fsys := faultfs.New(1)
+	o.Durability = broker.DurabilityOptions{FS: fsys, Logf: t.Logf}
+	b, err := broker.Open("/data", o)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
 	t.Cleanup(func() { b.Close() })
-	return b, clk
+	return b, clk, fsys
 }
 
 func id(ms, seq uint64) stream.ID { return stream.ID{Ms: ms, Seq: seq} }
