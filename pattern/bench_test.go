@@ -32,6 +32,25 @@ func BenchmarkIndexMatch(b *testing.B) {
 	}
 }
 
+// BenchmarkBruteForceMatch is the baseline BenchmarkIndexMatch avoids:
+// trying each of the 1+P compiled patterns in turn.
+func BenchmarkBruteForceMatch(b *testing.B) {
+	for _, p := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
+			pats := []*pattern.Pattern{pattern.Compile("news.*")}
+			for i := range p {
+				pats = append(pats, pattern.Compile(fmt.Sprintf("other.%d.*", i)))
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, pt := range pats {
+					pt.Match("news.tech")
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkIndexMatchSamePrefix has the P non-matching patterns share the
 // channel's first bytes (news.<i>.*), so the walk goes down their branch.
 func BenchmarkIndexMatchSamePrefix(b *testing.B) {

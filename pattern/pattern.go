@@ -37,6 +37,10 @@ const (
 	kindLiteral kind = iota
 	// kindGlob patterns match prefix, then rest.
 	kindGlob
+	// kindPrefix patterns are a prefix and a star: they match whatever
+	// starts with prefix, so rest is not consulted (the commonest shape,
+	// news.*, skips gobwas entirely).
+	kindPrefix
 	// kindNever patterns match nothing (an empty class, or too many stars).
 	kindNever
 )
@@ -53,6 +57,8 @@ func Compile(pattern string) *Pattern {
 		p.kind = kindNever
 	case n == len(toks):
 		p.kind = kindLiteral
+	case n == len(toks)-1 && toks[n].kind == tokStar:
+		p.kind = kindPrefix
 	default:
 		p.kind = kindGlob
 		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
@@ -133,6 +139,8 @@ func (p *Pattern) matchRest(rest string) bool {
 		return rest == ""
 	case kindNever:
 		return false
+	case kindPrefix:
+		return true
 	}
 	if p.raw || isASCII(rest) {
 		// Latin-1 and UTF-8 agree on ASCII: no translation needed.
