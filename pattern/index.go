@@ -137,7 +137,10 @@ func (x *Index) Match(channel string, fn func(pattern string)) {
 		if n = n.child(channel[i]); n == nil {
 			return
 		}
-		n.val.match(channel[i+1:], fn)
+		if len(n.val.free) > 0 || n.val.tails != nil {
+			// Most nodes only lead on: skip the call for them.
+			n.val.match(channel[i+1:], fn)
+		}
 	}
 	for _, p := range n.val.exact {
 		fn(p.src)
