@@ -6,7 +6,7 @@ import (
 	"github.com/brookmq/brook/pattern"
 )
 
-// FuzzMatch checks that any pattern compiles without panicking, that Match
+// FuzzMatch, seeded with odd cases and every conformance row, checks that any pattern compiles without panicking, that Match
 // agrees with the oracle that follows Redis's algorithm step by step, and
 // that an Index holding the pattern (among others sharing its first bytes)
 // reports it exactly when Match does.
@@ -20,6 +20,9 @@ func FuzzMatch(f *testing.F) {
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
+	}
+	for _, v := range loadVectors(f) {
+		f.Add(v.pattern, v.subject)
 	}
 	f.Fuzz(func(t *testing.T, pat, subject string) {
 		if len(pat) > 64 || len(subject) > 64 {
