@@ -64,7 +64,8 @@ type ConsumerCount struct {
 type PendingQuery struct {
 	Start, End ID     // inclusive bounds
 	Count      int    // at most this many; <= 0 gives none (Redis: negative COUNT is 0)
-	Consumer   string // "" = every consumer
+	Consumer   string // only this consumer's entries, if not "" or ByConsumer
+	ByConsumer bool   // filter by Consumer even when it is "" (a valid consumer name)
 	MinIdleMs  uint64 // IDLE: only entries idle for at least this long; 0 = no filter
 }
 

@@ -138,7 +138,7 @@ func (s *Stream) PendingSummary(group string) (PendingSummary, error) {
 
 // PendingRange is XPENDING's extended form: up to q.Count pending entries
 // with q.Start <= ID <= q.End, oldest first, only q.Consumer's if it is set
-// (none if that consumer does not exist), only those idle for at least
+// or q.ByConsumer (none if that consumer does not exist), only those idle for at least
 // q.MinIdleMs at nowMs if it is set. Consumers are not touched.
 func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pending, error) {
 	g, err := s.lookupGroup(group)
@@ -155,7 +155,7 @@ func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pen
 		}
 		return len(out) < q.Count
 	}
-	if q.Consumer == "" {
+	if q.Consumer == "" && !q.ByConsumer {
 		g.pel.AscendGreaterOrEqual(nack{id: q.Start}, func(n nack) bool {
 			return !q.End.Less(n.id) && visit(n)
 		})
