@@ -21,7 +21,7 @@ import "bytes"
 // Add and Remove must not run concurrently with anything; Match may run
 // concurrently with other Match calls (a caller typically holds a
 // sync.RWMutex: the read lock for Match, the write lock for Add and Remove).
-// The zero Index is not usable: create one with [NewIndex].
+// The zero Index is empty and ready to use.
 type Index struct {
 	root    *trie[fwdNode]
 	entries map[string]*Pattern
@@ -45,9 +45,9 @@ func (v *fwdNode) empty() bool {
 	return len(v.exact) == 0 && len(v.free) == 0 && v.tails == nil
 }
 
-// NewIndex returns an empty index.
+// NewIndex returns an empty index; it is the same as new(Index).
 func NewIndex() *Index {
-	return &Index{root: &trie[fwdNode]{}, entries: make(map[string]*Pattern)}
+	return &Index{}
 }
 
 // Len returns the number of patterns in the index.
@@ -66,6 +66,9 @@ func (x *Index) Has(pattern string) bool {
 func (x *Index) Add(pattern string) bool {
 	if _, ok := x.entries[pattern]; ok {
 		return false
+	}
+	if x.entries == nil {
+		x.root, x.entries = &trie[fwdNode]{}, make(map[string]*Pattern)
 	}
 	p := Compile(pattern)
 	x.entries[pattern] = p
@@ -129,6 +132,9 @@ func (x *Index) Remove(pattern string) bool {
 // no particular order. It does not allocate. fn must not modify the index.
 func (x *Index) Match(channel string, fn func(pattern string)) {
 	n := x.root
+	if n == nil {
+		return // nothing was ever added
+	}
 	if channel != "" {
 		// An empty channel matches only the empty pattern, which is literal.
 		n.val.match(channel, fn)

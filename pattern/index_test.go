@@ -70,6 +70,16 @@ func TestIndexAddRemove(t *testing.T) {
 	}
 }
 
+func TestIndexZeroValue(t *testing.T) {
+	var idx pattern.Index
+	if got := matches(&idx, "a"); got != nil || idx.Len() != 0 || idx.Remove("a*") {
+		t.Fatalf("empty zero Index: Match %q, Len %d", got, idx.Len())
+	}
+	if !idx.Add("a*") || !slices.Equal(matches(&idx, "ab"), []string{"a*"}) {
+		t.Fatal("zero Index did not take a pattern")
+	}
+}
+
 func TestIndexMatch(t *testing.T) {
 	idx := pattern.NewIndex()
 	for _, p := range []string{"*", "news.*", "news.tech", `news\.tech`, "news.t?ch", "n*", "news.[st]*", "[]", "", "other.*", "*.tech", "news.tech.*", "*h", "*ch", "*.x", "n*h", "news.*ech", "news.*x", "news.*tech", "news.tech*tech"} {

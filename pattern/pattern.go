@@ -9,7 +9,8 @@ import (
 	"github.com/gobwas/glob"
 )
 
-// Pattern is a compiled Redis glob pattern. Safe for concurrent use.
+// Pattern is a compiled Redis glob pattern. Safe for concurrent use. The
+// zero Pattern is the empty pattern, which matches only the empty subject.
 //
 // A pattern is kept as its literal prefix (the bytes before the first
 // wildcard, escapes resolved) and a gobwas/glob pattern for the rest, so

@@ -94,6 +94,13 @@ func TestMatchTable(t *testing.T) {
 	}
 }
 
+func TestZeroPattern(t *testing.T) {
+	var p pattern.Pattern
+	if !p.Match("") || p.Match("a") || p.String() != "" || !p.IsLiteral() {
+		t.Fatal("the zero Pattern is not the empty pattern")
+	}
+}
+
 func TestPatternAccessors(t *testing.T) {
 	tests := []struct {
 		pattern, prefix, suffix string
