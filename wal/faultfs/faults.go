@@ -20,20 +20,60 @@ func (f *FS) Crash() *FS { return f.crash(true) }
 // DropUnsynced is like [FS.Crash] but keeps no unsynced byte.
 func (f *FS) DropUnsynced() *FS { return f.crash(false) }
 
-func (f *FS) crash(tear bool) *FS {
+// Kill returns the file system a crash of the process (not of the machine)
+// at this instant would leave: everything written and every name, synced or
+// not, since the OS keeps them. The most recent write is remembered, so
+// g.TearLastWrite on the result models a process killed in the middle of it.
+func (f *FS) Kill() *FS {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	g := f.newChild()
+	made := map[*node]*node{}
+	for _, name := range sortedNames(f.files) {
+		n := f.files[name]
+		m, ok := made[n]
+		if !ok {
+			m = &node{data: slices.Clone(n.data), synced: slices.Clone(n.synced), appendOnly: n.appendOnly}
+			made[n] = m
+		}
+		g.files[name] = m
+	}
+	for name, n := range f.durable {
+		if m, ok := made[n]; ok {
+			g.durable[name] = m
+		}
+	}
+	if m, ok := made[f.last.n]; ok {
+		g.last = lastWrite{n: m, off: f.last.off, len: f.last.len}
+	}
+	return g
+}
+
+// newChild returns an empty FS with f's directories and a seed drawn from
+// f's random source. f.mu is held.
+func (f *FS) newChild() *FS {
 	g := New(f.rng.Uint64())
 	for d := range f.dirs {
 		g.dirs[d] = true
 	}
-	names := make([]string, 0, len(f.durable))
-	for name := range f.durable {
+	return g
+}
+
+func sortedNames(m map[string]*node) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
 		names = append(names, name)
 	}
 	sort.Strings(names) // deterministic use of the random source
+	return names
+}
+
+func (f *FS) crash(tear bool) *FS {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := f.newChild()
 	made := map[*node]*node{}
-	for _, name := range names {
+	for _, name := range sortedNames(f.durable) {
 		n := f.durable[name]
 		m, ok := made[n]
 		if !ok {
