@@ -32,12 +32,12 @@ func trials(t *testing.T) int {
 
 // The faults a trial injects before it reopens the log.
 const (
-	faultDropUnsynced = iota // power loss, unsynced bytes all lost
-	faultTornPowerLoss       // power loss, unsynced bytes torn at a random byte
-	faultBitFlip             // power loss, then a bit flipped in a segment
-	faultIOError             // a failing fsync, write or full disk, then power loss
-	faultKill                // the process dies; the OS keeps what was written
-	faultKillMidWrite        // the process dies in the middle of its last write
+	faultDropUnsynced  = iota // power loss, unsynced bytes all lost
+	faultTornPowerLoss        // power loss, unsynced bytes torn at a random byte
+	faultBitFlip              // power loss, then a bit flipped in a segment
+	faultIOError              // a failing fsync, write or full disk, then power loss
+	faultKill                 // the process dies; the OS keeps what was written
+	faultKillMidWrite         // the process dies in the middle of its last write
 	numFaults
 )
 
