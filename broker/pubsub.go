@@ -1,11 +1,424 @@
 package broker
 
-// PLACEHOLDER: replaced by the Pub/Sub implementation.
+// Pub/Sub: the hub (channel and pattern tables) and the Broker methods that
+// publish and introspect. The subscription side (queue, reader, policies) is
+// in subscription.go.
+//
+// Locking: hub.mu guards the tables and every subscription's membership maps.
+// Publish holds it for reading, so publishers run in parallel; (un)subscribing
+// holds it for writing. Each subscription's queue has its own small mutex,
+// always taken after hub.mu. Nothing blocks while hub.mu is held: a publisher
+// that must wait for room (PolicyBlock) or remove a slow subscription does so
+// after releasing it.
 
-// PubSubOptions are the default limits and policy of subscriptions.
-type PubSubOptions struct{}
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
 
-type hub struct{}
+	"github.com/brookmq/brook/pattern"
+)
 
-func newHub(o PubSubOptions) *hub { return &hub{} }
-func (h *hub) close()             {}
+// ErrSlowConsumer is returned by [Subscription.Next] (and by every later call
+// on the subscription) after the broker closed the subscription because its
+// queue went over the hard limit, or stayed over the soft limit for longer
+// than the soft period, under [PolicyDisconnect].
+var ErrSlowConsumer = errors.New("broker: subscription closed: slow consumer")
+
+// SlowPolicy says what the broker does with a subscription whose queue is
+// full. The zero value is [PolicyDisconnect], Redis's behaviour.
+type SlowPolicy uint8
+
+const (
+	// PolicyDisconnect closes the subscription, drops its queue and makes its
+	// reader get [ErrSlowConsumer] at once, when a message would take the
+	// queue over the hard limit, or when the queue stays over the soft limit
+	// for longer than the soft period (checked as messages arrive). The
+	// publisher never waits.
+	PolicyDisconnect SlowPolicy = iota
+	// PolicyDropOldest drops the oldest queued messages to make room for a
+	// new one, so the queue stays within the hard limit (a single message
+	// larger than the limit is still queued alone). The soft limit is not
+	// used. The publisher never waits.
+	PolicyDropOldest
+	// PolicyBlock makes the publisher wait, honouring its context, until the
+	// message fits within the hard limit (or the queue is empty). The soft
+	// limit is not used. Only publishers delivering to that subscription
+	// wait; they wait without holding any broker lock.
+	PolicyBlock
+)
+
+// String returns the policy's name.
+func (p SlowPolicy) String() string {
+	switch p {
+	case PolicyDisconnect:
+		return "disconnect"
+	case PolicyDropOldest:
+		return "drop-oldest"
+	case PolicyBlock:
+		return "block"
+	}
+	return "SlowPolicy(" + strconv.Itoa(int(p)) + ")"
+}
+
+// Default Pub/Sub limits, those of Redis's
+// client-output-buffer-limit pubsub 32mb 8mb 60.
+const (
+	DefaultHardLimit  = 32 << 20
+	DefaultSoftLimit  = 8 << 20
+	DefaultSoftPeriod = 60 * time.Second
+)
+
+// PubSubOptions are the limits and policy of a subscription's queue. The
+// zero value gives Redis's defaults. Queue size is counted in bytes: for each
+// queued message the payload, channel and pattern lengths plus a fixed
+// overhead of [MessageOverhead] bytes.
+type PubSubOptions struct {
+	// HardLimit is the most bytes a subscription's queue may hold (see
+	// [SlowPolicy]). Default 32 MiB; negative means no limit.
+	HardLimit int64
+	// SoftLimit is the queue size in bytes that a subscription may stay
+	// over for at most SoftPeriod ([PolicyDisconnect] only). Default 8 MiB;
+	// negative means no limit.
+	SoftLimit int64
+	// SoftPeriod is how long a queue may stay over SoftLimit. Default 60 s;
+	// negative means zero.
+	SoftPeriod time.Duration
+	// Policy is what happens to a subscription whose queue is full.
+	// Default PolicyDisconnect.
+	Policy SlowPolicy
+}
+
+// SubscriptionOptions configure one subscription.
+type SubscriptionOptions struct {
+	// Limits override the broker's [Options.PubSub] field by field: zero
+	// fields inherit the broker's values (so a zero Policy inherits too).
+	Limits PubSubOptions
+}
+
+// limits are resolved PubSubOptions: no zero or negative sentinels left.
+type limits struct {
+	hard, soft int64 // bytes; math.MaxInt64 = unlimited
+	period     time.Duration
+	policy     SlowPolicy
+}
+
+// inherit fills o's zero fields from def.
+func (o PubSubOptions) inherit(def PubSubOptions) PubSubOptions {
+	if o.HardLimit == 0 {
+		o.HardLimit = def.HardLimit
+	}
+	if o.SoftLimit == 0 {
+		o.SoftLimit = def.SoftLimit
+	}
+	if o.SoftPeriod == 0 {
+		o.SoftPeriod = def.SoftPeriod
+	}
+	if o.Policy == PolicyDisconnect {
+		o.Policy = def.Policy
+	}
+	return o
+}
+
+// resolve turns options (zero = default, negative = unlimited) into limits.
+func (o PubSubOptions) resolve() limits {
+	o = o.inherit(PubSubOptions{
+		HardLimit:  DefaultHardLimit,
+		SoftLimit:  DefaultSoftLimit,
+		SoftPeriod: DefaultSoftPeriod,
+	})
+	l := limits{hard: o.HardLimit, soft: o.SoftLimit, period: max(o.SoftPeriod, 0), policy: o.Policy}
+	if l.hard < 0 {
+		l.hard = math.MaxInt64
+	}
+	if l.soft < 0 {
+		l.soft = math.MaxInt64
+	}
+	if l.policy > PolicyBlock {
+		l.policy = PolicyDisconnect
+	}
+	return l
+}
+
+// hub is the Pub/Sub state of a broker.
+type hub struct {
+	defaults PubSubOptions
+
+	mu       sync.RWMutex
+	closed   bool
+	channels map[string][]*Subscription // active channels; never empty slices
+	patterns map[string][]*Subscription // active patterns; never empty slices
+	index    *pattern.Index             // the keys of patterns
+	subs     map[*Subscription]struct{} // every open subscription
+}
+
+func newHub(o PubSubOptions) *hub {
+	return &hub{
+		defaults: o,
+		channels: make(map[string][]*Subscription),
+		patterns: make(map[string][]*Subscription),
+		index:    pattern.NewIndex(),
+		subs:     make(map[*Subscription]struct{}),
+	}
+}
+
+// close ends every subscription with ErrClosed and refuses further use.
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for s := range h.subs {
+		s.chanPos, s.patPos = nil, nil
+		s.terminate(ErrClosed)
+	}
+	clear(h.subs)
+	clear(h.channels)
+	clear(h.patterns)
+	h.index = pattern.NewIndex()
+}
+
+// addLocked adds s to the list of key in m (channels if pat is false,
+// patterns otherwise) and reports whether it was new. h.mu is held.
+func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
+	pos, m := s.chanPos, h.channels
+	if pat {
+		pos, m = s.patPos, h.patterns
+	}
+	if _, ok := pos[key]; ok {
+		return false
+	}
+	list := m[key]
+	if len(list) == 0 && pat {
+		h.index.Add(key)
+	}
+	pos[key] = len(list)
+	m[key] = append(list, s)
+	return true
+}
+
+// removeLocked removes s from the list of key and reports whether it was
+// there. h.mu is held.
+func (h *hub) removeLocked(s *Subscription, key string, pat bool) bool {
+	pos, m := s.chanPos, h.channels
+	if pat {
+		pos, m = s.patPos, h.patterns
+	}
+	i, ok := pos[key]
+	if !ok {
+		return false
+	}
+	delete(pos, key)
+	list := m[key]
+	last := len(list) - 1
+	if i != last {
+		moved := list[last]
+		list[i] = moved
+		if pat {
+			moved.patPos[key] = i
+		} else {
+			moved.chanPos[key] = i
+		}
+	}
+	list[last] = nil
+	list = list[:last]
+	if len(list) > 0 {
+		m[key] = list
+		return true
+	}
+	delete(m, key)
+	if pat {
+		h.index.Remove(key)
+	}
+	return true
+}
+
+// detach removes s from every table. It is a no-op if s is already gone.
+func (h *hub) detach(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.detachLocked(s)
+}
+
+func (h *hub) detachLocked(s *Subscription) {
+	for ch := range s.chanPos {
+		h.removeLocked(s, ch, false)
+	}
+	for p := range s.patPos {
+		h.removeLocked(s, p, true)
+	}
+	delete(h.subs, s)
+}
+
+// NewSubscription returns a subscription with no channels or patterns yet.
+// Zero options take the broker's defaults ([Options.PubSub]). A subscription
+// made after [Broker.Close] is already closed: its calls return [ErrClosed].
+func (b *Broker) NewSubscription(o SubscriptionOptions) *Subscription {
+	h := b.hub
+	s := newSubscription(h, b.clock, o.Limits.inherit(h.defaults).resolve())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		s.terminate(ErrClosed)
+		return s
+	}
+	h.subs[s] = struct{}{}
+	return s
+}
+
+// Subscribe returns a new subscription with the broker's default options,
+// subscribed to channels.
+func (b *Broker) Subscribe(channels ...string) (*Subscription, error) {
+	s := b.NewSubscription(SubscriptionOptions{})
+	if _, err := s.Subscribe(channels...); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// PSubscribe returns a new subscription with the broker's default options,
+// subscribed to the glob patterns.
+func (b *Broker) PSubscribe(patterns ...string) (*Subscription, error) {
+	s := b.NewSubscription(SubscriptionOptions{})
+	if _, err := s.PSubscribe(patterns...); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Channels returns the active channels (those with at least one
+// subscription) that match the glob pattern, or all of them if pattern is
+// empty, sorted. Like Redis's PUBSUB CHANNELS.
+func (b *Broker) Channels(pat string) []string {
+	var match func(string) bool
+	if pat != "" {
+		match = pattern.Compile(pat).Match
+	}
+	h := b.hub
+	h.mu.RLock()
+	out := make([]string, 0, len(h.channels))
+	for ch := range h.channels {
+		if match == nil || match(ch) {
+			out = append(out, ch)
+		}
+	}
+	h.mu.RUnlock()
+	sort.Strings(out)
+	return out
+}
+
+// NumSub returns the number of subscriptions of each channel, one count per
+// argument, duplicates included. Pattern subscriptions are not counted. Like
+// Redis's PUBSUB NUMSUB.
+func (b *Broker) NumSub(channels ...string) []int {
+	out := make([]int, len(channels))
+	h := b.hub
+	h.mu.RLock()
+	for i, ch := range channels {
+		out[i] = len(h.channels[ch])
+	}
+	h.mu.RUnlock()
+	return out
+}
+
+// NumPat returns the number of distinct patterns subscribed to (two
+// subscriptions of one pattern count once). Like Redis's PUBSUB NUMPAT.
+func (b *Broker) NumPat() int {
+	h := b.hub
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.patterns)
+}
+
+// Publish delivers payload to every subscription of channel and to every
+// subscription with a pattern matching channel, and returns the number of
+// deliveries: a subscription matching by channel and by N patterns receives
+// 1+N messages and counts 1+N, as in Redis. A delivery to a subscription
+// that the broker closes as a slow consumer during this call is not counted.
+//
+// Publish blocks only when a matching subscription uses [PolicyBlock] and
+// its queue is full; it then waits for room until ctx ends and returns
+// ctx.Err() with the number of deliveries made so far. Otherwise ctx is not
+// consulted.
+//
+// The payload is shared by every subscription, never copied: neither the
+// publisher nor the subscribers may modify it afterwards. Messages from one
+// publisher (one goroutine calling Publish in turn) on one channel reach
+// every subscription in the order published. Publish is safe for concurrent
+// use. After [Broker.Close] it returns [ErrClosed].
+func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (int, error) {
+	h := b.hub
+	var later deferred
+	h.mu.RLock()
+	if h.closed {
+		h.mu.RUnlock()
+		return 0, ErrClosed
+	}
+	n := 0
+	base := int64(len(channel)+len(payload)) + MessageOverhead
+	for _, s := range h.channels[channel] {
+		n += s.deliver(Message{Channel: channel, Payload: payload}, base, &later)
+	}
+	if h.index.Len() > 0 {
+		h.index.Match(channel, func(p string) {
+			size := base + int64(len(p))
+			for _, s := range h.patterns[p] {
+				n += s.deliver(Message{Channel: channel, Pattern: p, Payload: payload}, size, &later)
+			}
+		})
+	}
+	h.mu.RUnlock()
+	if later.empty() {
+		return n, nil
+	}
+	return later.finish(ctx, h, n)
+}
+
+// deferred collects the work a publisher does after releasing hub.mu:
+// removing subscriptions it found too slow and waiting for room in full
+// PolicyBlock queues. It is empty on the fast path.
+type deferred struct {
+	dead    []*Subscription
+	waiting []pendingDelivery
+}
+
+type pendingDelivery struct {
+	s    *Subscription
+	m    Message
+	size int64
+}
+
+func (d *deferred) empty() bool { return len(d.dead) == 0 && len(d.waiting) == 0 }
+
+// blocks reports whether s already has a delivery waiting in d; later
+// deliveries of the same publish to s must wait behind it to keep order.
+func (d *deferred) blocks(s *Subscription) bool {
+	return slices.ContainsFunc(d.waiting, func(p pendingDelivery) bool { return p.s == s })
+}
+
+// finish removes dead subscriptions, then makes the waiting deliveries in
+// order. n is the count so far.
+func (d *deferred) finish(ctx context.Context, h *hub, n int) (int, error) {
+	for _, s := range d.dead {
+		h.detach(s)
+	}
+	for _, p := range d.waiting {
+		ok, err := p.s.deliverWait(ctx, p.m, p.size)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,422 @@
+package broker
+
+import (
+	"context"
+	"iter"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// MessageOverhead is the fixed size in bytes counted for each queued message
+// on top of its payload, channel and pattern lengths: the size of a
+// [Message] value.
+const MessageOverhead = int64(unsafe.Sizeof(Message{}))
+
+// Message is one delivery to a subscription.
+type Message struct {
+	// Channel is the channel the message was published to.
+	Channel string
+	// Pattern is the subscribed pattern that matched Channel, or "" for a
+	// delivery by channel subscription.
+	Pattern string
+	// Payload is shared with the publisher and every other subscriber: it
+	// must not be modified.
+	Payload []byte
+}
+
+// Confirmation is the reply to one step of subscribing or unsubscribing, as
+// Redis sends one per channel or pattern.
+type Confirmation struct {
+	// Kind is "subscribe", "unsubscribe", "psubscribe" or "punsubscribe".
+	Kind string
+	// Name is the channel or pattern. When Unsubscribe or PUnsubscribe is
+	// called with no arguments and there is nothing to remove, the only
+	// confirmation has Name "" (Redis replies a nil name).
+	Name string
+	// Count is the number of channels plus patterns the subscription holds
+	// after this step.
+	Count int
+}
+
+// Subscription is a set of channel and pattern subscriptions with one
+// message queue, like a Redis connection in subscribed mode. Subscribe,
+// PSubscribe, Unsubscribe, PUnsubscribe and Close are safe for concurrent
+// use; Next and Messages read the queue and must be called by one goroutine
+// at a time (typically one reader goroutine per subscription).
+type Subscription struct {
+	h     *hub
+	clock func() time.Time
+	lim   limits
+
+	// Membership: channel or pattern -> index in the hub's list. Guarded by
+	// hub.mu (written under its write lock).
+	chanPos map[string]int
+	patPos  map[string]int
+
+	mu       sync.Mutex
+	q        []Message // queued messages are q[head:]
+	head     int
+	qbytes   int64
+	softAt   time.Time     // when qbytes reached lim.soft; zero when under it
+	sleeping bool          // the reader waits on notify
+	notify   chan struct{} // 1-buffered wake-up for the reader
+	room     chan struct{} // closed when room appears; nil if no publisher waits
+	err      error         // terminal error; nil while open
+	dead     atomic.Bool   // err != nil, readable without mu
+
+	// Owned by the reader (Next): the batch taken from q, consumed from bpos.
+	batch []Message
+	bpos  int
+}
+
+func newSubscription(h *hub, clock func() time.Time, l limits) *Subscription {
+	return &Subscription{
+		h:       h,
+		clock:   clock,
+		lim:     l,
+		chanPos: make(map[string]int),
+		patPos:  make(map[string]int),
+		notify:  make(chan struct{}, 1),
+	}
+}
+
+// Delivery outcomes of deliver, counted as deliveries by the publisher.
+const (
+	skipped   = 0
+	delivered = 1
+)
+
+// deliver queues m (whose accounted size is size) without blocking and
+// returns the number of deliveries made (0 or 1). Work that cannot be done
+// under hub.mu is recorded in later.
+func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return skipped
+	}
+	if s.qbytes+size > s.lim.hard && (s.head < len(s.q) || s.lim.policy == PolicyDisconnect) {
+		return s.overflowLocked(m, size, later)
+	}
+	if len(later.waiting) > 0 && later.blocks(s) {
+		s.mu.Unlock()
+		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
+		return skipped
+	}
+	s.pushLocked(m, size)
+	if s.qbytes > s.lim.soft && s.lim.policy == PolicyDisconnect && s.overSoftLocked() {
+		s.killLocked(ErrSlowConsumer)
+		s.mu.Unlock()
+		later.dead = append(later.dead, s)
+		return skipped
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	return delivered
+}
+
+// overflowLocked handles a message that would take a non-empty queue over
+// the hard limit, according to the policy. It unlocks s.mu.
+func (s *Subscription) overflowLocked(m Message, size int64, later *deferred) int {
+	switch s.lim.policy {
+	case PolicyDropOldest:
+		for s.head < len(s.q) && s.qbytes+size > s.lim.hard {
+			s.qbytes -= sizeOf(s.q[s.head])
+			s.q[s.head] = Message{}
+			s.head++
+		}
+		s.pushLocked(m, size)
+		s.wakeLocked()
+		s.mu.Unlock()
+		return delivered
+	case PolicyBlock:
+		s.mu.Unlock()
+		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
+		return skipped
+	default:
+		s.killLocked(ErrSlowConsumer)
+		s.mu.Unlock()
+		later.dead = append(later.dead, s)
+		return skipped
+	}
+}
+
+// overSoftLocked records when the queue reached the soft limit and reports
+// whether it has stayed there for longer than the soft period.
+func (s *Subscription) overSoftLocked() bool {
+	now := s.clock()
+	if s.softAt.IsZero() {
+		s.softAt = now
+		return false
+	}
+	return now.Sub(s.softAt) > s.lim.period
+}
+
+// deliverWait queues m, waiting for room under the hard limit until ctx
+// ends. It reports whether m was queued (false if the subscription closed).
+func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (bool, error) {
+	s.mu.Lock()
+	for {
+		if s.err != nil {
+			s.mu.Unlock()
+			return false, nil
+		}
+		if s.head == len(s.q) || s.qbytes+size <= s.lim.hard {
+			s.pushLocked(m, size)
+			s.wakeLocked()
+			s.mu.Unlock()
+			return true, nil
+		}
+		if s.room == nil {
+			s.room = make(chan struct{})
+		}
+		room := s.room
+		s.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		s.mu.Lock()
+	}
+}
+
+func sizeOf(m Message) int64 {
+	return int64(len(m.Channel)+len(m.Pattern)+len(m.Payload)) + MessageOverhead
+}
+
+// pushLocked appends m to the queue.
+func (s *Subscription) pushLocked(m Message, size int64) {
+	if s.head > 0 && len(s.q) == cap(s.q) {
+		// Reuse the room freed by dropped messages before growing.
+		n := copy(s.q, s.q[s.head:])
+		clear(s.q[n:])
+		s.q, s.head = s.q[:n], 0
+	}
+	s.q = append(s.q, m)
+	s.qbytes += size
+}
+
+// wakeLocked wakes the reader if it is waiting.
+func (s *Subscription) wakeLocked() {
+	if s.sleeping {
+		s.sleeping = false
+		select {
+		case s.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// killLocked ends the subscription with err, drops its queue and wakes its
+// reader and any waiting publisher. The first terminal error stays.
+func (s *Subscription) killLocked(err error) {
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	s.dead.Store(true)
+	clear(s.q)
+	s.q, s.head, s.qbytes = nil, 0, 0
+	select { // wake the reader whether or not it sleeps yet
+	case s.notify <- struct{}{}:
+	default:
+	}
+	if s.room != nil {
+		close(s.room)
+		s.room = nil
+	}
+}
+
+// terminate is killLocked taking the lock.
+func (s *Subscription) terminate(err error) {
+	s.mu.Lock()
+	s.killLocked(err)
+	s.mu.Unlock()
+}
+
+// Next returns the next message, waiting until one arrives, ctx ends
+// (ctx.Err() is returned) or the subscription ends: with [ErrSlowConsumer]
+// once the broker closed it as a slow consumer (queued messages are
+// dropped), with [ErrClosed] after [Subscription.Close] or [Broker.Close].
+// Next must not be called concurrently with itself or Messages.
+func (s *Subscription) Next(ctx context.Context) (Message, error) {
+	if s.bpos < len(s.batch) && !s.dead.Load() {
+		m := s.batch[s.bpos]
+		s.batch[s.bpos] = Message{}
+		s.bpos++
+		return m, nil
+	}
+	return s.nextSlow(ctx)
+}
+
+// nextSlow refills the reader's batch from the queue, waiting if empty.
+func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
+	clear(s.batch[s.bpos:]) // non-empty only if the subscription ended
+	s.batch, s.bpos = s.batch[:0], 0
+	s.mu.Lock()
+	for {
+		if s.err != nil {
+			err := s.err
+			s.mu.Unlock()
+			return Message{}, err
+		}
+		if s.head < len(s.q) {
+			s.takeLocked()
+			s.mu.Unlock()
+			m := s.batch[s.bpos]
+			s.batch[s.bpos] = Message{}
+			s.bpos++
+			return m, nil
+		}
+		if err := ctx.Err(); err != nil {
+			s.mu.Unlock()
+			return Message{}, err
+		}
+		s.sleeping = true
+		s.mu.Unlock()
+		select {
+		case <-s.notify:
+		case <-ctx.Done():
+		}
+		s.mu.Lock()
+		s.sleeping = false
+	}
+}
+
+// maxIdleCap is the capacity above which an emptied batch buffer is freed
+// rather than reused, so a burst does not pin memory forever.
+const maxIdleCap = 1 << 14
+
+// takeLocked moves the whole queue into the reader's batch and gives the
+// reader's emptied buffer to the queue.
+func (s *Subscription) takeLocked() {
+	spare := s.batch[:0]
+	if cap(spare) > maxIdleCap {
+		spare = nil
+	}
+	s.batch, s.bpos = s.q, s.head
+	s.q, s.head = spare, 0
+	s.qbytes = 0
+	s.softAt = time.Time{}
+	if s.room != nil {
+		close(s.room)
+		s.room = nil
+	}
+}
+
+// Messages returns an iterator over the subscription's messages: it yields
+// each message with a nil error, and stops after yielding the first error
+// ([ErrSlowConsumer], [ErrClosed], or ctx.Err()) or when the loop breaks.
+// The same rules as [Subscription.Next] apply.
+func (s *Subscription) Messages(ctx context.Context) iter.Seq2[Message, error] {
+	return func(yield func(Message, error) bool) {
+		for {
+			m, err := s.Next(ctx)
+			if !yield(m, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close ends the subscription: it leaves every channel and pattern, drops
+// its queue, and makes Next return [ErrClosed] (or [ErrSlowConsumer] if the
+// broker had already closed it). Close is idempotent and always returns nil.
+func (s *Subscription) Close() error {
+	h := s.h
+	h.mu.Lock()
+	h.detachLocked(s)
+	s.terminate(ErrClosed)
+	h.mu.Unlock()
+	return nil
+}
+
+// Subscribe subscribes to channels and returns one confirmation per
+// argument, in order. Subscribing to a channel already subscribed confirms
+// it again with the count unchanged. It returns the subscription's terminal
+// error once it has ended.
+func (s *Subscription) Subscribe(channels ...string) ([]Confirmation, error) {
+	return s.add("subscribe", channels, false)
+}
+
+// PSubscribe subscribes to glob patterns (Redis syntax, see package
+// [github.com/brookmq/brook/pattern]) and returns one confirmation per
+// argument, like [Subscription.Subscribe].
+func (s *Subscription) PSubscribe(patterns ...string) ([]Confirmation, error) {
+	return s.add("psubscribe", patterns, true)
+}
+
+// Unsubscribe leaves channels, or every channel if none is given, and
+// returns one confirmation per argument (channels not subscribed are
+// confirmed too, with the count unchanged) or, with no arguments, one per
+// channel removed in sorted order; if there was none, a single confirmation
+// with Name "".
+func (s *Subscription) Unsubscribe(channels ...string) ([]Confirmation, error) {
+	return s.remove("unsubscribe", channels, false)
+}
+
+// PUnsubscribe leaves patterns, or every pattern if none is given, like
+// [Subscription.Unsubscribe].
+func (s *Subscription) PUnsubscribe(patterns ...string) ([]Confirmation, error) {
+	return s.remove("punsubscribe", patterns, true)
+}
+
+// checkLocked returns the error that forbids changing the subscription.
+// hub.mu is held.
+func (s *Subscription) checkLocked() error {
+	if s.h.closed {
+		return ErrClosed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *Subscription) countLocked() int { return len(s.chanPos) + len(s.patPos) }
+
+func (s *Subscription) add(kind string, names []string, pat bool) ([]Confirmation, error) {
+	h := s.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := s.checkLocked(); err != nil {
+		return nil, err
+	}
+	out := make([]Confirmation, len(names))
+	for i, name := range names {
+		h.addLocked(s, name, pat)
+		out[i] = Confirmation{Kind: kind, Name: name, Count: s.countLocked()}
+	}
+	return out, nil
+}
+
+func (s *Subscription) remove(kind string, names []string, pat bool) ([]Confirmation, error) {
+	h := s.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := s.checkLocked(); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		pos := s.chanPos
+		if pat {
+			pos = s.patPos
+		}
+		for name := range pos {
+			names = append(names, name)
+		}
+		if len(names) == 0 {
+			return []Confirmation{{Kind: kind, Count: s.countLocked()}}, nil
+		}
+		sort.Strings(names)
+	}
+	out := make([]Confirmation, len(names))
+	for i, name := range names {
+		h.removeLocked(s, name, pat)
+		out[i] = Confirmation{Kind: kind, Name: name, Count: s.countLocked()}
+	}
+	return out, nil
+}
