@@ -175,8 +175,17 @@ func (v *fwdNode) match(rest string, fn func(string)) {
 }
 
 func (n *trie[V]) child(b byte) *trie[V] {
-	if i := bytes.IndexByte(n.keys, b); i >= 0 {
-		return n.kids[i]
+	if len(n.keys) > 8 {
+		if i := bytes.IndexByte(n.keys, b); i >= 0 {
+			return n.kids[i]
+		}
+		return nil
+	}
+	// Most nodes have a child or two: a plain loop beats the call.
+	for i, k := range n.keys {
+		if k == b {
+			return n.kids[i]
+		}
 	}
 	return nil
 }
