@@ -1,6 +1,7 @@
 package pattern
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -68,7 +69,7 @@ func Compile(pattern string) *Pattern {
 		if err != nil {
 			// globSyntax only writes what the gobwas grammar accepts; a
 			// failure here is a bug in this package, not bad input.
-			panic("pattern: bad gobwas translation of " + pattern + ": " + err.Error())
+			panic("pattern: bad gobwas translation of " + strconv.Quote(pattern) + ": " + err.Error())
 		}
 		p.rest = g
 	}
