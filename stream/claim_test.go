@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -249,4 +250,35 @@ func TestAutoClaimAttempts(t *testing.T) {
 	if next != id(11, 0) || len(claimed) != 0 || len(deleted) != 0 {
 		t.Errorf("AutoClaim = %v, %v, %v; want 11-0 and nothing claimed", next, ids(claimed), deleted)
 	}
+}
+
+// Example_consumerGroup shows a consumer group's life: a worker reads an
+// entry and stops before acknowledging it; after a minute another worker
+// claims it, sees it was delivered twice, and acknowledges it.
+func Example_consumerGroup() {
+	s := stream.New()
+	for ms := uint64(1); ms <= 2; ms++ {
+		_ = s.Append(stream.ID{Ms: ms}, []stream.Field{{Name: "job", Value: fmt.Sprint("resize-", ms)}})
+	}
+	_ = s.CreateGroup("workers", stream.MinID, stream.EntriesReadUnknown)
+
+	const t0 = 1_700_000_000_000 // the clock, Unix ms
+	got, _ := s.ReadGroupNew("workers", "alice", t0, 1, false)
+	fmt.Println("alice got", got[0].ID, got[0].Fields[0].Value)
+
+	// A minute later alice has not acknowledged: bob takes over what has
+	// been idle for at least 30 s.
+	next, claimed, _, _ := s.AutoClaim("workers", "bob", t0+60_000, 30_000, stream.MinID, 10, false)
+	p, _ := s.PendingRange("workers", t0+60_000, stream.PendingQuery{End: stream.MaxID, Count: 10})
+	fmt.Println("bob claimed", claimed[0].ID, "delivered", p[0].DeliveryCount, "times; cursor", next)
+	fmt.Println("acknowledged", s.Ack("workers", claimed[0].ID))
+
+	for _, g := range s.Groups() {
+		fmt.Printf("%s: last %v, %d pending, lag %d\n", g.Name, g.LastDeliveredID, g.Pending, g.Lag)
+	}
+	// Output:
+	// alice got 1-0 resize-1
+	// bob claimed 1-0 delivered 2 times; cursor 0-0
+	// acknowledged 1
+	// workers: last 1-0, 0 pending, lag 1
 }
