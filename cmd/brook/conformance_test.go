@@ -3,11 +3,13 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -37,14 +39,9 @@ func TestConformance(t *testing.T) {
 		}
 	}
 
-	cmd := exec.Command("bash", filepath.Join(shared, "run.sh"), "-v", "-t", "10", bin)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	runErr := cmd.Run() // non-zero when any case fails; judged below
-
-	results, details := parseRunner(out.String())
+	results, details := runCases(shared, bin, cases)
 	if len(results) != len(cases) {
-		t.Fatalf("runner reported %d cases, want %d (%v)\n%s", len(results), len(cases), runErr, out.String())
+		t.Fatalf("runner reported %d cases, want %d\n%v", len(results), len(cases), details)
 	}
 	names := make([]string, 0, len(results))
 	for name := range results {
@@ -63,6 +60,42 @@ func TestConformance(t *testing.T) {
 			t.Logf("%s fails as expected: %s", name, reason)
 		}
 	}
+}
+
+// runCases runs every case with the shared runner, a few at a time (each
+// case is a process pipeline that mostly waits), and returns pass/fail and
+// the runner's diff per case.
+func runCases(shared, bin string, cases []string) (results map[string]bool, details map[string]string) {
+	results, details = map[string]bool{}, map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 6)
+	for _, c := range cases {
+		name := strings.TrimSuffix(filepath.Base(c), ".redis")
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			cmd := exec.Command("bash", filepath.Join(shared, "run.sh"), "-v", "-t", "10", bin, name)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			runErr := cmd.Run() // non-zero when the case fails; judged from the output
+			r, d := parseRunner(out.String())
+			mu.Lock()
+			defer mu.Unlock()
+			for k, v := range r {
+				results[k] = v
+			}
+			for k, v := range d {
+				details[k] = v
+			}
+			if _, ok := r[name]; !ok {
+				details[name] = fmt.Sprintf("runner said nothing about %s (%v):\n%s", name, runErr, out.String())
+			}
+		}()
+	}
+	wg.Wait()
+	return results, details
 }
 
 // parseRunner reads run.sh's output: "PASS name" / "FAIL name (...)" lines,
