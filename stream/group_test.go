@@ -396,3 +396,37 @@ func FuzzDecodeGroups(f *testing.F) {
 		}
 	})
 }
+
+// TestCloneGroupsConcurrent reads a clone's group state from another
+// goroutine while the original's groups keep changing (run with -race).
+func TestCloneGroupsConcurrent(t *testing.T) {
+	s := newStream(t, 1, 2, 3, 4, 5, 6, 7, 8)
+	mustCreateGroup(t, s, "g", id(0, 0))
+	mustReadNew(t, s, "g", "a", 10, 4)
+	c := s.Clone()
+	want := fingerprint(c, 100)
+	done := make(chan string)
+	go func() {
+		var got string
+		for range 20 {
+			got = fingerprint(c, 100)
+		}
+		done <- got
+	}()
+	for i := range 20 {
+		now := uint64(20 + i)
+		mustReadNew(t, s, "g", "b", now, 1)
+		_, _ = s.ReadGroupHistory("g", "a", now, id(0, 0), 0)
+		_, _ = s.Claim("g", "c", now, 0, []stream.ID{id(1, 0), id(5, 0)}, stream.ClaimOptions{})
+		_, _, _, _ = s.AutoClaim("g", "d", now, 0, id(0, 0), 2, false)
+		s.Ack("g", id(uint64(i%8+1), 0))
+		_, _ = s.DeleteConsumer("g", "b")
+		_ = s.SetGroupID("g", id(uint64(i%3), 0), stream.EntriesReadUnknown)
+	}
+	if got := <-done; got != want {
+		t.Errorf("the clone changed:\n%s\nwant\n%s", got, want)
+	}
+	if fingerprint(s, 100) == want {
+		t.Error("the original did not change")
+	}
+}
