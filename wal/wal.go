@@ -242,12 +242,14 @@ func (l *Log) waitLocked(ctx context.Context, ready func() bool) error {
 	if ready() {
 		return nil
 	}
-	stop := context.AfterFunc(ctx, func() {
-		l.mu.Lock() // without the lock the broadcast can slip between check and Wait
-		l.cond.Broadcast()
-		l.mu.Unlock()
-	})
-	defer stop()
+	if ctx.Done() != nil { // a context that can end must wake the wait
+		stop := context.AfterFunc(ctx, func() {
+			l.mu.Lock() // without the lock the broadcast can slip between check and Wait
+			l.cond.Broadcast()
+			l.mu.Unlock()
+		})
+		defer stop()
+	}
 	for !ready() {
 		if err := l.usableLocked(); err != nil {
 			return err
