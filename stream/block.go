@@ -162,6 +162,9 @@ func uvarint(buf []byte, off int) (uint64, int, error) {
 	if off >= len(buf) {
 		return 0, off, errBadEntry
 	}
+	if c := buf[off]; c < 0x80 { // one byte: most deltas, tags and lengths
+		return uint64(c), off + 1, nil
+	}
 	v, n := binary.Uvarint(buf[off:])
 	if n <= 0 {
 		return 0, off, errBadEntry

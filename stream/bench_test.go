@@ -1,0 +1,116 @@
+package stream_test
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// notesFields returns the entries measured in shared/notes/stream-memory.md:
+// user_id 1000..9999, product prod<4 digits>, amount 1000..9999.
+func notesFields(r *rand.Rand) []stream.Field {
+	return []stream.Field{
+		{"user_id", strconv.Itoa(1000 + r.IntN(9000))},
+		{"product", "prod" + strconv.Itoa(1000+r.IntN(9000))},
+		{"amount", strconv.Itoa(1000 + r.IntN(9000))},
+	}
+}
+
+// BenchmarkAppend appends entries of three small fields with IDs from
+// "*" and a clock that ticks every 10 appends (fields built outside the loop).
+func BenchmarkAppend(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	fields := make([][]stream.Field, 1024)
+	for i := range fields {
+		fields[i] = notesFields(r)
+	}
+	s := stream.New()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		id, err := s.NextID(stream.AutoID(), 1700000000000+uint64(i/10))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Append(id, fields[i%len(fields)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkMemory measures the heap bytes per entry of a stream of
+// 1,000,000 entries with the data of stream-memory.md (ID
+// <1700000000000+i>-0), as a HeapAlloc delta after GC. Target: <= 25.
+func BenchmarkMemory(b *testing.B) {
+	const n = 1_000_000
+	var perEntry float64
+	for b.Loop() {
+		r := rand.New(rand.NewPCG(1, 2))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		s := stream.New()
+		for i := range n {
+			if err := s.Append(stream.ID{Ms: 1700000000000 + uint64(i)}, notesFields(r)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perEntry = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(s)
+	}
+	b.ReportMetric(perEntry, "B/entry")
+}
+
+// BenchmarkGet looks up random entries of a 100,000-entry stream.
+func BenchmarkGet(b *testing.B) {
+	const n = 100_000
+	r := rand.New(rand.NewPCG(1, 2))
+	s := stream.New()
+	for i := range n {
+		if err := s.Append(stream.ID{Ms: 1700000000000 + uint64(i)}, notesFields(r)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := s.Get(stream.ID{Ms: 1700000000000 + r.Uint64N(n)}); !ok {
+			b.Fatal("missing entry")
+		}
+	}
+}
+
+// BenchmarkRange reads 10 entries from a random point of a 100,000-entry
+// stream, forwards and backwards.
+func BenchmarkRange(b *testing.B) {
+	const n = 100_000
+	r := rand.New(rand.NewPCG(1, 2))
+	s := stream.New()
+	for i := range n {
+		if err := s.Append(stream.ID{Ms: 1700000000000 + uint64(i)}, notesFields(r)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, dir := range []string{"forward", "backward"} {
+		b.Run(dir, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				at := stream.ID{Ms: 1700000000000 + r.Uint64N(n)}
+				var got []stream.Entry
+				if dir == "forward" {
+					got = s.Range(at, stream.MaxID, 10)
+				} else {
+					got = s.RevRange(at, stream.MinID, 10)
+				}
+				if len(got) == 0 {
+					b.Fatal("empty range")
+				}
+			}
+		})
+	}
+}
