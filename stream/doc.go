@@ -44,6 +44,20 @@
 // max-deleted-entry-id (XDEL only), entries-added (every successful append)
 // and the recorded first entry ID, all reported by [Stream.Info].
 //
+// # Consumer groups
+//
+// Each group (sorted by name, as Redis lists them) has a last-delivered-id,
+// an entries-read counter (or [EntriesReadUnknown]), consumers with a
+// seen-time and an active-time (Redis 7.2 semantics), and a pending entries
+// list: a B-tree of values keyed by ID (owner, delivery time, delivery
+// count), with each consumer holding a B-tree of the IDs it owns. The PEL
+// holds IDs, never pointers into blocks: XDEL and trimming leave it alone,
+// and the dangling IDs surface through history reads (nil Fields), XCLAIM
+// (dropped) and XAUTOCLAIM (reported as deleted). Entries-read and lag
+// follow Redis 7.0's arithmetic on entries-added, max-deleted-entry-id and
+// the first and last IDs. A clone copies the group table and clones the PEL
+// trees copy-on-write.
+//
 // # Snapshots
 //
 // [Stream.AppendBinary] encodes a stream (blocks close to verbatim, the
