@@ -59,52 +59,82 @@ func (w *workload) pendingIDs(ctx context.Context, b *broker.Broker, key, group 
 	return ids
 }
 
-// step runs one random operation. Operation errors (no such group, ID too
-// small...) are part of the workload; only a durability error is returned.
-func (w *workload) step(ctx context.Context, b *broker.Broker) error {
+// step runs one random operation on every broker in bs (the same call on
+// each: a durable broker and its in-memory twin), choosing its arguments
+// from bs[0]. Operation errors (no such group, ID too small...) are part of
+// the workload; only bs[0]'s durability error is returned.
+func (w *workload) step(ctx context.Context, bs ...*broker.Broker) error {
 	w.n++
 	w.clock.advance(time.Duration(w.rng.IntN(40)) * time.Millisecond)
+	op := w.pick(ctx, bs[0])
+	var first error
+	for i, b := range bs {
+		if err := op(b); i == 0 {
+			first = durabilityError(err)
+		}
+	}
+	return first
+}
+
+// pick chooses a random operation and its arguments.
+func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.Broker) error {
 	key, group, consumer := w.key(), w.group(), w.consumer()
-	var err error
+	minIdle := time.Duration(w.rng.IntN(50)) * time.Millisecond
 	switch r := w.rng.IntN(100); {
 	case r < 35:
 		o := broker.AddOptions{}
 		if w.rng.IntN(10) == 0 {
 			o.Trim = stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(20))}
 		}
-		_, err = b.XAdd(ctx, key, []stream.Field{{Name: "n", Value: strconv.Itoa(w.n)}, {Name: "k", Value: key}}, o)
+		f := []stream.Field{{Name: "n", Value: strconv.Itoa(w.n)}, {Name: "k", Value: key}}
+		return func(b *broker.Broker) error { _, err := b.XAdd(ctx, key, f, o); return err }
 	case r < 50:
-		_, err = b.XReadGroup(ctx, group, consumer, []broker.GroupReadStream{{Key: key, New: true}},
-			broker.GroupReadOptions{Count: 1 + w.rng.IntN(4), NoAck: w.rng.IntN(10) == 0})
+		s := []broker.GroupReadStream{{Key: key, New: true}}
+		o := broker.GroupReadOptions{Count: 1 + w.rng.IntN(4), NoAck: w.rng.IntN(10) == 0}
+		return func(b *broker.Broker) error { _, err := b.XReadGroup(ctx, group, consumer, s, o); return err }
 	case r < 55:
-		_, err = b.XReadGroup(ctx, group, consumer, []broker.GroupReadStream{{Key: key}}, broker.GroupReadOptions{Count: 3})
+		s := []broker.GroupReadStream{{Key: key}}
+		return func(b *broker.Broker) error {
+			_, err := b.XReadGroup(ctx, group, consumer, s, broker.GroupReadOptions{Count: 3})
+			return err
+		}
 	case r < 65:
-		_, err = b.XAck(ctx, key, group, w.pendingIDs(ctx, b, key, group)...)
+		ids := w.pendingIDs(ctx, b0, key, group)
+		return func(b *broker.Broker) error { _, err := b.XAck(ctx, key, group, ids...); return err }
 	case r < 70:
-		retry := w.rng.Uint64N(5)
-		_, err = b.XClaim(ctx, key, group, consumer, time.Duration(w.rng.IntN(50))*time.Millisecond,
-			w.pendingIDs(ctx, b, key, group), stream.ClaimOptions{RetryCount: &retry, Force: w.rng.IntN(2) == 0})
+		ids := w.pendingIDs(ctx, b0, key, group)
+		o := stream.ClaimOptions{RetryCount: new(w.rng.Uint64N(5)), Force: w.rng.IntN(2) == 0}
+		return func(b *broker.Broker) error {
+			_, err := b.XClaim(ctx, key, group, consumer, minIdle, ids, o)
+			return err
+		}
 	case r < 75:
-		_, _, _, err = b.XAutoClaim(ctx, key, group, consumer, time.Duration(w.rng.IntN(50))*time.Millisecond,
-			stream.MinID, 1+w.rng.IntN(5), w.rng.IntN(2) == 0)
+		count, justID := 1+w.rng.IntN(5), w.rng.IntN(2) == 0
+		return func(b *broker.Broker) error {
+			_, _, _, err := b.XAutoClaim(ctx, key, group, consumer, minIdle, stream.MinID, count, justID)
+			return err
+		}
 	case r < 80:
-		_, err = b.XDel(ctx, key, w.pendingIDs(ctx, b, key, group)...)
+		ids := w.pendingIDs(ctx, b0, key, group)
+		return func(b *broker.Broker) error { _, err := b.XDel(ctx, key, ids...); return err }
 	case r < 82:
-		_, err = b.XTrim(ctx, key, stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(30))})
+		t := stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(30))}
+		return func(b *broker.Broker) error { _, err := b.XTrim(ctx, key, t); return err }
 	case r < 90:
-		err = b.XGroupCreate(ctx, key, group, broker.GroupCreateOptions{MkStream: true, Latest: w.rng.IntN(2) == 0})
+		o := broker.GroupCreateOptions{MkStream: true, Latest: w.rng.IntN(2) == 0}
+		return func(b *broker.Broker) error { return b.XGroupCreate(ctx, key, group, o) }
 	case r < 92:
-		err = b.XGroupSetID(ctx, key, group, stream.MinID, w.rng.IntN(2) == 0, nil)
+		latest := w.rng.IntN(2) == 0
+		return func(b *broker.Broker) error { return b.XGroupSetID(ctx, key, group, stream.MinID, latest, nil) }
 	case r < 94:
-		_, err = b.XGroupDestroy(ctx, key, group)
+		return func(b *broker.Broker) error { _, err := b.XGroupDestroy(ctx, key, group); return err }
 	case r < 97:
-		_, err = b.XGroupCreateConsumer(ctx, key, group, consumer)
+		return func(b *broker.Broker) error { _, err := b.XGroupCreateConsumer(ctx, key, group, consumer); return err }
 	case r < 99:
-		_, err = b.XGroupDelConsumer(ctx, key, group, consumer)
+		return func(b *broker.Broker) error { _, err := b.XGroupDelConsumer(ctx, key, group, consumer); return err }
 	default:
-		_, err = b.Del(ctx, key)
+		return func(b *broker.Broker) error { _, err := b.Del(ctx, key); return err }
 	}
-	return durabilityError(err)
 }
 
 // durabilityError keeps the errors a healthy durable broker never returns:
@@ -137,6 +167,14 @@ func observe(t testing.TB, b *broker.Broker) state {
 		in, err := b.XInfoStreamFull(ctx, k, 0)
 		if err != nil {
 			t.Fatalf("XInfoStreamFull %q: %v", k, err)
+		}
+		// A consumer's seen-time also moves on reads and claims that find
+		// nothing; like Redis, the broker does not log those, so it is not
+		// part of the state a restart keeps.
+		for gi := range in.Groups {
+			for ci := range in.Groups[gi].Consumers {
+				in.Groups[gi].Consumers[ci].SeenMs = 0
+			}
 		}
 		st[k] = in
 	}
