@@ -1,7 +1,5 @@
 package pattern
 
-import "bytes"
-
 // Index holds a set of distinct patterns and answers which match a channel
 // without trying them all.
 //
@@ -25,13 +23,6 @@ import "bytes"
 type Index struct {
 	root    *trie[fwdNode]
 	entries map[string]*Pattern
-}
-
-// trie is a node of a byte trie; the path from the root spells its key.
-type trie[V any] struct {
-	keys []byte     // keys[i] labels the edge to kids[i]; unordered
-	kids []*trie[V] // children
-	val  V
 }
 
 // fwdNode is what a node of the prefix trie holds.
@@ -75,10 +66,7 @@ func (x *Index) Add(pattern string) bool {
 	if p.kind == kindNever {
 		return true
 	}
-	n := x.root
-	for i := range len(p.prefix) {
-		n = n.childOrNew(p.prefix[i])
-	}
+	n := x.root.insert(p.prefix)
 	switch {
 	case p.kind == kindLiteral:
 		n.val.exact = append(n.val.exact, p)
@@ -88,10 +76,7 @@ func (x *Index) Add(pattern string) bool {
 		if n.val.tails == nil {
 			n.val.tails = &trie[[]*Pattern]{}
 		}
-		t := n.val.tails
-		for i := len(p.suffix) - 1; i >= 0; i-- {
-			t = t.childOrNew(p.suffix[i])
-		}
+		t := n.val.tails.insert(reverse(p.suffix))
 		t.val = append(t.val, p)
 	}
 	return true
@@ -108,7 +93,7 @@ func (x *Index) Remove(pattern string) bool {
 	if p.kind == kindNever {
 		return true
 	}
-	path := x.root.path(p.prefix, false)
+	path := x.root.path(p.prefix)
 	n := path[len(path)-1]
 	switch {
 	case p.kind == kindLiteral:
@@ -116,7 +101,7 @@ func (x *Index) Remove(pattern string) bool {
 	case p.suffix == "":
 		n.val.free = without(n.val.free, p)
 	default:
-		tpath := n.val.tails.path(p.suffix, true)
+		tpath := n.val.tails.path(reverse(p.suffix))
 		t := tpath[len(tpath)-1]
 		t.val = without(t.val, p)
 		prune(tpath, func(v *[]*Pattern) bool { return len(*v) == 0 })
@@ -139,13 +124,13 @@ func (x *Index) Match(channel string, fn func(pattern string)) {
 		// An empty channel matches only the empty pattern, which is literal.
 		n.val.match(channel, fn)
 	}
-	for i := range len(channel) {
-		if n = n.child(channel[i]); n == nil {
+	for i := 0; i < len(channel); {
+		if n, i = n.step(channel, i); n == nil {
 			return
 		}
 		if len(n.val.free) > 0 || n.val.tails != nil {
-			// Most nodes only lead on: skip the call for them.
-			n.val.match(channel[i+1:], fn)
+			// Some nodes hold only literals: skip the call for them.
+			n.val.match(channel[i:], fn)
 		}
 	}
 	for _, p := range n.val.exact {
@@ -162,79 +147,14 @@ func (v *fwdNode) match(rest string, fn func(string)) {
 		}
 	}
 	t := v.tails
-	for i := len(rest) - 1; t != nil && i >= 0; i-- {
-		if t = t.child(rest[i]); t == nil {
+	for j := len(rest); t != nil && j > 0; {
+		if t, j = t.stepBack(rest, j); t == nil {
 			return
 		}
 		for _, p := range t.val {
 			if p.matchRest(rest) {
 				fn(p.src)
 			}
-		}
-	}
-}
-
-func (n *trie[V]) child(b byte) *trie[V] {
-	if len(n.keys) > 8 {
-		if i := bytes.IndexByte(n.keys, b); i >= 0 {
-			return n.kids[i]
-		}
-		return nil
-	}
-	// Most nodes have a child or two: a plain loop beats the call.
-	for i, k := range n.keys {
-		if k == b {
-			return n.kids[i]
-		}
-	}
-	return nil
-}
-
-func (n *trie[V]) childOrNew(b byte) *trie[V] {
-	if c := n.child(b); c != nil {
-		return c
-	}
-	c := &trie[V]{}
-	n.keys = append(n.keys, b)
-	n.kids = append(n.kids, c)
-	return c
-}
-
-// path returns the nodes from n along key (read backwards if reverse),
-// n first; the key must be present.
-func (n *trie[V]) path(key string, reverse bool) []*trie[V] {
-	path := make([]*trie[V], 1, len(key)+1)
-	path[0] = n
-	for i := range len(key) {
-		if reverse {
-			i = len(key) - 1 - i
-		}
-		n = n.child(key[i])
-		path = append(path, n)
-	}
-	return path
-}
-
-// prune frees the nodes at the end of path that have no children and an
-// empty value, deepest first. path[0] is the root, which is kept.
-func prune[V any](path []*trie[V], empty func(*V) bool) {
-	for i := len(path) - 1; i > 0; i-- {
-		n := path[i]
-		if len(n.keys) > 0 || !empty(&n.val) {
-			return
-		}
-		path[i-1].removeChild(n)
-	}
-}
-
-func (n *trie[V]) removeChild(c *trie[V]) {
-	for i, k := range n.kids {
-		if k == c {
-			last := len(n.kids) - 1
-			n.keys[i], n.kids[i] = n.keys[last], n.kids[last]
-			n.kids[last] = nil
-			n.keys, n.kids = n.keys[:last], n.kids[:last]
-			return
 		}
 	}
 }

@@ -155,9 +155,17 @@ func TestIndexModel(t *testing.T) {
 		if idx.Len() != len(set) {
 			t.Fatalf("step %d: Len = %d, want %d", step, idx.Len(), len(set))
 		}
+		if step%20 == 0 {
+			if err := pattern.CheckIndex(idx); err != nil {
+				t.Fatalf("step %d: %v", step, err)
+			}
+		}
 	}
 	for p := range set {
 		idx.Remove(p)
+		if err := pattern.CheckIndex(idx); err != nil {
+			t.Fatalf("removing %q: %v", p, err)
+		}
 	}
 	if got := matches(idx, "n"); got != nil || idx.Len() != 0 {
 		t.Fatalf("after removing all: Len %d, Match %q", idx.Len(), got)
