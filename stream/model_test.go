@@ -164,8 +164,8 @@ func entriesEqual(a, b []stream.Entry) bool {
 type gen struct {
 	r     *rand.Rand
 	trims int // percent of steps that trim
-	m  *model
-	ms uint64 // the test clock
+	m     *model
+	ms    uint64 // the test clock
 }
 
 func (g *gen) fields() []stream.Field {
