@@ -680,3 +680,64 @@ func TestGroupsModel(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReadAck measures the group round trip of one entry: XREADGROUP >
+// with COUNT 1, then XACK.
+func BenchmarkReadAck(b *testing.B) {
+	s := stream.New()
+	fields := []stream.Field{{Name: "user_id", Value: "1234"}, {Name: "product", Value: "prod1234"}, {Name: "amount", Value: "4321"}}
+	const n = 100_000
+	for i := range uint64(n) {
+		if err := s.Append(id(i+1, 0), fields); err != nil {
+			b.Fatal(err)
+		}
+	}
+	mustCreateGroup(b, s, "g", id(0, 0))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == n {
+			b.StopTimer()
+			if err := s.SetGroupID("g", id(0, 0), 0); err != nil {
+				b.Fatal(err)
+			}
+			i = 0
+			b.StartTimer()
+		}
+		e, err := s.ReadGroupNew("g", "c", uint64(i), 1, false)
+		if err != nil || len(e) != 1 || s.Ack("g", e[0].ID) != 1 {
+			b.Fatalf("read %v, %v", e, err)
+		}
+		i++
+	}
+}
+
+// BenchmarkPending measures pending-list bookkeeping with a large PEL:
+// 100,000 pending entries, each step claims one and acknowledges another.
+func BenchmarkPending(b *testing.B) {
+	s := stream.New()
+	const n = 100_000
+	for i := range uint64(n) {
+		appendEntry(b, s, id(i+1, 0))
+	}
+	mustCreateGroup(b, s, "g", id(0, 0))
+	mustReadNew(b, s, "g", "a", 1, 0)
+	b.ReportAllocs()
+	i := uint64(0)
+	for b.Loop() {
+		x := id(i%n+1, 0)
+		if _, err := s.Claim("g", "b", 2, 0, []stream.ID{x}, stream.ClaimOptions{JustID: true}); err != nil {
+			b.Fatal(err)
+		}
+		if s.Ack("g", x) != 1 {
+			b.Fatal("not pending")
+		}
+		if _, err := s.Claim("g", "a", 3, 0, []stream.ID{x}, stream.ClaimOptions{Force: true, JustID: true}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if sum := summary(b, s, "g"); sum.Count != n {
+		b.Fatalf("%d pending", sum.Count)
+	}
+}
