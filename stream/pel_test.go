@@ -489,16 +489,7 @@ func (r *modelRun) step() (setID bool) {
 			r.check((e.Fields == nil) == !m.isLive(e.ID), "history entry %v fields %v", e.ID, e.Fields)
 		}
 	case op < 11:
-		ackIDs := []stream.ID{r.someID(), r.someID()}
-		want := int64(0)
-		for _, i := range slices.Compact(slices.SortedFunc(slices.Values(ackIDs), stream.ID.Compare)) {
-			if _, ok := g.pel[i]; ok {
-				delete(g.pel, i)
-				want++
-			}
-		}
-		got := s.Ack(gname, ackIDs...)
-		r.check(got == want, "Ack(%s, %v) = %d, want %d", gname, ackIDs, got, want)
+		r.ack(gname, g)
 	case op < 13:
 		r.claim(gname, g, c)
 	case op < 15:
@@ -509,16 +500,7 @@ func (r *modelRun) step() (setID bool) {
 			"AutoClaim(%s, %q, %d, %v, %d) = %v, %v; want %v, %v", gname, c, minIdle, start, count, next, ids(claimed), wantNext, wantClaimed)
 		r.check(slices.Equal(deleted, wantDeleted) || len(deleted)+len(wantDeleted) == 0, "AutoClaim deleted %v, want %v", deleted, wantDeleted)
 	case op < 16:
-		want := int64(len(g.sortedPEL(false, c, stream.MinID)))
-		if _, ok := g.consumers[c]; !ok {
-			want = 0
-		}
-		for _, i := range g.sortedPEL(false, c, stream.MinID) {
-			delete(g.pel, i)
-		}
-		delete(g.consumers, c)
-		got, err := s.DeleteConsumer(gname, c)
-		r.check(err == nil && got == want, "DeleteConsumer(%s, %q) = %d, %v; want %d", gname, c, got, err, want)
+		r.deleteConsumer(gname, g, c)
 	case op < 18:
 		i := r.someID()
 		s.Delete(i)
@@ -542,6 +524,34 @@ func (r *modelRun) step() (setID bool) {
 		return true
 	}
 	return false
+}
+
+func (r *modelRun) ack(gname string, g *modelGroup) {
+	s := r.s
+	ackIDs := []stream.ID{r.someID(), r.someID()}
+	want := int64(0)
+	for _, i := range slices.Compact(slices.SortedFunc(slices.Values(ackIDs), stream.ID.Compare)) {
+		if _, ok := g.pel[i]; ok {
+			delete(g.pel, i)
+			want++
+		}
+	}
+	got := s.Ack(gname, ackIDs...)
+	r.check(got == want, "Ack(%s, %v) = %d, want %d", gname, ackIDs, got, want)
+}
+
+func (r *modelRun) deleteConsumer(gname string, g *modelGroup, c string) {
+	s := r.s
+	want := int64(len(g.sortedPEL(false, c, stream.MinID)))
+	if _, ok := g.consumers[c]; !ok {
+		want = 0
+	}
+	for _, i := range g.sortedPEL(false, c, stream.MinID) {
+		delete(g.pel, i)
+	}
+	delete(g.consumers, c)
+	got, err := s.DeleteConsumer(gname, c)
+	r.check(err == nil && got == want, "DeleteConsumer(%s, %q) = %d, %v; want %d", gname, c, got, err, want)
 }
 
 func (r *modelRun) claim(gname string, g *modelGroup, c string) {
