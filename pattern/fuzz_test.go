@@ -1,6 +1,8 @@
 package pattern_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/brookmq/brook/pattern"
@@ -44,6 +46,36 @@ func FuzzMatch(f *testing.F) {
 		}
 		if !idx.Remove(pat) || idx.Remove(pat) {
 			t.Fatalf("Remove(%q) twice: want true then false", pat)
+		}
+	})
+}
+
+// FuzzIndex adds the newline-separated patterns of list to an Index,
+// removes every third one, and checks the Index's answer for channel against
+// brute force, and the shape of its tries.
+func FuzzIndex(f *testing.F) {
+	f.Add("news.*\nnews.t*\n*.tech\n*h\nnews.tech\nn*s.tech\n*", "news.tech")
+	f.Add("ab*\nabc*\nab\n*bc\n*c\na*c\nabc", "abc")
+	f.Add("a\\*\n[a]*\n\xe4*\n*\xb8\n", "\xe4\xb8")
+	f.Fuzz(func(t *testing.T, list, channel string) {
+		if len(list) > 512 {
+			return
+		}
+		idx := pattern.NewIndex()
+		set := map[string]*pattern.Pattern{}
+		for i, p := range strings.Split(list, "\n") {
+			idx.Add(p)
+			set[p] = pattern.Compile(p)
+			if i%3 == 2 {
+				idx.Remove(p)
+				delete(set, p)
+			}
+		}
+		if err := pattern.CheckIndex(idx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := matches(idx, channel), bruteForce(set, channel); !slices.Equal(got, want) {
+			t.Fatalf("Match(%q) = %q, brute force %q", channel, got, want)
 		}
 	})
 }

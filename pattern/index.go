@@ -3,7 +3,7 @@ package pattern
 // Index holds a set of distinct patterns and answers which match a channel
 // without trying them all.
 //
-// Patterns hang off a byte trie keyed by their literal prefix
+// Patterns hang off a path-compressed byte trie keyed by their literal prefix
 // ([Pattern.Prefix]): a channel walks the trie along its own bytes and
 // considers only the patterns on the nodes it passes. On each node, the
 // patterns with a wildcard are further keyed by their literal suffix
