@@ -130,9 +130,8 @@ func (tr *trial) work(l *wal.Log) {
 			}
 		default:
 			to := 1 + tr.rng.Uint64N(l.LastPos()+1)
-			if err = l.TruncateFront(to); err == nil {
-				tr.truncTo = max(tr.truncTo, to)
-			}
+			err = l.TruncateFront(to)
+			tr.truncTo = max(tr.truncTo, to) // even a failed call may have deleted segments
 		}
 		if err != nil {
 			if !errors.Is(err, wal.ErrPoisoned) || !faultfs.IsInjected(err) || tr.fault != faultIOError {

@@ -87,12 +87,14 @@ func (l *Log) replaySegment(s segment, from, limit uint64, fn func(uint64, []byt
 func (l *Log) TruncateFront(pos uint64) error {
 	l.truncateMu.Lock()
 	defer l.truncateMu.Unlock()
+	l.mu.Lock()
+	err := l.usableLocked()
+	l.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	for {
 		l.mu.Lock()
-		if err := l.usableLocked(); err != nil {
-			l.mu.Unlock()
-			return err
-		}
 		if len(l.segs) < 2 || l.segs[1].firstPos > pos {
 			l.mu.Unlock()
 			return nil
