@@ -32,12 +32,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// newBroker returns an in-memory broker on a fake clock at ms, closed at
-// the end of the test.
-func newBroker(t testing.TB, ms int64) (*broker.Broker, *fakeClock) {
-	return memory.open(t, ms)
-}
-
 // A kind of broker the behavioural tests run against: every streams test
 // must pass on both, since durability must not change what callers see.
 type kind struct {
