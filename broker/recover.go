@@ -26,6 +26,10 @@ func (d *durable) recover(o DurabilityOptions) error {
 		}
 	}
 	slices.Reverse(snaps) // ReadDir sorts; the zero-padded names sort by position
+	if len(snaps) > 0 && !slices.Contains(names, walDir) {
+		return fmt.Errorf("%w: %d snapshot(s) in %s but no log directory %q: the records after the snapshot are missing",
+			ErrCorrupt, len(snaps), d.dir, walDir)
+	}
 	l, err := wal.Open(filepath.Join(d.dir, walDir), d.walOptions(o))
 	if err != nil {
 		return fmt.Errorf("broker: open log: %w", err)
