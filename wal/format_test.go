@@ -1,0 +1,86 @@
+package wal_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/brookmq/brook/wal"
+)
+
+// frame builds a record frame as doc.go specifies it, independently of the
+// package's encoder.
+func frame(pos uint64, payload []byte) []byte {
+	b := make([]byte, 16, 16+len(payload))
+	binary.LittleEndian.PutUint32(b[0:], uint32(len(payload)))
+	binary.LittleEndian.PutUint64(b[8:], pos)
+	c := crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	c.Write(b[0:4])
+	c.Write(b[8:16])
+	c.Write(payload)
+	binary.LittleEndian.PutUint32(b[4:], c.Sum32())
+	return append(b, payload...)
+}
+
+// TestFormat checks the bytes on disk against the format in doc.go.
+func TestFormat(t *testing.T) {
+	fsys := newFS(12)
+	l := openT(t, fsys, wal.Options{SegmentSize: 66}) // header 32 + frames 18 + 16
+	for _, rec := range []string{"ab", "", "c"} {
+		if _, err := l.Append([]byte(rec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeT(t, l)
+	want := map[string][]byte{
+		segName(1): append(append(header(1, 1, 1), frame(1, []byte("ab"))...), frame(2, nil)...),
+		segName(3): append(header(1, 2, 3), frame(3, []byte("c"))...),
+	}
+	names, _ := fsys.ReadDir(dir)
+	if len(names) != len(want) {
+		t.Fatalf("files %v, want %d segments", names, len(want))
+	}
+	for name, w := range want {
+		if got := readT(t, fsys, name); !bytes.Equal(got, w) {
+			t.Errorf("%s:\n got %x\nwant %x", name, got, w)
+		}
+	}
+	if got := wal.AppendRecord(nil, 1, []byte("ab")); !bytes.Equal(got, frame(1, []byte("ab"))) {
+		t.Errorf("AppendRecord: %x", got)
+	}
+}
+
+// TestOSFS runs the log on the real file system: permissions, reopen.
+func TestOSFS(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "a", "wal")
+	l, err := wal.Open(d, wal.Options{SegmentSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l, 5)
+	if err := l.TruncateFront(3); err != nil {
+		t.Fatal(err)
+	}
+	closeT(t, l)
+	fi, err := os.Stat(d)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("directory mode %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	ents, _ := os.ReadDir(d)
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", e.Name(), info.Mode().Perm())
+		}
+	}
+	l, err = wal.Open(d, wal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeT(t, l)
+	if first, last := replayAll(t, l); first != 3 || last != 5 {
+		t.Fatalf("reopened %d..%d, want 3..5", first, last)
+	}
+}
