@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -20,6 +21,10 @@ type client struct {
 	sess *command.Session
 	out  *bufio.Writer
 	done context.Context // already cancelled: drains queued messages without waiting
+
+	// echoesInterrupt is set on a terminal, which echoes ^C where the
+	// cursor is: the reply to an interrupted command then starts a line.
+	echoesInterrupt bool
 }
 
 func newClient(h *command.Handler, out io.Writer) *client {
@@ -91,20 +96,24 @@ func parseRepeat(s string) (int, bool) {
 // arrive for this client's subscription.
 func (c *client) exec(ctx context.Context, args []string) {
 	name := strings.ToLower(args[0])
+	defer c.drain()
+	var replies []command.Reply
 	switch {
 	case !c.sess.Subscribed() || command.IsSubscription(name) || name == "ping":
 		if (name == "subscribe" || name == "psubscribe") && !c.sess.Subscribed() {
 			c.println(readingMessages)
 		}
-		for _, r := range c.sess.Do(ctx, args) {
-			r.WriteTo(c.out)
-		}
+		replies = c.sess.Do(ctx, args)
 	default:
 		// Subscribed: anything else runs as a second client.
-		r := c.h.Do(ctx, args)
+		replies = []command.Reply{c.h.Do(ctx, args)}
+	}
+	if c.echoesInterrupt && ctx.Err() != nil {
+		c.out.WriteByte('\n')
+	}
+	for _, r := range replies {
 		r.WriteTo(c.out)
 	}
-	c.drain()
 }
 
 // drain prints the messages already queued for the subscription.
@@ -112,7 +121,7 @@ func (c *client) drain() {
 	for {
 		r, err := c.sess.Next(c.done)
 		if err != nil {
-			if c.done.Err() == nil || err != context.Canceled {
+			if !errors.Is(err, context.Canceled) {
 				fmt.Fprintln(c.out, "brook: subscription ended:", err)
 				c.sess.Close()
 			}

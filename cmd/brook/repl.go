@@ -37,11 +37,13 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 		io.Writer
 	}{tty, os.Stdout}, "brook> ")
 	c := newClient(h, os.Stdout)
+	c.echoesInterrupt = true
 	defer c.close()
 	fmt.Fprintln(os.Stdout, "brook: embedded broker (in memory). Type HELP for the commands, quit to exit.")
 	for {
 		line, err := readLine(fd, t)
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) { // Ctrl-D on an empty line, or Ctrl-C
+			fmt.Fprintln(os.Stdout)
 			return 0
 		}
 		if err != nil && !errors.Is(err, term.ErrPasteIndicator) {
