@@ -26,6 +26,10 @@
 // subscription commands with their confirmation replies, and the caller
 // receives messages with [Session.Next] and prints them with [MessageReply].
 //
+// Deliberate differences from Redis 7.0: XREAD accepts "+" as an ID (the
+// stream's last entry, as Redis 7.4 does); HELP lists brook's commands
+// instead of redis-cli's help; PUBSUB has no shard subcommands.
+//
 // Everything in this package is synchronous; the only blocking commands are
 // XREAD and XREADGROUP with BLOCK, which wait on the context passed to
 // [Handler.Do] (a BLOCK timeout becomes a deadline on that context).

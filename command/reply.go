@@ -1,7 +1,6 @@
 package command
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"strconv"
@@ -78,18 +77,15 @@ func (r Reply) String() string {
 }
 
 // WriteTo writes r to w exactly as redis-cli --no-raw prints it, ending with
-// a newline. It implements [io.WriterTo].
+// a newline, in a single Write. It implements [io.WriterTo].
 func (r Reply) WriteTo(w io.Writer) (int64, error) {
-	bw := bufio.NewWriter(w)
-	r.format(bw, "")
-	n := int64(bw.Buffered())
-	if err := bw.Flush(); err != nil {
-		return 0, err
-	}
-	return n, nil
+	var b bytes.Buffer
+	r.format(&b, "")
+	n, err := w.Write(b.Bytes())
+	return int64(n), err
 }
 
-// writer is what format writes to: *bytes.Buffer and *bufio.Writer.
+// writer is what format writes to (a *bytes.Buffer).
 type writer interface {
 	io.Writer
 	io.ByteWriter
