@@ -106,8 +106,10 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 		}
 		entries = st.s.Range(start, stream.MaxID, w.count)
 	} else {
-		var err error
-		entries, err = b.readNewLocked(st, w.group, w.consumer, nowMs, w.count, w.noAck)
+		err := b.writable() // a delivery is a mutation
+		if err == nil {
+			entries, err = b.readNewLocked(st, w.group, w.consumer, nowMs, w.count, w.noAck)
+		}
 		if err != nil {
 			w.finishLocked(nil, 0, err)
 			return true
