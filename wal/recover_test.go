@@ -172,77 +172,84 @@ func header(version uint32, number, firstPos uint64) []byte {
 func TestSegmentCases(t *testing.T) {
 	segSize := frameStarts(1, 3)[3]
 	s2, s3 := segName(4), segName(7)
-	type result struct {
-		lastPos  uint64 // when Open succeeds
-		corrupt  string // segment named by the *CorruptError, when it fails
-		version  bool   // fails with ErrVersion
-		dropped  int    // segments set aside
-		recreate string
-	}
 	for _, tc := range []struct {
 		name   string
 		repair bool
 		damage func(fsys *faultfs.FS) error
-		want   result
+		want   segmentCase
 	}{
-		{"intact", false, nop, result{lastPos: 9}},
-		{"empty last segment", false, write(s3, nil), result{lastPos: 6, dropped: 1, recreate: s3}},
-		{"half header in last segment", false, write(s3, []byte("BROOK")), result{lastPos: 6, dropped: 1, recreate: s3}},
-		{"empty middle segment", false, write(s2, nil), result{corrupt: s2}},
-		{"empty middle segment repaired", true, write(s2, nil), result{lastPos: 3, dropped: 2}},
-		{"garbage last segment", false, write(s3, []byte(strings.Repeat("garbage!", 20))), result{corrupt: s3}},
-		{"garbage last segment repaired", true, write(s3, []byte(strings.Repeat("garbage!", 20))), result{lastPos: 6, dropped: 1}},
-		{"newer format version", false, write(s2, header(2, 2, 4)), result{version: true}},
-		{"newer format version with repair", true, write(s2, header(2, 2, 4)), result{version: true}},
-		{"missing middle segment", false, remove(s2), result{corrupt: s3}},
-		{"wrong segment number", false, patchHeader(s3, header(1, 9, 7)), result{corrupt: s3}},
-		{"header position disagrees with name", false, patchHeader(s3, header(1, 3, 8)), result{corrupt: s3}},
-		{"leftover temporary file", false, write(segName(10)+".tmp", []byte("x")), result{lastPos: 9}},
-		{"bad record in middle segment repaired", true, flip(s2, frameStarts(4, 3)[1]+20), result{lastPos: 4, dropped: 1}},
+		{"intact", false, nop, segmentCase{lastPos: 9}},
+		{"empty last segment", false, write(s3, nil), segmentCase{lastPos: 6, dropped: 1, recreate: s3}},
+		{"half header in last segment", false, write(s3, []byte("BROOK")), segmentCase{lastPos: 6, dropped: 1, recreate: s3}},
+		{"empty middle segment", false, write(s2, nil), segmentCase{corrupt: s2}},
+		{"empty middle segment repaired", true, write(s2, nil), segmentCase{lastPos: 3, dropped: 2}},
+		{"garbage last segment", false, write(s3, []byte(strings.Repeat("garbage!", 20))), segmentCase{corrupt: s3}},
+		{"garbage last segment repaired", true, write(s3, []byte(strings.Repeat("garbage!", 20))), segmentCase{lastPos: 6, dropped: 1}},
+		{"newer format version", false, write(s2, header(2, 2, 4)), segmentCase{version: true}},
+		{"newer format version with repair", true, write(s2, header(2, 2, 4)), segmentCase{version: true}},
+		{"missing middle segment", false, remove(s2), segmentCase{corrupt: s3}},
+		{"wrong segment number", false, patchHeader(s3, header(1, 9, 7)), segmentCase{corrupt: s3}},
+		{"header position disagrees with name", false, patchHeader(s3, header(1, 3, 8)), segmentCase{corrupt: s3}},
+		{"leftover temporary file", false, write(segName(10)+".tmp", []byte("x")), segmentCase{lastPos: 9}},
+		{"bad record in middle segment repaired", true, flip(s2, frameStarts(4, 3)[1]+20), segmentCase{lastPos: 4, dropped: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fsys := buildLog(t, 9, segSize).DropUnsynced()
 			if err := tc.damage(fsys); err != nil {
 				t.Fatal(err)
 			}
-			l, err := wal.Open(dir, wal.Options{FS: fsys, Repair: tc.repair})
-			var ce *wal.CorruptError
-			switch {
-			case tc.want.version:
-				if !errors.Is(err, wal.ErrVersion) {
-					t.Fatalf("Open: %v, want ErrVersion", err)
-				}
-				return
-			case tc.want.corrupt != "":
-				if !errors.As(err, &ce) || ce.Segment != tc.want.corrupt {
-					t.Fatalf("Open: %v, want a *CorruptError naming %s", err, tc.want.corrupt)
-				}
-				return
-			case err != nil:
-				t.Fatalf("Open: %v", err)
-			}
-			r := l.Recovery()
-			if l.LastPos() != tc.want.lastPos || len(r.Dropped) != tc.want.dropped || r.Recreated != tc.want.recreate {
-				t.Fatalf("LastPos %d, report %+v; want %+v", l.LastPos(), r, tc.want)
-			}
-			if tc.repair && tc.want.dropped > 0 && r.Repair == nil {
-				t.Fatalf("repair not reported: %+v", r)
-			}
-			replayAll(t, l)
-			appendN(t, l, 2)
-			closeT(t, l)
-			names, _ := fsys.ReadDir(dir)
-			if slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, ".tmp") }) {
-				t.Fatalf("temporary file left: %v", names)
-			}
-			l = openT(t, fsys.DropUnsynced(), wal.Options{})
-			defer closeT(t, l)
-			if l.LastPos() != tc.want.lastPos+2 {
-				t.Fatalf("after append and reopen: LastPos %d, want %d", l.LastPos(), tc.want.lastPos+2)
-			}
-			replayAll(t, l)
+			checkSegmentCase(t, fsys, tc.repair, tc.want)
 		})
 	}
+}
+
+// segmentCase is the expected outcome of opening a damaged log.
+type segmentCase struct {
+	lastPos  uint64 // when Open succeeds
+	corrupt  string // segment named by the *CorruptError, when it fails
+	version  bool   // fails with ErrVersion
+	dropped  int    // segments set aside
+	recreate string // segment recreated after an incomplete header
+}
+
+func checkSegmentCase(t *testing.T, fsys *faultfs.FS, repair bool, want segmentCase) {
+	t.Helper()
+	l, err := wal.Open(dir, wal.Options{FS: fsys, Repair: repair})
+	var ce *wal.CorruptError
+	switch {
+	case want.version:
+		if !errors.Is(err, wal.ErrVersion) {
+			t.Fatalf("Open: %v, want ErrVersion", err)
+		}
+		return
+	case want.corrupt != "":
+		if !errors.As(err, &ce) || ce.Segment != want.corrupt {
+			t.Fatalf("Open: %v, want a *CorruptError naming %s", err, want.corrupt)
+		}
+		return
+	case err != nil:
+		t.Fatalf("Open: %v", err)
+	}
+	r := l.Recovery()
+	if l.LastPos() != want.lastPos || len(r.Dropped) != want.dropped || r.Recreated != want.recreate {
+		t.Fatalf("LastPos %d, report %+v; want %+v", l.LastPos(), r, want)
+	}
+	if repair && want.dropped > 0 && r.Repair == nil {
+		t.Fatalf("repair not reported: %+v", r)
+	}
+	replayAll(t, l)
+	appendN(t, l, 2)
+	closeT(t, l)
+	names, _ := fsys.ReadDir(dir)
+	if slices.ContainsFunc(names, func(n string) bool { return strings.HasSuffix(n, ".tmp") }) {
+		t.Fatalf("temporary file left: %v", names)
+	}
+	l = openT(t, fsys.DropUnsynced(), wal.Options{})
+	defer closeT(t, l)
+	if l.LastPos() != want.lastPos+2 {
+		t.Fatalf("after append and reopen: LastPos %d, want %d", l.LastPos(), want.lastPos+2)
+	}
+	replayAll(t, l)
 }
 
 func nop(*faultfs.FS) error { return nil }

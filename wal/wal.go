@@ -355,7 +355,7 @@ func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
 type Stats struct {
 	Appends  uint64        // records appended
 	Writes   uint64        // write calls to segment files (batches)
-	Bytes    uint64        // bytes written to segment files
+	Bytes    uint64        // record bytes (frames) written to segment files
 	Syncs    uint64        // fdatasyncs of segment files
 	SyncTime time.Duration // total time spent in those fdatasyncs
 	DirSyncs uint64        // fsyncs of the directory
