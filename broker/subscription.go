@@ -47,29 +47,35 @@ type Confirmation struct {
 // use; Next and Messages read the queue and must be called by one goroutine
 // at a time (typically one reader goroutine per subscription).
 type Subscription struct {
-	h     *hub
-	clock func() time.Time
-	lim   limits
+	// The fields are laid out in cache lines so that publishers (first
+	// line) and the reader (last line) do not write to the same line on
+	// every message; the struct is 256 bytes, allocated 256-aligned.
+
+	// Publishers' hot line, guarded by mu.
+	mu       sync.Mutex
+	sleeping bool // the reader waits on notify
+	ended    bool // err != nil
+	q        queue
+
+	// Read-mostly.
+	lim    limits
+	h      *hub
+	clock  func() time.Time
+	notify chan struct{} // 1-buffered wake-up for the reader
+	room   chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
+	softAt time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
+	err    error         // terminal error; nil while open; guarded by mu
 
 	// Membership: channel or pattern -> index in the hub's list. Guarded by
 	// hub.mu (written under its write lock).
 	chanPos map[string]int
 	patPos  map[string]int
+	_       [8]byte
 
-	mu       sync.Mutex
-	q        []Message // queued messages are q[head:]
-	head     int
-	qbytes   int64
-	softAt   time.Time     // when qbytes reached lim.soft; zero when under it
-	sleeping bool          // the reader waits on notify
-	notify   chan struct{} // 1-buffered wake-up for the reader
-	room     chan struct{} // closed when room appears; nil if no publisher waits
-	err      error         // terminal error; nil while open
-	dead     atomic.Bool   // err != nil, readable without mu
-
-	// Owned by the reader (Next): the batch taken from q, consumed from bpos.
-	batch []Message
-	bpos  int
+	// The reader's line.
+	dead atomic.Bool // err != nil, readable without mu
+	r    reader      // owned by the goroutine calling Next
+	_    [32]byte
 }
 
 func newSubscription(h *hub, clock func() time.Time, l limits) *Subscription {
@@ -94,11 +100,11 @@ const (
 // under hub.mu is recorded in later.
 func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 	s.mu.Lock()
-	if s.err != nil {
+	if s.ended {
 		s.mu.Unlock()
 		return skipped
 	}
-	if s.qbytes+size > s.lim.hard && (s.head < len(s.q) || s.lim.policy == PolicyDisconnect) {
+	if s.q.bytes+size > s.lim.hard && (s.q.count > 0 || s.lim.policy == PolicyDisconnect) {
 		return s.overflowLocked(m, size, later)
 	}
 	if len(later.waiting) > 0 && later.blocks(s) {
@@ -106,8 +112,8 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
 		return skipped
 	}
-	s.pushLocked(m, size)
-	if s.qbytes > s.lim.soft && s.lim.policy == PolicyDisconnect && s.overSoftLocked() {
+	s.q.push(m, size)
+	if s.q.bytes > s.lim.soft && s.lim.policy == PolicyDisconnect && s.overSoftLocked() {
 		s.killLocked(ErrSlowConsumer)
 		s.mu.Unlock()
 		later.dead = append(later.dead, s)
@@ -123,12 +129,10 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 func (s *Subscription) overflowLocked(m Message, size int64, later *deferred) int {
 	switch s.lim.policy {
 	case PolicyDropOldest:
-		for s.head < len(s.q) && s.qbytes+size > s.lim.hard {
-			s.qbytes -= sizeOf(s.q[s.head])
-			s.q[s.head] = Message{}
-			s.head++
+		for s.q.count > 0 && s.q.bytes+size > s.lim.hard {
+			s.q.dropOldest()
 		}
-		s.pushLocked(m, size)
+		s.q.push(m, size)
 		s.wakeLocked()
 		s.mu.Unlock()
 		return delivered
@@ -164,8 +168,8 @@ func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (
 			s.mu.Unlock()
 			return false, nil
 		}
-		if s.head == len(s.q) || s.qbytes+size <= s.lim.hard {
-			s.pushLocked(m, size)
+		if s.q.count == 0 || s.q.bytes+size <= s.lim.hard {
+			s.q.push(m, size)
 			s.wakeLocked()
 			s.mu.Unlock()
 			return true, nil
@@ -188,18 +192,6 @@ func sizeOf(m Message) int64 {
 	return int64(len(m.Channel)+len(m.Pattern)+len(m.Payload)) + MessageOverhead
 }
 
-// pushLocked appends m to the queue.
-func (s *Subscription) pushLocked(m Message, size int64) {
-	if s.head > 0 && len(s.q) == cap(s.q) {
-		// Reuse the room freed by dropped messages before growing.
-		n := copy(s.q, s.q[s.head:])
-		clear(s.q[n:])
-		s.q, s.head = s.q[:n], 0
-	}
-	s.q = append(s.q, m)
-	s.qbytes += size
-}
-
 // wakeLocked wakes the reader if it is waiting.
 func (s *Subscription) wakeLocked() {
 	if s.sleeping {
@@ -217,11 +209,10 @@ func (s *Subscription) killLocked(err error) {
 	if s.err != nil {
 		return
 	}
-	s.err = err
+	s.err, s.ended = err, true
 	s.dead.Store(true)
-	clear(s.q)
-	s.q, s.head, s.qbytes = nil, 0, 0
-	select { // wake the reader whether or not it sleeps yet
+	s.q = queue{} // the reader may still read its taken slots: no clearing
+	select {      // wake the reader whether or not it sleeps yet
 	case s.notify <- struct{}{}:
 	default:
 	}
@@ -244,34 +235,28 @@ func (s *Subscription) terminate(err error) {
 // dropped), with [ErrClosed] after [Subscription.Close] or [Broker.Close].
 // Next must not be called concurrently with itself or Messages.
 func (s *Subscription) Next(ctx context.Context) (Message, error) {
-	if s.bpos < len(s.batch) && !s.dead.Load() {
-		m := s.batch[s.bpos]
-		s.batch[s.bpos] = Message{}
-		s.bpos++
-		return m, nil
+	if s.r.avail > 0 && !s.dead.Load() {
+		return s.r.pop(), nil
 	}
 	return s.nextSlow(ctx)
 }
 
 // nextSlow refills the reader's batch from the queue, waiting if empty.
 func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
-	clear(s.batch[s.bpos:]) // non-empty only if the subscription ended
-	s.batch, s.bpos = s.batch[:0], 0
 	s.mu.Lock()
 	for {
 		if s.err != nil {
 			err := s.err
 			s.mu.Unlock()
+			s.r = reader{} // drop the rest of the batch
 			return Message{}, err
 		}
-		if s.head < len(s.q) {
+		if s.q.count > 0 {
 			s.takeLocked()
 			s.mu.Unlock()
-			m := s.batch[s.bpos]
-			s.batch[s.bpos] = Message{}
-			s.bpos++
-			return m, nil
+			return s.r.pop(), nil
 		}
+		s.q.idle(&s.r)
 		if err := ctx.Err(); err != nil {
 			s.mu.Unlock()
 			return Message{}, err
@@ -287,20 +272,10 @@ func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
 	}
 }
 
-// maxIdleCap is the capacity above which an emptied batch buffer is freed
-// rather than reused, so a burst does not pin memory forever.
-const maxIdleCap = 1 << 14
-
-// takeLocked moves the whole queue into the reader's batch and gives the
-// reader's emptied buffer to the queue.
+// takeLocked moves the whole queue to the reader and lets waiting
+// publishers in.
 func (s *Subscription) takeLocked() {
-	spare := s.batch[:0]
-	if cap(spare) > maxIdleCap {
-		spare = nil
-	}
-	s.batch, s.bpos = s.q, s.head
-	s.q, s.head = spare, 0
-	s.qbytes = 0
+	s.q.take(&s.r)
 	s.softAt = time.Time{}
 	if s.room != nil {
 		close(s.room)

@@ -1,0 +1,138 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/brookmq/brook/broker"
+)
+
+// benchPayload is the 64-byte payload of every benchmark message.
+var benchPayload = make([]byte, 64)
+
+// BenchmarkFanOut publishes from one goroutine to N subscribers, each
+// drained by its own goroutine, and reports deliveries per second, with the
+// same workload on raw Go channels (one buffered channel per subscriber) as
+// the baseline. The timing includes the drain: it stops once every
+// subscriber has received every message.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1, 10, 100, 1000} {
+		b.Run("brook/N="+strconv.Itoa(n), func(b *testing.B) { benchFanOutBrook(b, n) })
+		b.Run("chan/N="+strconv.Itoa(n), func(b *testing.B) { benchFanOutChan(b, n) })
+	}
+}
+
+// startReaders subscribes n readers to "bench" and starts their goroutines;
+// each returns on an empty payload (the stop message) or an error.
+func startReaders(b *testing.B, br *broker.Broker, n int) (*sync.WaitGroup, chan error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		s, err := br.Subscribe("bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Go(func() {
+			defer s.Close()
+			for {
+				m, err := s.Next(context.Background())
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(m.Payload) == 0 {
+					return
+				}
+			}
+		})
+	}
+	return &wg, errs
+}
+
+// stopReaders publishes the stop message, waits for the readers inside the
+// timing, and fails on any reader error.
+func stopReaders(b *testing.B, br *broker.Broker, wg *sync.WaitGroup, errs chan error) {
+	b.StartTimer()
+	if _, err := br.Publish(context.Background(), "bench", nil); err != nil {
+		b.Fatal(err)
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+}
+
+func benchFanOutBrook(b *testing.B, n int) {
+	br := broker.New(broker.Options{})
+	defer br.Close()
+	wg, errs := startReaders(b, br, n)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := br.Publish(ctx, "bench", benchPayload); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stopReaders(b, br, wg, errs)
+	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+func benchFanOutChan(b *testing.B, n int) {
+	chans := make([]chan []byte, n)
+	var wg sync.WaitGroup
+	for i := range chans {
+		ch := make(chan []byte, 1024)
+		chans[i] = ch
+		wg.Go(func() {
+			for p := range ch {
+				_ = p
+			}
+		})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, ch := range chans {
+			ch <- benchPayload
+		}
+	}
+	b.StartTimer()
+	for _, ch := range chans {
+		close(ch)
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+}
+
+// BenchmarkPublishPatterns publishes to a channel with one subscriber while
+// P patterns that never match it are subscribed, and reports publishes per
+// second: the pattern index must keep the cost flat in P.
+func BenchmarkPublishPatterns(b *testing.B) {
+	for _, p := range []int{0, 100, 10000} {
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
+			br := broker.New(broker.Options{})
+			defer br.Close()
+			others := br.NewSubscription(broker.SubscriptionOptions{})
+			for i := range p {
+				if _, err := others.PSubscribe("other." + strconv.Itoa(i) + ".*"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wg, errs := startReaders(b, br, 1)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := br.Publish(ctx, "bench", benchPayload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			stopReaders(b, br, wg, errs)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "publishes/s")
+		})
+	}
+}
