@@ -13,59 +13,24 @@ func (h *Handler) xpending(ctx context.Context, args []string) Reply {
 	if len(args) == 3 {
 		sum, err := h.B.XPending(ctx, key, group)
 		if err != nil {
-			if isNoGroup(err) {
-				return noGroupReply(key, group)
-			}
-			return errorReply(err)
+			return pendingError(key, group, err)
 		}
 		return pendingSummaryReply(sum)
 	}
-	if len(args) < 6 || len(args) > 9 {
-		return Error(errSyntax)
-	}
-	var q stream.PendingQuery
-	i := 3
-	if strings.EqualFold(args[i], "IDLE") {
-		n, ok := parseInt(args[i+1])
-		if !ok {
-			return Error(errNotInteger)
-		}
-		if len(args) < 8 {
-			return Error(errSyntax)
-		}
-		q.MinIdleMs = uint64(max(n, 0))
-		i += 2
-	}
-	var err error
-	if q.Start, err = stream.ParseRangeStart(args[i]); err != nil {
-		return errorReply(err)
-	}
-	if q.End, err = stream.ParseRangeEnd(args[i+1]); err != nil {
-		return errorReply(err)
-	}
-	count, ok := parseInt(args[i+2])
-	if !ok {
-		return Error(errNotInteger)
-	}
-	q.Count = toInt(max(count, 0))
-	if len(args) > i+3 {
-		q.Consumer = args[i+3]
+	q, bad := parsePendingQuery(args)
+	if bad != nil {
+		return *bad
 	}
 	if q.Count == 0 {
+		// Nothing to list, but the group must exist.
 		if _, err := h.B.XPending(ctx, key, group); err != nil {
-			if isNoGroup(err) {
-				return noGroupReply(key, group)
-			}
-			return errorReply(err)
+			return pendingError(key, group, err)
 		}
 		return Array()
 	}
 	pending, err := h.B.XPendingRange(ctx, key, group, q)
 	if err != nil {
-		if isNoGroup(err) {
-			return noGroupReply(key, group)
-		}
-		return errorReply(err)
+		return pendingError(key, group, err)
 	}
 	now := h.nowMs()
 	elems := make([]Reply, len(pending))
@@ -74,6 +39,52 @@ func (h *Handler) xpending(ctx context.Context, args []string) Reply {
 			Int(idleMs(now, p.DeliveryMs)), Int(int64(p.DeliveryCount)))
 	}
 	return Array(elems...)
+}
+
+func pendingError(key, group string, err error) Reply {
+	if isNoGroup(err) {
+		return noGroupReply(key, group)
+	}
+	return errorReply(err)
+}
+
+// parsePendingQuery parses XPENDING's extended form: [IDLE n] start end
+// count [consumer]. Like Redis it accepts 6 to 9 arguments and ignores one
+// extra argument after the consumer.
+func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
+	var q stream.PendingQuery
+	fail := func(r Reply) (stream.PendingQuery, *Reply) { return q, &r }
+	if len(args) < 6 || len(args) > 9 {
+		return fail(Error(errSyntax))
+	}
+	i := 3
+	if strings.EqualFold(args[i], "IDLE") {
+		n, ok := parseInt(args[i+1])
+		if !ok {
+			return fail(Error(errNotInteger))
+		}
+		if len(args) < 8 {
+			return fail(Error(errSyntax))
+		}
+		q.MinIdleMs = uint64(max(n, 0))
+		i += 2
+	}
+	var err error
+	if q.Start, err = stream.ParseRangeStart(args[i]); err != nil {
+		return fail(errorReply(err))
+	}
+	if q.End, err = stream.ParseRangeEnd(args[i+1]); err != nil {
+		return fail(errorReply(err))
+	}
+	count, ok := parseInt(args[i+2])
+	if !ok {
+		return fail(Error(errNotInteger))
+	}
+	q.Count = toInt(max(count, 0))
+	if len(args) > i+3 {
+		q.Consumer = args[i+3]
+	}
+	return q, nil
 }
 
 // pendingSummaryReply is XPENDING's summary: [count, min, max,

@@ -86,31 +86,11 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 			a.next = i + 1
 			return a, a.check(xadd)
 		case (opt == "maxlen" || opt == "minid") && more > 0:
-			if a.trim.Strategy != stream.TrimNone {
-				return fail("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
+			next, bad := a.parseStrategy(args, i, opt == "maxlen")
+			if bad != nil {
+				return a, bad
 			}
-			a.trim.Approx = false
-			if more >= 2 && (args[i+1] == "~" || args[i+1] == "=") {
-				a.trim.Approx = args[i+1] == "~"
-				i++
-			}
-			if opt == "maxlen" {
-				n, ok := parseInt(args[i+1])
-				if !ok {
-					return fail(errNotInteger)
-				}
-				if n < 0 {
-					return fail("ERR The MAXLEN argument must be >= 0.")
-				}
-				a.trim.Strategy, a.trim.MaxLen = stream.TrimMaxLen, n
-			} else {
-				id, ok := parseStrictID(args[i+1])
-				if !ok {
-					return fail(errInvalidID)
-				}
-				a.trim.Strategy, a.trim.MinID = stream.TrimMinID, id
-			}
-			i++
+			i = next
 		case opt == "limit" && more > 0:
 			n, ok := parseInt(args[i+1])
 			if !ok {
@@ -136,6 +116,37 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 	}
 	a.next = i
 	return a, a.check(xadd)
+}
+
+// parseStrategy parses MAXLEN or MINID at args[i]: an optional "=" or "~",
+// then the threshold. It returns the index of the threshold.
+func (a *trimArgs) parseStrategy(args []string, i int, maxlen bool) (int, *Reply) {
+	fail := func(text string) (int, *Reply) { r := Error(text); return 0, &r }
+	if a.trim.Strategy != stream.TrimNone {
+		return fail("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
+	}
+	a.trim.Approx = false
+	if len(args)-1-i >= 2 && (args[i+1] == "~" || args[i+1] == "=") {
+		a.trim.Approx = args[i+1] == "~"
+		i++
+	}
+	if maxlen {
+		n, ok := parseInt(args[i+1])
+		if !ok {
+			return fail(errNotInteger)
+		}
+		if n < 0 {
+			return fail("ERR The MAXLEN argument must be >= 0.")
+		}
+		a.trim.Strategy, a.trim.MaxLen = stream.TrimMaxLen, n
+	} else {
+		id, ok := parseStrictID(args[i+1])
+		if !ok {
+			return fail(errInvalidID)
+		}
+		a.trim.Strategy, a.trim.MinID = stream.TrimMinID, id
+	}
+	return i + 1, nil
 }
 
 // check applies the checks Redis makes after the option loop.
