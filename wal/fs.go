@@ -97,8 +97,10 @@ func (OSFS) SyncDir(dir string) error {
 
 type osFile struct{ *os.File }
 
+// Sync fdatasyncs the file (fsync where fdatasync does not exist).
 func (f osFile) Sync() error { return fdatasync(f.File) }
 
+// Size returns the file's size from fstat.
 func (f osFile) Size() (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {

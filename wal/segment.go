@@ -109,6 +109,7 @@ func (l *Log) syncDir() error {
 // crcWriter accumulates a CRC-32C of what is written to it.
 type crcWriter struct{ c uint32 }
 
+// Write adds p to the checksum. It never fails.
 func (w *crcWriter) Write(p []byte) (int, error) {
 	w.c = crc32.Update(w.c, castagnoli, p)
 	return len(p), nil

@@ -54,7 +54,11 @@ func (p FsyncPolicy) String() string {
 
 // Defaults of [Options].
 const (
-	DefaultSegmentSize   = 64 << 20
+	// DefaultSegmentSize is the segment size used when Options.SegmentSize
+	// is zero: 64 MiB.
+	DefaultSegmentSize = 64 << 20
+	// DefaultMaxRecordSize is the record limit used when
+	// Options.MaxRecordSize is zero: 64 MiB.
 	DefaultMaxRecordSize = 64 << 20
 )
 
