@@ -1,0 +1,86 @@
+package broker
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// TestRegistryLeavesNoPlaceholders checks that operations which create no
+// key, and blocked reads on missing keys that end, leave nothing in the
+// registry's map: a long-running broker must not grow with every key ever
+// named.
+func TestRegistryLeavesNoPlaceholders(t *testing.T) {
+	ctx := context.Background()
+	f := []stream.Field{{Name: "f", Value: "v"}}
+	tests := []struct {
+		name string
+		op   func(b *Broker)
+	}{
+		{"failed XADD", func(b *Broker) {
+			b.XAdd(ctx, "k", f, AddOptions{ID: stream.ExplicitID(stream.ID{})})
+		}},
+		{"XADD NOMKSTREAM", func(b *Broker) { b.XAdd(ctx, "k", f, AddOptions{NoMkStream: true}) }},
+		{"XGROUP CREATE without MKSTREAM", func(b *Broker) { b.XGroupCreate(ctx, "k", "g", GroupCreateOptions{}) }},
+		{"reads of a missing key", func(b *Broker) {
+			b.XLen(ctx, "k")
+			b.XRange(ctx, "k", stream.MinID, stream.MaxID, 0)
+			b.XRead(ctx, []ReadStream{{Key: "k"}}, ReadOptions{})
+			b.XAck(ctx, "k", "g", stream.ID{Ms: 1})
+		}},
+		{"DEL", func(b *Broker) {
+			b.XAdd(ctx, "k", f, AddOptions{})
+			b.Del(ctx, "k")
+		}},
+		{"blocked XREAD on a missing key times out", func(b *Broker) {
+			ctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+			defer cancel()
+			b.XRead(ctx, []ReadStream{{Key: "k", Latest: true}, {Key: "k2"}}, ReadOptions{Block: true})
+		}},
+		{"blocked XREAD outlives a DEL", func(b *Broker) {
+			b.XAdd(ctx, "k", f, AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
+			ctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				b.XRead(ctx, []ReadStream{{Key: "k", After: stream.ID{Ms: 1}}}, ReadOptions{Block: true})
+			}()
+			synctest.Wait()
+			if !hasWaiter(b, "k") {
+				panic("XREAD not blocked")
+			}
+			b.Del(ctx, "k")
+			cancel()
+			<-done
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := New(Options{})
+				defer b.Close()
+				tt.op(b)
+				b.reg.mu.RLock()
+				defer b.reg.mu.RUnlock()
+				for k, st := range b.reg.m {
+					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.s != nil, len(st.waiters))
+				}
+			})
+		})
+	}
+}
+
+func hasWaiter(b *Broker, key string) bool {
+	b.reg.mu.RLock()
+	st := b.reg.m[key]
+	b.reg.mu.RUnlock()
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.waiters) > 0
+}
