@@ -86,23 +86,33 @@ func sameNames(names []string, fields []Field) bool {
 }
 
 // canonicalInt reports whether s is the decimal form of an integer that
-// fits the packed integer encoding (|v| < 2^62), and returns it.
+// fits the packed integer encoding (|v| < 2^62): an optional '-' then digits
+// without a leading zero ("0" itself, but not "-0"), and returns it.
 func canonicalInt(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > 20 {
+	digits := s
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		digits = s[1:]
+	}
+	// 19 digits cover 2^62 = 4611686018427387904; the bound is checked below.
+	if len(digits) == 0 || len(digits) > 19 || digits[0] == '0' && (len(digits) > 1 || neg) {
 		return 0, false
 	}
-	if c := s[0]; c != '-' && (c < '0' || c > '9') {
-		return 0, false
+	var v uint64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(c)
 	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v >= 1<<62 || v < -(1<<62) {
-		return 0, false
+	switch {
+	case !neg && v < 1<<62:
+		return int64(v), true
+	case neg && v <= 1<<62:
+		return -int64(v), true
 	}
-	var tmp [20]byte
-	if string(strconv.AppendInt(tmp[:0], v, 10)) != s {
-		return 0, false
-	}
-	return v, true
+	return 0, false
 }
 
 func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }

@@ -82,10 +82,9 @@ const btreeBlockDegree = 16
 // (time is passed in) and not safe for concurrent use; [Stream.Clone] gives
 // an independent copy that another goroutine may read.
 type Stream struct {
-	tree    *btree.BTreeG[*block]
-	open    *block // the tail block while it takes entries; nil when none
-	own     *owner // copy-on-write token: blocks with another owner are shared
-	scratch []byte // encoding buffer for Append
+	tree *btree.BTreeG[*block]
+	open *block // the tail block while it takes entries; nil when none
+	own  *owner // copy-on-write token: blocks with another owner are shared
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -147,27 +146,26 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	if !s.lastID.Less(id) {
 		return ErrIDTooSmall
 	}
-	if b := s.open; b != nil {
-		same := sameNames(b.names, fields)
-		s.scratch = appendEntry(s.scratch[:0], b.last, id, fields, same)
-		if int(b.n) < blockMaxEntries && len(b.buf)+len(s.scratch) <= blockMaxBytes {
-			b = s.mutable(b)
-			b.buf = append(b.buf, s.scratch...)
+	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+		b = s.mutable(b)
+		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
+		if len(buf) <= blockMaxBytes {
+			b.buf = buf
 			b.n++
 			b.last = id
 			s.appended(id, b)
 			return nil
 		}
-		s.sealOpen()
+		// It does not fit: b.buf is unchanged (the bytes written past its
+		// length are ignored), and the entry starts a new block.
 	}
-	s.scratch = appendEntry(s.scratch[:0], id, id, fields, true)
+	s.sealOpen()
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = strings.Clone(f.Name)
 	}
 	b := &block{first: id, last: id, n: 1, names: names, own: s.own}
-	b.buf = make([]byte, len(s.scratch), max(blockMaxBytes, len(s.scratch)))
-	copy(b.buf, s.scratch)
+	b.buf = appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true)
 	s.tree.ReplaceOrInsert(b)
 	s.open = b
 	s.appended(id, b)
