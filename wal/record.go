@@ -98,7 +98,7 @@ func readSegmentHeader(f io.ReaderAt, size int64) (segmentHeader, error) {
 		return segmentHeader{}, fmt.Errorf("segment header: %d of %d bytes: %w", size, SegmentHeaderSize, errTruncated)
 	}
 	b := make([]byte, SegmentHeaderSize)
-	if _, err := f.ReadAt(b, 0); err != nil {
+	if n, err := f.ReadAt(b, 0); n < len(b) { // io.ReaderAt may say EOF with n == len(b)
 		return segmentHeader{}, fmt.Errorf("read segment header: %w", err)
 	}
 	if [8]byte(b[0:8]) != segmentMagic {
