@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -140,4 +141,15 @@ func helpReply(cmd string, lines ...string) Reply {
 	}
 	elems = append(elems, Simple("HELP"), Simple("    Prints this help."))
 	return Array(elems...)
+}
+
+// Commands returns the names of every command the handler understands, in
+// upper case and sorted, for help screens and completion.
+func Commands() []string {
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, strings.ToUpper(name))
+	}
+	slices.Sort(names)
+	return names
 }

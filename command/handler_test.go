@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,24 @@ func TestXPendingIdleUsesClock(t *testing.T) {
 		{"XCLAIM s g d 0 1-0 JUSTID IDLE 5 RETRYCOUNT 9", "1) \"1-0\"\n"},
 		{"XPENDING s g - + 10", "1) 1) \"1-0\"\n   2) \"d\"\n   3) (integer) 5\n   4) (integer) 9\n"},
 	})
+}
+
+func TestCommands(t *testing.T) {
+	names := command.Commands()
+	if !slices.IsSorted(names) {
+		t.Errorf("Commands() not sorted: %v", names)
+	}
+	h := newHandler(t)
+	for _, name := range names {
+		if strings.ToUpper(name) != name {
+			t.Errorf("%s is not upper case", name)
+		}
+		// Every listed command is known: none answers "unknown command".
+		if got := h.Do(context.Background(), []string{name}).String(); strings.Contains(got, "unknown command") {
+			t.Errorf("%s: %s", name, got)
+		}
+	}
+	if !slices.Contains(names, "XAUTOCLAIM") || !slices.Contains(names, "PUBLISH") {
+		t.Errorf("Commands() = %v", names)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -36,6 +37,7 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 		io.Reader
 		io.Writer
 	}{tty, os.Stdout}, "brook> ")
+	t.AutoCompleteCallback = complete
 	c := newClient(h, os.Stdout)
 	c.echoesInterrupt = true
 	defer c.close()
@@ -70,4 +72,32 @@ func readLine(fd int, t *term.Terminal) (string, error) {
 	}
 	defer term.Restore(fd, old)
 	return t.ReadLine()
+}
+
+// complete is the REPL's Tab completion of command names: the first word
+// is completed to the longest prefix shared by the commands it starts.
+func complete(line string, pos int, key rune) (string, int, bool) {
+	if key != '\t' || pos != len(line) || strings.ContainsAny(line, " \t") {
+		return "", 0, false
+	}
+	prefix := strings.ToUpper(line)
+	var match []string
+	for _, name := range command.Commands() {
+		if strings.HasPrefix(name, prefix) {
+			match = append(match, name)
+		}
+	}
+	if len(match) == 0 {
+		return "", 0, false
+	}
+	common := match[0]
+	for _, m := range match[1:] {
+		for !strings.HasPrefix(m, common) {
+			common = common[:len(common)-1]
+		}
+	}
+	if len(match) == 1 {
+		common += " "
+	}
+	return common, len(common), true
 }
