@@ -269,7 +269,9 @@ func skipString(buf []byte, p int) (int, error) {
 	return p + int(n), nil
 }
 
-// fields decodes the field data of a parsed (hence well-formed) entry.
+// fields decodes the field data of a parsed (hence well-formed) entry. The
+// values (and names not taken from the table) are copied into one string
+// that the fields slice, so an entry costs two allocations.
 func (b *block) fields(e rawEntry) []Field {
 	p := e.body
 	count := uint64(len(b.names))
@@ -278,23 +280,38 @@ func (b *block) fields(e rawEntry) []Field {
 		count, p, _ = uvarint(b.buf, p)
 	}
 	out := make([]Field, count)
-	for i := range out {
-		if same {
-			out[i].Name = b.names[i]
-		} else {
+	var textStack [256]byte
+	var endStack [32]int
+	text, ends := textStack[:0], endStack[:0] // the pieces and where each ends
+	for range out {
+		if !same {
 			var n uint64
 			n, p, _ = uvarint(b.buf, p)
-			out[i].Name = string(b.buf[p : p+int(n)])
+			text = append(text, b.buf[p:p+int(n)]...)
+			ends = append(ends, len(text))
 			p += int(n)
 		}
 		tag, q, _ := uvarint(b.buf, p)
 		p = q
 		if tag&1 == 1 {
-			out[i].Value = strconv.FormatInt(unzigzag(tag>>1), 10)
-			continue
+			text = strconv.AppendInt(text, unzigzag(tag>>1), 10)
+		} else {
+			text = append(text, b.buf[p:p+int(tag>>1)]...)
+			p += int(tag >> 1)
 		}
-		out[i].Value = string(b.buf[p : p+int(tag>>1)])
-		p += int(tag >> 1)
+		ends = append(ends, len(text))
+	}
+	str := string(text)
+	from, k := 0, 0
+	for i := range out {
+		if same {
+			out[i].Name = b.names[i]
+		} else {
+			out[i].Name = str[from:ends[k]]
+			from, k = ends[k], k+1
+		}
+		out[i].Value = str[from:ends[k]]
+		from, k = ends[k], k+1
 	}
 	return out
 }
