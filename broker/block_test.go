@@ -202,87 +202,96 @@ func TestXReadBlockEnds(t *testing.T) {
 	})
 }
 
-func TestXReadGroupBlock(t *testing.T) {
-	eachKind(t, func(t *testing.T, k kind) {
-		ctx := context.Background()
-		setup := func(t *testing.T, b *broker.Broker) {
-			t.Helper()
-			add(t, b, "s", 1)
-			add(t, b, "t", 1)
-			for _, g := range []string{"g1", "g2"} {
-				for _, k := range []string{"s", "t"} {
-					if err := b.XGroupCreate(ctx, k, g, broker.GroupCreateOptions{Latest: true}); err != nil {
-						t.Fatal(err)
-					}
-				}
+// groupSetup makes streams s and t, each with groups g1 and g2 at "$".
+func groupSetup(t *testing.T, b *broker.Broker) {
+	t.Helper()
+	add(t, b, "s", 1)
+	add(t, b, "t", 1)
+	for _, g := range []string{"g1", "g2"} {
+		for _, k := range []string{"s", "t"} {
+			if err := b.XGroupCreate(context.Background(), k, g, broker.GroupCreateOptions{Latest: true}); err != nil {
+				t.Fatal(err)
 			}
 		}
-		t.Run("fifo", func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				b, _ := k.open(t, 1)
-				defer b.Close()
-				setup(t, b)
-				var cs []*call
-				for _, name := range []string{"c1", "c2", "c3"} {
-					c := start(xreadgroup(b, ctx, "g1", name, "s"))
-					if !c.blocked() {
-						t.Fatalf("%s returned: %v", name, c.err)
-					}
-					cs = append(cs, c)
+	}
+}
+
+// TestXReadGroupBlockFIFO checks that blocked readers of one group are
+// served in arrival order, one entry each, while a reader of another group
+// gets the same entries.
+func TestXReadGroupBlockFIFO(t *testing.T) {
+	ctx := context.Background()
+	eachKind(t, func(t *testing.T, k kind) {
+		synctest.Test(t, func(t *testing.T) {
+			b, _ := k.open(t, 1)
+			defer b.Close()
+			groupSetup(t, b)
+			var cs []*call
+			for _, name := range []string{"c1", "c2", "c3"} {
+				c := start(xreadgroup(b, ctx, "g1", name, "s"))
+				if !c.blocked() {
+					t.Fatalf("%s returned: %v", name, c.err)
 				}
-				other := start(xreadgroup(b, ctx, "g2", "x", "s"))
-				other.blocked()
-				add(t, b, "s", 2)
-				if got, err := cs[0].result(t); got != "s:2-0" || err != nil {
-					t.Fatalf("c1 got %s, %v", got, err)
-				}
-				if got, err := other.result(t); got != "s:2-0" || err != nil {
-					t.Fatalf("other group got %s, %v", got, err)
-				}
-				if !cs[1].blocked() || !cs[2].blocked() {
-					t.Fatal("later readers served an entry the first one took")
-				}
-				add(t, b, "s", 3)
-				if got, err := cs[1].result(t); got != "s:3-0" || err != nil {
-					t.Fatalf("c2 got %s, %v", got, err)
-				}
-				if !cs[2].blocked() {
-					t.Fatal("c3 served")
-				}
-				sum, err := b.XPending(ctx, "s", "g1")
-				if err != nil || sum.Count != 2 || len(sum.Consumers) != 2 {
-					t.Fatalf("XPending = %+v, %v", sum, err)
-				}
-				b.Close()
-				if _, err := cs[2].result(t); !errors.Is(err, broker.ErrClosed) {
-					t.Fatalf("c3 after Close: %v", err)
-				}
-			})
+				cs = append(cs, c)
+			}
+			other := start(xreadgroup(b, ctx, "g2", "x", "s"))
+			other.blocked()
+			add(t, b, "s", 2)
+			if got, err := cs[0].result(t); got != "s:2-0" || err != nil {
+				t.Fatalf("c1 got %s, %v", got, err)
+			}
+			if got, err := other.result(t); got != "s:2-0" || err != nil {
+				t.Fatalf("other group got %s, %v", got, err)
+			}
+			if !cs[1].blocked() || !cs[2].blocked() {
+				t.Fatal("later readers served an entry the first one took")
+			}
+			add(t, b, "s", 3)
+			if got, err := cs[1].result(t); got != "s:3-0" || err != nil {
+				t.Fatalf("c2 got %s, %v", got, err)
+			}
+			if !cs[2].blocked() {
+				t.Fatal("c3 served")
+			}
+			sum, err := b.XPending(ctx, "s", "g1")
+			if err != nil || sum.Count != 2 || len(sum.Consumers) != 2 {
+				t.Fatalf("XPending = %+v, %v", sum, err)
+			}
+			b.Close()
+			if _, err := cs[2].result(t); !errors.Is(err, broker.ErrClosed) {
+				t.Fatalf("c3 after Close: %v", err)
+			}
 		})
-		tests := []struct {
-			name    string
-			keys    []string
-			act     func(t *testing.T, b *broker.Broker)
-			want    string
-			wantErr error
-		}{
-			{name: "second stream", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { add(t, b, "t", 5) }, want: "t:5-0"},
-			{name: "del", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { b.Del(ctx, "t") }, wantErr: broker.ErrStreamDeleted},
-			{name: "destroy", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g1") }, wantErr: broker.ErrGroupDeleted},
-			{name: "destroy of another group", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g2") }, want: "blocked"},
-			{name: "xread and group reader both served", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) {
-				c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", Latest: true}))
-				c.blocked()
-				add(t, b, "s", 9)
-				c.result(t)
-			}, want: "s:9-0"},
-		}
+	})
+}
+
+func TestXReadGroupBlock(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		keys    []string
+		act     func(t *testing.T, b *broker.Broker)
+		want    string
+		wantErr error
+	}{
+		{name: "second stream", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { add(t, b, "t", 5) }, want: "t:5-0"},
+		{name: "del", keys: []string{"s", "t"}, act: func(t *testing.T, b *broker.Broker) { b.Del(ctx, "t") }, wantErr: broker.ErrStreamDeleted},
+		{name: "destroy", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g1") }, wantErr: broker.ErrGroupDeleted},
+		{name: "destroy of another group", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g2") }, want: "blocked"},
+		{name: "xread and group reader both served", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) {
+			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", Latest: true}))
+			c.blocked()
+			add(t, b, "s", 9)
+			c.result(t)
+		}, want: "s:9-0"},
+	}
+	eachKind(t, func(t *testing.T, k kind) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					b, _ := k.open(t, 1)
 					defer b.Close()
-					setup(t, b)
+					groupSetup(t, b)
 					c := start(xreadgroup(b, ctx, "g1", "c", tt.keys...))
 					if !c.blocked() {
 						t.Fatalf("returned: %v", c.err)
@@ -303,7 +312,6 @@ func TestXReadGroupBlock(t *testing.T) {
 		}
 	})
 }
-
 func TestXReadGroupBlockHistoryDoesNotBlock(t *testing.T) {
 	eachKind(t, func(t *testing.T, k kind) {
 		synctest.Test(t, func(t *testing.T) {
