@@ -26,6 +26,8 @@ func TestScript(t *testing.T) {
 		{"blank lines", "\n  \n\t\n", ""},
 		{"no final newline", "PING", "PONG\n"},
 		{"crlf", "ECHO a\r\n", "\"a\"\n"},
+		{"comments", "# a comment\n  \t# another\nPING # not a comment\n",
+			"(error) ERR wrong number of arguments for 'ping' command\n"},
 		{"invalid args", "ECHO \"a\nPING\n", "Invalid argument(s)\nPONG\n"},
 		{"quit", "PING\nquit\nPING\n", "PONG\n"},
 		{"exit any case", "EXIT now\nPING\n", ""},
@@ -50,6 +52,7 @@ func TestScript(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := runBrook(t, tc.input); got != tc.want {
 				t.Errorf("input %q:\n got %q\nwant %q", tc.input, got, tc.want)
 			}

@@ -40,6 +40,9 @@ func (c *client) close() { c.sess.Close() }
 // when the line was quit or exit.
 func (c *client) line(ctx context.Context, line string) bool {
 	defer c.out.Flush()
+	if isComment(line) {
+		return true
+	}
 	args, err := command.SplitArgs(line)
 	if err != nil {
 		c.println(command.InvalidArgsMessage)
@@ -68,6 +71,13 @@ func (c *client) line(ctx context.Context, line string) bool {
 		c.exec(ctx, args)
 	}
 	return true
+}
+
+// isComment reports whether line's first non-blank character is '#'.
+// redis-cli has no comments (it would send "#" as a command name); brook
+// skips such lines so that scripts can be annotated.
+func isComment(line string) bool {
+	return strings.HasPrefix(strings.TrimLeft(line, " \t\v\f\r"), "#")
 }
 
 // parseRepeat reports whether s is redis-cli's repeat prefix (what strtol

@@ -28,7 +28,8 @@ brook runs an embedded brook broker and reads Redis commands, one per line,
 in redis-cli syntax ("double quotes" with \n \xHH escapes, 'single quotes').
 Replies are printed exactly as redis-cli --no-raw prints them. HELP lists the
 commands; quit or exit ends the session. A line starting with a number N
-followed by a command runs the command N times, as in redis-cli.
+followed by a command runs the command N times, as in redis-cli. Lines whose
+first non-blank character is # are comments (redis-cli has no comments).
 
 Stdin a terminal: a REPL with line editing and history (prompt "brook> ").
   Ctrl-C or Ctrl-D at the prompt quits; Ctrl-C while a command blocks (XREAD
