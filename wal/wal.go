@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +27,9 @@ const (
 )
 
 // ParseFsyncPolicy parses "always", "everysec" or "no" (Redis's appendfsync
-// values).
+// values), ignoring case as Redis does.
 func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
-	switch s {
+	switch strings.ToLower(s) {
 	case "always":
 		return FsyncAlways, nil
 	case "everysec":

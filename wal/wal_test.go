@@ -3,6 +3,7 @@ package wal_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/brookmq/brook/wal"
@@ -149,14 +150,15 @@ func TestParseFsyncPolicy(t *testing.T) {
 		{"always", wal.FsyncAlways, true},
 		{"everysec", wal.FsyncEverySec, true},
 		{"no", wal.FsyncNo, true},
-		{"Always", 0, false},
+		{"EverySec", wal.FsyncEverySec, true},
+		{"every sec", 0, false},
 		{"", 0, false},
 	} {
 		got, err := wal.ParseFsyncPolicy(tc.in)
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("ParseFsyncPolicy(%q) = %v, %v", tc.in, got, err)
 		}
-		if tc.ok && got.String() != tc.in {
+		if tc.ok && got.String() != strings.ToLower(tc.in) {
 			t.Errorf("%v.String() = %q", got, got.String())
 		}
 	}
