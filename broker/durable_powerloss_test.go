@@ -55,9 +55,14 @@ const (
 // there; a damaged synced record must make Open refuse with a corruption
 // error or be reported as cut; nothing may panic. Each recovered broker must
 // accept writes and survive a second power loss. BROOK_POWERLOSS_TRIALS
-// raises the number of trials (default 1000).
+// sets the number of trials (default 1000, 250 under the race detector).
 func TestPowerLoss(t *testing.T) {
-	trials := envCount(t, "BROOK_POWERLOSS_TRIALS", 1000)
+	t.Parallel() // with TestKill, which mostly waits for its children
+	def := 1000
+	if raceEnabled {
+		def = 250
+	}
+	trials := envCount(t, "BROOK_POWERLOSS_TRIALS", def)
 	if testing.Short() {
 		trials = min(trials, 100)
 	}
