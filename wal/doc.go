@@ -112,6 +112,14 @@
 // Finally Open fdatasyncs the last segment, so every recovered record counts
 // as durable.
 //
+// Two limits of telling a tear from corruption: a file system that persists
+// the pages of an unsynced batch out of order can leave a hole followed by
+// valid records, which Open refuses as corruption although none of them was
+// acknowledged (Repair salvages it); and a payload that itself contains a
+// well-formed frame with a plausible position could make a torn tail look
+// like corruption in the same way. Both need a crash in the middle of an
+// unsynced write; neither loses an acknowledged record.
+//
 // # File system seam
 //
 // All file operations go through [FS] (default [OSFS]). Package
