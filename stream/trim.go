@@ -97,7 +97,8 @@ func (s *Stream) Trim(t Trim) int64 {
 }
 
 // trimInside tombstones the oldest entries of b that an exact trim removes.
-// b keeps at least one live entry (otherwise it would have gone whole).
+// A block left with tombstones only (MINID up to a deleted last entry) is
+// freed.
 func (s *Stream) trimInside(b *block, t Trim, maxLen int64) int64 {
 	var scratch [blockMaxEntries]rawEntry
 	var n int64
@@ -114,6 +115,9 @@ func (s *Stream) trimInside(b *block, t Trim, maxLen int64) int64 {
 		b.del++
 		s.length--
 		n++
+	}
+	if b.live() == 0 {
+		s.removeBlock(b)
 	}
 	return n
 }

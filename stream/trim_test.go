@@ -195,6 +195,7 @@ func TestTrim(t *testing.T) {
 		{"minid approx block last below", 250, nil, stream.Trim{Strategy: stream.TrimMinID, MinID: sid(1000, 1), Approx: true}, 100, sid(1010, 0)},
 		{"minid 0", 250, nil, stream.Trim{Strategy: stream.TrimMinID}, 0, sid(10, 0)},
 		{"minid beyond", 250, nil, stream.Trim{Strategy: stream.TrimMinID, MinID: stream.MaxID}, 250, sid(0, 0)},
+		{"minid exact up to a tombstoned block end", 250, spaced(100)[99:], stream.Trim{Strategy: stream.TrimMinID, MinID: sid(1000, 0)}, 99, sid(1010, 0)},
 		{"minid approx tombstoned last", 250, spaced(100)[99:], stream.Trim{Strategy: stream.TrimMinID, MinID: sid(995, 0), Approx: true}, 0, sid(10, 0)},
 	}
 	for _, tt := range tests {
