@@ -15,11 +15,15 @@ type Session struct {
 	h     *Handler
 	sub   *broker.Subscription
 	count int // channels plus patterns subscribed
+
+	// The names subscribed, to tell "nothing to unsubscribe" (Redis
+	// replies a nil name) from unsubscribing the channel "".
+	channels, patterns map[string]bool
 }
 
 // NewSession returns a session of h, not subscribed to anything.
 func (h *Handler) NewSession() *Session {
-	return &Session{h: h}
+	return &Session{h: h, channels: map[string]bool{}, patterns: map[string]bool{}}
 }
 
 // Subscribed reports whether the session is in subscribed mode (at least
@@ -68,7 +72,11 @@ func (s *Session) subscription(name string, names []string) []Reply {
 	if s.sub == nil {
 		s.sub = s.h.B.NewSubscription(broker.SubscriptionOptions{})
 	}
-	before := s.count
+	set := s.channels
+	if name == "psubscribe" || name == "punsubscribe" {
+		set = s.patterns
+	}
+	nothing := len(names) == 0 && len(set) == 0 // no-argument unsubscribe with nothing to remove
 	var confs []broker.Confirmation
 	var err error
 	switch name {
@@ -87,8 +95,13 @@ func (s *Session) subscription(name string, names []string) []Reply {
 	out := make([]Reply, len(confs))
 	for i, c := range confs {
 		ch := Bulk(c.Name)
-		if len(names) == 0 && before == 0 {
-			ch = Nil() // nothing was subscribed: Redis replies a nil name
+		switch {
+		case nothing:
+			ch = Nil()
+		case strings.HasSuffix(c.Kind, "unsubscribe"):
+			delete(set, c.Name)
+		default:
+			set[c.Name] = true
 		}
 		out[i] = Array(Bulk(c.Kind), ch, Int(int64(c.Count)))
 		s.count = c.Count
@@ -126,6 +139,8 @@ func MessageReply(m broker.Message) Reply {
 // Close ends the session's subscription, if any. It is idempotent.
 func (s *Session) Close() error {
 	s.count = 0
+	clear(s.channels)
+	clear(s.patterns)
 	if s.sub == nil {
 		return nil
 	}

@@ -54,6 +54,7 @@ func TestSessionSubscribe(t *testing.T) {
 			"QUIT / RESET are allowed in this context\n", ""},
 		{"SUBSCRIBE", "(error) ERR wrong number of arguments for 'subscribe' command\n", ""},
 		{"PUNSUBSCRIBE", "1) \"punsubscribe\"\n2) \"a*\"\n3) (integer) 2\n", ""},
+		{"PUNSUBSCRIBE", "1) \"punsubscribe\"\n2) (nil)\n3) (integer) 2\n", ""},
 		{"UNSUBSCRIBE b a", "1) \"unsubscribe\"\n2) \"b\"\n3) (integer) 1\n" +
 			"1) \"unsubscribe\"\n2) \"a\"\n3) (integer) 0\n", ""},
 		{"PING", "PONG\n", ""},
@@ -65,6 +66,16 @@ func TestSessionSubscribe(t *testing.T) {
 	}
 	if s.Subscribed() {
 		t.Error("still subscribed after unsubscribing from everything")
+	}
+	// The channel "" is a name like any other.
+	for _, st := range []struct{ line, want string }{
+		{`SUBSCRIBE ""`, "1) \"subscribe\"\n2) \"\"\n3) (integer) 1\n"},
+		{"UNSUBSCRIBE", "1) \"unsubscribe\"\n2) \"\"\n3) (integer) 0\n"},
+		{"UNSUBSCRIBE", "1) \"unsubscribe\"\n2) (nil)\n3) (integer) 0\n"},
+	} {
+		if got := sessionDo(t, s, st.line); got != st.want {
+			t.Errorf("%s:\n got %q\nwant %q", st.line, got, st.want)
+		}
 	}
 }
 
