@@ -154,6 +154,9 @@ func checkFlip(t *testing.T, fsys *faultfs.FS, first uint64, last bool, offs []i
 	if ce.Segment != segName(first) || ce.Offset != wantOff || ce.Pos != wantPos {
 		t.Fatalf("flip at %s+%d: %v, want offset %d position %d", segName(first), at, err, wantOff, wantPos)
 	}
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("segment %s offset %d (position %d)", ce.Segment, ce.Offset, ce.Pos)) {
+		t.Fatalf("the error does not say where: %q", msg)
+	}
 }
 
 // header builds a segment header with the given fields and a valid CRC.
