@@ -79,3 +79,30 @@ func reversedEntries(es []stream.Entry) []stream.Entry {
 	slices.Reverse(out)
 	return out
 }
+
+// TestConcurrentReaders runs under -race: the read-only methods change
+// nothing, so several goroutines may call them at once on one stream.
+func TestConcurrentReaders(t *testing.T) {
+	s := snapshotFixture(t)
+	want := s.Range(stream.MinID, stream.MaxID, 0)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for range 5 {
+				if got := s.Range(stream.MinID, stream.MaxID, 0); !entriesEqual(got, want) {
+					t.Error("Range changed")
+				}
+				s.RevRange(stream.MaxID, stream.MinID, 7)
+				s.Get(sid(500, 0))
+				s.FirstID()
+				s.Info()
+				for range s.All(sid(100, 0), sid(2000, 0)) {
+				}
+				if _, err := s.AppendBinary(nil); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -79,8 +79,11 @@ const btreeBlockDegree = 16
 
 // Stream is one stream: entries in a B-tree of packed blocks keyed by their
 // first ID, the Redis 7 metadata, and consumer groups. It is deterministic
-// (time is passed in) and not safe for concurrent use; [Stream.Clone] gives
-// an independent copy that another goroutine may read.
+// (time is passed in) and not safe for concurrent use, except that the
+// read-only methods (Len, LastID, FirstID, Get, Range, RevRange, All,
+// Backward, Info, AppendBinary) change nothing and may run at the same time
+// as each other. [Stream.Clone] gives an independent copy that another
+// goroutine may use.
 type Stream struct {
 	tree *btree.BTreeG[*block]
 	open *block // the tail block while it takes entries; nil when none
