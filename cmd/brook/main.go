@@ -17,10 +17,14 @@ import (
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/command"
+	"github.com/brookmq/brook/wal"
 )
 
 // config is what the flags set.
-type config struct{}
+type config struct {
+	dir   string          // --dir: data directory of a durable broker; "": in memory
+	fsync wal.FsyncPolicy // --appendfsync
+}
 
 const usageText = `Usage: brook [flags]
 
@@ -68,6 +72,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fmt.Fprint(stderr, usageText)
 		fs.PrintDefaults()
 	}
+	fs.StringVar(&cfg.dir, "dir", "", "data `directory`: streams are durable there and a later run finds them\n(created 0700, locked while in use); empty: in memory only")
+	fs.Func("appendfsync", "when the log is fsynced with --dir: `always` (before each reply, the\ndefault), everysec or no, as Redis's appendfsync", func(s string) (err error) {
+		cfg.fsync, err = wal.ParseFsyncPolicy(s)
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -81,7 +90,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 // openBroker makes the broker the session talks to.
 func openBroker(cfg config) (*broker.Broker, error) {
-	return broker.New(broker.Options{}), nil
+	if cfg.dir == "" {
+		return broker.New(broker.Options{}), nil
+	}
+	return broker.Open(cfg.dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: cfg.fsync}})
 }
 
 // run is the whole program: it opens the broker, serves stdin and returns
