@@ -13,7 +13,8 @@ import (
 func groupSpecs() []*spec {
 	return []*spec{
 		{name: "xgroup", arity: -2,
-			usage: "XGROUP CREATE|SETID|DESTROY|CREATECONSUMER|DELCONSUMER|HELP key group ...",
+			usage: "XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] | SETID key group id|$ [ENTRIESREAD n] | " +
+				"DESTROY key group | CREATECONSUMER key group consumer | DELCONSUMER key group consumer | HELP",
 			subs: map[string]*spec{
 				"create":         {name: "xgroup|create", arity: -5, run: (*Handler).xgroupCreate},
 				"setid":          {name: "xgroup|setid", arity: -5, run: (*Handler).xgroupSetID},
