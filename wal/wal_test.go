@@ -3,6 +3,7 @@ package wal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -175,4 +176,36 @@ func TestWaitContext(t *testing.T) {
 	if err := l.Wait(ctx, 0); err != nil {
 		t.Fatalf("Wait(0): %v", err)
 	}
+}
+
+// TestReplayWhileAppending replays while another goroutine appends and rolls
+// segments: Replay sees a consistent prefix of the log.
+func TestReplayWhileAppending(t *testing.T) {
+	l := openT(t, newFS(6), wal.Options{SegmentSize: 300})
+	defer closeT(t, l)
+	appendN(t, l, 10)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			if _, err := l.Append(payload(l.LastPos() + 1)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for range 20 {
+		next := uint64(1)
+		err := l.Replay(0, func(pos uint64, rec []byte) error {
+			if pos != next || string(rec) != string(payload(pos)) {
+				return fmt.Errorf("record %d (%q) where %d was expected", pos, rec, next)
+			}
+			next++
+			return nil
+		})
+		if err != nil || next <= 10 {
+			t.Fatalf("Replay while appending: %v, %d records", err, next-1)
+		}
+	}
+	<-done
 }
