@@ -56,7 +56,9 @@
 // (dropped) and XAUTOCLAIM (reported as deleted). Entries-read and lag
 // follow Redis 7.0's arithmetic on entries-added, max-deleted-entry-id and
 // the first and last IDs. A clone copies the group table and clones the PEL
-// trees copy-on-write.
+// trees copy-on-write. The read-only group methods (Groups, Consumers,
+// GroupsFull, PendingSummary, PendingRange) change nothing and may run at the
+// same time as each other and as the other read-only methods.
 //
 // # Snapshots
 //

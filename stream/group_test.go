@@ -430,3 +430,30 @@ func TestCloneGroupsConcurrent(t *testing.T) {
 		t.Error("the original did not change")
 	}
 }
+
+// TestGroupReadersConcurrent runs the read-only group methods from several
+// goroutines at once (run with -race).
+func TestGroupReadersConcurrent(t *testing.T) {
+	s := newStream(t, 1, 2, 3, 4)
+	mustCreateGroup(t, s, "g", id(0, 0))
+	mustReadNew(t, s, "g", "a", 10, 2)
+	mustReadNew(t, s, "g", "b", 20, 0)
+	want := fingerprint(s, 100)
+	done := make(chan string)
+	for range 3 {
+		go func() {
+			var got string
+			for range 10 {
+				_, _ = s.PendingSummary("g")
+				_, _ = s.AppendBinary(nil)
+				got = fingerprint(s, 100)
+			}
+			done <- got
+		}()
+	}
+	for range 3 {
+		if got := <-done; got != want {
+			t.Errorf("a reader saw\n%s\nwant\n%s", got, want)
+		}
+	}
+}
