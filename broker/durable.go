@@ -193,12 +193,18 @@ func (d *durable) append(m *mutation) (uint64, error) {
 	if d == nil {
 		return 0, nil
 	}
-	rec := appendRecord(make([]byte, 0, 64), m)
-	pos, err := d.log.Append(rec)
+	bp := recordBufs.Get().(*[]byte)
+	rec := appendRecord((*bp)[:0], m)
+	pos, err := d.log.Append(rec) // copies rec
+	n := len(rec)
+	if cap(rec) <= maxPooledRecord {
+		*bp = rec
+		recordBufs.Put(bp)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("broker: log: %w", err)
 	}
-	if d.every > 0 && d.pending.Add(int64(len(rec)+wal.RecordHeaderSize)) >= d.every {
+	if d.every > 0 && d.pending.Add(int64(n+wal.RecordHeaderSize)) >= d.every {
 		select {
 		case d.kick <- struct{}{}:
 		default: // a snapshot is already due
@@ -206,6 +212,13 @@ func (d *durable) append(m *mutation) (uint64, error) {
 	}
 	return pos, nil
 }
+
+// recordBufs recycles record encoding buffers: the log copies each record,
+// so append can reuse its buffer. Buffers grown past maxPooledRecord (a
+// large entry) are left to the garbage collector.
+var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+const maxPooledRecord = 64 << 10
 
 // wait returns once the record at pos is durable under the fsync policy, or
 // with the log's error, or with ctx's.

@@ -48,10 +48,12 @@ func parseSnapName(name string) (pos uint64, ok bool) {
 func (d *durable) snapshot() error {
 	d.snapMu.Lock()
 	defer d.snapMu.Unlock()
-	pending := d.pending.Load()
+	// The bytes logged so far are accounted for whatever happens: after a
+	// failure the next attempt waits for another SnapshotEvery bytes rather
+	// than retrying on every append.
+	d.pending.Add(-d.pending.Load())
 	streams, pos := d.reg.snapshot(d.log.LastPos)
 	if pos == d.snapPos {
-		d.pending.Add(-pending)
 		return nil
 	}
 	// The snapshot must never be ahead of the durable log: recovery would
@@ -64,7 +66,6 @@ func (d *durable) snapshot() error {
 		return err
 	}
 	d.snapPos = pos
-	d.pending.Add(-pending)
 	if err := d.log.TruncateFront(pos + 1); err != nil {
 		return fmt.Errorf("broker: snapshot %d: truncate log: %w", pos, err)
 	}
