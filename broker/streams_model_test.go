@@ -32,7 +32,7 @@ func randomOp(rng *rand.Rand, clk *fakeClock) modelOp {
 	key := fmt.Sprint("k", rng.IntN(3))
 	group := fmt.Sprint("g", rng.IntN(2))
 	consumer := fmt.Sprint("c", rng.IntN(2))
-	id := stream.ID{Ms: uint64(rng.IntN(20)), Seq: uint64(rng.IntN(3))}
+	id := stream.ID{Ms: uint64(rng.IntN(8)), Seq: uint64(rng.IntN(3))}
 	switch r := rng.IntN(100); {
 	case r < 40:
 		o := broker.AddOptions{NoMkStream: rng.IntN(8) == 0}
