@@ -21,6 +21,7 @@ const (
 	filePerm    = 0o600
 	dirPerm     = 0o700
 	copyBufSize = 1 << 20
+	arenaSize   = 64 << 10
 )
 
 // segment is one segment file of the log.
@@ -119,12 +120,13 @@ func (w *crcWriter) Write(p []byte) (int, error) {
 // frame's length against the hard maximum and the bytes left before reading
 // it, its checksum, and its position.
 type scanner struct {
-	r    *bufio.Reader
-	size int64  // file size
-	off  int64  // offset of the next frame
-	next uint64 // position the next frame must hold
-	keep bool   // return payloads (else only verify them)
-	hdr  [RecordHeaderSize]byte
+	r     *bufio.Reader
+	size  int64  // file size
+	off   int64  // offset of the next frame
+	next  uint64 // position the next frame must hold
+	keep  bool   // return payloads (else only verify them)
+	arena []byte // where payloads are carved from (keep only)
+	hdr   [RecordHeaderSize]byte
 }
 
 func newScanner(f io.ReaderAt, size int64, firstPos uint64, keep bool) *scanner {
@@ -157,12 +159,12 @@ func (s *scanner) scan() ([]byte, error) {
 	w.c = crc32.Update(w.c, castagnoli, s.hdr[8:16])
 	var rec []byte
 	if s.keep {
-		rec = make([]byte, length)
+		rec = s.alloc(int(length))
 		if _, err := io.ReadFull(s.r, rec); err != nil {
 			return nil, fmt.Errorf("read record: %w", err)
 		}
 		w.Write(rec)
-	} else if _, err := io.CopyN(&w, s.r, int64(length)); err != nil {
+	} else if err := s.checksum(&w, int(length)); err != nil {
 		return nil, fmt.Errorf("read record: %w", err)
 	}
 	if w.c != binary.LittleEndian.Uint32(s.hdr[4:8]) {
@@ -174,6 +176,33 @@ func (s *scanner) scan() ([]byte, error) {
 	s.off += RecordHeaderSize + int64(length)
 	s.next++
 	return rec, nil
+}
+
+// alloc returns n bytes for a payload, carved from a shared arena so that a
+// replay does not allocate per record. Each payload has its own capacity, so
+// a caller appending to one cannot overwrite the next.
+func (s *scanner) alloc(n int) []byte {
+	if len(s.arena) < n {
+		s.arena = make([]byte, max(arenaSize, n))
+	}
+	b := s.arena[:n:n]
+	s.arena = s.arena[n:]
+	return b
+}
+
+// checksum feeds the next n bytes to w straight from the read buffer,
+// without copying or allocating.
+func (s *scanner) checksum(w *crcWriter, n int) error {
+	for n > 0 {
+		chunk, err := s.r.Peek(min(n, s.r.Size()))
+		if len(chunk) == 0 {
+			return err
+		}
+		w.Write(chunk)
+		s.r.Discard(len(chunk))
+		n -= len(chunk)
+	}
+	return nil
 }
 
 // isDecodeError reports whether err is a record decoding failure rather than
@@ -191,6 +220,7 @@ func validFrameAfter(f io.ReaderAt, from, size int64, next uint64) (bool, error)
 	maxPos := next + uint64(size-from)/RecordHeaderSize + 1
 	const window = 64 << 10
 	buf := make([]byte, min(window+RecordHeaderSize, size-from))
+	var scratch []byte // for checksumming candidates, made on first use
 	for base := from + 1; base+RecordHeaderSize <= size; base += window {
 		n := min(int64(len(buf)), size-base)
 		if _, err := f.ReadAt(buf[:n], base); err != nil && err != io.EOF {
@@ -204,9 +234,12 @@ func validFrameAfter(f io.ReaderAt, from, size int64, next uint64) (bool, error)
 			if length > HardMaxRecordSize || length > size-o-RecordHeaderSize || pos < next || pos > maxPos {
 				continue
 			}
+			if scratch == nil {
+				scratch = make([]byte, 32<<10)
+			}
 			w := crcWriter{crc32.Update(0, castagnoli, h[0:4])}
 			w.c = crc32.Update(w.c, castagnoli, h[8:16])
-			if _, err := io.Copy(&w, io.NewSectionReader(f, o+RecordHeaderSize, length)); err != nil {
+			if _, err := io.CopyBuffer(&w, io.NewSectionReader(f, o+RecordHeaderSize, length), scratch); err != nil {
 				return false, fmt.Errorf("scan after corruption: %w", err)
 			}
 			if w.c == binary.LittleEndian.Uint32(h[4:8]) {
