@@ -335,34 +335,52 @@ func TestModel(t *testing.T) {
 	for seed := range uint64(12) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			// Odd seeds trim rarely, so the stream grows to many blocks.
-			g := &gen{r: rand.New(rand.NewPCG(seed, 42)), m: &model{}, ms: 1000, trims: 10 - 9*int(seed%2)}
-			s := stream.New()
-			var frozen *stream.Stream
-			var frozenModel *model
-			for step := range 3000 {
-				g.step(t, s, step)
-				switch g.r.IntN(200) {
-				case 0:
-					s = roundTrip(t, s)
-				case 1:
-					if frozen != nil {
-						frozenModel.check(t, frozen, step)
-					}
-					frozen, frozenModel = s.Clone(), g.m.clone()
-				}
-				if step%50 == 0 {
-					g.m.check(t, s, step)
-				} else {
-					g.m.checkCheap(t, s, step)
-				}
-			}
-			g.m.check(t, s, -1)
+			s := runModel(t, seed, 3000, 10-9*int(seed%2))
 			t.Logf("final: %d entries in %d blocks, added %d, last %s", s.Len(), s.Info().RadixTreeKeys, s.Info().EntriesAdded, s.LastID())
-			if frozen != nil {
-				frozenModel.check(t, frozen, -1)
-			}
 		})
 	}
+}
+
+// FuzzModel runs the model comparison from fuzzer-chosen seeds.
+func FuzzModel(f *testing.F) {
+	f.Add(uint64(1), uint16(300), uint8(10))
+	f.Add(uint64(2), uint16(2000), uint8(1))
+	f.Fuzz(func(t *testing.T, seed uint64, steps uint16, trims uint8) {
+		runModel(t, seed, int(steps%4000), int(trims%50))
+	})
+}
+
+// runModel applies steps random operations (trims percent of them trims)
+// to a stream and to the model and compares them, with snapshot round-trips
+// and clones mixed in: a clone must still equal the model frozen when it was
+// taken after the original has moved on. It returns the final stream.
+func runModel(t *testing.T, seed uint64, steps, trims int) *stream.Stream {
+	g := &gen{r: rand.New(rand.NewPCG(seed, 42)), m: &model{}, ms: 1000, trims: trims}
+	s := stream.New()
+	var frozen *stream.Stream
+	var frozenModel *model
+	for step := range steps {
+		g.step(t, s, step)
+		switch g.r.IntN(200) {
+		case 0:
+			s = roundTrip(t, s)
+		case 1:
+			if frozen != nil {
+				frozenModel.check(t, frozen, step)
+			}
+			frozen, frozenModel = s.Clone(), g.m.clone()
+		}
+		if step%50 == 0 {
+			g.m.check(t, s, step)
+		} else {
+			g.m.checkCheap(t, s, step)
+		}
+	}
+	g.m.check(t, s, -1)
+	if frozen != nil {
+		frozenModel.check(t, frozen, -1)
+	}
+	return s
 }
 
 // roundTrip encodes s, decodes it, checks the encoding is stable, and
