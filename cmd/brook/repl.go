@@ -63,8 +63,8 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 
 // readLine reads one line with the terminal in raw mode, restoring it after.
 func readLine(fd int, t *term.Terminal) (string, error) {
-	if w, h, err := term.GetSize(fd); err == nil {
-		t.SetSize(w, h)
+	if w, h, err := term.GetSize(fd); err == nil && w > 0 && h > 0 {
+		t.SetSize(w, h) // a pty of unknown size reports 0x0: keep the default
 	}
 	old, err := term.MakeRaw(fd)
 	if err != nil {

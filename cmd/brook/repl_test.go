@@ -1,0 +1,129 @@
+package main_test
+
+import (
+	"bytes"
+	"io"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ptySession runs brook on a pseudo-terminal made by util-linux's script(1)
+// and lets the test type keys and wait for output.
+type ptySession struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+
+	mu   sync.Mutex
+	out  bytes.Buffer
+	seen int // output before seen has been matched already
+	done chan struct{}
+}
+
+func startPTY(t *testing.T) *ptySession {
+	t.Helper()
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not found: no pseudo-terminal to run the REPL on")
+	}
+	p := &ptySession{t: t, done: make(chan struct{})}
+	p.cmd = exec.Command("script", "-qec", brookBinary(t), "/dev/null")
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(p.done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := stdout.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:n])
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		p.stdin.Close()
+		p.cmd.Process.Kill()
+		<-p.done
+		p.cmd.Wait()
+	})
+	return p
+}
+
+// expect waits until want appears in the output after what was matched
+// before. The deadline only keeps a broken REPL from hanging the test.
+func (p *ptySession) expect(want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p.mu.Lock()
+		out := p.out.String()
+		p.mu.Unlock()
+		if i := strings.Index(out[p.seen:], want); i >= 0 {
+			p.seen += i + len(want)
+			return
+		}
+		select {
+		case <-p.done:
+			p.t.Fatalf("brook ended before printing %q; output:\n%s", want, out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %q in the output:\n%s", want, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (p *ptySession) send(keys string) {
+	p.t.Helper()
+	if _, err := io.WriteString(p.stdin, keys); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func TestREPL(t *testing.T) {
+	p := startPTY(t)
+	p.expect("Type HELP")
+	p.expect("brook> ")
+	p.send("PING\r")
+	p.expect("PONG\r\n")
+	p.expect("brook> ")
+	p.send("xad\tk 1-0 f \"a b\"\r") // Tab completes XADD
+	p.expect("XADD k 1-0")
+	p.expect("\"1-0\"\r\n")
+	p.expect("brook> ")
+	p.send("\x1b[A") // Up recalls the last line
+	p.expect(`XADD k 1-0 f "a b"`)
+	p.send("\x15XLEN k\r") // Ctrl-U clears it
+	p.expect("(integer) 1\r\n")
+	p.expect("brook> ")
+	p.send("XREAD BLOCK 0 STREAMS k $\r")
+	p.expect("XREAD BLOCK 0 STREAMS k $\r\n")
+	p.send("\x03") // Ctrl-C interrupts the blocked command, not the REPL
+	p.expect("(error) ERR interrupted\r\n")
+	p.expect("brook> ")
+	p.send("SUBSCRIBE ch\r")
+	p.expect("Reading messages... (press Ctrl-C to quit)\r\n1) \"subscribe\"\r\n2) \"ch\"\r\n3) (integer) 1\r\n")
+	p.send("PUBLISH ch hi\r")
+	p.expect("(integer) 1\r\n1) \"message\"\r\n2) \"ch\"\r\n3) \"hi\"\r\n")
+	p.expect("brook> ")
+	p.send("\x04") // Ctrl-D on an empty line quits
+	<-p.done
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("brook on a terminal exited with %v", err)
+	}
+}
