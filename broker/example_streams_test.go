@@ -55,15 +55,21 @@ func Example_orderProcessing() {
 	now = now.Add(90 * time.Second)
 	sum, _ := b.XPending(ctx, "orders", "order_processors")
 	fmt.Printf("XPENDING: %d pending, %s..%s, %v\n", sum.Count, sum.Min, sum.Max, sum.Consumers)
+	all := stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 10}
+	stuck, _ := b.XPendingRange(ctx, "orders", "order_processors", all)
+	for _, p := range stuck {
+		idle := now.Sub(time.UnixMilli(int64(p.DeliveryMs)))
+		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, idle, p.DeliveryCount)
+	}
 
 	claimed, _ := b.XClaim(ctx, "orders", "order_processors", "bob", time.Minute, []stream.ID{alice[1].ID}, stream.ClaimOptions{})
 	for _, e := range claimed {
 		fmt.Printf("bob claimed %s: order %s\n", e.ID, e.Fields[0].Value)
 	}
-	pending, _ := b.XPendingRange(ctx, "orders", "order_processors",
-		stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 10})
+	pending, _ := b.XPendingRange(ctx, "orders", "order_processors", all)
 	for _, p := range pending {
-		fmt.Printf("pending %s owner=%s deliveries=%d\n", p.ID, p.Consumer, p.DeliveryCount)
+		idle := now.Sub(time.UnixMilli(int64(p.DeliveryMs)))
+		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, idle, p.DeliveryCount)
 	}
 	n, _ = b.XAck(ctx, "orders", "order_processors", claimed[0].ID)
 	fmt.Println("bob XACK:", n)
@@ -80,8 +86,9 @@ func Example_orderProcessing() {
 	// bob XACK: 1
 	// alice XACK: 1
 	// XPENDING: 1 pending, 1700000000000-1..1700000000000-1, [{alice 1}]
+	// pending 1700000000000-1 owner=alice idle=1m30s deliveries=1
 	// bob claimed 1700000000000-1: order 1002
-	// pending 1700000000000-1 owner=bob deliveries=2
+	// pending 1700000000000-1 owner=bob idle=0s deliveries=2
 	// bob XACK: 1
 	// XPENDING: 0
 }
