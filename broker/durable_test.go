@@ -3,14 +3,17 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
 	"github.com/brookmq/brook/wal"
+	"github.com/brookmq/brook/wal/faultfs"
 )
 
 // openDurable opens a durable broker in dir or fails the test.
@@ -139,5 +142,91 @@ func TestStreamNamesNeverPaths(t *testing.T) {
 	defer b.Close()
 	if d := diffState(observe(t, b), want); d != "" {
 		t.Fatal(d)
+	}
+}
+
+// TestFsyncFailurePoisons checks the rule that a failed fsync is never
+// retried: the write that hit it fails, every later write fails with the
+// same sticky error, and a reopen shows exactly the acknowledged writes.
+func TestFsyncFailurePoisons(t *testing.T) {
+	ctx := context.Background()
+	fsys := faultfs.New(1)
+	opts := broker.Options{Durability: broker.DurabilityOptions{FS: fsys, SnapshotEvery: -1, Logf: t.Logf}}
+	b := openDurable(t, "/data", opts)
+	defer b.Close()
+	add := func(v string) error {
+		_, err := b.XAdd(ctx, "k", []stream.Field{{Name: "v", Value: v}}, broker.AddOptions{})
+		return err
+	}
+	if err := add("acknowledged"); err != nil {
+		t.Fatal(err)
+	}
+	fsys.FailSyncAfter(0, nil)
+	if err := add("lost"); !errors.Is(err, wal.ErrPoisoned) {
+		t.Fatalf("XAdd over a failed fsync: err = %v, want wal.ErrPoisoned", err)
+	}
+	for _, op := range []func() error{
+		func() error { return add("refused") },
+		func() error { return b.XGroupCreate(ctx, "k", "g", broker.GroupCreateOptions{}) },
+	} {
+		if err := op(); !errors.Is(err, wal.ErrPoisoned) {
+			t.Fatalf("write after the failure: err = %v, want wal.ErrPoisoned", err)
+		}
+	}
+	if err := b.Close(); !errors.Is(err, wal.ErrPoisoned) {
+		t.Fatalf("Close: err = %v, want wal.ErrPoisoned", err)
+	}
+	b2 := openDurable(t, "/data", withFS(opts, fsys.Crash()))
+	defer b2.Close()
+	got, err := b2.XRange(ctx, "k", stream.MinID, stream.MaxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Fields[0].Value != "acknowledged" {
+		t.Fatalf("after reopen: %v, want only the acknowledged entry", got)
+	}
+}
+
+// TestDurableConcurrentSnapshots runs writers on several keys while
+// background snapshots copy and write the streams (under the race detector
+// this checks the copy-on-write clones), then reopens and compares.
+func TestDurableConcurrentSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	opts := broker.Options{Durability: broker.DurabilityOptions{SnapshotEvery: 4 << 10, SegmentSize: 8 << 10, Fsync: wal.FsyncNo}}
+	b := openDurable(t, dir, opts)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		key := fmt.Sprintf("k%d", w)
+		if err := b.XGroupCreate(ctx, key, "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			for i := range 300 {
+				if _, err := b.XAdd(ctx, key, []stream.Field{{Name: "i", Value: strconv.Itoa(i)}}, broker.AddOptions{}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%3 == 0 {
+					if _, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: key, New: true}}, broker.GroupReadOptions{Count: 2}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := observe(t, b)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b = openDurable(t, dir, opts)
+	defer b.Close()
+	if d := diffState(observe(t, b), want); d != "" {
+		t.Fatal(d)
+	}
+	if n, _ := b.XLen(ctx, "k3"); n != 300 {
+		t.Fatalf("XLen k3 = %d, want 300", n)
 	}
 }

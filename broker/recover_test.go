@@ -56,11 +56,26 @@ func (h *history) last() state { return h.states[len(h.states)-1] }
 
 // copyDir copies a data directory (the log and the snapshots, not the lock)
 // to a new temporary directory: with FsyncAlways, what a killed process
-// leaves on disk is what the files hold now.
+// leaves on disk is what the files hold now. A background snapshot may be
+// changing the files: the copy is taken again until the directory held
+// still while it was copied.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+	for {
+		before := dirContent(t, src)
+		dst := t.TempDir()
+		err := copyFiles(src, dst)
+		if err == nil && slices.Equal(dirContent(t, src), before) {
+			return dst
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("copy %s: %v", src, err)
+		}
+	}
+}
+
+func copyFiles(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -77,10 +92,6 @@ func copyDir(t *testing.T, src string) string {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), data, 0o600)
 	})
-	if err != nil {
-		t.Fatalf("copy %s: %v", src, err)
-	}
-	return dst
 }
 
 // files lists the names in dir matching the glob pattern, sorted.
@@ -118,6 +129,7 @@ type recoverCase struct {
 	name    string
 	prepare func(t *testing.T) (dir string, want state, wantErr error)
 	logged  string // a Logf line must contain this
+	broken  int    // snapshots set aside as *.broken by a successful Open
 }
 
 // lastOp runs a workload whose last operation is an XAdd, so a cut of the
@@ -226,7 +238,7 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 			editFile(t, files(t, h.dir, "snap-*.snap")[0], func(b []byte) []byte { b[8] = 9; return resumSnapshot(b) })
 			return h.dir, nil, broker.ErrFormatVersion
 		}},
-		{name: "damaged newest snapshot, older one and the whole log", logged: "damaged snapshot",
+		{name: "damaged newest snapshot, older one and the whole log", logged: "damaged snapshot", broken: 1,
 			prepare: func(t *testing.T) (string, state, error) {
 				h := &history{dir: t.TempDir()}
 				w := newWorkload(12, newMsClock(1e12))
@@ -244,7 +256,7 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 				editFile(t, snaps[len(snaps)-1], func(b []byte) []byte { b[len(b)/2] ^= 1; return b })
 				return h.dir, h.last(), nil
 			}},
-		{name: "truncated only snapshot, whole log", logged: "damaged snapshot", prepare: func(t *testing.T) (string, state, error) {
+		{name: "truncated only snapshot, whole log", logged: "damaged snapshot", broken: 1, prepare: func(t *testing.T) (string, state, error) {
 			h := &history{dir: t.TempDir()}
 			h.run(t, newWorkload(13, newMsClock(1e12)), o, 50, false)
 			editFile(t, files(t, h.dir, "snap-*.snap")[0], func(b []byte) []byte { return b[:len(b)/2] })
@@ -303,6 +315,9 @@ func TestRecoverDamaged(t *testing.T) {
 			if d := diffState(got, want); d != "" {
 				t.Fatal(d)
 			}
+			if broken := files(t, dir, "snap-*.broken"); len(broken) != tc.broken {
+				t.Fatalf("broken snapshots kept: %q, want %d", broken, tc.broken)
+			}
 			if tc.logged != "" && !slices.ContainsFunc(logs.lines, func(s string) bool { return strings.Contains(s, tc.logged) }) {
 				t.Fatalf("no report containing %q in %q", tc.logged, logs.lines)
 			}
@@ -316,10 +331,16 @@ func dirContent(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // removed by a background snapshot meanwhile
+		}
 		if err != nil || d.IsDir() || d.Name() == "LOCK" {
 			return err
 		}
 		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

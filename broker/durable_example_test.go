@@ -1,0 +1,40 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/stream"
+)
+
+// A durable broker keeps its streams in a directory: a later Open of the
+// same directory finds them, consumer groups included.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "brook-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+
+	b, err := broker.Open(dir, broker.Options{}) // every write fsynced before it returns
+	if err != nil {
+		panic(err)
+	}
+	b.XAdd(ctx, "orders", []stream.Field{{Name: "item", Value: "book"}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
+	b.XGroupCreate(ctx, "orders", "shipping", broker.GroupCreateOptions{})
+	b.XReadGroup(ctx, "shipping", "alice", []broker.GroupReadStream{{Key: "orders", New: true}}, broker.GroupReadOptions{})
+	b.Close()
+
+	b, err = broker.Open(dir, broker.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	entries, _ := b.XRange(ctx, "orders", stream.MinID, stream.MaxID, 0)
+	pending, _ := b.XPending(ctx, "orders", "shipping")
+	fmt.Println(entries[0].ID, entries[0].Fields[0].Value, pending.Count, pending.Consumers[0].Consumer)
+	// Output: 1-0 book 1 alice
+}
