@@ -224,3 +224,39 @@ func TestCommands(t *testing.T) {
 		t.Errorf("Commands() = %v", names)
 	}
 }
+
+// TestBlockedGroupReadUnblocked checks the errors a blocked XREADGROUP gets
+// when its group is destroyed or its key deleted.
+func TestBlockedGroupReadUnblocked(t *testing.T) {
+	tests := []struct{ name, unblock, want string }{
+		{"group destroyed", "XGROUP DESTROY s g",
+			"(error) NOGROUP the consumer group this client was blocked on no longer exists\n"},
+		{"key deleted", "DEL s", "(error) UNBLOCKED the stream key no longer exists\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The reader must be blocked before the unblocking command runs;
+			// if it was not (it then fails at once with "No such key"), try
+			// again giving it longer.
+			for attempt := 1; attempt <= 50; attempt++ {
+				h := newHandler(t)
+				do(t, h, "XGROUP CREATE s g $ MKSTREAM")
+				done := make(chan string)
+				go func() {
+					done <- h.Do(context.Background(),
+						[]string{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"}).String()
+				}()
+				time.Sleep(time.Duration(attempt) * time.Millisecond)
+				do(t, h, tc.unblock)
+				got := <-done
+				if got == tc.want {
+					return
+				}
+				if !strings.HasPrefix(got, "(error) NOGROUP No such key") {
+					t.Fatalf("got %q, want %q", got, tc.want)
+				}
+			}
+			t.Fatal("the reader never blocked")
+		})
+	}
+}

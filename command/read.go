@@ -176,7 +176,8 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 	defer cancel()
 	res, err := h.B.XReadGroup(bctx, a.group, a.consumer, streams,
 		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block, NoAck: a.noAck})
-	if errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream) {
+	if !errors.Is(err, broker.ErrGroupDeleted) && !errors.Is(err, broker.ErrStreamDeleted) &&
+		(errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream)) {
 		if r, missing := h.noGroupRead(ctx, a.keys, a.group); missing {
 			return r
 		}
