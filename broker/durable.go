@@ -30,17 +30,28 @@ package broker
 //
 // Recovery. [Open] creates the directory (0700) and locks it, opens the log
 // (which cuts a torn tail of its last segment, keeping a copy, and refuses
-// corruption anywhere else), loads the newest valid snapshot and replays the
-// records after its position through the same stream operations the live
-// calls used. Snapshot choice: the newest snapshot that parses and whose
-// position the log still reaches back to. A newer snapshot that fails its
-// checksum is renamed "*.broken" and reported through Logf; falling back to
-// an older one is safe only because the log still holds every record after
-// it, which is checked. When no snapshot connects to the first record of the
-// log, or the log ends before the snapshot's position (the log was lost or
-// cut), Open refuses with [ErrCorrupt] rather than start with missing data.
-// Leftover temporary files of an interrupted snapshot are ignored and
+// corruption anywhere else unless Repair is set), loads the newest usable
+// snapshot and replays the records after its position through the same
+// stream operations the live calls used. The usable snapshot is the newest
+// one that passes its checksum and decodes: a damaged newer one is renamed
+// "*.broken" and reported through Logf, and recovery falls back to an older
+// snapshot, or to the log alone, only when the log still holds every record
+// after it (checked against the log's first position), so nothing
+// acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
+// when the log starts after the chosen snapshot's position (log without its
+// snapshot), ends before it, or is missing next to a snapshot (snapshot
+// without its log); with [ErrFormatVersion] for a snapshot written by a newer
+// format. Leftover temporary files of an interrupted snapshot are ignored and
 // removed by the next snapshot.
+//
+// Limits of what a restart keeps: a consumer's seen-time moves on reads and
+// claims that find nothing, which are not logged (as in Redis); everything
+// else a client can observe of streams and groups is restored exactly. A
+// refused operation that logs two records (XREADGROUP creating its consumer,
+// XGROUP CREATE MKSTREAM creating its key) may leave its first effect behind.
+// The log itself treats a last segment with an incomplete header as a
+// segment whose creation a crash interrupted and creates it again (reported
+// through Logf).
 
 import (
 	"context"
@@ -162,7 +173,8 @@ func openDurable(dir string, b *Broker) (*durable, error) {
 // lock takes the data directory: flock for the operating system's file
 // system, an in-process lock for any other.
 func (d *durable) lock() error {
-	if _, ok := d.fs.(wal.OSFS); ok {
+	switch d.fs.(type) {
+	case wal.OSFS, *wal.OSFS:
 		l, err := lockDir(d.dir)
 		if err != nil {
 			return err
