@@ -1,0 +1,27 @@
+// Command peers runs the same Pub/Sub and Streams workloads on brook and on
+// its peers, and writes the comparison to a Markdown report with plots.
+//
+// The peers are: raw Go channels (one sender looping over N buffered
+// channels, each drained by its own goroutine: the physical limit of
+// in-process fan-out), NATS server embedded in-process (with JetStream for
+// streams), Watermill's GoChannel, and Redis 7 over loopback (started from
+// the machine's redis-server when present, skipped with a printed reason
+// otherwise).
+//
+// It lives in its own module so that brook's go.mod never depends on a peer:
+//
+//	cd bench/peers && go run . -out ../RESULTS.md
+//
+// writes the "peers" section of bench/RESULTS.md (other sections of the file
+// are kept) and the plots next to it. -tiny runs every workload once at a
+// tiny size (CI), -only selects workloads, -count sets the repetitions.
+//
+// Method. Every point is measured -count times with the systems interleaved
+// (A B C A B C ...); the report gives the median and the spread (min-max).
+// Pub/Sub publishers are flow-controlled the same way for every system: a
+// publisher never gets more than a window of messages ahead of the slowest
+// subscriber, so no system buffers without bound or drops. Latency is
+// measured separately by probes: one time-stamped message at a time,
+// published once every subscriber has received the previous one; each
+// delivery gives one publish-to-receive sample.
+package main

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pubsubRun is one measured Pub/Sub point for one system.
+type pubsubRun struct {
+	cfg      pubsubConfig
+	payload  int           // bytes per message
+	messages int           // messages to publish in the flood (total over publishers)
+	maxTime  time.Duration // the flood stops publishing after this long
+	probes   int           // latency probes (0: none)
+}
+
+// pubsubResult is what one run measured.
+type pubsubResult struct {
+	deliveriesPerSec float64
+	publishesPerSec  float64
+	p50, p99         time.Duration // zero without probes
+}
+
+// errNotDrained is returned when subscribers did not receive every message
+// of a flood within the grace period after publishing stopped.
+var errNotDrained = errors.New("subscribers did not receive every message")
+
+// drainGrace is how long a run waits, after publishing stopped, for the
+// subscribers to receive what is in flight.
+const drainGrace = 10 * time.Second
+
+// windowDeliveries bounds the deliveries in flight per flood: a publisher
+// never gets more than windowDeliveries/N messages (at least 4, at most
+// 16384) ahead of the slowest subscriber. This keeps every system within its
+// default buffer limits, so none drops or disconnects.
+const windowDeliveries = 32768
+
+// runPubSub measures one point on one system: warm-up probes, a flood for
+// throughput, then latency probes.
+func runPubSub(ctx context.Context, p pubsubPeer, r pubsubRun) (pubsubResult, error) {
+	tr := newTracker(r.cfg.subscribers)
+	sess, err := p.start(r.cfg, tr)
+	if err != nil {
+		return pubsubResult{}, err
+	}
+	defer sess.close()
+	pubs := make([]publisher, r.cfg.publishers)
+	for i := range pubs {
+		if pubs[i], err = sess.publisher(); err != nil {
+			return pubsubResult{}, err
+		}
+	}
+	// Warm-up: a few probes prove every subscription is live.
+	if _, err := probe(ctx, tr, pubs[0], 3, r.payload); err != nil {
+		return pubsubResult{}, fmt.Errorf("warm-up: %w", err)
+	}
+	res, err := flood(ctx, tr, pubs, r)
+	if err != nil || r.probes == 0 {
+		return res, err
+	}
+	lat, err := probe(ctx, tr, pubs[0], r.probes, r.payload)
+	if err != nil {
+		return res, fmt.Errorf("latency probes: %w", err)
+	}
+	res.p50, res.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	return res, nil
+}
+
+// flood publishes r.messages (or as many as fit in r.maxTime) from every
+// publisher at full speed under the window, and measures until the last
+// delivery.
+func flood(ctx context.Context, tr *tracker, pubs []publisher, r pubsubRun) (pubsubResult, error) {
+	n := len(tr.subs)
+	base := tr.minCount()
+	window := int64(min(max(windowDeliveries/n, 4), 16384))
+	payload := make([]byte, r.payload)
+	share := r.messages / len(pubs)
+	tr.phase(base + int64(share*len(pubs)))
+
+	var sent atomic.Int64
+	errs := make([]error, len(pubs))
+	start := time.Now()
+	deadline := start.Add(r.maxTime)
+	var wg sync.WaitGroup
+	for j, pub := range pubs {
+		wg.Go(func() {
+			errs[j] = publishShare(ctx, tr, pub, payload, share, len(pubs), base, window, deadline, &sent)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return pubsubResult{}, err
+	}
+	total := sent.Load()
+	tr.lower(base + total)
+	select {
+	case <-tr.doneCh():
+	case <-time.After(drainGrace):
+		return pubsubResult{}, fmt.Errorf("%w: %d of %d deliveries", errNotDrained, tr.total()-base*int64(n), total*int64(n))
+	case <-ctx.Done():
+		return pubsubResult{}, ctx.Err()
+	}
+	sec := time.Since(start).Seconds()
+	return pubsubResult{
+		deliveriesPerSec: float64(total) * float64(n) / sec,
+		publishesPerSec:  float64(total) / sec,
+	}, nil
+}
+
+// publishShare is one publisher's part of a flood. Before every quarter of
+// a window it waits until the slowest subscriber is less than a window
+// behind this publisher's position (scaled by the number of publishers).
+func publishShare(ctx context.Context, tr *tracker, pub publisher, payload []byte, share, npub int, base, window int64, deadline time.Time, sent *atomic.Int64) error {
+	step := max(window/4, 1)
+	for i := range int64(share) {
+		if i%step == 0 {
+			if err := pub.flush(); err != nil {
+				return err
+			}
+			if time.Now().After(deadline) {
+				return nil
+			}
+			if err := waitFor(ctx, func() bool { return tr.minCount() >= base+i*int64(npub)-window }); err != nil {
+				return err
+			}
+		}
+		if err := pub.publish(payload); err != nil {
+			return err
+		}
+		sent.Add(1)
+	}
+	return pub.flush()
+}
+
+// waitFor polls cond, yielding, then sleeping briefly, until it holds.
+func waitFor(ctx context.Context, cond func() bool) error {
+	deadline := time.Now().Add(drainGrace)
+	for spin := 0; !cond(); spin++ {
+		if spin < 64 {
+			runtime.Gosched()
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return errNotDrained
+		}
+		time.Sleep(20 * time.Microsecond)
+	}
+	return nil
+}
+
+// probe publishes k stamped messages one at a time, each after every
+// subscriber received the previous one, and returns the latencies.
+func probe(ctx context.Context, tr *tracker, pub publisher, k, size int) ([]int64, error) {
+	tr.probing.Store(true)
+	defer tr.probing.Store(false)
+	for range k {
+		tr.phase(tr.minCount() + 1)
+		if err := pub.publish(tr.stamped(size)); err != nil {
+			return nil, err
+		}
+		if err := pub.flush(); err != nil {
+			return nil, err
+		}
+		select {
+		case <-tr.doneCh():
+		case <-time.After(drainGrace):
+			return nil, fmt.Errorf("probe: %w", errNotDrained)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return tr.latencies(), nil
+}
+
+// percentile returns the q-quantile (nearest rank) of ns as a duration.
+func percentile(ns []int64, q float64) time.Duration {
+	if len(ns) == 0 {
+		return 0
+	}
+	slices.Sort(ns)
+	i := int(q*float64(len(ns))+0.5) - 1
+	return time.Duration(ns[min(max(i, 0), len(ns)-1)])
+}
