@@ -1,0 +1,43 @@
+// Package bench holds brook's own benchmarks: the workloads a user of the
+// library runs, measured with go test next to the physical baseline where one
+// exists (raw Go channels for Pub/Sub, the disk's own fdatasync rate for the
+// durable log) so each figure can be read as a ratio taken in the same run.
+//
+// The package has no API; it is test files only:
+//
+//	go test ./bench                                  # smoke test, seconds
+//	go test ./bench -run '^$' -bench 'FanOut' -count 5
+//	go test ./bench -run '^$' -bench 'StreamMemory' -benchtime 1x
+//
+// Workloads and their metrics:
+//
+//   - BenchmarkFanOut: one publisher to N = 1, 10, 100, 1000 subscribers of
+//     one channel, 64 B and 1 KiB payloads, on brook and on raw channels
+//     (one sender looping over N buffered channels, each drained by its own
+//     goroutine). Both are flow-controlled alike: each subscriber may lag by
+//     at most 1024 messages (a buffered channel of 1024; a brook subscription
+//     with PolicyBlock and a hard limit of 1024 messages), so neither buffers
+//     without bound. Delivery is inside the timing. Metrics: deliveries/s and
+//     the publish-to-receive latency under that load, p50-ns and p99-ns, from
+//     one message in 64.
+//   - BenchmarkFanOutLatency: the same readers, one message at a time: each
+//     iteration publishes once and waits until all N received it, so p50-ns
+//     and p99-ns are the latency of an idle system.
+//   - BenchmarkPublishPatterns: publishes/s to one plain subscriber while
+//     P = 0, 100, 10000 patterns that never match are subscribed.
+//   - BenchmarkManyPublishers: 8 publishers to 100 subscribers, deliveries/s.
+//   - BenchmarkXAdd, BenchmarkXRange, BenchmarkXReadGroupAck,
+//     BenchmarkXReadWakeup, BenchmarkStreamMemory: stream appends (1 and 8
+//     goroutines), scans with COUNT 100, four consumers reading COUNT 100 and
+//     acknowledging, the latency from XADD to a blocked XREAD returning, and
+//     heap bytes per entry for 1,000,000 entries (HeapAlloc after
+//     runtime.GC, comparable to Redis's used_memory).
+//   - BenchmarkDiskSync, BenchmarkDurableXAdd: the disk's limit (4 KiB append
+//     and fdatasync in a loop) and XADD on a durable broker under the
+//     "always" fsync policy with 1, 16 and 64 producers; x-disk is appends/s
+//     over the disk's syncs/s measured just before.
+//
+// redis-compare.sh measures Redis 7 on loopback with the same data
+// (redis-benchmark for XADD, used_memory for bytes per entry), and RESULTS.md
+// records command lines, machine and figures.
+package bench
