@@ -77,7 +77,10 @@ const (
 // PubSubOptions are the limits and policy of a subscription's queue. The
 // zero value gives Redis's defaults. Queue size is counted in bytes: for each
 // queued message the payload, channel and pattern lengths plus a fixed
-// overhead of [MessageOverhead] bytes.
+// overhead of [MessageOverhead] bytes. A message counts from when it is
+// queued until its reader has received it; the reader settles its count
+// every 64 messages or 64 KiB and whenever it waits, so a limit may trip up
+// to that much early.
 type PubSubOptions struct {
 	// HardLimit is the most bytes a subscription's queue may hold (see
 	// [SlowPolicy]). Default 32 MiB; negative means no limit.
@@ -104,6 +107,7 @@ type SubscriptionOptions struct {
 // limits are resolved PubSubOptions: no zero or negative sentinels left.
 type limits struct {
 	hard, soft int64 // bytes; math.MaxInt64 = unlimited
+	watch      int64 // min(hard, soft)
 	period     time.Duration
 	policy     SlowPolicy
 }
@@ -142,6 +146,10 @@ func (o PubSubOptions) resolve() limits {
 	if l.policy > PolicyBlock {
 		l.policy = PolicyDisconnect
 	}
+	if l.policy != PolicyDisconnect {
+		l.soft = math.MaxInt64 // only PolicyDisconnect has a soft limit
+	}
+	l.watch = min(l.hard, l.soft)
 	return l
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 )
@@ -73,13 +74,22 @@ func benchFanOutBrook(b *testing.B, n int) {
 	wg, errs := startReaders(b, br, n)
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := br.Publish(ctx, "bench", benchPayload); err != nil {
 			b.Fatal(err)
 		}
 	}
 	stopReaders(b, br, wg, errs)
-	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+	reportDeliveries(b, n, cpu)
+}
+
+// reportDeliveries reports deliveries per second of wall-clock time and CPU
+// nanoseconds per delivery (all goroutines, since cpu0).
+func reportDeliveries(b *testing.B, n int, cpu0 time.Duration) {
+	d := float64(b.N) * float64(n)
+	b.ReportMetric(d/b.Elapsed().Seconds(), "deliveries/s")
+	b.ReportMetric(float64(processCPU()-cpu0)/d, "cpu-ns/delivery")
 }
 
 func benchFanOutChan(b *testing.B, n int) {
@@ -95,6 +105,7 @@ func benchFanOutChan(b *testing.B, n int) {
 		})
 	}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		for _, ch := range chans {
 			ch <- benchPayload
@@ -106,7 +117,7 @@ func benchFanOutChan(b *testing.B, n int) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	b.ReportMetric(float64(b.N)*float64(n)/b.Elapsed().Seconds(), "deliveries/s")
+	reportDeliveries(b, n, cpu)
 }
 
 // BenchmarkPublishPatterns publishes to a channel with one subscriber while
@@ -126,6 +137,7 @@ func BenchmarkPublishPatterns(b *testing.B) {
 			wg, errs := startReaders(b, br, 1)
 			ctx := context.Background()
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				if _, err := br.Publish(ctx, "bench", benchPayload); err != nil {
 					b.Fatal(err)
@@ -133,6 +145,7 @@ func BenchmarkPublishPatterns(b *testing.B) {
 			}
 			stopReaders(b, br, wg, errs)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "publishes/s")
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/publish")
 		})
 	}
 }

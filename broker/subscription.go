@@ -47,35 +47,48 @@ type Confirmation struct {
 // use; Next and Messages read the queue and must be called by one goroutine
 // at a time (typically one reader goroutine per subscription).
 type Subscription struct {
-	// The fields are laid out in cache lines so that publishers (first
-	// line) and the reader (last line) do not write to the same line on
-	// every message; the struct is 256 bytes, allocated 256-aligned.
+	// The fields are laid out in cache lines so that publishers and the
+	// reader do not write to the same line on every message: publishers
+	// write the first line, the reader the last, and the reader's line
+	// before it only when it settles, sleeps or wakes. The struct is 320
+	// bytes, allocated 64-byte aligned. The queue itself is described in
+	// subscription_queue.go.
 
-	// Publishers' hot line, guarded by mu.
-	mu       sync.Mutex
-	sleeping bool // the reader waits on notify
-	ended    bool // err != nil
-	q        queue
+	// Publishers' line: guarded by mu; the reader loads the atomics.
+	mu      sync.Mutex
+	ended   bool                    // err != nil
+	wseg    *segment                // segment of message number written; nil before the first
+	qseg    *segment                // PolicyDropOldest: segment of message number head while head < written
+	written atomic.Uint64           // messages ever queued; stored under mu
+	wbytes  int64                   // size of the messages ever queued, minus those dropped
+	first   atomic.Pointer[segment] // the first segment, until the reader takes it
+	rseen   int64                   // the reader's rbytes when publishers last loaded it
 
 	// Read-mostly.
-	lim    limits
-	h      *hub
-	clock  func() time.Time
-	notify chan struct{} // 1-buffered wake-up for the reader
-	room   chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
-	softAt time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
-	err    error         // terminal error; nil while open; guarded by mu
+	lim     limits
+	h       *hub
+	clock   func() time.Time
+	notify  chan struct{} // 1-buffered wake-up for the reader
+	room    chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
+	softAt  time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
+	err     error         // terminal error; nil while open; guarded by mu
+	blocked atomic.Int32  // publishers waiting for room (PolicyBlock)
 
 	// Membership: channel or pattern -> index in the hub's list. Guarded by
 	// hub.mu (written under its write lock).
 	chanPos map[string]int
 	patPos  map[string]int
-	_       [8]byte
 
-	// The reader's line.
-	dead atomic.Bool // err != nil, readable without mu
-	r    reader      // owned by the goroutine calling Next
-	_    [32]byte
+	// What the reader tells publishers at every message.
+	dead     atomic.Bool   // err != nil, readable without mu
+	sleeping atomic.Bool   // the reader waits (or is about to wait) on notify
+	head     atomic.Uint64 // PolicyDropOldest: messages ever claimed by the reader or dropped; stored under mu
+	_        [48]byte
+
+	// The reader's own line.
+	r      reader       // owned by the goroutine calling Next
+	rbytes atomic.Int64 // size of the messages the reader has read (settled)
+	_      [8]byte
 }
 
 func newSubscription(h *hub, clock func() time.Time, l limits) *Subscription {
@@ -104,7 +117,8 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 		s.mu.Unlock()
 		return skipped
 	}
-	if s.q.bytes+size > s.lim.hard && (s.q.count > 0 || s.lim.policy == PolicyDisconnect) {
+	used := s.usedLocked(size)
+	if used+size > s.lim.hard && (used > 0 || s.lim.policy == PolicyDisconnect) {
 		return s.overflowLocked(m, size, later)
 	}
 	if len(later.waiting) > 0 && later.blocks(s) {
@@ -112,15 +126,19 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
 		return skipped
 	}
-	s.q.push(m, size)
-	if s.q.bytes > s.lim.soft && s.lim.policy == PolicyDisconnect && s.overSoftLocked() {
-		s.killLocked(ErrSlowConsumer)
-		s.mu.Unlock()
-		later.dead = append(later.dead, s)
-		return skipped
+	s.pushLocked(m, size)
+	if used+size > s.lim.soft {
+		if s.overSoftLocked() {
+			s.killLocked(ErrSlowConsumer)
+			s.mu.Unlock()
+			later.dead = append(later.dead, s)
+			return skipped
+		}
+	} else if !s.softAt.IsZero() {
+		s.softAt = time.Time{}
 	}
-	s.wakeLocked()
 	s.mu.Unlock()
+	s.wake()
 	return delivered
 }
 
@@ -129,12 +147,12 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 func (s *Subscription) overflowLocked(m Message, size int64, later *deferred) int {
 	switch s.lim.policy {
 	case PolicyDropOldest:
-		for s.q.count > 0 && s.q.bytes+size > s.lim.hard {
-			s.q.dropOldest()
+		for s.head.Load() < s.written.Load() && s.wbytes-s.rbytes.Load()+size > s.lim.hard {
+			s.dropOldestLocked()
 		}
-		s.q.push(m, size)
-		s.wakeLocked()
+		s.pushLocked(m, size)
 		s.mu.Unlock()
+		s.wake()
 		return delivered
 	case PolicyBlock:
 		s.mu.Unlock()
@@ -148,8 +166,21 @@ func (s *Subscription) overflowLocked(m Message, size int64, later *deferred) in
 	}
 }
 
-// overSoftLocked records when the queue reached the soft limit and reports
-// whether it has stayed there for longer than the soft period.
+// usedLocked returns the queue's size in bytes as publishers know it: an
+// upper bound computed from the reader's count as last loaded, loaded again
+// only when the bound plus size would cross a limit, so that publishers do
+// not read the reader's cache line at every message. s.mu is held.
+func (s *Subscription) usedLocked(size int64) int64 {
+	used := s.wbytes - s.rseen
+	if used+size > s.lim.watch {
+		s.rseen = s.rbytes.Load()
+		used = s.wbytes - s.rseen
+	}
+	return used
+}
+
+// overSoftLocked records when the queue went over the soft limit and
+// reports whether it has stayed there for longer than the soft period.
 func (s *Subscription) overSoftLocked() bool {
 	now := s.clock()
 	if s.softAt.IsZero() {
@@ -163,15 +194,19 @@ func (s *Subscription) overSoftLocked() bool {
 // ends. It reports whether m was queued (false if the subscription closed).
 func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (bool, error) {
 	s.mu.Lock()
+	// Count this publisher before looking at bytes: a reader that frees
+	// room after our look sees the count and opens the room channel.
+	s.blocked.Add(1)
+	defer s.blocked.Add(-1)
 	for {
-		if s.err != nil {
+		if s.ended {
 			s.mu.Unlock()
 			return false, nil
 		}
-		if s.q.count == 0 || s.q.bytes+size <= s.lim.hard {
-			s.q.push(m, size)
-			s.wakeLocked()
+		if used := s.wbytes - s.rbytes.Load(); used == 0 || used+size <= s.lim.hard {
+			s.pushLocked(m, size)
 			s.mu.Unlock()
+			s.wake()
 			return true, nil
 		}
 		if s.room == nil {
@@ -192,10 +227,9 @@ func sizeOf(m Message) int64 {
 	return int64(len(m.Channel)+len(m.Pattern)+len(m.Payload)) + MessageOverhead
 }
 
-// wakeLocked wakes the reader if it is waiting.
-func (s *Subscription) wakeLocked() {
-	if s.sleeping {
-		s.sleeping = false
+// wake wakes the reader if it waits.
+func (s *Subscription) wake() {
+	if s.sleeping.Load() && s.sleeping.CompareAndSwap(true, false) {
 		select {
 		case s.notify <- struct{}{}:
 		default:
@@ -206,13 +240,16 @@ func (s *Subscription) wakeLocked() {
 // killLocked ends the subscription with err, drops its queue and wakes its
 // reader and any waiting publisher. The first terminal error stays.
 func (s *Subscription) killLocked(err error) {
-	if s.err != nil {
+	if s.ended {
 		return
 	}
 	s.err, s.ended = err, true
 	s.dead.Store(true)
-	s.q = queue{} // the reader may still read its taken slots: no clearing
-	select {      // wake the reader whether or not it sleeps yet
+	// The reader may still be reading its claimed slots: drop the
+	// segments to the garbage collector without clearing them.
+	s.wseg, s.qseg = nil, nil
+	s.first.Store(nil)
+	select { // wake the reader whether or not it sleeps yet
 	case s.notify <- struct{}{}:
 	default:
 	}
@@ -227,60 +264,6 @@ func (s *Subscription) terminate(err error) {
 	s.mu.Lock()
 	s.killLocked(err)
 	s.mu.Unlock()
-}
-
-// Next returns the next message, waiting until one arrives, ctx ends
-// (ctx.Err() is returned) or the subscription ends: with [ErrSlowConsumer]
-// once the broker closed it as a slow consumer (queued messages are
-// dropped), with [ErrClosed] after [Subscription.Close] or [Broker.Close].
-// Next must not be called concurrently with itself or Messages.
-func (s *Subscription) Next(ctx context.Context) (Message, error) {
-	if s.r.avail > 0 && !s.dead.Load() {
-		return s.r.pop(), nil
-	}
-	return s.nextSlow(ctx)
-}
-
-// nextSlow refills the reader's batch from the queue, waiting if empty.
-func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
-	s.mu.Lock()
-	for {
-		if s.err != nil {
-			err := s.err
-			s.mu.Unlock()
-			s.r = reader{} // drop the rest of the batch
-			return Message{}, err
-		}
-		if s.q.count > 0 {
-			s.takeLocked()
-			s.mu.Unlock()
-			return s.r.pop(), nil
-		}
-		s.q.idle(&s.r)
-		if err := ctx.Err(); err != nil {
-			s.mu.Unlock()
-			return Message{}, err
-		}
-		s.sleeping = true
-		s.mu.Unlock()
-		select {
-		case <-s.notify:
-		case <-ctx.Done():
-		}
-		s.mu.Lock()
-		s.sleeping = false
-	}
-}
-
-// takeLocked moves the whole queue to the reader and lets waiting
-// publishers in.
-func (s *Subscription) takeLocked() {
-	s.q.take(&s.r)
-	s.softAt = time.Time{}
-	if s.room != nil {
-		close(s.room)
-		s.room = nil
-	}
 }
 
 // Messages returns an iterator over the subscription's messages: it yields

@@ -1,17 +1,42 @@
 package broker
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
-// A subscription's queue is a chain of fixed-size segments. Publishers write
-// at the tail under Subscription.mu; the reader takes everything queued at
-// once under the lock (a count and a start position) and then reads the
-// taken slots without the lock. Publishers only write slots after the taken
-// ones and never touch taken slots, so reader and publishers never share
-// memory outside the lock's hand-over. Segments are recycled through a pool:
-// a subscription whose reader is caught up holds none.
+// A subscription's queue is a chain of fixed-size segments holding numbered
+// messages: message n sits in slot n%segSize of its segment. Publishers
+// append under Subscription.mu and then publish the new count with an atomic
+// store of written; the reader loads written, claims every message up to it
+// and reads the claimed slots without any lock. Publishers never touch a
+// claimed slot and the reader never touches an unclaimed one, so the two
+// share no memory outside that hand-over, and the reader costs a publisher
+// no lock contention.
+//
+// Byte accounting: publishers add each message's size to wbytes; the reader
+// adds what it has read to rbytes at each segment boundary, every
+// releaseBytes, and before it claims or waits (at once while a PolicyBlock
+// publisher waits for room). The queue's size, wbytes - rbytes, counts what
+// is queued or claimed but not yet read, plus at most a segment or
+// releaseBytes of what was read.
+//
+// PolicyDropOldest is the exception: publishers drop unclaimed messages
+// from the front, so there the reader claims under the lock, and head (the
+// first unclaimed message) and qseg (its segment) are kept under it.
+//
+// Segments are recycled through a pool: the reader recycles each segment it
+// reads to the end (the publishers have moved past it: the next segment is
+// linked when the last slot is written). A subscription that has received a
+// message keeps one segment. A segment that may still be referenced
+// elsewhere (after a kill or a drop) is left to the garbage collector.
 
-// segSize is the number of messages per segment (about 3.5 KiB).
-const segSize = 64
+// releaseBytes is how many bytes the reader reads at most before it
+// subtracts them from the queue's size, besides segment boundaries.
+const releaseBytes = 64 << 10
+
+// segSize is the number of messages per segment (1.8 KiB).
+const segSize = 32
 
 type segment struct {
 	msgs [segSize]Message
@@ -19,87 +44,185 @@ type segment struct {
 }
 
 // segments recycles segments. A pooled segment is all zero: every slot is
-// cleared when it is read or dropped.
+// cleared when it is dropped or soon after it is read (the reader keeps the
+// last two it read, which pins at most two payloads of an idle
+// subscription).
 var segments = sync.Pool{New: func() any { return new(segment) }}
 
-// queue is the publisher side, guarded by Subscription.mu.
-type queue struct {
-	wseg  *segment // where the next message is written; nil when idle
-	wpos  int      // < segSize
-	qseg  *segment // first untaken message, valid when count > 0
-	qpos  int
-	count int   // messages queued and not yet taken by the reader
-	bytes int64 // their accounted size
-}
-
-// push appends m, whose accounted size is size.
-func (q *queue) push(m Message, size int64) {
-	if q.wseg == nil {
-		q.wseg, q.wpos = segments.Get().(*segment), 0
-	}
-	if q.count == 0 {
-		q.qseg, q.qpos = q.wseg, q.wpos
-	}
-	q.wseg.msgs[q.wpos] = m
-	q.wpos++
-	if q.wpos == segSize {
-		// Link the next segment now, so a reader that reads this one to
-		// the end always finds its successor.
-		n := segments.Get().(*segment)
-		q.wseg.next = n
-		q.wseg, q.wpos = n, 0
-	}
-	q.count++
-	q.bytes += size
-}
-
-// dropOldest drops the oldest untaken message. count > 0.
-func (q *queue) dropOldest() {
-	m := &q.qseg.msgs[q.qpos]
-	q.bytes -= sizeOf(*m)
-	*m = Message{}
-	q.count--
-	if q.qpos++; q.qpos == segSize {
-		// The passed segment may still be the reader's: it is left to the
-		// garbage collector rather than recycled.
-		q.qseg, q.qpos = q.qseg.next, 0
-	}
-}
-
-// reader is the reader side: the taken messages, read without the lock.
+// reader is the reader's side of the queue.
 type reader struct {
-	seg   *segment
-	pos   int
-	avail int
+	seg  *segment // segment of message next; nil when idle
+	pos  int      // next % segSize
+	next uint64   // number of the next message to read
+	end  uint64   // messages claimed so far (next == end: nothing claimed left)
+	used int64    // size of the messages read and not yet added to rbytes
+	read int64    // size of the messages read and added to rbytes
 }
 
-// take hands every queued message to r. Subscription.mu is held.
-func (q *queue) take(r *reader) {
-	r.seg, r.pos, r.avail = q.qseg, q.qpos, q.count
-	q.qseg, q.qpos, q.count, q.bytes = nil, 0, 0, 0
+// pushLocked appends m, whose accounted size is size. s.mu is held.
+func (s *Subscription) pushLocked(m Message, size int64) {
+	w := s.written.Load()
+	if s.wseg == nil {
+		s.wseg = segments.Get().(*segment)
+		s.first.Store(s.wseg)
+	}
+	if s.lim.policy == PolicyDropOldest && s.head.Load() == w {
+		s.qseg = s.wseg
+	}
+	s.wseg.msgs[w%segSize] = m
+	if (w+1)%segSize == 0 {
+		// Link the next segment now, so the reader, reading this one to
+		// the end, always finds its successor.
+		n := segments.Get().(*segment)
+		s.wseg.next = n
+		s.wseg = n
+	}
+	s.wbytes += size
+	s.written.Store(w + 1)
 }
 
-// idle recycles the write segment when the reader has read everything, so
-// a caught-up subscription holds no segment. Subscription.mu is held and
-// q.count is 0.
-func (q *queue) idle(r *reader) {
-	if q.wseg != nil && r.seg == q.wseg && r.pos == q.wpos {
-		segments.Put(q.wseg)
-		q.wseg, q.wpos = nil, 0
-		r.seg, r.pos = nil, 0
+// dropOldestLocked drops the oldest unclaimed message. s.mu is held,
+// PolicyDropOldest, head < written.
+func (s *Subscription) dropOldestLocked() {
+	h := s.head.Load()
+	m := &s.qseg.msgs[h%segSize]
+	s.wbytes -= sizeOf(*m)
+	*m = Message{}
+	h++
+	s.head.Store(h)
+	if h%segSize == 0 {
+		s.qseg = s.qseg.next
 	}
 }
 
-// pop returns the next taken message. r.avail > 0.
-func (r *reader) pop() Message {
+// claim claims every queued message for the reader and reports whether
+// there was any.
+func (s *Subscription) claim() bool {
+	if s.lim.policy == PolicyDropOldest {
+		return s.claimDropping()
+	}
+	w := s.written.Load()
+	if w == s.r.end {
+		return false
+	}
+	if s.r.seg == nil {
+		s.r.seg, s.r.pos = s.first.Swap(nil), int(s.r.next%segSize)
+	}
+	s.r.end = w
+	return true
+}
+
+// claimDropping is claim under PolicyDropOldest: publishers may have
+// dropped messages after the reader's last claim, which it then skips.
+func (s *Subscription) claimDropping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, h := s.written.Load(), s.head.Load()
+	if w == h || s.ended {
+		return false
+	}
+	switch {
+	case h != s.r.end:
+		// Skip the dropped messages; a segment left behind goes to the
+		// garbage collector.
+		s.r.seg, s.r.pos, s.r.next = s.qseg, int(h%segSize), h
+	case s.r.seg == nil:
+		s.r.seg, s.r.pos = s.first.Load(), int(h%segSize)
+	}
+	s.first.Store(nil)
+	s.head.Store(w)
+	s.qseg = nil
+	s.r.end = w
+	return true
+}
+
+// pop returns the next claimed message. r.next < r.end.
+func (s *Subscription) pop() Message {
+	r := &s.r
 	m := r.seg.msgs[r.pos]
-	r.seg.msgs[r.pos] = Message{}
-	r.avail--
+	if r.pos >= 2 {
+		// Clear two slots behind, not this one: it may share a cache line
+		// with the slot a publisher writes next.
+		r.seg.msgs[r.pos-2] = Message{}
+	}
+	r.next++
+	r.used += sizeOf(m)
 	if r.pos++; r.pos == segSize {
 		done := r.seg
 		r.seg, r.pos = done.next, 0
+		done.msgs[segSize-2], done.msgs[segSize-1] = Message{}, Message{}
 		done.next = nil
 		segments.Put(done)
+		s.release()
+	} else if r.used >= releaseBytes || s.blocked.Load() > 0 {
+		s.release() // much read, or a publisher waits for room
 	}
 	return m
+}
+
+// release settles the size of what the reader has read and lets
+// publishers waiting for room retry.
+func (s *Subscription) release() {
+	if s.r.used == 0 {
+		return
+	}
+	s.r.read += s.r.used
+	s.r.used = 0
+	s.rbytes.Store(s.r.read)
+	if s.blocked.Load() > 0 {
+		s.mu.Lock()
+		if s.room != nil {
+			close(s.room)
+			s.room = nil
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Next returns the next message, waiting until one arrives, ctx ends
+// (ctx.Err() is returned) or the subscription ends: with [ErrSlowConsumer]
+// once the broker closed it as a slow consumer (queued messages are
+// dropped), with [ErrClosed] after [Subscription.Close] or [Broker.Close].
+// Next must not be called concurrently with itself or Messages.
+func (s *Subscription) Next(ctx context.Context) (Message, error) {
+	if s.r.next < s.r.end && !s.dead.Load() {
+		return s.pop(), nil
+	}
+	return s.nextSlow(ctx)
+}
+
+// nextSlow claims more messages, waiting for them if there are none.
+func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
+	for {
+		if s.dead.Load() {
+			return Message{}, s.endErr()
+		}
+		s.release()
+		if s.claim() {
+			return s.pop(), nil
+		}
+		if err := ctx.Err(); err != nil {
+			return Message{}, err
+		}
+		// Announce the sleep, then look again: a publisher either sees
+		// the flag and sends a wake-up, or its message is seen here.
+		s.sleeping.Store(true)
+		if s.written.Load() != s.r.end || s.dead.Load() {
+			s.sleeping.Store(false)
+			continue
+		}
+		select {
+		case <-s.notify:
+		case <-ctx.Done():
+			s.sleeping.Store(false)
+		}
+	}
+}
+
+// endErr drops the reader's claimed messages and returns the terminal error.
+func (s *Subscription) endErr() error {
+	s.r = reader{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
