@@ -74,9 +74,13 @@ const (
 	claimAll = claimLastID<<1 - 1
 )
 
-// ErrCorrupt is returned (wrapped with the file, position or field at fault)
-// when a snapshot or a log record fails validation: a bad checksum, a bad
-// length, an unknown kind, trailing bytes.
+// ErrCorrupt is returned by [Open] (wrapped with the file, position or field
+// at fault) when the data directory cannot be recovered without losing
+// data: a snapshot or a log record fails validation (bad checksum, bad
+// length, unknown kind), the log is damaged before its end (the error then
+// also matches wal.ErrCorrupt and carries a *wal.CorruptError), or the log
+// and the snapshots do not join up (a log without its snapshot, a snapshot
+// without its log).
 var ErrCorrupt = errors.New("broker: corrupt data")
 
 // ErrFormatVersion is returned (wrapped) when a snapshot or a log record was

@@ -31,6 +31,9 @@ func (d *durable) recover(o DurabilityOptions) error {
 			ErrCorrupt, len(snaps), d.dir, walDir)
 	}
 	l, err := wal.Open(filepath.Join(d.dir, walDir), d.walOptions(o))
+	if errors.Is(err, wal.ErrCorrupt) {
+		return fmt.Errorf("%w: open log: %w", ErrCorrupt, err) // one sentinel for callers
+	}
 	if err != nil {
 		return fmt.Errorf("broker: open log: %w", err)
 	}

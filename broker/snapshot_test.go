@@ -9,6 +9,8 @@ import (
 	"hash/crc32"
 	"reflect"
 	"testing"
+
+	"github.com/brookmq/brook/stream"
 )
 
 // buildSnapshot writes a snapshot of the given entries with snapWriter.
@@ -116,24 +118,59 @@ func TestParseSnapshotRejects(t *testing.T) {
 	}
 }
 
+// sampleStream is a small stream with entries, a group, a consumer and
+// pending entries, encoded for a snapshot.
+func sampleStream(t testing.TB) []byte {
+	s := stream.New()
+	for ms := range uint64(5) {
+		if err := s.Append(stream.ID{Ms: ms + 1}, []stream.Field{{Name: "f", Value: "v"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateGroup("g", stream.ID{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadGroupNew("g", "c", 100, 3, false); err != nil {
+		t.Fatal(err)
+	}
+	data, err := s.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// FuzzDecodeSnapshot feeds snapshot files to the decoder recovery uses:
+// the file format, then each stream's own decoder.
 func FuzzDecodeSnapshot(f *testing.F) {
 	f.Add(buildSnapshot(f, 0, nil))
 	f.Add(buildSnapshot(f, 9, []snapEntry{{name: "a", data: []byte("xyz")}, {name: "b"}}))
+	f.Add(buildSnapshot(f, 12, []snapEntry{{name: "orders", data: sampleStream(f)}}))
 	f.Fuzz(func(t *testing.T, file []byte) {
-		pos, entries, err := parseSnapshot(file)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrFormatVersion) {
-				t.Fatalf("error %v is neither ErrCorrupt nor ErrFormatVersion", err)
-			}
-			return
-		}
-		// What parses rewrites to the same bytes (the format is canonical
-		// except for varint padding, which the writer never produces).
-		again, err2 := parseSnapshotAgain(t, pos, entries)
-		if err2 != nil || !reflect.DeepEqual(again, entries) {
-			t.Fatalf("rewrite: %v %q, want %q", err2, again, entries)
+		fuzzSnapshot(t, file)
+		if len(file) >= 4 { // again with a valid checksum, to reach the structure
+			fuzzSnapshot(t, resum(append([]byte(nil), file...)))
 		}
 	})
+}
+
+// fuzzSnapshot checks one input: an error of the right kind, or streams
+// that decode without panicking and a file that rewrites to the same parts.
+func fuzzSnapshot(t *testing.T, file []byte) {
+	pos, entries, err := parseSnapshot(file)
+	if err != nil {
+		if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrFormatVersion) {
+			t.Fatalf("error %v is neither ErrCorrupt nor ErrFormatVersion", err)
+		}
+		return
+	}
+	for _, e := range entries {
+		stream.Decode(e.data) // must not panic; errors are recovery's to report
+	}
+	again, err := parseSnapshotAgain(t, pos, entries)
+	if err != nil || !reflect.DeepEqual(again, entries) {
+		t.Fatalf("rewrite: %v %q, want %q", err, again, entries)
+	}
 }
 
 func parseSnapshotAgain(t *testing.T, pos uint64, entries []snapEntry) ([]snapEntry, error) {
