@@ -277,7 +277,7 @@ func (b *block) fields(e rawEntry) []Field {
 	count := uint64(len(b.names))
 	same := e.flags&flagSameFields != 0
 	if !same {
-		count, p, _ = uvarint(b.buf, p)
+		count, p = readUvarint(b.buf, p)
 	}
 	out := make([]Field, count)
 	var textStack [256]byte
@@ -286,13 +286,13 @@ func (b *block) fields(e rawEntry) []Field {
 	for range out {
 		if !same {
 			var n uint64
-			n, p, _ = uvarint(b.buf, p)
+			n, p = readUvarint(b.buf, p)
 			text = append(text, b.buf[p:p+int(n)]...)
 			ends = append(ends, len(text))
 			p += int(n)
 		}
-		tag, q, _ := uvarint(b.buf, p)
-		p = q
+		var tag uint64
+		tag, p = readUvarint(b.buf, p)
 		if tag&1 == 1 {
 			text = strconv.AppendInt(text, unzigzag(tag>>1), 10)
 		} else {
@@ -316,15 +316,72 @@ func (b *block) fields(e rawEntry) []Field {
 	return out
 }
 
+// readUvarint reads a uvarint at p of a well-formed buffer. The hot loop
+// in at tests the one-byte case itself (this does not inline).
+func readUvarint(buf []byte, p int) (uint64, int) {
+	if c := buf[p]; c < 0x80 {
+		return uint64(c), p + 1
+	}
+	v, n := binary.Uvarint(buf[p:])
+	return v, p + n
+}
+
+// at locates the entry at off, whose predecessor is prev, in a well-formed
+// block (built by Append or checked by Decode; parse is the checked twin).
+func (b *block) at(off int, prev ID) rawEntry {
+	buf := b.buf
+	e := rawEntry{off: off, flags: buf[off]}
+	msDelta, p := uint64(buf[off+1]), off+2
+	if msDelta >= 0x80 {
+		msDelta, p = readUvarint(buf, off+1)
+	}
+	seq, q := uint64(buf[p]), p+1
+	if seq >= 0x80 {
+		seq, q = readUvarint(buf, p)
+	}
+	if msDelta != 0 {
+		e.id = ID{prev.Ms + msDelta, seq}
+	} else {
+		e.id = ID{prev.Ms, prev.Seq + seq}
+	}
+	e.body = q
+	e.end = b.skipTrusted(q, e.flags)
+	return e
+}
+
+// skipTrusted returns the end of the field data at p of a well-formed block.
+func (b *block) skipTrusted(p int, flags byte) int {
+	buf := b.buf
+	count := uint64(len(b.names))
+	same := flags&flagSameFields != 0
+	if !same {
+		count, p = readUvarint(buf, p)
+	}
+	for ; count > 0; count-- {
+		if !same {
+			var n uint64
+			n, p = readUvarint(buf, p)
+			p += int(n)
+		}
+		if buf[p]&1 == 1 { // an integer (the tag's low bit is in its first byte): skip the tag
+			for buf[p] >= 0x80 {
+				p++
+			}
+			p++
+			continue
+		}
+		var n uint64
+		n, p = readUvarint(buf, p)
+		p += int(n >> 1)
+	}
+	return p
+}
+
 // each calls fn for every entry of b, oldest first, until fn returns false.
-// b must be well-formed (built by Append or checked by Decode).
 func (b *block) each(fn func(rawEntry) bool) {
 	prev, off := b.first, 0
-	for i := 0; i < int(b.n); i++ {
-		e, err := b.parse(off, prev, i == 0)
-		if err != nil {
-			panic("stream: corrupt block: " + err.Error())
-		}
+	for range b.n {
+		e := b.at(off, prev)
 		if !fn(e) {
 			return
 		}
@@ -334,25 +391,26 @@ func (b *block) each(fn func(rawEntry) bool) {
 
 // entries returns the locations of all entries of b into dst.
 func (b *block) entries(dst []rawEntry) []rawEntry {
-	b.each(func(e rawEntry) bool {
+	prev, off := b.first, 0
+	for range b.n {
+		e := b.at(off, prev)
 		dst = append(dst, e)
-		return true
-	})
+		prev, off = e.id, e.end
+	}
 	return dst
 }
 
 // find returns the entry with the given ID, tombstones included.
 func (b *block) find(id ID) (rawEntry, bool) {
-	var found rawEntry
-	ok := false
-	b.each(func(e rawEntry) bool {
+	prev, off := b.first, 0
+	for range b.n {
+		e := b.at(off, prev)
 		if c := e.id.Compare(id); c >= 0 {
-			found, ok = e, c == 0
-			return false
+			return e, c == 0
 		}
-		return true
-	})
-	return found, ok
+		prev, off = e.id, e.end
+	}
+	return rawEntry{}, false
 }
 
 // entry decodes e into an Entry.
