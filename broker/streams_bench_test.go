@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
@@ -19,18 +20,20 @@ func BenchmarkXAdd(b *testing.B) {
 		br := broker.New(broker.Options{})
 		defer br.Close()
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+		reportRate(b, b.N, cpu, "xadd")
 	})
 	b.Run("goroutines=8", func(b *testing.B) {
 		br := broker.New(broker.Options{})
 		defer br.Close()
 		b.ReportAllocs()
 		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		cpu := processCPU()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
@@ -39,7 +42,7 @@ func BenchmarkXAdd(b *testing.B) {
 				}
 			}
 		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+		reportRate(b, b.N, cpu, "xadd")
 	})
 	b.Run("streams=8", func(b *testing.B) {
 		br := broker.New(broker.Options{})
@@ -51,6 +54,7 @@ func BenchmarkXAdd(b *testing.B) {
 		}
 		b.ReportAllocs()
 		b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+		cpu := processCPU()
 		b.RunParallel(func(pb *testing.PB) {
 			key := keys[<-next%len(keys)]
 			for pb.Next() {
@@ -60,7 +64,7 @@ func BenchmarkXAdd(b *testing.B) {
 				}
 			}
 		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "xadd/s")
+		reportRate(b, b.N, cpu, "xadd")
 	})
 }
 
@@ -85,10 +89,14 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 	ackIDs := make([]stream.ID, 0, count)
 	left := 0
 	b.ReportAllocs()
+	var refillCPU time.Duration
+	cpu := processCPU()
 	for b.Loop() {
 		if left < count {
 			b.StopTimer()
+			c := processCPU()
 			refill()
+			refillCPU += processCPU() - c
 			left += fill
 			b.StartTimer()
 		}
@@ -105,5 +113,15 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 		}
 		left -= count
 	}
-	b.ReportMetric(float64(b.N*count)/b.Elapsed().Seconds(), "entries/s")
+	reportRate(b, b.N*count, cpu+refillCPU, "entry")
+}
+
+// reportRate reports n operations per second of wall time, and the CPU
+// nanoseconds per operation of the whole process since cpu0 (steadier than
+// wall time on a shared machine).
+func reportRate(b *testing.B, n int, cpu0 time.Duration, unit string) {
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), unit+"/s")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu)/float64(n), "cpu-ns/"+unit)
+	}
 }
