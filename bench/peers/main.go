@@ -11,17 +11,51 @@ func main() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "peers")
 	defer os.RemoveAll(dir)
-	rs, err := startRedis(ctx, dir)
+	os.Mkdir(dir+"/r1", 0o700)
+	os.Mkdir(dir+"/r2", 0o700)
+	rs, err := startRedis(ctx, dir+"/r1")
 	if err != nil {
 		panic(err)
 	}
 	defer rs.stop()
-	for _, n := range []int{1, 10, 100, 1000} {
-		for _, p := range []pubsubPeer{rawPeer{}, brookPeer{}, natsPeer{}, watermillPeer{}, redisPeer{rs}} {
-			t0 := time.Now()
-			r := pubsubRun{cfg: pubsubConfig{subscribers: n, publishers: 1}, payload: 64, messages: max(1000000/n, 200), maxTime: 2 * time.Second, probes: max(20000/n, 30)}
-			res, err := runPubSub(ctx, p, r)
-			fmt.Printf("%d %s %.3gM/s p50=%v p99=%v err=%v took %v\n", n, p.name(), res.deliveriesPerSec/1e6, res.p50, res.p99, err, time.Since(t0))
-		}
+	rd, err := startRedis(ctx, dir+"/r2", "--appendonly", "yes", "--appendfsync", "always")
+	if err != nil {
+		panic(err)
 	}
+	defer rd.stop()
+	fmt.Println(diskFsyncRate(dir, time.Second))
+	k := 0
+	for _, p := range []streamPeer{brookStreams{}, jsStreams{}, redisStreams{rs, rd}} {
+		for _, pr := range []int{1, 16} {
+			k++
+			d := fmt.Sprintf("%s/s%d", dir, k)
+			os.Mkdir(d, 0o700)
+			fmt.Println("mem", p.name(), pr)
+			fmt.Println(appendRate(ctx, p, memStore, d, pr, time.Second))
+		}
+		for _, pr := range []int{1, 16, 64} {
+			k++
+			d := fmt.Sprintf("%s/s%d", dir, k)
+			os.Mkdir(d, 0o700)
+			fmt.Println("dur", p.name(), pr)
+			fmt.Println(appendRate(ctx, p, durableStore, d, pr, time.Second))
+		}
+		k++
+		d := fmt.Sprintf("%s/s%d", dir, k)
+		os.Mkdir(d, 0o700)
+		t0 := time.Now()
+		fmt.Println("consume", p.name())
+		fmt.Println(consumeRate(ctx, p, d, 100000, 100))
+		fmt.Println(time.Since(t0))
+	}
+	t0 := time.Now()
+	fmt.Println(brookMemory(ctx, 1000000))
+	fmt.Println(time.Since(t0))
+	t0 = time.Now()
+	fmt.Println(redisMemory(ctx, rs, 1000000))
+	fmt.Println(time.Since(t0))
+	t0 = time.Now()
+	os.Mkdir(dir+"/m", 0o700)
+	fmt.Println(jsMemory(ctx, dir+"/m", 1000000))
+	fmt.Println(time.Since(t0))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -146,3 +147,127 @@ type natsPublisher struct{ nc *nats.Conn }
 func (p natsPublisher) publish(payload []byte) error { return p.nc.Publish(fanoutSubject, payload) }
 
 func (natsPublisher) flush() error { return nil }
+
+// jetStreamName is the JetStream stream holding streamKey.
+const jetStreamName = "BENCH"
+
+// jsStreams is NATS JetStream embedded in-process: memory storage in
+// memory, file storage with the server's sync always when durable.
+type jsStreams struct{}
+
+func (jsStreams) name() string { return "JetStream" }
+
+type jsStore struct {
+	srv *natsServer
+	nc  *nats.Conn
+	js  nats.JetStreamContext
+}
+
+func (jsStreams) open(_ context.Context, mode storeMode, dir string) (streamStore, error) {
+	return openJetStream(dir, mode == durableStore, mode == durableStore)
+}
+
+// openJetStream starts a server with JetStream in dir and creates the
+// stream, on file storage if file, with every write fsynced if syncAlways.
+func openJetStream(dir string, file, syncAlways bool) (*jsStore, error) {
+	srv, err := startNATS(dir, syncAlways)
+	if err != nil {
+		return nil, err
+	}
+	s := &jsStore{srv: srv}
+	if s.nc, err = srv.connect(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.js, err = s.nc.JetStream(nats.PublishAsyncMaxPending(4096)); err != nil {
+		s.close()
+		return nil, fmt.Errorf("jetstream: context: %w", err)
+	}
+	storage := nats.MemoryStorage
+	if file {
+		storage = nats.FileStorage
+	}
+	if _, err := s.js.AddStream(&nats.StreamConfig{Name: jetStreamName, Subjects: []string{streamKey}, Storage: storage}); err != nil {
+		s.close()
+		return nil, fmt.Errorf("jetstream: add stream: %w", err)
+	}
+	return s, nil
+}
+
+func (s *jsStore) add(_ context.Context, i int) error {
+	_, err := s.js.Publish(streamKey, entryBody(i))
+	return err
+}
+
+func (s *jsStore) bulk(ctx context.Context, n int) error {
+	for lo := 0; lo < n; lo += jsBulkBatch {
+		for i := lo; i < min(lo+jsBulkBatch, n); i++ {
+			if _, err := s.js.PublishAsync(streamKey, entryBody(i)); err != nil {
+				return fmt.Errorf("jetstream: publish: %w", err)
+			}
+		}
+		select {
+		case <-s.js.PublishAsyncComplete():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// jsBulkBatch is how many asynchronous publishes a bulk load has in flight
+// before it waits for their acknowledgements.
+const jsBulkBatch = 2000
+
+func (s *jsStore) group(context.Context) (groupReader, error) {
+	sub, err := s.js.PullSubscribe(streamKey, "g", nats.AckExplicit(), nats.DeliverAll(), nats.BindStream(jetStreamName))
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: pull subscribe: %w", err)
+	}
+	return jsGroup{sub}, nil
+}
+
+func (s *jsStore) close() error {
+	if s.nc != nil {
+		s.nc.Close()
+	}
+	s.srv.stop()
+	return nil
+}
+
+// jsGroup is a durable pull consumer: Fetch, then Ack each message.
+type jsGroup struct{ sub *nats.Subscription }
+
+func (g jsGroup) readAck(_ context.Context, count int) (int, error) {
+	msgs, err := g.sub.Fetch(count, nats.MaxWait(5*time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("jetstream: fetch: %w", err)
+	}
+	for _, m := range msgs {
+		if err := m.Ack(); err != nil {
+			return 0, fmt.Errorf("jetstream: ack: %w", err)
+		}
+	}
+	return len(msgs), nil
+}
+
+// jsMemory measures JetStream's file store size per entry (the stream's
+// State.Bytes) over n entries.
+func jsMemory(ctx context.Context, dir string, n int) (float64, error) {
+	s, err := openJetStream(dir, true, false)
+	if err != nil {
+		return 0, err
+	}
+	defer s.close()
+	if err := s.bulk(ctx, n); err != nil {
+		return 0, err
+	}
+	info, err := s.js.StreamInfo(jetStreamName)
+	if err != nil {
+		return 0, fmt.Errorf("jetstream: stream info: %w", err)
+	}
+	if info.State.Msgs != uint64(n) {
+		return 0, fmt.Errorf("jetstream: stored %d of %d messages", info.State.Msgs, n)
+	}
+	return float64(info.State.Bytes) / float64(n), nil
+}

@@ -204,3 +204,117 @@ func (p *redisPublisher) flush() error {
 	}
 	return nil
 }
+
+// redisStreams is Redis Streams: mem is a server without persistence,
+// durable one with appendonly yes and appendfsync always. Each open
+// flushes the server first.
+type redisStreams struct{ mem, durable *redisServer }
+
+func (redisStreams) name() string { return "Redis" }
+
+// redisBulkBatch is how many XADDs a bulk load pipelines per round trip.
+const redisBulkBatch = 1000
+
+type redisStore struct{ rdb *redis.Client }
+
+func (p redisStreams) open(ctx context.Context, mode storeMode, _ string) (streamStore, error) {
+	srv := p.mem
+	if mode == durableStore {
+		srv = p.durable
+	}
+	rdb := srv.client(128)
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis: flushall: %w", err)
+	}
+	return redisStore{rdb}, nil
+}
+
+// redisAddArgs returns XADD's arguments for entry i with id ("*" or explicit).
+func redisAddArgs(i int, id string) *redis.XAddArgs {
+	u, p, a := entryValues(i)
+	return &redis.XAddArgs{Stream: streamKey, ID: id, Values: []string{"user_id", u, "product", p, "amount", a}}
+}
+
+func (s redisStore) add(ctx context.Context, i int) error {
+	return s.rdb.XAdd(ctx, redisAddArgs(i, "*")).Err()
+}
+
+func (s redisStore) bulk(ctx context.Context, n int) error {
+	for lo := 0; lo < n; lo += redisBulkBatch {
+		pipe := s.rdb.Pipeline()
+		for i := lo; i < min(lo+redisBulkBatch, n); i++ {
+			pipe.XAdd(ctx, redisAddArgs(i, strconv.FormatUint(entryMs(i), 10)+"-0"))
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return fmt.Errorf("redis: xadd: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s redisStore) group(ctx context.Context) (groupReader, error) {
+	if err := s.rdb.XGroupCreate(ctx, streamKey, "g", "0").Err(); err != nil {
+		return nil, fmt.Errorf("redis: xgroup create: %w", err)
+	}
+	return redisGroup{s.rdb}, nil
+}
+
+func (s redisStore) close() error { return s.rdb.Close() }
+
+type redisGroup struct{ rdb *redis.Client }
+
+func (g redisGroup) readAck(ctx context.Context, count int) (int, error) {
+	res, err := g.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: "g", Consumer: "c", Streams: []string{streamKey, ">"}, Count: int64(count), Block: -1,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redis: xreadgroup: %w", err)
+	}
+	ids := make([]string, len(res[0].Messages))
+	for i, m := range res[0].Messages {
+		ids[i] = m.ID
+	}
+	if err := g.rdb.XAck(ctx, streamKey, "g", ids...).Err(); err != nil {
+		return 0, fmt.Errorf("redis: xack: %w", err)
+	}
+	return len(ids), nil
+}
+
+// redisMemory measures Redis's bytes per stream entry over n entries: the
+// used_memory delta (what the allocator holds) and MEMORY USAGE (Redis's
+// own estimate).
+func redisMemory(ctx context.Context, srv *redisServer, n int) (usedMemory, memoryUsage float64, err error) {
+	rdb := srv.client(2)
+	defer rdb.Close()
+	if err := rdb.FlushAll(ctx).Err(); err != nil {
+		return 0, 0, fmt.Errorf("redis: flushall: %w", err)
+	}
+	before, err := redisUsedMemory(ctx, rdb)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := (redisStore{rdb}).bulk(ctx, n); err != nil {
+		return 0, 0, err
+	}
+	after, err := redisUsedMemory(ctx, rdb)
+	if err != nil {
+		return 0, 0, err
+	}
+	usage, err := rdb.MemoryUsage(ctx, streamKey, 0).Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("redis: memory usage: %w", err)
+	}
+	return float64(after-before) / float64(n), float64(usage) / float64(n), nil
+}
+
+func redisUsedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
+	info, err := rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis: info memory: %w", err)
+	}
+	return strconv.ParseInt(infoField(info, "used_memory"), 10, 64)
+}
