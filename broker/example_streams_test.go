@@ -118,3 +118,24 @@ func ExampleBroker_XRead() {
 	<-done
 	// Output: events 1-0 hello
 }
+
+// Range pages through a stream of any length without holding its lock while
+// the loop body runs.
+func ExampleBroker_Range() {
+	ctx := context.Background()
+	b := broker.New(broker.Options{})
+	defer b.Close()
+	for i := uint64(1); i <= 1000; i++ {
+		b.XAdd(ctx, "metrics", []stream.Field{{Name: "v", Value: fmt.Sprint(i)}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: i})})
+	}
+	n, last := 0, ""
+	for e, err := range b.Range(ctx, "metrics", stream.ID{Ms: 100}, stream.MaxID) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n, last = n+1, e.Fields[0].Value
+	}
+	fmt.Println(n, "entries, last value", last)
+	// Output: 901 entries, last value 1000
+}
