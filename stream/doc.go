@@ -29,8 +29,13 @@
 // The block's names table is taken from its first entry, so entries with the
 // same field names store only their values. The open tail block preallocates
 // 4 KiB; when it is sealed (full, or the next entry does not fit) its buffer
-// is cut to size. For the data of the design notes (three small fields) this
-// costs about 20-25 heap bytes per entry, less than Redis's 31.
+// is cut to size. For the data of the design notes (three small fields, two
+// of them integers) BenchmarkMemory measures 19.9 heap bytes per entry,
+// against 31.4 for Redis 7.0.
+//
+// Reading walks a block from its start (as Redis walks a listpack), so a
+// point lookup or a range start costs a B-tree descent plus up to 100 entry
+// headers.
 //
 // XDEL and exact trims turn entries into tombstones (a flag bit and a
 // per-block counter); a block whose last live entry goes is freed.
