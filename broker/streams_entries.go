@@ -21,11 +21,17 @@ type AddOptions struct {
 // ([stream.ErrIDZero], [stream.ErrIDTooSmall], [stream.ErrExhausted],
 // [stream.ErrTooLarge]); a missing key with NoMkStream is [ErrNoStream].
 func (b *Broker) XAdd(ctx context.Context, key string, fields []stream.Field, o AddOptions) (stream.ID, error) {
+	// Only "*" reads the clock, and outside the lock: the stream keeps IDs
+	// increasing even if a later reading wins the lock first.
+	var now uint64
+	if o.ID == (stream.AddID{}) {
+		now = b.nowMs()
+	}
 	st, err := b.reg.lock(key, !o.NoMkStream)
 	if err != nil {
 		return stream.ID{}, err
 	}
-	id, err := b.addLocked(st, fields, &o)
+	id, err := b.addLocked(st, fields, &o, now)
 	pos := st.pos
 	b.reg.unlockAndDrop(st)
 	if err != nil {
@@ -41,7 +47,7 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []stream.Field, o 
 
 // addLocked is XAdd under st.mu. A placeholder state (missing key) gets a
 // new stream only if the append succeeds, as Redis creates nothing on error.
-func (b *Broker) addLocked(st *streamState, fields []stream.Field, o *AddOptions) (stream.ID, error) {
+func (b *Broker) addLocked(st *streamState, fields []stream.Field, o *AddOptions, now uint64) (stream.ID, error) {
 	s := st.s
 	if s == nil {
 		if o.NoMkStream {
@@ -51,10 +57,6 @@ func (b *Broker) addLocked(st *streamState, fields []stream.Field, o *AddOptions
 	}
 	if err := b.writable(); err != nil {
 		return stream.ID{}, err
-	}
-	var now uint64
-	if o.ID == (stream.AddID{}) { // only "*" reads the clock
-		now = b.nowMs()
 	}
 	id, err := s.NextID(o.ID, now)
 	if err != nil {
