@@ -102,7 +102,7 @@ func (d *durable) loadSnapshot(name string) (map[string]*stream.Stream, error) {
 	}
 	_, entries, err := parseSnapshot(data)
 	if err != nil {
-		return nil, fmt.Errorf("broker: snapshot %s: %w", name, err)
+		return nil, fmt.Errorf("%w, in %s", err, name)
 	}
 	streams := make(map[string]*stream.Stream, len(entries))
 	for _, e := range entries {

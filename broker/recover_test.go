@@ -238,6 +238,16 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 			editFile(t, files(t, h.dir, "snap-*.snap")[0], func(b []byte) []byte { b[8] = 9; return resumSnapshot(b) })
 			return h.dir, nil, broker.ErrFormatVersion
 		}},
+		{name: "segment of a newer format", prepare: func(t *testing.T) (string, state, error) {
+			h := &history{dir: t.TempDir()}
+			dir := h.run(t, newWorkload(16, newMsClock(1e12)), noSnap, 50, true)
+			editFile(t, files(t, dir, "wal/*.wal")[0], func(b []byte) []byte {
+				binary.LittleEndian.PutUint32(b[8:12], wal.FormatVersion+1) // header layout: wal/record.go
+				binary.LittleEndian.PutUint32(b[28:32], crc32.Checksum(b[0:28], crc32.MakeTable(crc32.Castagnoli)))
+				return b
+			})
+			return dir, nil, wal.ErrVersion
+		}},
 		{name: "damaged newest snapshot, older one and the whole log", logged: "damaged snapshot", broken: 1,
 			prepare: func(t *testing.T) (string, state, error) {
 				h := &history{dir: t.TempDir()}
