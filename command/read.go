@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -39,7 +40,10 @@ func parseRead(args []string, group bool) (readArgs, *Reply) {
 			if ms < 0 {
 				return fail("ERR timeout is negative")
 			}
-			a.block, a.timeout = true, time.Duration(ms)*time.Millisecond
+			a.block, a.timeout = true, 0 // forever, also past Duration's range
+			if ms <= int64(math.MaxInt64/time.Millisecond) {
+				a.timeout = time.Duration(ms) * time.Millisecond
+			}
 		case opt == "count" && more > 0:
 			i++
 			n, ok := parseInt(args[i])
