@@ -23,8 +23,12 @@
 // SUBSCRIBE and PSUBSCRIBE put a client into subscribed mode, which needs a
 // reader that waits for messages. That waiting belongs to the caller: a
 // [Session] holds the client's [broker.Subscription], answers the
-// subscription commands with their confirmation replies, and the caller
-// receives messages with [Session.Next] and prints them with [MessageReply].
+// subscription commands with their confirmation replies (one per channel),
+// refuses other commands in subscribed mode as Redis does, and hands the
+// caller each message, already shaped as Redis pushes it, from
+// [Session.Next]. Next with a cancelled context returns the messages already
+// queued without waiting, which is how a single-threaded CLI prints the
+// messages its own PUBLISH caused.
 //
 // Deliberate differences from Redis 7.0: XREAD accepts "+" as an ID (the
 // stream's last entry, as Redis 7.4 does); HELP lists brook's commands

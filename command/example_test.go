@@ -47,3 +47,37 @@ func ExampleSplitArgs() {
 	// ["PUBLISH" "news tech" "it's" "A\n"] <nil>
 	// command: invalid argument(s)
 }
+
+func ExampleSession() {
+	b := broker.New(broker.Options{})
+	defer b.Close()
+	h := &command.Handler{B: b}
+	ctx := context.Background()
+
+	s := h.NewSession()
+	defer s.Close()
+	for _, r := range s.Do(ctx, []string{"SUBSCRIBE", "news"}) {
+		r.WriteTo(os.Stdout)
+	}
+	// Another client publishes.
+	h.Do(ctx, []string{"PUBLISH", "news", "hello"}).WriteTo(os.Stdout)
+
+	// Print what is queued, without waiting.
+	now, cancel := context.WithCancel(ctx)
+	cancel()
+	for {
+		m, err := s.Next(now)
+		if err != nil {
+			break
+		}
+		m.WriteTo(os.Stdout)
+	}
+	// Output:
+	// 1) "subscribe"
+	// 2) "news"
+	// 3) (integer) 1
+	// (integer) 1
+	// 1) "message"
+	// 2) "news"
+	// 3) "hello"
+}
