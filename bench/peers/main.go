@@ -2,60 +2,181 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
 	"time"
 )
 
+// workloadNames are the -only choices, in run order.
+var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory"}
+
 func main() {
-	ctx := context.Background()
-	dir, _ := os.MkdirTemp("", "peers")
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "peers:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	out := flag.String("out", "../RESULTS.md", "Markdown `file` whose peers section is written; plots go next to it")
+	tiny := flag.Bool("tiny", false, "run every workload once at a tiny size (seconds; for CI)")
+	only := flag.String("only", "", "comma-separated `workloads` to run (default all): "+strings.Join(workloadNames, ","))
+	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
+	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
+	flag.Parse()
+
+	sel, err := selectWorkloads(*only)
+	if err != nil {
+		return err
+	}
+	if *tiny {
+		*count = 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dir, err := os.MkdirTemp(*tmp, "brook-peers-")
+	if err != nil {
+		return err
+	}
 	defer os.RemoveAll(dir)
-	os.Mkdir(dir+"/r1", 0o700)
-	os.Mkdir(dir+"/r2", 0o700)
-	rs, err := startRedis(ctx, dir+"/r1")
-	if err != nil {
-		panic(err)
-	}
-	defer rs.stop()
-	rd, err := startRedis(ctx, dir+"/r2", "--appendonly", "yes", "--appendfsync", "always")
-	if err != nil {
-		panic(err)
-	}
-	defer rd.stop()
-	fmt.Println(diskFsyncRate(dir, time.Second))
-	k := 0
-	for _, p := range []streamPeer{brookStreams{}, jsStreams{}, redisStreams{rs, rd}} {
-		for _, pr := range []int{1, 16} {
-			k++
-			d := fmt.Sprintf("%s/s%d", dir, k)
-			os.Mkdir(d, 0o700)
-			fmt.Println("mem", p.name(), pr)
-			fmt.Println(appendRate(ctx, p, memStore, d, pr, time.Second))
+
+	e := &env{ctx: ctx, dir: dir, size: sizesFor(*tiny), count: max(*count, 1), res: &results{}}
+	defer e.stopRedis()
+	info := runInfo{started: time.Now(), count: e.count, tiny: *tiny, command: commandLine()}
+	for _, w := range workloadNames {
+		if !sel[w] {
+			continue
 		}
-		for _, pr := range []int{1, 16, 64} {
-			k++
-			d := fmt.Sprintf("%s/s%d", dir, k)
-			os.Mkdir(d, 0o700)
-			fmt.Println("dur", p.name(), pr)
-			fmt.Println(appendRate(ctx, p, durableStore, d, pr, time.Second))
+		fmt.Printf("== %s\n", w)
+		if err := workloads[w](e); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%s: %w", w, err)
 		}
-		k++
-		d := fmt.Sprintf("%s/s%d", dir, k)
-		os.Mkdir(d, 0o700)
-		t0 := time.Now()
-		fmt.Println("consume", p.name())
-		fmt.Println(consumeRate(ctx, p, d, 100000, 100))
-		fmt.Println(time.Since(t0))
 	}
-	t0 := time.Now()
-	fmt.Println(brookMemory(ctx, 1000000))
-	fmt.Println(time.Since(t0))
-	t0 = time.Now()
-	fmt.Println(redisMemory(ctx, rs, 1000000))
-	fmt.Println(time.Since(t0))
-	t0 = time.Now()
-	os.Mkdir(dir+"/m", 0o700)
-	fmt.Println(jsMemory(ctx, dir+"/m", 1000000))
-	fmt.Println(time.Since(t0))
+	info.elapsed = time.Since(info.started)
+	info.redis = e.redisNote()
+	info.diskNote = e.diskNote
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	plots, err := writePlots(filepath.Dir(*out), e.res, plotSpecs(e.size))
+	if err != nil {
+		return err
+	}
+	info.plots = plots
+	targets := checkTargets(e.res, e.size.payloadNames())
+	for _, t := range targets {
+		fmt.Printf("target %-80s %-6s %s\n", t.name, strings.Trim(t.verdict, "*"), t.measured)
+	}
+	if err := writeReport(*out, info, e.res, targets); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s (%s)\n", *out, info.elapsed.Round(time.Second))
+	return nil
+}
+
+// selectWorkloads parses -only.
+func selectWorkloads(only string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if only == "" {
+		for _, w := range workloadNames {
+			sel[w] = true
+		}
+		return sel, nil
+	}
+	for _, w := range strings.Split(only, ",") {
+		w = strings.TrimSpace(w)
+		if !slices.Contains(workloadNames, w) {
+			return nil, fmt.Errorf("-only: unknown workload %q (have %s)", w, strings.Join(workloadNames, ","))
+		}
+		sel[w] = true
+	}
+	return sel, nil
+}
+
+func commandLine() string {
+	return "go run . " + strings.Join(os.Args[1:], " ")
+}
+
+// env is what the workloads share: context, scratch directory, sizes, the
+// Redis servers (started on first use) and the results.
+type env struct {
+	ctx      context.Context
+	dir      string
+	size     sizes
+	count    int
+	res      *results
+	diskNote string
+
+	redisTried, redisDurTried bool
+	redisMem, redisDur        *redisServer
+	redisErr                  error
+	scratch                   int
+}
+
+// subdir returns a fresh directory under the scratch directory.
+func (e *env) subdir(prefix string) (string, error) {
+	e.scratch++
+	d := filepath.Join(e.dir, fmt.Sprintf("%s-%d", prefix, e.scratch))
+	return d, os.Mkdir(d, 0o700)
+}
+
+// redis returns the servers, starting them on first use; nil (with the
+// reason noted once) when Redis is unavailable.
+func (e *env) redis(durable bool) *redisServer {
+	if !e.redisTried {
+		e.redisTried = true
+		if d, err := e.subdir("redis"); err != nil {
+			e.redisErr = err
+		} else {
+			e.redisMem, e.redisErr = startRedis(e.ctx, d)
+		}
+	}
+	if durable && !e.redisDurTried && e.redisErr == nil {
+		e.redisDurTried = true
+		if d, err := e.subdir("redis-aof"); err != nil {
+			e.redisErr = err
+		} else {
+			e.redisDur, e.redisErr = startRedis(e.ctx, d, "--appendonly", "yes", "--appendfsync", "always")
+		}
+	}
+	if e.redisErr != nil {
+		if errors.Is(e.redisErr, errNoRedis) {
+			fmt.Println("skipping Redis:", e.redisErr)
+		}
+		e.res.note("Redis skipped: %v", e.redisErr)
+		return nil
+	}
+	if durable {
+		return e.redisDur
+	}
+	return e.redisMem
+}
+
+func (e *env) redisNote() string {
+	switch {
+	case e.redisErr != nil:
+		return "skipped: " + e.redisErr.Error()
+	case e.redisMem != nil:
+		return "redis-server " + e.redisMem.version + " on loopback, started by the harness"
+	}
+	return "not used in this run"
+}
+
+func (e *env) stopRedis() {
+	for _, r := range []*redisServer{e.redisMem, e.redisDur} {
+		if r != nil {
+			r.stop()
+		}
+	}
 }

@@ -293,14 +293,14 @@ func redisMemory(ctx context.Context, srv *redisServer, n int) (usedMemory, memo
 	if err := rdb.FlushAll(ctx).Err(); err != nil {
 		return 0, 0, fmt.Errorf("redis: flushall: %w", err)
 	}
-	before, err := redisUsedMemory(ctx, rdb)
+	before, err := infoUsedMemory(ctx, rdb)
 	if err != nil {
 		return 0, 0, err
 	}
 	if err := (redisStore{rdb}).bulk(ctx, n); err != nil {
 		return 0, 0, err
 	}
-	after, err := redisUsedMemory(ctx, rdb)
+	after, err := infoUsedMemory(ctx, rdb)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -311,7 +311,7 @@ func redisMemory(ctx context.Context, srv *redisServer, n int) (usedMemory, memo
 	return float64(after-before) / float64(n), float64(usage) / float64(n), nil
 }
 
-func redisUsedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
+func infoUsedMemory(ctx context.Context, rdb *redis.Client) (int64, error) {
 	info, err := rdb.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, fmt.Errorf("redis: info memory: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -156,4 +157,125 @@ func diskFsyncRate(dir string, d time.Duration) (float64, error) {
 		n++
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// diskSystem is the column of the disk's own fsync limit.
+const diskSystem = "disk (4 KiB + fdatasync)"
+
+// runAppend: in-memory append rate.
+func runAppend(e *env) error {
+	peers := e.streamPeers(false)
+	t := e.res.table("append/mem", "Stream append in memory: appends/s", "producers", perSec)
+	return e.appendPoints(t, peers, memStore, e.size.memProducers)
+}
+
+// runDurable: durable append rate under fsync always, next to the disk.
+func runDurable(e *env) error {
+	peers := e.streamPeers(true)
+	t := e.res.table("append/durable", "Durable stream append, fsync always: appends/s (the disk column is fsyncs/s)", "producers", perSec)
+	if err := e.appendPoints(t, peers, durableStore, e.size.durProducers); err != nil {
+		return err
+	}
+	var disk []float64
+	err := e.record("disk fsync limit", []string{diskSystem}, func(int) (string, error) {
+		r, err := diskFsyncRate(e.dir, e.size.appendTime)
+		if err != nil {
+			return "", err
+		}
+		disk = append(disk, r)
+		for _, p := range e.size.durProducers {
+			t.add(strconv.Itoa(p), diskSystem, r)
+		}
+		return format(perSec, r) + " fsyncs/s", nil
+	}, func(_ int, err error) { e.res.note("disk probe: %v", err) })
+	if len(disk) > 0 {
+		e.diskNote = fmt.Sprintf("%s (4 KiB append + fdatasync, median %s/s)", e.dir, format(perSec, median(disk)))
+	}
+	return err
+}
+
+func (e *env) appendPoints(t *table, peers []streamPeer, mode storeMode, producers []int) error {
+	for _, np := range producers {
+		row := strconv.Itoa(np)
+		err := e.record(fmt.Sprintf("%s producers=%d", t.id, np), names(peers), func(i int) (string, error) {
+			d, err := e.subdir("store")
+			if err != nil {
+				return "", err
+			}
+			r, err := appendRate(e.ctx, peers[i], mode, d, np, e.size.appendTime)
+			if err != nil {
+				return "", err
+			}
+			t.add(row, peers[i].name(), r)
+			return format(perSec, r) + " appends/s", nil
+		}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runConsume: consumer-group read of 100 + ack.
+func runConsume(e *env) error {
+	peers := e.streamPeers(false)
+	t := e.res.table("consume", fmt.Sprintf("Consumer group, read 100 + ack, over %d entries: entries/s", e.size.consumeEntries), "batch", perSec)
+	const row = "100"
+	return e.record("consume", names(peers), func(i int) (string, error) {
+		d, err := e.subdir("store")
+		if err != nil {
+			return "", err
+		}
+		r, err := consumeRate(e.ctx, peers[i], d, e.size.consumeEntries, 100)
+		if err != nil {
+			return "", err
+		}
+		t.add(row, peers[i].name(), r)
+		return format(perSec, r) + " entries/s", nil
+	}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
+}
+
+// runMemory: bytes per stream entry.
+func runMemory(e *env) error {
+	n := e.size.memoryEntries
+	t := e.res.table("memory", fmt.Sprintf("Memory per stream entry (%d three-field entries): bytes/entry", n), "measure", bytesPE)
+	systems := []string{"brook", "JetStream (State.Bytes)"}
+	srv := e.redis(false)
+	if srv != nil {
+		systems = append(systems, redisUsedMemory)
+	}
+	return e.record("memory", systems, func(i int) (string, error) {
+		var v float64
+		var err error
+		switch systems[i] {
+		case "brook":
+			v, err = brookMemory(e.ctx, n)
+		case redisUsedMemory:
+			var usage float64
+			if v, usage, err = redisMemory(e.ctx, srv, n); err == nil {
+				t.add(memoryRow, redisUsedMemory, v)
+				t.add(memoryRow, "Redis (MEMORY USAGE)", usage)
+				return fmt.Sprintf("%.1f B/entry (MEMORY USAGE %.1f)", v, usage), nil
+			}
+		default:
+			var d string
+			if d, err = e.subdir("js-memory"); err == nil {
+				v, err = jsMemory(e.ctx, d, n)
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		t.add(memoryRow, systems[i], v)
+		return fmt.Sprintf("%.1f B/entry", v), nil
+	}, func(i int, err error) { t.fail(memoryRow, systems[i], err) })
+}
+
+// median of a non-empty slice (sorted in place).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }

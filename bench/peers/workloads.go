@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -189,4 +190,115 @@ func percentile(ns []int64, q float64) time.Duration {
 	slices.Sort(ns)
 	i := int(q*float64(len(ns))+0.5) - 1
 	return time.Duration(ns[min(max(i, 0), len(ns)-1)])
+}
+
+// runFanout: 1 publisher -> N subscribers, per payload size.
+func runFanout(e *env) error {
+	peers := e.pubsubPeers(false)
+	for _, size := range e.size.payloads {
+		pn := payloadName(size)
+		rate := e.res.table("fanout/"+pn+"/deliveries", "Fan-out, "+pn+" payload: deliveries/s", "subscribers", perSec)
+		p50 := e.res.table("fanout/"+pn+"/p50", "Fan-out, "+pn+" payload: latency p50", "subscribers", nanos)
+		p99 := e.res.table("fanout/"+pn+"/p99", "Fan-out, "+pn+" payload: latency p99", "subscribers", nanos)
+		for _, n := range e.size.subscribers {
+			row := strconv.Itoa(n)
+			r := pubsubRun{
+				cfg:      pubsubConfig{subscribers: n, publishers: 1},
+				payload:  size,
+				messages: max(e.size.deliveries/n, 100),
+				maxTime:  e.size.floodTime,
+				probes:   min(max(e.size.probeSamples/n, 5), 2000),
+			}
+			err := e.record("fanout N="+row+" "+pn, names(peers), func(i int) (string, error) {
+				res, err := runPubSub(e.ctx, peers[i], r)
+				if err != nil {
+					return "", err
+				}
+				rate.add(row, peers[i].name(), res.deliveriesPerSec)
+				p50.add(row, peers[i].name(), float64(res.p50))
+				p99.add(row, peers[i].name(), float64(res.p99))
+				return fmt.Sprintf("%s deliveries/s p99 %v", format(perSec, res.deliveriesPerSec), res.p99), nil
+			}, func(i int, err error) { rate.fail(row, peers[i].name(), err) })
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// runPatterns: publish rate with P non-matching patterns and one plain
+// subscriber.
+func runPatterns(e *env) error {
+	peers := e.pubsubPeers(true)
+	t := e.res.table("patterns/rate", "Publish with P non-matching pattern subscriptions (1 plain subscriber): messages/s", "patterns", perSec)
+	for _, np := range e.size.patterns {
+		row := strconv.Itoa(np)
+		r := pubsubRun{
+			cfg:      pubsubConfig{subscribers: 1, publishers: 1, patterns: nonMatchingPatterns(np)},
+			payload:  64,
+			messages: e.size.patternMsgs,
+			maxTime:  e.size.floodTime,
+		}
+		err := e.record("patterns P="+row, names(peers), func(i int) (string, error) {
+			res, err := runPubSub(e.ctx, peers[i], r)
+			if err != nil {
+				return "", err
+			}
+			t.add(row, peers[i].name(), res.publishesPerSec)
+			return format(perSec, res.publishesPerSec) + " publishes/s", nil
+		}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nonMatchingPatterns returns n patterns, valid both as Redis globs and as
+// NATS wildcard subjects, none matching fanoutSubject.
+func nonMatchingPatterns(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		switch i % 3 {
+		case 0:
+			out[i] = "sensor." + strconv.Itoa(i) + ".*"
+		case 1:
+			out[i] = "*." + strconv.Itoa(i) + ".alert"
+		default:
+			out[i] = "log.*." + strconv.Itoa(i)
+		}
+	}
+	return out
+}
+
+// runManyPublishers: 8 publishers, 100 subscribers.
+func runManyPublishers(e *env) error {
+	peers := e.pubsubPeers(false)
+	const pubs, subs = 8, 100
+	row := fmt.Sprintf("%d x %d", pubs, subs)
+	t := e.res.table("manypub/deliveries", "Many publishers: deliveries/s", "publishers x subscribers", perSec)
+	r := pubsubRun{
+		cfg:      pubsubConfig{subscribers: subs, publishers: pubs},
+		payload:  64,
+		messages: max(e.size.deliveries/subs, 100*pubs),
+		maxTime:  e.size.floodTime,
+	}
+	return e.record("manypub "+row, names(peers), func(i int) (string, error) {
+		res, err := runPubSub(e.ctx, peers[i], r)
+		if err != nil {
+			return "", err
+		}
+		t.add(row, peers[i].name(), res.deliveriesPerSec)
+		return format(perSec, res.deliveriesPerSec) + " deliveries/s", nil
+	}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
+}
+
+// names returns the systems' names.
+func names[P interface{ name() string }](ps []P) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name()
+	}
+	return out
 }

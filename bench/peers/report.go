@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// The peers section of RESULTS.md sits between these markers; the rest of
+// the file belongs to the root benchmarks and is kept as it is.
+const (
+	beginMarker = "<!-- peers:begin (written by bench/peers; edits inside are overwritten) -->"
+	endMarker   = "<!-- peers:end -->"
+)
+
+// runInfo describes the run for the report header.
+type runInfo struct {
+	started  time.Time
+	elapsed  time.Duration
+	command  string
+	count    int
+	tiny     bool
+	redis    string // version, or why Redis was skipped
+	diskNote string
+	plots    []string
+}
+
+// writeReport writes the peers section into path, replacing a previous one
+// and keeping anything else in the file.
+func writeReport(path string, info runInfo, res *results, targets []targetResult) error {
+	var sec bytes.Buffer
+	sec.WriteString(beginMarker + "\n")
+	renderSection(&sec, info, res, targets)
+	sec.WriteString(endMarker + "\n")
+
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("report: %w", err)
+	}
+	var out []byte
+	before, rest, found := bytes.Cut(old, []byte(beginMarker))
+	_, after, closed := bytes.Cut(rest, []byte(endMarker+"\n"))
+	switch {
+	case found && closed:
+		out = append(append(append([]byte{}, before...), sec.Bytes()...), after...)
+	case len(bytes.TrimSpace(old)) == 0:
+		out = append([]byte("# brook benchmark results\n\n"), sec.Bytes()...)
+	default:
+		out = append(append(bytes.TrimRight(old, "\n"), "\n\n"...), sec.Bytes()...)
+	}
+	return os.WriteFile(path, out, 0o644)
+}
+
+func renderSection(w *bytes.Buffer, info runInfo, res *results, targets []targetResult) {
+	fmt.Fprintf(w, "## brook and its peers (bench/peers)\n\n")
+	fmt.Fprintf(w, "Command: `%s` (from `bench/peers`). ", info.command)
+	if info.tiny {
+		w.WriteString("**Tiny run** (CI smoke test): the figures mean nothing.\n\n")
+	} else {
+		w.WriteString("Each cell is the median of the repetitions, with the spread [min-max]; ratios are brook's median over the peer's.\n\n")
+	}
+	renderMachine(w, info)
+	renderTargets(w, targets)
+	for _, t := range res.tables {
+		renderTable(w, t)
+	}
+	if len(info.plots) > 0 {
+		w.WriteString("### Plots\n\n")
+		for _, p := range info.plots {
+			fmt.Fprintf(w, "![%s](%s)\n\n", p, p)
+		}
+	}
+	w.WriteString("### Method\n\n")
+	w.WriteString(methodText)
+	if len(res.notes) > 0 {
+		w.WriteString("\n### Notes from this run\n\n")
+		for _, n := range res.notes {
+			fmt.Fprintf(w, "- %s\n", n)
+		}
+	}
+	w.WriteString("\n")
+}
+
+func renderMachine(w *bytes.Buffer, info runInfo) {
+	w.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(w, "| date | %s (took %s) |\n", info.started.UTC().Format("2006-01-02 15:04 MST"), info.elapsed.Round(time.Second))
+	fmt.Fprintf(w, "| machine | %s, %d CPUs, %s/%s |\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "| Go | %s, GOMAXPROCS %d |\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "| modules | %s |\n", moduleVersions())
+	fmt.Fprintf(w, "| Redis | %s |\n", info.redis)
+	fmt.Fprintf(w, "| repetitions | %d per point, systems interleaved |\n", info.count)
+	if info.diskNote != "" {
+		fmt.Fprintf(w, "| disk | %s |\n", info.diskNote)
+	}
+	w.WriteString("\n")
+}
+
+func renderTargets(w *bytes.Buffer, targets []targetResult) {
+	w.WriteString("### Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, t := range targets {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", t.name, t.measured, t.verdict)
+	}
+	w.WriteString("\n")
+}
+
+func renderTable(w *bytes.Buffer, t *table) {
+	fmt.Fprintf(w, "### %s\n\n", t.title)
+	peers := []string{}
+	for _, s := range t.systems {
+		if s != "brook" {
+			peers = append(peers, s)
+		}
+	}
+	hasBrook := len(peers) < len(t.systems)
+	fmt.Fprintf(w, "| %s | %s |", t.param, strings.Join(t.systems, " | "))
+	if hasBrook {
+		for _, p := range peers {
+			fmt.Fprintf(w, " brook/%s |", p)
+		}
+	}
+	w.WriteString("\n|---|" + strings.Repeat("---:|", len(t.systems)))
+	if hasBrook {
+		w.WriteString(strings.Repeat("---:|", len(peers)))
+	}
+	w.WriteString("\n")
+	for _, row := range t.rows {
+		fmt.Fprintf(w, "| %s |", row)
+		for _, s := range t.systems {
+			fmt.Fprintf(w, " %s |", cellText(t, row, s))
+		}
+		if hasBrook {
+			for _, p := range peers {
+				if r, ok := t.ratio(row, "brook", p); ok {
+					fmt.Fprintf(w, " %.2fx |", r)
+				} else {
+					w.WriteString(" - |")
+				}
+			}
+		}
+		w.WriteString("\n")
+	}
+	w.WriteString("\n")
+}
+
+func cellText(t *table, row, system string) string {
+	m, ok := t.median(row, system)
+	if !ok {
+		if e, failed := t.errs[cellKey{row, system}]; failed {
+			return "failed: " + shorten(e, 60)
+		}
+		return "n/a"
+	}
+	lo, hi := t.spread(row, system)
+	if lo == hi {
+		return format(t.unit, m)
+	}
+	return fmt.Sprintf("%s [%s-%s]", format(t.unit, m), format(t.unit, lo), format(t.unit, hi))
+}
+
+// format prints v in unit u, with three significant digits.
+func format(u unit, v float64) string {
+	switch u {
+	case nanos:
+		switch {
+		case v >= 1e6:
+			return fmt.Sprintf("%.3gms", v/1e6)
+		case v >= 1e3:
+			return fmt.Sprintf("%.3gµs", v/1e3)
+		}
+		return fmt.Sprintf("%.3gns", v)
+	case bytesPE:
+		return fmt.Sprintf("%.1f", v)
+	}
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.3gM", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.3gk", v/1e3)
+	}
+	return fmt.Sprintf("%.3g", v)
+}
+
+func shorten(s string, n int) string {
+	s = strings.ReplaceAll(s, "|", "/")
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// cpuModel is the CPU's model name from /proc/cpuinfo, or "unknown CPU".
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown CPU"
+}
+
+// moduleVersions lists the peers' module versions this binary was built with.
+func moduleVersions() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	var out []string
+	for _, d := range bi.Deps {
+		switch d.Path {
+		case "github.com/nats-io/nats-server/v2", "github.com/nats-io/nats.go",
+			"github.com/ThreeDotsLabs/watermill", "github.com/redis/go-redis/v9", "gonum.org/v1/plot":
+			out = append(out, d.Path+" "+d.Version)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+const methodText = `- **Fan-out** (1 publisher -> N subscribers of one channel). The publisher floods messages of the given size as fast as the system takes them, flow-controlled the same way for every system: it never gets more than max(4, min(16384, 32768/N)) messages ahead of the slowest subscriber, so no system buffers without bound, drops or disconnects. Deliveries/s = messages x N / time until the last subscriber got the last message. Each point stops publishing after a time limit. Raw channels: one sender looping over N buffered channels (1024), each drained by its own goroutine. brook: ` + "`broker.New`" + `, one Subscription per subscriber drained by ` + "`Next`" + `. NATS: nats-server embedded with DontListen, clients through ` + "`nats.InProcessServer`" + `, async subscriptions (no pending limits) over up to 8 connections, publisher on its own connection. Watermill: GoChannel (output buffer 1024), Ack per message. Redis: one connection per subscriber (go-redis PubSub), PUBLISH pipelined 64 per round trip, ` + "`client-output-buffer-limit pubsub 0 0 0`" + `.
+- **Latency** is measured after the flood by probes: one message stamped with the monotonic clock, published once every subscriber received the previous one; every delivery gives one publish-to-receive sample (p50/p99 over all subscribers and probes). It is the latency of an idle system, not of one under load.
+- **Patterns**: one plain subscriber, plus P pattern subscriptions held by one more subscriber, none matching the published channel (` + "`sensor.<i>.*`, `*.<i>.alert`, `log.*.<i>`" + `: the same strings are Redis globs and NATS wildcard subjects). Redis uses PSUBSCRIBE. Rate = published messages/s until the subscriber got them all.
+- **Many publishers**: 8 goroutines publishing (each on its own connection where the system has connections), 100 subscribers.
+- **Streams**: entries of three fields (` + "`user_id <1000..9999> product prod<4 digits> amount <1000..9999>`" + `; JetStream gets the same text as one message body). Append rate: producers calling XADD (` + "`*` IDs" + `) or JetStream's synchronous Publish for a fixed time, each waiting for the acknowledgement. Durable: brook ` + "`broker.Open`" + ` with ` + "`Durability.Fsync = wal.FsyncAlways`" + `, JetStream file storage with the server's sync always, Redis with ` + "`appendonly yes, appendfsync always`" + `; the disk's own limit is a loop of 4 KiB append + fdatasync in the same directory. Consume: a bulk-loaded stream read by one consumer of a group, 100 entries per read, then acknowledged (XACK of the 100 IDs; JetStream: a durable pull consumer, Fetch(100) then Ack of each message).
+- **Memory**: bytes per entry over the bulk-loaded stream with explicit IDs ` + "`<1700000000000+i>-0`" + ` (as in shared/notes/stream-memory.md). brook: HeapAlloc delta after GC. Redis: ` + "`INFO memory`" + ` used_memory delta (what the allocator holds) and ` + "`MEMORY USAGE key SAMPLES 0`" + ` (Redis's estimate). JetStream: the stream's State.Bytes on its file store.
+`

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// sizes are the dimensions of a run: the default one or -tiny.
+type sizes struct {
+	subscribers    []int
+	payloads       []int
+	deliveries     int // fan-out deliveries per point (messages x N)
+	floodTime      time.Duration
+	probeSamples   int // latency samples per point (probes x N)
+	patterns       []int
+	patternMsgs    int
+	appendTime     time.Duration
+	memProducers   []int
+	durProducers   []int
+	consumeEntries int
+	memoryEntries  int
+}
+
+func sizesFor(tiny bool) sizes {
+	if tiny {
+		return sizes{
+			subscribers: []int{1, 10}, payloads: []int{64}, deliveries: 2000, floodTime: 500 * time.Millisecond,
+			probeSamples: 20, patterns: []int{0, 100}, patternMsgs: 1000, appendTime: 100 * time.Millisecond,
+			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
+		}
+	}
+	return sizes{
+		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 1_000_000, floodTime: 1500 * time.Millisecond,
+		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 200_000, appendTime: time.Second,
+		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
+	}
+}
+
+func payloadName(n int) string {
+	if n%1024 == 0 {
+		return strconv.Itoa(n/1024) + "KiB"
+	}
+	return strconv.Itoa(n) + "B"
+}
+
+func (s sizes) payloadNames() []string {
+	var out []string
+	for _, p := range s.payloads {
+		out = append(out, payloadName(p))
+	}
+	return out
+}
+
+// memoryRow, redisUsedMemory: the memory table's row and Redis column used by
+// the bytes-per-entry target.
+const (
+	memoryRow       = "stream entries"
+	redisUsedMemory = "Redis (used_memory)"
+)
+
+// workloads maps each -only name to its runner.
+var workloads = map[string]func(*env) error{
+	"fanout":   runFanout,
+	"patterns": runPatterns,
+	"manypub":  runManyPublishers,
+	"append":   runAppend,
+	"durable":  runDurable,
+	"consume":  runConsume,
+	"memory":   runMemory,
+}
+
+// pubsubPeers are the Pub/Sub systems; Redis only when it runs.
+func (e *env) pubsubPeers(withPatterns bool) []pubsubPeer {
+	ps := []pubsubPeer{brookPeer{}, natsPeer{}}
+	if !withPatterns {
+		ps = append([]pubsubPeer{rawPeer{}}, append(ps, watermillPeer{})...)
+	}
+	if r := e.redis(false); r != nil {
+		ps = append(ps, redisPeer{r})
+	}
+	return ps
+}
+
+// streamPeers are the Streams systems; Redis only when it runs.
+func (e *env) streamPeers(durable bool) []streamPeer {
+	ps := []streamPeer{brookStreams{}, jsStreams{}}
+	if r := e.redis(durable); r != nil {
+		ps = append(ps, redisStreams{mem: e.redis(false), durable: e.redisDur})
+	}
+	return ps
+}
+
+// record runs f for every system count times, interleaved, and reports
+// progress; f records into the tables itself and returns a short summary.
+func (e *env) record(point string, systems []string, f func(system int) (string, error), fail func(system int, err error)) error {
+	for rep := range e.count {
+		for i, name := range systems {
+			if err := e.ctx.Err(); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			summary, err := f(i)
+			if err != nil {
+				if e.ctx.Err() != nil {
+					return e.ctx.Err()
+				}
+				fail(i, err)
+				e.res.note("%s, %s: %v", point, name, err)
+				summary = "failed: " + err.Error()
+			}
+			fmt.Printf("  %-28s %-10s rep %d  %-40s (%s)\n", point, name, rep+1, summary, time.Since(t0).Round(time.Millisecond))
+		}
+	}
+	return nil
+}
+
+func plotSpecs(s sizes) []plotSpec {
+	var specs []plotSpec
+	for _, p := range s.payloadNames() {
+		specs = append(specs, plotSpec{
+			table: "fanout/" + p + "/deliveries", file: "peers-fanout-" + p + ".png",
+			title: "Fan-out, " + p + " payload: deliveries/s", xLabel: "subscribers (log scale)", yLabel: "deliveries/s", logX: true,
+		})
+	}
+	specs = append(specs, plotSpec{
+		table: "append/durable", file: "peers-durable.png", title: "Durable appends (fsync always)",
+		xLabel: "producers (log scale)", yLabel: "appends/s", logX: true, flat: []string{diskSystem},
+	})
+	return specs
+}
