@@ -13,6 +13,20 @@ const (
 	blockMaxBytes   = 4096
 )
 
+// Every markEvery-th entry of a block is a seek mark, so that a lookup walks
+// at most markEvery entries instead of the whole block.
+const (
+	markEvery = 25
+	maxMarks  = (blockMaxEntries - 1) / markEvery
+)
+
+// mark lets a walk start at an entry inside a block: its offset and the ID
+// of the entry before it (the base of its deltas).
+type mark struct {
+	prev ID
+	off  uint16
+}
+
 // Entry flags, the first byte of every packed entry.
 const (
 	flagDeleted    = 1 << 0 // tombstone (XDEL or an exact trim)
@@ -48,10 +62,30 @@ type block struct {
 	names       []string
 	buf         []byte
 	own         *owner
+	marks       [maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded)
 }
 
 // blockLess orders blocks by first ID.
 func blockLess(a, b *block) bool { return a.first.Less(b.first) }
+
+// addMark records entry i (about to be written at off, after prev) when it
+// is a seek mark.
+func (b *block) addMark(i int, off int, prev ID) {
+	if i > 0 && i%markEvery == 0 {
+		b.marks[i/markEvery-1] = mark{prev: prev, off: uint16(off)}
+	}
+}
+
+// seek returns where a walk looking for id may start: the offset, the ID
+// before that entry and its index.
+func (b *block) seek(id ID) (off int, prev ID, i int) {
+	for k := min(maxMarks, (int(b.n)-1)/markEvery) - 1; k >= 0; k-- {
+		if m := b.marks[k]; m.prev.Less(id) {
+			return int(m.off), m.prev, (k + 1) * markEvery
+		}
+	}
+	return 0, b.first, 0
+}
 
 // live is the number of entries that are not tombstones.
 func (b *block) live() int { return int(b.n) - int(b.del) }
@@ -378,9 +412,13 @@ func (b *block) skipTrusted(p int, flags byte) int {
 }
 
 // each calls fn for every entry of b, oldest first, until fn returns false.
-func (b *block) each(fn func(rawEntry) bool) {
-	prev, off := b.first, 0
-	for range b.n {
+func (b *block) each(fn func(rawEntry) bool) { b.eachFrom(MinID, fn) }
+
+// eachFrom is each, skipping whole mark intervals before from (it may still
+// call fn for some entries below from).
+func (b *block) eachFrom(from ID, fn func(rawEntry) bool) {
+	off, prev, i := b.seek(from)
+	for ; i < int(b.n); i++ {
 		e := b.at(off, prev)
 		if !fn(e) {
 			return
@@ -402,8 +440,8 @@ func (b *block) entries(dst []rawEntry) []rawEntry {
 
 // find returns the entry with the given ID, tombstones included.
 func (b *block) find(id ID) (rawEntry, bool) {
-	prev, off := b.first, 0
-	for range b.n {
+	off, prev, i := b.seek(id)
+	for ; i < int(b.n); i++ {
 		e := b.at(off, prev)
 		if c := e.id.Compare(id); c >= 0 {
 			return e, c == 0

@@ -226,6 +226,7 @@ func (b *block) check() error {
 		if e.deleted() {
 			del++
 		}
+		b.addMark(i, off, prev)
 		prev, off = e.id, e.end
 	}
 	switch {

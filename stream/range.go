@@ -96,7 +96,7 @@ func (s *Stream) ascend(start, end ID, yield func(*block, rawEntry) bool) {
 		if b.last.Less(start) {
 			return true
 		}
-		b.each(func(e rawEntry) bool {
+		b.eachFrom(start, func(e rawEntry) bool {
 			switch {
 			case end.Less(e.id):
 				stop = true

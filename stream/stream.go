@@ -153,6 +153,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 		b = s.mutable(b)
 		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
 		if len(buf) <= blockMaxBytes {
+			b.addMark(int(b.n), len(b.buf), b.last)
 			b.buf = buf
 			b.n++
 			b.last = id
