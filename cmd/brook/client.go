@@ -22,9 +22,10 @@ type client struct {
 	out  *bufio.Writer
 	done context.Context // already cancelled: drains queued messages without waiting
 
-	// echoesInterrupt is set on a terminal, which echoes ^C where the
-	// cursor is: the reply to an interrupted command then starts a line.
-	echoesInterrupt bool
+	// interactive is set on a terminal. The terminal echoes ^C where the
+	// cursor is, so the reply to an interrupted command starts a new line;
+	// entering subscribed mode says that the prompt stays usable.
+	interactive bool
 }
 
 func newClient(h *command.Handler, out io.Writer) *client {
@@ -112,13 +113,16 @@ func (c *client) exec(ctx context.Context, args []string) {
 	case !c.sess.Subscribed() || command.IsSubscription(name) || name == "ping":
 		if (name == "subscribe" || name == "psubscribe") && !c.sess.Subscribed() {
 			c.println(readingMessages)
+			if c.interactive {
+				c.println("(brook: keep typing; PUBLISH and other commands run as a second client)")
+			}
 		}
 		replies = c.sess.Do(ctx, args)
 	default:
 		// Subscribed: anything else runs as a second client.
 		replies = []command.Reply{c.h.Do(ctx, args)}
 	}
-	if c.echoesInterrupt && ctx.Err() != nil {
+	if c.interactive && ctx.Err() != nil {
 		c.out.WriteByte('\n')
 	}
 	for _, r := range replies {

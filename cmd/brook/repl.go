@@ -39,7 +39,7 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 	}{tty, os.Stdout}, "brook> ")
 	t.AutoCompleteCallback = complete
 	c := newClient(h, os.Stdout)
-	c.echoesInterrupt = true
+	c.interactive = true
 	defer c.close()
 	fmt.Fprintln(os.Stdout, "brook: embedded broker (in memory). Type HELP for the commands, quit to exit.")
 	for {
