@@ -37,10 +37,9 @@ func newClient(h *command.Handler, out io.Writer) *client {
 // close ends the client's subscription.
 func (c *client) close() { c.sess.Close() }
 
-// line runs one input line and flushes what it printed. It returns false
-// when the line was quit or exit.
+// line runs one input line. It returns false when the line was quit or
+// exit. What it prints stays buffered until [client.flush].
 func (c *client) line(ctx context.Context, line string) bool {
-	defer c.out.Flush()
 	if isComment(line) {
 		return true
 	}
@@ -107,6 +106,9 @@ func parseRepeat(s string) (int, bool) {
 // arrive for this client's subscription.
 func (c *client) exec(ctx context.Context, args []string) {
 	name := strings.ToLower(args[0])
+	if name == "xread" || name == "xreadgroup" {
+		c.flush() // it may block: show what came before
+	}
 	defer c.drain()
 	var replies []command.Reply
 	switch {
@@ -145,6 +147,9 @@ func (c *client) drain() {
 	}
 }
 
+// flush writes out what the client printed.
+func (c *client) flush() { c.out.Flush() }
+
 func (c *client) println(s string) {
 	c.out.WriteString(s)
 	c.out.WriteByte('\n')
@@ -155,6 +160,7 @@ func (c *client) println(s string) {
 func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout io.Writer) int {
 	c := newClient(h, stdout)
 	defer c.close()
+	defer c.flush()
 	in := bufio.NewReader(stdin)
 	for {
 		line, err := in.ReadString('\n')
@@ -168,8 +174,12 @@ func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout io.
 		}
 		if err != nil {
 			fmt.Fprintln(c.out, "brook: read:", err)
-			c.out.Flush()
 			return 1
+		}
+		if in.Buffered() == 0 {
+			// Nothing more has arrived: show the replies before waiting
+			// for input. A script read in big chunks is flushed per chunk.
+			c.flush()
 		}
 	}
 }

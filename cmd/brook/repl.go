@@ -54,6 +54,7 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 		}
 		cmdCtx, stop := signal.NotifyContext(ctx, os.Interrupt)
 		more := c.line(cmdCtx, line)
+		c.flush()
 		stop()
 		if !more {
 			return 0
