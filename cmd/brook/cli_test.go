@@ -109,3 +109,23 @@ func TestFlags(t *testing.T) {
 		t.Error("brook extra: no error")
 	}
 }
+
+// TestScriptFlushesBeforeBlocking checks that replies to earlier lines are
+// shown before a blocking read, even when later lines are already buffered.
+func TestScriptFlushesBeforeBlocking(t *testing.T) {
+	cmd := exec.Command(brookBinary(t))
+	cmd.Stdin = strings.NewReader("XADD s 1-0 f v\nXREAD BLOCK 0 STREAMS s $\nPING\n")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || got != "\"1-0\"\n" {
+		t.Errorf("first reply = %q, %v; want \"1-0\"", got, err)
+	}
+	cmd.Process.Kill() // blocked for ever, as redis-cli would be
+	cmd.Wait()
+}
