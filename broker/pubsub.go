@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/brookmq/brook/pattern"
@@ -159,8 +160,8 @@ type hub struct {
 
 	mu       sync.RWMutex
 	closed   bool
-	channels map[string][]*Subscription // active channels; never empty slices
-	patterns map[string][]*Subscription // active patterns; never empty slices
+	channels map[string]*topic          // active channels
+	patterns map[string]*topic          // active patterns
 	index    *pattern.Index             // the keys of patterns
 	subs     map[*Subscription]struct{} // every open subscription
 }
@@ -168,11 +169,33 @@ type hub struct {
 func newHub(o PubSubOptions) *hub {
 	return &hub{
 		defaults: o,
-		channels: make(map[string][]*Subscription),
-		patterns: make(map[string][]*Subscription),
+		channels: make(map[string]*topic),
+		patterns: make(map[string]*topic),
 		index:    pattern.NewIndex(),
 		subs:     make(map[*Subscription]struct{}),
 	}
+}
+
+// topic is an active channel or pattern: its subscriptions, never empty.
+type topic struct {
+	names names                 // channel or pattern, the other empty
+	subs  []*Subscription       // in no order
+	last  atomic.Pointer[names] // patterns: the names of the last delivery
+}
+
+// names are the channel and pattern of a delivery, shared by every message
+// delivered the same way so that queue slots stay small.
+type names struct{ channel, pattern string }
+
+// namesFor returns the names of a delivery of channel by the pattern t,
+// reusing those of the previous delivery if it was on the same channel.
+func (t *topic) namesFor(channel string) *names {
+	if n := t.last.Load(); n != nil && n.channel == channel {
+		return n
+	}
+	n := &names{channel: channel, pattern: t.names.pattern}
+	t.last.Store(n)
+	return n
 }
 
 // close ends every subscription with ErrClosed and refuses further use.
@@ -203,12 +226,17 @@ func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
 	if _, ok := pos[key]; ok {
 		return false
 	}
-	list := m[key]
-	if len(list) == 0 && pat {
-		h.index.Add(key)
+	t := m[key]
+	if t == nil {
+		t = &topic{names: names{channel: key}}
+		if pat {
+			t.names = names{pattern: key}
+			h.index.Add(key)
+		}
+		m[key] = t
 	}
-	pos[key] = len(list)
-	m[key] = append(list, s)
+	pos[key] = len(t.subs)
+	t.subs = append(t.subs, s)
 	return true
 }
 
@@ -224,21 +252,20 @@ func (h *hub) removeLocked(s *Subscription, key string, pat bool) bool {
 		return false
 	}
 	delete(pos, key)
-	list := m[key]
-	last := len(list) - 1
+	t := m[key]
+	last := len(t.subs) - 1
 	if i != last {
-		moved := list[last]
-		list[i] = moved
+		moved := t.subs[last]
+		t.subs[i] = moved
 		if pat {
 			moved.patPos[key] = i
 		} else {
 			moved.chanPos[key] = i
 		}
 	}
-	list[last] = nil
-	list = list[:last]
-	if len(list) > 0 {
-		m[key] = list
+	t.subs[last] = nil
+	t.subs = t.subs[:last]
+	if last > 0 {
 		return true
 	}
 	delete(m, key)
@@ -332,7 +359,9 @@ func (b *Broker) NumSub(channels ...string) []int {
 	h := b.hub
 	h.mu.RLock()
 	for i, ch := range channels {
-		out[i] = len(h.channels[ch])
+		if t := h.channels[ch]; t != nil {
+			out[i] = len(t.subs)
+		}
 	}
 	h.mu.RUnlock()
 	return out
@@ -373,14 +402,19 @@ func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (i
 	}
 	n := 0
 	base := int64(len(channel)+len(payload)) + MessageOverhead
-	for _, s := range h.channels[channel] {
-		n += s.deliver(Message{Channel: channel, Payload: payload}, base, &later)
+	if t := h.channels[channel]; t != nil {
+		sl := slot{payload: payload, names: &t.names}
+		for _, s := range t.subs {
+			n += s.deliver(sl, base, &later)
+		}
 	}
 	if h.index.Len() > 0 {
 		h.index.Match(channel, func(p string) {
+			t := h.patterns[p]
+			sl := slot{payload: payload, names: t.namesFor(channel)}
 			size := base + int64(len(p))
-			for _, s := range h.patterns[p] {
-				n += s.deliver(Message{Channel: channel, Pattern: p, Payload: payload}, size, &later)
+			for _, s := range t.subs {
+				n += s.deliver(sl, size, &later)
 			}
 		})
 	}
@@ -401,7 +435,7 @@ type deferred struct {
 
 type pendingDelivery struct {
 	s    *Subscription
-	m    Message
+	sl   slot
 	size int64
 }
 
@@ -420,7 +454,7 @@ func (d *deferred) finish(ctx context.Context, h *hub, n int) (int, error) {
 		h.detach(s)
 	}
 	for _, p := range d.waiting {
-		ok, err := p.s.deliverWait(ctx, p.m, p.size)
+		ok, err := p.s.deliverWait(ctx, p.sl, p.size)
 		if err != nil {
 			return n, err
 		}

@@ -68,8 +68,21 @@ func stopReaders(b *testing.B, br *broker.Broker, wg *sync.WaitGroup, errs chan 
 	}
 }
 
+// benchWindow bounds every benchmark queue, on brook ([broker.PolicyBlock]
+// with a hard limit of that many messages) as on raw channels (the buffer
+// size), so that a publisher ahead of its readers waits instead of growing
+// queues without bound.
+const benchWindow = 1024
+
+func benchBroker() *broker.Broker {
+	return broker.New(broker.Options{PubSub: broker.PubSubOptions{
+		HardLimit: benchWindow * (int64(len(benchPayload)+len("bench")) + broker.MessageOverhead),
+		Policy:    broker.PolicyBlock,
+	}})
+}
+
 func benchFanOutBrook(b *testing.B, n int) {
-	br := broker.New(broker.Options{})
+	br := benchBroker()
 	defer br.Close()
 	wg, errs := startReaders(b, br, n)
 	ctx := context.Background()
@@ -96,7 +109,7 @@ func benchFanOutChan(b *testing.B, n int) {
 	chans := make([]chan []byte, n)
 	var wg sync.WaitGroup
 	for i := range chans {
-		ch := make(chan []byte, 1024)
+		ch := make(chan []byte, benchWindow)
 		chans[i] = ch
 		wg.Go(func() {
 			for p := range ch {
@@ -126,7 +139,7 @@ func benchFanOutChan(b *testing.B, n int) {
 func BenchmarkPublishPatterns(b *testing.B) {
 	for _, p := range []int{0, 100, 10000} {
 		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {
-			br := broker.New(broker.Options{})
+			br := benchBroker()
 			defer br.Close()
 			others := br.NewSubscription(broker.SubscriptionOptions{})
 			for i := range p {

@@ -47,14 +47,12 @@ type Confirmation struct {
 // use; Next and Messages read the queue and must be called by one goroutine
 // at a time (typically one reader goroutine per subscription).
 type Subscription struct {
-	// The fields are laid out in cache lines so that publishers and the
-	// reader do not write to the same line on every message: publishers
-	// write the first line, the reader the last, and the reader's line
-	// before it only when it settles, sleeps or wakes. The struct is 320
-	// bytes, allocated 64-byte aligned. The queue itself is described in
-	// subscription_queue.go.
+	// The fields are laid out in 64-byte cache lines so that publishers
+	// and the reader do not write to a line the other reads at every
+	// message. The struct is 384 bytes, allocated 64-byte aligned. The queue
+	// itself is described in subscription_queue.go.
 
-	// Publishers' line: guarded by mu; the reader loads the atomics.
+	// Line 0, publishers': guarded by mu; the reader loads the atomics.
 	mu      sync.Mutex
 	ended   bool                    // err != nil
 	wseg    *segment                // segment of message number written; nil before the first
@@ -64,28 +62,36 @@ type Subscription struct {
 	first   atomic.Pointer[segment] // the first segment, until the reader takes it
 	rseen   int64                   // the reader's rbytes when publishers last loaded it
 
-	// Read-mostly.
-	lim     limits
-	h       *hub
-	clock   func() time.Time
-	notify  chan struct{} // 1-buffered wake-up for the reader
+	// Line 1, read-only.
+	lim    limits
+	h      *hub
+	clock  func() time.Time
+	notify chan struct{} // 1-buffered wake-up for the reader
+
+	// Line 2, read at every message by both sides, rarely written.
+	dead    atomic.Bool   // err != nil, readable without mu
+	blocked atomic.Int32  // publishers waiting for room (PolicyBlock)
 	room    chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
 	softAt  time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
 	err     error         // terminal error; nil while open; guarded by mu
-	blocked atomic.Int32  // publishers waiting for room (PolicyBlock)
+	_       [8]byte
 
+	// Line 3, written by the reader when it sleeps and by publishers when
+	// they wake it.
+	sleeping atomic.Bool   // the reader waits (or is about to wait) on notify
+	head     atomic.Uint64 // PolicyDropOldest: messages ever claimed by the reader or dropped; stored under mu
 	// Membership: channel or pattern -> index in the hub's list. Guarded by
 	// hub.mu (written under its write lock).
 	chanPos map[string]int
 	patPos  map[string]int
+	_       [32]byte
 
-	// What the reader tells publishers at every message.
-	dead     atomic.Bool   // err != nil, readable without mu
-	sleeping atomic.Bool   // the reader waits (or is about to wait) on notify
-	head     atomic.Uint64 // PolicyDropOldest: messages ever claimed by the reader or dropped; stored under mu
-	_        [48]byte
+	// Line 4: a clean segment the reader passes back to publishers, once
+	// per segment.
+	spare atomic.Pointer[segment]
+	_     [56]byte
 
-	// The reader's own line.
+	// Line 5, the reader's own.
 	r      reader       // owned by the goroutine calling Next
 	rbytes atomic.Int64 // size of the messages the reader has read (settled)
 	_      [8]byte
@@ -108,10 +114,10 @@ const (
 	delivered = 1
 )
 
-// deliver queues m (whose accounted size is size) without blocking and
+// deliver queues sl (whose accounted size is size) without blocking and
 // returns the number of deliveries made (0 or 1). Work that cannot be done
 // under hub.mu is recorded in later.
-func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
+func (s *Subscription) deliver(sl slot, size int64, later *deferred) int {
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
@@ -119,14 +125,14 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 	}
 	used := s.usedLocked(size)
 	if used+size > s.lim.hard && (used > 0 || s.lim.policy == PolicyDisconnect) {
-		return s.overflowLocked(m, size, later)
+		return s.overflowLocked(sl, size, later)
 	}
 	if len(later.waiting) > 0 && later.blocks(s) {
 		s.mu.Unlock()
-		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
+		later.waiting = append(later.waiting, pendingDelivery{s, sl, size})
 		return skipped
 	}
-	s.pushLocked(m, size)
+	s.pushLocked(sl, size)
 	if used+size > s.lim.soft {
 		if s.overSoftLocked() {
 			s.killLocked(ErrSlowConsumer)
@@ -144,19 +150,19 @@ func (s *Subscription) deliver(m Message, size int64, later *deferred) int {
 
 // overflowLocked handles a message that would take a non-empty queue over
 // the hard limit, according to the policy. It unlocks s.mu.
-func (s *Subscription) overflowLocked(m Message, size int64, later *deferred) int {
+func (s *Subscription) overflowLocked(sl slot, size int64, later *deferred) int {
 	switch s.lim.policy {
 	case PolicyDropOldest:
 		for s.head.Load() < s.written.Load() && s.wbytes-s.rbytes.Load()+size > s.lim.hard {
 			s.dropOldestLocked()
 		}
-		s.pushLocked(m, size)
+		s.pushLocked(sl, size)
 		s.mu.Unlock()
 		s.wake()
 		return delivered
 	case PolicyBlock:
 		s.mu.Unlock()
-		later.waiting = append(later.waiting, pendingDelivery{s, m, size})
+		later.waiting = append(later.waiting, pendingDelivery{s, sl, size})
 		return skipped
 	default:
 		s.killLocked(ErrSlowConsumer)
@@ -192,7 +198,7 @@ func (s *Subscription) overSoftLocked() bool {
 
 // deliverWait queues m, waiting for room under the hard limit until ctx
 // ends. It reports whether m was queued (false if the subscription closed).
-func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (bool, error) {
+func (s *Subscription) deliverWait(ctx context.Context, sl slot, size int64) (bool, error) {
 	s.mu.Lock()
 	// Count this publisher before looking at bytes: a reader that frees
 	// room after our look sees the count and opens the room channel.
@@ -204,7 +210,7 @@ func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (
 			return false, nil
 		}
 		if used := s.wbytes - s.rbytes.Load(); used == 0 || used+size <= s.lim.hard {
-			s.pushLocked(m, size)
+			s.pushLocked(sl, size)
 			s.mu.Unlock()
 			s.wake()
 			return true, nil
@@ -223,8 +229,8 @@ func (s *Subscription) deliverWait(ctx context.Context, m Message, size int64) (
 	}
 }
 
-func sizeOf(m Message) int64 {
-	return int64(len(m.Channel)+len(m.Pattern)+len(m.Payload)) + MessageOverhead
+func sizeOf(sl slot) int64 {
+	return int64(len(sl.names.channel)+len(sl.names.pattern)+len(sl.payload)) + MessageOverhead
 }
 
 // wake wakes the reader if it waits.

@@ -25,9 +25,10 @@ import (
 // from the front, so there the reader claims under the lock, and head (the
 // first unclaimed message) and qseg (its segment) are kept under it.
 //
-// Segments are recycled through a pool: the reader recycles each segment it
-// reads to the end (the publishers have moved past it: the next segment is
-// linked when the last slot is written). A subscription that has received a
+// Segments are recycled: the reader passes each segment it reads to the end
+// (the publishers have moved past it: the next segment is linked when the
+// last slot is written) back to the publishers through spare, or to a pool
+// if spare is taken. A subscription that has received a
 // message keeps one segment. A segment that may still be referenced
 // elsewhere (after a kill or a drop) is left to the garbage collector.
 
@@ -35,12 +36,18 @@ import (
 // subtracts them from the queue's size, besides segment boundaries.
 const releaseBytes = 64 << 10
 
-// segSize is the number of messages per segment (1.8 KiB).
+// segSize is the number of messages per segment (1 KiB).
 const segSize = 32
 
 type segment struct {
-	msgs [segSize]Message
+	msgs [segSize]slot
 	next *segment
+}
+
+// slot is a queued message: 32 bytes, two to a cache line.
+type slot struct {
+	payload []byte
+	names   *names // shared with every delivery of the same channel and pattern
 }
 
 // segments recycles segments. A pooled segment is all zero: every slot is
@@ -59,21 +66,21 @@ type reader struct {
 	read int64    // size of the messages read and added to rbytes
 }
 
-// pushLocked appends m, whose accounted size is size. s.mu is held.
-func (s *Subscription) pushLocked(m Message, size int64) {
+// pushLocked appends sl, whose accounted size is size. s.mu is held.
+func (s *Subscription) pushLocked(sl slot, size int64) {
 	w := s.written.Load()
 	if s.wseg == nil {
-		s.wseg = segments.Get().(*segment)
+		s.wseg = s.newSegment()
 		s.first.Store(s.wseg)
 	}
 	if s.lim.policy == PolicyDropOldest && s.head.Load() == w {
 		s.qseg = s.wseg
 	}
-	s.wseg.msgs[w%segSize] = m
+	s.wseg.msgs[w%segSize] = sl
 	if (w+1)%segSize == 0 {
 		// Link the next segment now, so the reader, reading this one to
 		// the end, always finds its successor.
-		n := segments.Get().(*segment)
+		n := s.newSegment()
 		s.wseg.next = n
 		s.wseg = n
 	}
@@ -81,13 +88,24 @@ func (s *Subscription) pushLocked(m Message, size int64) {
 	s.written.Store(w + 1)
 }
 
+// newSegment returns a clean segment: the one the reader passed back, or
+// one from the pool.
+func (s *Subscription) newSegment() *segment {
+	if s.spare.Load() != nil {
+		if seg := s.spare.Swap(nil); seg != nil {
+			return seg
+		}
+	}
+	return segments.Get().(*segment)
+}
+
 // dropOldestLocked drops the oldest unclaimed message. s.mu is held,
 // PolicyDropOldest, head < written.
 func (s *Subscription) dropOldestLocked() {
 	h := s.head.Load()
-	m := &s.qseg.msgs[h%segSize]
-	s.wbytes -= sizeOf(*m)
-	*m = Message{}
+	sl := &s.qseg.msgs[h%segSize]
+	s.wbytes -= sizeOf(*sl)
+	*sl = slot{}
 	h++
 	s.head.Store(h)
 	if h%segSize == 0 {
@@ -139,25 +157,27 @@ func (s *Subscription) claimDropping() bool {
 // pop returns the next claimed message. r.next < r.end.
 func (s *Subscription) pop() Message {
 	r := &s.r
-	m := r.seg.msgs[r.pos]
+	sl := r.seg.msgs[r.pos]
 	if r.pos >= 2 {
 		// Clear two slots behind, not this one: it may share a cache line
 		// with the slot a publisher writes next.
-		r.seg.msgs[r.pos-2] = Message{}
+		r.seg.msgs[r.pos-2] = slot{}
 	}
 	r.next++
-	r.used += sizeOf(m)
+	r.used += sizeOf(sl)
 	if r.pos++; r.pos == segSize {
 		done := r.seg
 		r.seg, r.pos = done.next, 0
-		done.msgs[segSize-2], done.msgs[segSize-1] = Message{}, Message{}
+		done.msgs[segSize-2], done.msgs[segSize-1] = slot{}, slot{}
 		done.next = nil
-		segments.Put(done)
+		if s.spare.Load() != nil || !s.spare.CompareAndSwap(nil, done) {
+			segments.Put(done)
+		}
 		s.release()
 	} else if r.used >= releaseBytes || s.blocked.Load() > 0 {
 		s.release() // much read, or a publisher waits for room
 	}
-	return m
+	return Message{Channel: sl.names.channel, Pattern: sl.names.pattern, Payload: sl.payload}
 }
 
 // release settles the size of what the reader has read and lets
