@@ -167,7 +167,14 @@ func TestDurableWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer br.Close()
-	if _, err := br.XAdd(context.Background(), "s", entryFields, broker.AddOptions{}); err != nil {
+	p := startProducers(br, 4)
+	for range 10 {
+		p.tokens <- struct{}{}
+	}
+	if err := p.stop(); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := br.XLen(context.Background(), "s"); err != nil || n != 10 {
+		t.Errorf("XLEN = %d, %v; want 10", n, err)
 	}
 }

@@ -55,6 +55,14 @@ func reportLatency(b *testing.B, samples []time.Duration) {
 	b.ReportMetric(float64(percentile(samples, 99)), "p99-ns")
 }
 
+// reportCPU reports the process CPU time used since cpu0 per event, if the
+// platform measures it.
+func reportCPU(b *testing.B, cpu0 time.Duration, events int, unit string) {
+	if used := processCPU() - cpu0; used > 0 && events > 0 {
+		b.ReportMetric(float64(used)/float64(events), unit)
+	}
+}
+
 // perSecond is n events over the benchmark's elapsed time.
 func perSecond(b *testing.B, n int) float64 {
 	return float64(n) / b.Elapsed().Seconds()

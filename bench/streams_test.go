@@ -34,17 +34,21 @@ func BenchmarkXAdd(b *testing.B) {
 	b.Run("goroutines=1", func(b *testing.B) {
 		br := newMemBroker(b)
 		b.ReportAllocs()
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := br.XAdd(ctx, "s", entryFields, broker.AddOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(perSecond(b, b.N), "xadd/s")
+		reportCPU(b, cpu, b.N, "cpu-ns/xadd")
 	})
 	b.Run("goroutines=8", func(b *testing.B) {
 		br := newMemBroker(b)
 		b.SetParallelism(goroutinesPerProc(8))
 		b.ReportAllocs()
+		cpu := processCPU()
+		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := br.XAdd(ctx, "s", entryFields, broker.AddOptions{}); err != nil {
@@ -54,6 +58,7 @@ func BenchmarkXAdd(b *testing.B) {
 			}
 		})
 		b.ReportMetric(perSecond(b, b.N), "xadd/s")
+		reportCPU(b, cpu, b.N, "cpu-ns/xadd")
 	})
 }
 
@@ -67,12 +72,14 @@ func BenchmarkXRange(b *testing.B) {
 	}
 	sc := &scanner{br: br, key: "s"}
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if err := sc.next(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(perSecond(b, sc.entries), "entries/s")
+	reportCPU(b, cpu, sc.entries, "cpu-ns/entry")
 }
 
 // BenchmarkXReadGroupAck runs 4 consumers of one group; each iteration is a
@@ -88,13 +95,17 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 	}
 	defer g.close()
 	left := 0
+	var filling time.Duration // CPU time of the refills, left out of cpu-ns/entry
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		if left < consumers*pageSize {
 			b.StopTimer()
+			c := processCPU()
 			if err := fill(ctx, br, "s", refill); err != nil {
 				b.Fatal(err)
 			}
+			filling += processCPU() - c
 			left += refill
 			b.StartTimer()
 		}
@@ -104,6 +115,7 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 		left -= consumers * pageSize
 	}
 	b.ReportMetric(perSecond(b, b.N*consumers*pageSize), "entries/s")
+	reportCPU(b, cpu+filling, b.N*consumers*pageSize, "cpu-ns/entry")
 }
 
 // BenchmarkXReadWakeup measures the latency from the start of an XADD to the
