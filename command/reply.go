@@ -85,12 +85,8 @@ func (r Reply) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// writer is what format writes to (a *bytes.Buffer).
-type writer interface {
-	io.Writer
-	io.ByteWriter
-	io.StringWriter
-}
+// writer is what format writes to.
+type writer = *bytes.Buffer
 
 // format prints r the way redis-cli's cliFormatReplyTTY does. prefix is the
 // indentation of the lines after the first one of an array element.
@@ -105,7 +101,7 @@ func (r Reply) format(w writer, prefix string) {
 		w.WriteString("(integer) ")
 		w.WriteString(strconv.FormatInt(r.Int, 10))
 	case KindBulk:
-		w.Write(AppendQuoted(nil, r.Str))
+		w.Write(AppendQuoted(w.AvailableBuffer(), r.Str))
 	case KindArray:
 		r.formatArray(w, prefix)
 		return // every element ended its own line

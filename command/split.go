@@ -55,7 +55,24 @@ func SplitArgs(line string) ([]string, error) {
 // splitToken reads the argument starting at line[p] and returns it with the
 // position after it.
 func splitToken(line string, p int) (string, int, error) {
-	var cur []byte
+	// Fast path: a token without quotes is a substring of the line.
+	start := p
+	for p < len(line) {
+		switch line[p] {
+		case ' ', '\n', '\r', '\t':
+			return line[start:p], p + 1, nil
+		case '"', '\'':
+			return splitQuoted(line, start, p)
+		}
+		p++
+	}
+	return line[start:], p, nil
+}
+
+// splitQuoted reads the rest of the token that started at line[start] and
+// has its first quote at line[p].
+func splitQuoted(line string, start, p int) (string, int, error) {
+	cur := []byte(line[start:p])
 	inDouble, inSingle := false, false
 	at := func(i int) byte { // the C string view: 0 past the end
 		if i < len(line) {
