@@ -263,9 +263,9 @@ type Info struct {
 	Length int64
 	// RadixTreeKeys is the number of blocks (Redis: listpack nodes).
 	RadixTreeKeys int64
-	// RadixTreeNodes counts the index as a radix tree with a root and one
-	// leaf per block would: blocks + 1. It equals Redis's figure for a
-	// stream held in at most one node.
+	// RadixTreeNodes is the node count of a Redis radix tree keyed by the
+	// blocks' first IDs, as Redis keys its nodes (computed, since blocks
+	// live in a B-tree here).
 	RadixTreeNodes       int64
 	LastGeneratedID      ID
 	MaxDeletedEntryID    ID
@@ -282,7 +282,7 @@ func (s *Stream) Info() Info {
 	in := Info{
 		Length:            s.length,
 		RadixTreeKeys:     blocks,
-		RadixTreeNodes:    blocks + 1,
+		RadixTreeNodes:    raxNodes(s.blockKeys()),
 		LastGeneratedID:   s.lastID,
 		MaxDeletedEntryID: s.maxDeletedID,
 		EntriesAdded:      s.entriesAdded,

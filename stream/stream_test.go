@@ -235,3 +235,41 @@ func TestEveryEntryLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestInfoRadixTree checks the radix-tree-keys / radix-tree-nodes figures
+// against values observed on Redis 7.0.15 for the same commands.
+func TestInfoRadixTree(t *testing.T) {
+	tests := []struct {
+		name        string
+		make        func() *stream.Stream
+		keys, nodes int64
+	}{
+		{"empty", func() *stream.Stream {
+			s := build(t, sid(5, 0))
+			s.Trim(stream.Trim{Strategy: stream.TrimMaxLen})
+			return s
+		}, 0, 1},
+		{"one node", func() *stream.Stream { return build(t, sid(1, 0), sid(2, 0), sid(3, 0)) }, 1, 2},
+		{"three nodes", func() *stream.Stream { return build(t, spaced(250)...) }, 3, 8},
+		{"two nodes after MAXLEN ~ 150", func() *stream.Stream {
+			s := build(t, spaced(250)...)
+			s.Trim(stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: 150, Approx: true})
+			return s
+		}, 2, 6},
+		{"far apart", func() *stream.Stream {
+			ids := []stream.ID{sid(1, 0)}
+			for i := range uint64(101) {
+				ids = append(ids, sid(5000000000, i))
+			}
+			return build(t, ids...)
+		}, 2, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.make().Info()
+			if in.RadixTreeKeys != tt.keys || in.RadixTreeNodes != tt.nodes {
+				t.Fatalf("radix-tree-keys %d, radix-tree-nodes %d; want %d, %d", in.RadixTreeKeys, in.RadixTreeNodes, tt.keys, tt.nodes)
+			}
+		})
+	}
+}
