@@ -13,7 +13,7 @@ import (
 // state, so one Handler may serve many goroutines at once; subscribed mode
 // is per client and lives in a [Session].
 type Handler struct {
-	// B is the broker the commands run against.
+	// B is the broker the commands run against. It must be set.
 	B *broker.Broker
 
 	// Clock returns the current time, used to print idle times (XPENDING).
@@ -71,8 +71,8 @@ func lookup(args []string) (*spec, Reply) {
 	if sp.subs != nil && len(args) >= 2 {
 		sub := sp.subs[strings.ToLower(args[1])]
 		if sub == nil {
-			return nil, Error("ERR unknown subcommand '" + clip(args[1], 128) +
-				"'. Try " + strings.ToUpper(args[0]) + " HELP.")
+			return nil, Error(sanitize("ERR unknown subcommand '" + clip(args[1], 128) +
+				"'. Try " + strings.ToUpper(args[0]) + " HELP."))
 		}
 		sp = sub
 	}

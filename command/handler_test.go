@@ -56,6 +56,7 @@ func TestErrorTexts(t *testing.T) {
 		{"arity container", "XINFO", "(error) ERR wrong number of arguments for 'xinfo' command\n"},
 		{"unknown subcommand", "xgroup foo", "(error) ERR unknown subcommand 'foo'. Try XGROUP HELP.\n"},
 		{"unknown subcommand pubsub", "pubsub FOO", "(error) ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\n"},
+		{"unknown subcommand newline", `xinfo "a\nb"`, "(error) ERR unknown subcommand 'a b'. Try XINFO HELP.\n"},
 		{"sub syntax", "PUBSUB CHANNELS a b",
 			"(error) ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\n"},
 		{"syntax", "XRANGE k - + LIMIT 2", "(error) ERR syntax error\n"},
