@@ -114,3 +114,31 @@ func BenchmarkRange(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSnapshot encodes and decodes a 100,000-entry stream.
+func BenchmarkSnapshot(b *testing.B) {
+	const n = 100_000
+	r := rand.New(rand.NewPCG(1, 2))
+	s := stream.New()
+	for i := range n {
+		if err := s.Append(stream.ID{Ms: 1700000000000 + uint64(i)}, notesFields(r)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	enc, _ := s.AppendBinary(nil)
+	b.Run("encode", func(b *testing.B) {
+		b.SetBytes(int64(len(enc)))
+		buf := make([]byte, 0, len(enc))
+		for b.Loop() {
+			buf, _ = s.AppendBinary(buf[:0])
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.SetBytes(int64(len(enc)))
+		for b.Loop() {
+			if _, err := stream.Decode(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
