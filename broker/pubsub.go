@@ -48,9 +48,12 @@ const (
 	// used. The publisher never waits.
 	PolicyDropOldest
 	// PolicyBlock makes the publisher wait, honouring its context, until the
-	// message fits within the hard limit (or the queue is empty). The soft
-	// limit is not used. Only publishers delivering to that subscription
-	// wait; they wait without holding any broker lock.
+	// message fits within the hard limit (or the queue is empty). Room is
+	// made as the reader settles its count (see [PubSubOptions]): when it
+	// asks for a message with none claimed, and every 32 messages or
+	// 64 KiB it reads. The soft limit is not used. Only publishers
+	// delivering to that subscription wait; they wait without holding any
+	// broker lock.
 	PolicyBlock
 )
 

@@ -69,12 +69,12 @@ type Subscription struct {
 	notify chan struct{} // 1-buffered wake-up for the reader
 
 	// Line 2, read at every message by both sides, rarely written.
-	dead    atomic.Bool   // err != nil, readable without mu
-	blocked atomic.Int32  // publishers waiting for room (PolicyBlock)
-	room    chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
-	softAt  time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
-	err     error         // terminal error; nil while open; guarded by mu
-	_       [8]byte
+	dead     atomic.Bool   // err != nil, readable without mu
+	wantRoom atomic.Bool   // a publisher waits for room (PolicyBlock)
+	room     chan struct{} // closed when room appears; nil if no publisher waits; guarded by mu
+	softAt   time.Time     // when the queue went over lim.soft; zero when under it; guarded by mu
+	err      error         // terminal error; nil while open; guarded by mu
+	_        [8]byte
 
 	// Line 3, written by the reader when it sleeps and by publishers when
 	// they wake it.
@@ -200,16 +200,19 @@ func (s *Subscription) overSoftLocked() bool {
 // ends. It reports whether m was queued (false if the subscription closed).
 func (s *Subscription) deliverWait(ctx context.Context, sl slot, size int64) (bool, error) {
 	s.mu.Lock()
-	// Count this publisher before looking at bytes: a reader that frees
-	// room after our look sees the count and opens the room channel.
-	s.blocked.Add(1)
-	defer s.blocked.Add(-1)
 	for {
 		if s.ended {
 			s.mu.Unlock()
 			return false, nil
 		}
-		if used := s.wbytes - s.rbytes.Load(); used == 0 || used+size <= s.lim.hard {
+		// Raise the flag before looking at the reader's count: a reader
+		// that settles after our look sees the flag and opens the room.
+		s.wantRoom.Store(true)
+		s.rseen = s.rbytes.Load()
+		if used := s.wbytes - s.rseen; used == 0 || used+size <= s.lim.hard {
+			if s.room == nil {
+				s.wantRoom.Store(false) // nobody else waits
+			}
 			s.pushLocked(sl, size)
 			s.mu.Unlock()
 			s.wake()

@@ -15,10 +15,10 @@ import (
 // no lock contention.
 //
 // Byte accounting: publishers add each message's size to wbytes; the reader
-// adds what it has read to rbytes at each segment boundary, every
-// releaseBytes, and before it claims or waits (at once while a PolicyBlock
-// publisher waits for room). The queue's size, wbytes - rbytes, counts what
-// is queued or claimed but not yet read, plus at most a segment or
+// adds what it has read to rbytes (settles) at each segment boundary, every
+// releaseBytes, and before it claims or waits, and then wakes PolicyBlock
+// publishers waiting for room. The queue's size, wbytes - rbytes, counts
+// what is queued or claimed but not yet read, plus at most a segment or
 // releaseBytes of what was read.
 //
 // PolicyDropOldest is the exception: publishers drop unclaimed messages
@@ -174,8 +174,8 @@ func (s *Subscription) pop() Message {
 			segments.Put(done)
 		}
 		s.release()
-	} else if r.used >= releaseBytes || s.blocked.Load() > 0 {
-		s.release() // much read, or a publisher waits for room
+	} else if r.used >= releaseBytes {
+		s.release()
 	}
 	return Message{Channel: sl.names.channel, Pattern: sl.names.pattern, Payload: sl.payload}
 }
@@ -189,7 +189,7 @@ func (s *Subscription) release() {
 	s.r.read += s.r.used
 	s.r.used = 0
 	s.rbytes.Store(s.r.read)
-	if s.blocked.Load() > 0 {
+	if s.wantRoom.Load() && s.wantRoom.CompareAndSwap(true, false) {
 		s.mu.Lock()
 		if s.room != nil {
 			close(s.room)
