@@ -65,8 +65,19 @@ type block struct {
 	marks       [maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded)
 }
 
-// blockLess orders blocks by first ID.
-func blockLess(a, b *block) bool { return a.first.Less(b.first) }
+// slot is a B-tree item: a block and its first ID, inline so that a search
+// compares IDs without following pointers and a search key allocates
+// nothing.
+type slot struct {
+	first ID
+	b     *block
+}
+
+// slotLess orders slots by first ID.
+func slotLess(x, y slot) bool { return x.first.Less(y.first) }
+
+// slot returns b's B-tree item.
+func (b *block) slot() slot { return slot{first: b.first, b: b} }
 
 // addMark records entry i (about to be written at off, after prev) when it
 // is a seek mark.

@@ -46,7 +46,8 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = binary.AppendUvarint(b, open)
 	b = binary.AppendUvarint(b, uint64(s.tree.Len()))
-	s.tree.Ascend(func(bl *block) bool {
+	s.tree.Ascend(func(sl slot) bool {
+		bl := sl.b
 		b = appendID(b, bl.first)
 		b = binary.AppendUvarint(b, uint64(bl.n))
 		b = binary.AppendUvarint(b, uint64(bl.del))
@@ -94,7 +95,7 @@ func Decode(data []byte) (*Stream, error) {
 			break
 		}
 		b.own = s.own
-		s.tree.ReplaceOrInsert(b)
+		s.tree.ReplaceOrInsert(b.slot())
 		s.length += int64(b.live())
 		prev = b
 	}

@@ -46,7 +46,8 @@ func raxSubtree(keys [][16]byte, depth int) int64 {
 // blockKeys returns the blocks' first IDs as big-endian 16-byte keys.
 func (s *Stream) blockKeys() [][16]byte {
 	keys := make([][16]byte, 0, s.tree.Len())
-	s.tree.Ascend(func(b *block) bool {
+	s.tree.Ascend(func(sl slot) bool {
+		b := sl.b
 		var k [16]byte
 		binary.BigEndian.PutUint64(k[:8], b.first.Ms)
 		binary.BigEndian.PutUint64(k[8:], b.first.Seq)

@@ -71,8 +71,8 @@ func (s *Stream) Get(id ID) (Entry, bool) {
 // blockFor returns the block whose first ID is the greatest <= id, or nil.
 func (s *Stream) blockFor(id ID) *block {
 	var found *block
-	s.tree.DescendLessOrEqual(&block{first: id}, func(b *block) bool {
-		found = b
+	s.tree.DescendLessOrEqual(slot{first: id}, func(sl slot) bool {
+		found = sl.b
 		return false
 	})
 	return found
@@ -89,7 +89,8 @@ func (s *Stream) ascend(start, end ID, yield func(*block, rawEntry) bool) {
 		from = b.first
 	}
 	stop := false
-	s.tree.AscendGreaterOrEqual(&block{first: from}, func(b *block) bool {
+	s.tree.AscendGreaterOrEqual(slot{first: from}, func(sl slot) bool {
+		b := sl.b
 		if end.Less(b.first) {
 			return false
 		}
@@ -119,7 +120,8 @@ func (s *Stream) descend(end, start ID, yield func(*block, rawEntry) bool) {
 	}
 	var scratch [blockMaxEntries]rawEntry
 	stop := false
-	s.tree.DescendLessOrEqual(&block{first: end}, func(b *block) bool {
+	s.tree.DescendLessOrEqual(slot{first: end}, func(sl slot) bool {
+		b := sl.b
 		if b.last.Less(start) {
 			return false
 		}

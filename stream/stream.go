@@ -85,7 +85,7 @@ const btreeBlockDegree = 16
 // as each other. [Stream.Clone] gives an independent copy that another
 // goroutine may use.
 type Stream struct {
-	tree *btree.BTreeG[*block]
+	tree *btree.BTreeG[slot]
 	open *block // the tail block while it takes entries; nil when none
 	own  *owner // copy-on-write token: blocks with another owner are shared
 
@@ -99,7 +99,7 @@ type Stream struct {
 
 // New returns an empty stream.
 func New() *Stream {
-	return &Stream{tree: btree.NewG(btreeBlockDegree, blockLess), own: new(owner)}
+	return &Stream{tree: btree.NewG(btreeBlockDegree, slotLess), own: new(owner)}
 }
 
 // NextID resolves spec against the last generated ID, following XADD: "*"
@@ -170,7 +170,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	}
 	b := &block{first: id, last: id, n: 1, names: names, own: s.own}
 	b.buf = appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true)
-	s.tree.ReplaceOrInsert(b)
+	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b)
 	return nil
@@ -195,7 +195,7 @@ func (s *Stream) sealOpen() {
 	}
 	s.open = nil
 	if b.own != s.own {
-		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)))
+		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)).slot())
 		return
 	}
 	b.seal()
@@ -212,7 +212,7 @@ func (s *Stream) mutable(b *block) *block {
 		c = blockMaxBytes
 	}
 	nb := b.clone(s.own, c)
-	s.tree.ReplaceOrInsert(nb)
+	s.tree.ReplaceOrInsert(nb.slot())
 	if b == s.open {
 		s.open = nb
 	}
@@ -227,12 +227,12 @@ func (s *Stream) LastID() ID { return s.lastID }
 
 // FirstID is the ID of the oldest entry; false when the stream is empty.
 func (s *Stream) FirstID() (ID, bool) {
-	b, ok := s.tree.Min()
+	sl, ok := s.tree.Min()
 	if !ok {
 		return ID{}, false
 	}
 	var id ID
-	b.each(func(e rawEntry) bool {
+	sl.b.each(func(e rawEntry) bool {
 		id = e.id
 		return e.deleted()
 	})

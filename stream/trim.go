@@ -41,7 +41,7 @@ func (s *Stream) deleteOne(id ID) bool {
 
 // removeBlock drops a whole block and its live entries.
 func (s *Stream) removeBlock(b *block) {
-	s.tree.Delete(b)
+	s.tree.Delete(b.slot())
 	s.length -= int64(b.live())
 	if b == s.open {
 		s.open = nil
@@ -67,7 +67,8 @@ func (s *Stream) Trim(t Trim) int64 {
 	}
 	var removed int64
 	for {
-		b, ok := s.tree.Min()
+		sl, ok := s.tree.Min()
+		b := sl.b
 		if !ok || (t.Strategy == TrimMaxLen && s.length <= maxLen) {
 			return removed
 		}
