@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,37 +63,39 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// runCases runs every case with the shared runner, a few at a time (each
-// case is a process pipeline that mostly waits), and returns pass/fail and
-// the runner's diff per case.
+// runCases runs the cases with the shared runner, split between a few
+// runners at once (each case is a process pipeline that mostly waits), and
+// returns pass/fail and the runner's diff per case.
 func runCases(shared, bin string, cases []string) (results map[string]bool, details map[string]string) {
+	const runners = 4
 	results, details = map[string]bool{}, map[string]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 6)
-	for _, c := range cases {
-		name := strings.TrimSuffix(filepath.Base(c), ".redis")
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			cmd := exec.Command("bash", filepath.Join(shared, "run.sh"), "-v", "-t", "10", bin, name)
+	for r := range runners {
+		var names []string
+		for i := r; i < len(cases); i += runners {
+			names = append(names, strings.TrimSuffix(filepath.Base(cases[i]), ".redis"))
+		}
+		if len(names) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			args := append([]string{filepath.Join(shared, "run.sh"), "-v", "-t", "10", bin}, names...)
+			cmd := exec.Command("bash", args...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
-			runErr := cmd.Run() // non-zero when the case fails; judged from the output
-			r, d := parseRunner(out.String())
+			runErr := cmd.Run() // non-zero when a case fails; judged from the output
+			res, det := parseRunner(out.String())
 			mu.Lock()
 			defer mu.Unlock()
-			for k, v := range r {
-				results[k] = v
+			maps.Copy(results, res)
+			maps.Copy(details, det)
+			for _, name := range names {
+				if _, ok := res[name]; !ok {
+					details[name] = fmt.Sprintf("runner said nothing about %s (%v):\n%s", name, runErr, out.String())
+				}
 			}
-			for k, v := range d {
-				details[k] = v
-			}
-			if _, ok := r[name]; !ok {
-				details[name] = fmt.Sprintf("runner said nothing about %s (%v):\n%s", name, runErr, out.String())
-			}
-		}()
+		})
 	}
 	wg.Wait()
 	return results, details
