@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -24,6 +25,7 @@ func (l *Log) run() {
 		ticked, final := false, false
 		select {
 		case <-l.kick:
+			l.gather()
 		case <-tick:
 			ticked = true
 		case <-l.stop:
@@ -39,12 +41,39 @@ func (l *Log) run() {
 	}
 }
 
+// maxGatherYields bounds how many times gather yields.
+const maxGatherYields = 16
+
+// gather lets appenders that are already runnable queue their records before
+// the flusher cuts a batch. A sync wakes all its waiters at once; without
+// this, the first of them to append would start the next batch alone and the
+// rest would wait a whole fsync for the one after. It yields the processor
+// while each yield saw new appends, at most maxGatherYields times, and only
+// when the previous batch held more than one record: a lone appender never
+// pays for it. There is no timed delay.
+func (l *Log) gather() {
+	if l.lastBatch <= 1 {
+		return
+	}
+	n := l.st.appends.Load()
+	for range maxGatherYields {
+		runtime.Gosched()
+		m := l.st.appends.Load()
+		if m == n {
+			return
+		}
+		n = m
+	}
+}
+
 // flush writes the pending batch and syncs it if needed, then publishes the
 // new written and synced positions.
 func (l *Log) flush(ticked, final bool) error {
 	l.mu.Lock()
 	buf, rolls, last := l.pending, l.rolls, l.lastPos
 	l.pending, l.rolls = l.spare[:0], l.spareRolls[:0]
+	l.lastBatch = last - l.flightLast
+	l.flightDone, l.batchDone, l.flightLast = l.batchDone, nil, last
 	dirty := len(buf) > 0 || l.writtenPos > l.syncedPos
 	sync := dirty && (final || ticked || l.opts.Fsync == FsyncAlways || l.syncWant > l.syncedPos)
 	l.mu.Unlock()
@@ -69,7 +98,16 @@ func (l *Log) flush(ticked, final bool) error {
 	if sync {
 		l.syncedPos = last
 	}
-	l.cond.Broadcast()
+	if l.opts.Fsync == FsyncAlways {
+		l.durablePos.Store(l.syncedPos)
+	} else {
+		l.durablePos.Store(l.writtenPos)
+	}
+	if l.flightDone != nil {
+		close(l.flightDone) // wakes the waiters of this batch only
+		l.flightDone = nil
+	}
+	l.cond.Broadcast() // Sync
 	l.mu.Unlock()
 	return nil
 }

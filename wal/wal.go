@@ -127,11 +127,20 @@ type Log struct {
 	segBytes   int64     // size of the current segment, pending frames included
 	segs       []segment // oldest first; the last is the one being written
 
+	// Wait's wake-ups: one channel per batch, closed once the batch is
+	// durable, so a sync wakes exactly the waiters of the records it covered
+	// and they return without taking mu (they read durablePos).
+	durablePos atomic.Uint64 // last durable under the policy; written under mu
+	batchDone  chan struct{} // pending records' batch; nil until a waiter asks
+	flightDone chan struct{} // the batch the flusher is writing; nil if none waits
+	flightLast uint64        // last position of the batch the flusher took
+
 	// Owned by the flusher goroutine (and by Open before it starts).
 	active      File
 	activeNum   uint64
 	spare       []byte
 	spareRolls  []rollPoint
+	lastBatch   uint64 // records in the last batch taken
 	kick        chan struct{}
 	stop        chan struct{}
 	truncateMu  sync.Mutex // serializes TruncateFront
@@ -172,6 +181,8 @@ func Open(dir string, o Options) (*Log, error) {
 		}
 		return nil, err
 	}
+	l.durablePos.Store(l.syncedPos)
+	l.flightLast = l.writtenPos
 	l.flusherWait.Add(1)
 	go l.run()
 	return l, nil
@@ -234,11 +245,66 @@ func (l *Log) durableLocked(pos uint64) bool {
 // Wait returns nil once every record <= pos is durable under the fsync
 // policy (FsyncAlways: covered by an fdatasync; otherwise written to the OS).
 // Otherwise it returns the sticky error of a poisoned log, [ErrClosed] if the
-// log closed first, or ctx's error.
+// log closed first, or ctx's error. Waiters sleep on their batch's channel:
+// a flush wakes only the waiters of the records it made durable.
 func (l *Log) Wait(ctx context.Context, pos uint64) error {
+	if l.durablePos.Load() >= pos {
+		return nil
+	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.waitLocked(ctx, func() bool { return l.durableLocked(pos) })
+	for {
+		if l.durableLocked(pos) {
+			l.mu.Unlock()
+			return nil
+		}
+		if err := l.usableLocked(); err != nil {
+			l.mu.Unlock()
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			l.mu.Unlock()
+			return err
+		}
+		done := l.doneChanLocked(pos)
+		l.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		if l.durablePos.Load() >= pos {
+			return nil
+		}
+		l.mu.Lock()
+	}
+}
+
+// doneChanLocked returns the channel closed once the batch holding the
+// not yet durable record pos is durable (or the log is poisoned or closed).
+// l.mu is held.
+func (l *Log) doneChanLocked(pos uint64) <-chan struct{} {
+	if l.flightDone != nil && pos <= l.flightLast {
+		return l.flightDone
+	}
+	if pos <= l.flightLast { // in flight, nobody waited on it before
+		l.flightDone = make(chan struct{})
+		return l.flightDone
+	}
+	if l.batchDone == nil {
+		l.batchDone = make(chan struct{})
+	}
+	return l.batchDone
+}
+
+// releaseWaitersLocked wakes every Wait (the log was poisoned or closed).
+// l.mu is held.
+func (l *Log) releaseWaitersLocked() {
+	for _, c := range []*chan struct{}{&l.flightDone, &l.batchDone} {
+		if *c != nil {
+			close(*c)
+			*c = nil
+		}
+	}
+	l.cond.Broadcast()
 }
 
 // waitLocked blocks until ready holds, the log is poisoned or closed, or ctx
@@ -334,7 +400,7 @@ func (l *Log) Close() error {
 	cerr := l.active.Close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.cond.Broadcast()
+	l.releaseWaitersLocked()
 	if l.err != nil {
 		return l.err
 	}
@@ -351,7 +417,7 @@ func (l *Log) poison(err error) {
 	if l.err == nil {
 		l.err = fmt.Errorf("%w: %w", ErrPoisoned, err)
 	}
-	l.cond.Broadcast()
+	l.releaseWaitersLocked()
 }
 
 func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
