@@ -1,0 +1,204 @@
+package main
+
+// The harness is a main package, so its tests are white-box.
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brookmq/brook/pattern"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+func TestPercentile(t *testing.T) {
+	tests := []struct {
+		name string
+		ns   []int64
+		q    float64
+		want time.Duration
+	}{
+		{"empty", nil, 0.5, 0},
+		{"one", []int64{7}, 0.99, 7},
+		{"median of 1..100", seq(100), 0.5, 50},
+		{"p99 of 1..100", seq(100), 0.99, 99},
+		{"p99 of 1..1000", seq(1000), 0.99, 990},
+		{"unsorted", []int64{5, 1, 4, 2, 3}, 0.5, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.ns, tt.q); got != tt.want {
+				t.Errorf("percentile(%v) = %v, want %v", tt.q, got, tt.want)
+			}
+		})
+	}
+}
+
+func seq(n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[n-1-i] = int64(i + 1) // descending: percentile must sort
+	}
+	return out
+}
+
+func TestTrackerPhases(t *testing.T) {
+	tr := newTracker(3)
+	tr.phase(2)
+	for _, sub := range []int{0, 1, 2, 0, 1} {
+		tr.deliver(sub, nil)
+	}
+	select {
+	case <-tr.doneCh():
+		t.Fatal("phase done before subscriber 2 reached 2")
+	default:
+	}
+	tr.deliver(2, nil)
+	<-tr.doneCh()
+	if got := tr.minCount(); got != 2 {
+		t.Errorf("minCount = %d, want 2", got)
+	}
+	// A lowered target already reached by everyone ends the phase at once.
+	tr.phase(10)
+	tr.lower(2)
+	<-tr.doneCh()
+	if got := tr.total(); got != 6 {
+		t.Errorf("total = %d, want 6", got)
+	}
+}
+
+func TestTrackerProbeLatency(t *testing.T) {
+	tr := newTracker(2)
+	tr.probing.Store(true)
+	p := tr.stamped(64)
+	tr.deliver(0, p)
+	tr.deliverString(1, string(p))
+	lat := tr.latencies()
+	if len(lat) != 2 {
+		t.Fatalf("latencies = %v, want 2 samples", lat)
+	}
+	for _, l := range lat {
+		if l < 0 {
+			t.Errorf("negative latency %d", l)
+		}
+	}
+}
+
+func TestNonMatchingPatterns(t *testing.T) {
+	pats := nonMatchingPatterns(300)
+	seen := map[string]bool{}
+	for _, p := range pats {
+		if seen[p] {
+			t.Fatalf("duplicate pattern %q", p)
+		}
+		seen[p] = true
+		if pattern.Match(p, fanoutSubject) {
+			t.Errorf("pattern %q matches %q", p, fanoutSubject)
+		}
+	}
+}
+
+// TestPubSubRun runs a small point on the in-process systems without
+// servers: every delivery must arrive and be counted.
+func TestPubSubRun(t *testing.T) {
+	tests := []struct {
+		name string
+		peer pubsubPeer
+		cfg  pubsubConfig
+	}{
+		{"raw 1x5", rawPeer{}, pubsubConfig{subscribers: 5, publishers: 1}},
+		{"brook 1x5", brookPeer{}, pubsubConfig{subscribers: 5, publishers: 1}},
+		{"brook 3x4 patterns", brookPeer{}, pubsubConfig{subscribers: 4, publishers: 3, patterns: nonMatchingPatterns(30)}},
+		{"watermill 1x3", watermillPeer{}, pubsubConfig{subscribers: 3, publishers: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := runPubSub(context.Background(), tt.peer, pubsubRun{cfg: tt.cfg, payload: 64, messages: 3000, maxTime: time.Minute, probes: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.deliveriesPerSec <= 0 || res.p99 < res.p50 || res.p50 <= 0 {
+				t.Errorf("result %+v", res)
+			}
+		})
+	}
+	if _, err := (rawPeer{}).start(pubsubConfig{subscribers: 1, patterns: []string{"a.*"}}, newTracker(1)); err == nil {
+		t.Error("raw channels accepted pattern subscriptions")
+	}
+}
+
+func TestBrookStreams(t *testing.T) {
+	ctx := context.Background()
+	if r, err := appendRate(ctx, brookStreams{}, memStore, t.TempDir(), 2, 20*time.Millisecond); err != nil || r <= 0 {
+		t.Fatalf("appendRate = %v, %v", r, err)
+	}
+	if r, err := consumeRate(ctx, brookStreams{}, t.TempDir(), 1050, 100); err != nil || r <= 0 {
+		t.Fatalf("consumeRate = %v, %v", r, err)
+	}
+	if b, err := brookMemory(ctx, 5000); err != nil || b <= 0 {
+		t.Fatalf("brookMemory = %v, %v", b, err)
+	}
+}
+
+func TestWriteReportKeepsOtherSections(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "RESULTS.md")
+	res := &results{}
+	tb := res.table("fanout/64B/deliveries", "Fan-out", "subscribers", perSec)
+	for _, v := range []float64{3e6, 1e6, 2e6} {
+		tb.add("100", "brook", v)
+	}
+	tb.add("100", "NATS", 1e5)
+	tb.fail("100", "Redis", os.ErrNotExist)
+	info := runInfo{started: time.Now(), count: 3, command: "go run ."}
+
+	if err := writeReport(path, info, res, checkTargets(res, []string{"64B"})); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(path)
+	for _, want := range []string{"2M [1M-3M]", "100k", "20.00x", "failed: file does not exist", "not measured"} {
+		if !strings.Contains(string(first), want) {
+			t.Errorf("report lacks %q:\n%s", want, first)
+		}
+	}
+	// Someone else's sections around ours survive a rewrite.
+	other := "# results\n\n## root benchmarks\nkeep me\n\n" + string(first[strings.Index(string(first), beginMarker):]) + "\n## after\nkeep me too\n"
+	if err := os.WriteFile(path, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeReport(path, info, res, nil); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(path)
+	s := string(second)
+	if !strings.Contains(s, "## root benchmarks\nkeep me\n") || !strings.HasSuffix(s, "## after\nkeep me too\n") || strings.Count(s, beginMarker) != 1 {
+		t.Errorf("rewrite lost or duplicated sections:\n%s", s)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		u    unit
+		v    float64
+		want string
+	}{
+		{perSec, 1234567, "1.23M"},
+		{perSec, 45600, "45.6k"},
+		{perSec, 12, "12"},
+		{nanos, 1500, "1.5µs"},
+		{nanos, 2.5e6, "2.5ms"},
+		{nanos, 800, "800ns"},
+		{bytesPE, 19.94, "19.9"},
+	}
+	for _, tt := range tests {
+		if got := format(tt.u, tt.v); got != tt.want {
+			t.Errorf("format(%v, %v) = %q, want %q", tt.u, tt.v, got, tt.want)
+		}
+	}
+}
