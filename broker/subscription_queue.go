@@ -231,9 +231,14 @@ func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
 			s.sleeping.Store(false)
 			continue
 		}
+		done := ctx.Done()
+		if done == nil {
+			<-s.notify // a plain receive is cheaper than a select
+			continue
+		}
 		select {
 		case <-s.notify:
-		case <-ctx.Done():
+		case <-done:
 			s.sleeping.Store(false)
 		}
 	}
