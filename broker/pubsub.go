@@ -1,15 +1,18 @@
 package broker
 
 // Pub/Sub: the hub (channel and pattern tables) and the Broker methods that
-// publish and introspect. The subscription side (queue, reader, policies) is
-// in subscription.go.
+// publish and introspect. The subscription side is in subscription.go
+// (delivery, limits, policies, membership) and subscription_queue.go (the
+// queue and its reader).
 //
 // Locking: hub.mu guards the tables and every subscription's membership maps.
 // Publish holds it for reading, so publishers run in parallel; (un)subscribing
-// holds it for writing. Each subscription's queue has its own small mutex,
-// always taken after hub.mu. Nothing blocks while hub.mu is held: a publisher
-// that must wait for room (PolicyBlock) or remove a slow subscription does so
-// after releasing it.
+// holds it for writing. Each subscription has its own small mutex that
+// serializes its publishers, always taken after hub.mu; its reader takes no
+// lock on the way of a message. Nothing blocks while hub.mu is held: a
+// publisher that must wait for room (PolicyBlock) or remove a slow
+// subscription does so after releasing it. No goroutine is started: the
+// readers are the caller's.
 
 import (
 	"context"
@@ -25,10 +28,10 @@ import (
 	"github.com/brookmq/brook/pattern"
 )
 
-// ErrSlowConsumer is returned by [Subscription.Next] (and by every later call
-// on the subscription) after the broker closed the subscription because its
-// queue went over the hard limit, or stayed over the soft limit for longer
-// than the soft period, under [PolicyDisconnect].
+// ErrSlowConsumer is returned by [Subscription.Next], and by later attempts
+// to subscribe or unsubscribe, after the broker closed the subscription
+// because its queue went over the hard limit, or stayed over the soft limit
+// for longer than the soft period, under [PolicyDisconnect].
 var ErrSlowConsumer = errors.New("broker: subscription closed: slow consumer")
 
 // SlowPolicy says what the broker does with a subscription whose queue is

@@ -28,12 +28,12 @@ import (
 // Segments are recycled: the reader passes each segment it reads to the end
 // (the publishers have moved past it: the next segment is linked when the
 // last slot is written) back to the publishers through spare, or to a pool
-// if spare is taken. A subscription that has received a
-// message keeps one segment. A segment that may still be referenced
-// elsewhere (after a kill or a drop) is left to the garbage collector.
+// if spare is taken. A subscription that has received a message keeps one
+// segment (1 KiB). A segment that may still be referenced elsewhere (after
+// a kill or a drop) is left to the garbage collector.
 
 // releaseBytes is how many bytes the reader reads at most before it
-// subtracts them from the queue's size, besides segment boundaries.
+// settles them, besides segment boundaries.
 const releaseBytes = 64 << 10
 
 // segSize is the number of messages per segment (1 KiB).
