@@ -29,6 +29,7 @@ func run() error {
 	tiny := flag.Bool("tiny", false, "run every workload once at a tiny size (seconds; for CI)")
 	only := flag.String("only", "", "comma-separated `workloads` to run (default all): "+strings.Join(workloadNames, ","))
 	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
+	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
 	flag.Parse()
 
@@ -49,6 +50,9 @@ func run() error {
 	defer os.RemoveAll(dir)
 
 	e := &env{ctx: ctx, dir: dir, size: sizesFor(*tiny), count: max(*count, 1), res: &results{}}
+	if *systems != "" {
+		e.systems = strings.Split(*systems, ",")
+	}
 	defer e.stopRedis()
 	info := runInfo{started: time.Now(), count: e.count, tiny: *tiny, command: commandLine()}
 	for _, w := range workloadNames {
@@ -117,6 +121,8 @@ type env struct {
 	count    int
 	res      *results
 	diskNote string
+
+	systems []string // -systems; empty: all
 
 	redisTried, redisDurTried bool
 	redisMem, redisDur        *redisServer

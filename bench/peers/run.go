@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -76,19 +77,48 @@ func (e *env) pubsubPeers(withPatterns bool) []pubsubPeer {
 	if !withPatterns {
 		ps = append([]pubsubPeer{rawPeer{}}, append(ps, watermillPeer{})...)
 	}
-	if r := e.redis(false); r != nil {
-		ps = append(ps, redisPeer{r})
+	if e.wants("Redis") {
+		if r := e.redis(false); r != nil {
+			ps = append(ps, redisPeer{r})
+		}
 	}
-	return ps
+	return keep(e, ps)
 }
 
 // streamPeers are the Streams systems; Redis only when it runs.
 func (e *env) streamPeers(durable bool) []streamPeer {
 	ps := []streamPeer{brookStreams{}, jsStreams{}}
-	if r := e.redis(durable); r != nil {
-		ps = append(ps, redisStreams{mem: e.redis(false), durable: e.redisDur})
+	if e.wants("Redis") {
+		if r := e.redis(durable); r != nil {
+			ps = append(ps, redisStreams{mem: e.redis(false), durable: e.redisDur})
+		}
 	}
-	return ps
+	return keep(e, ps)
+}
+
+// wants reports whether -systems selects the system called name (all by
+// default; names match case-insensitively by prefix).
+func (e *env) wants(name string) bool {
+	if len(e.systems) == 0 {
+		return true
+	}
+	for _, s := range e.systems {
+		if strings.HasPrefix(strings.ToLower(name), strings.ToLower(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// keep returns the peers -systems selects.
+func keep[P interface{ name() string }](e *env, ps []P) []P {
+	var out []P
+	for _, p := range ps {
+		if e.wants(p.name()) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // record runs f for every system count times, interleaved, and reports

@@ -42,6 +42,10 @@ const drainGrace = 10 * time.Second
 // default buffer limits, so none drops or disconnects.
 const windowDeliveries = 32768
 
+// deadlineEvery is how many messages a flood publisher sends between two
+// looks at the clock.
+const deadlineEvery = 64
+
 // runPubSub measures one point on one system: warm-up probes, a flood for
 // throughput, then latency probes.
 func runPubSub(ctx context.Context, p pubsubPeer, r pubsubRun) (pubsubResult, error) {
@@ -120,12 +124,12 @@ func flood(ctx context.Context, tr *tracker, pubs []publisher, r pubsubRun) (pub
 func publishShare(ctx context.Context, tr *tracker, pub publisher, payload []byte, share, npub int, base, window int64, deadline time.Time, sent *atomic.Int64) error {
 	step := max(window/4, 1)
 	for i := range int64(share) {
+		if i%deadlineEvery == 0 && time.Now().After(deadline) {
+			return pub.flush()
+		}
 		if i%step == 0 {
 			if err := pub.flush(); err != nil {
 				return err
-			}
-			if time.Now().After(deadline) {
-				return nil
 			}
 			if err := waitFor(ctx, func() bool { return tr.minCount() >= base+i*int64(npub)-window }); err != nil {
 				return err
