@@ -11,6 +11,9 @@
 #   group entries/s XREADGROUP COUNT 100 + XACK of the returned IDs, done
 #                   server-side in one EVAL per page (no client library is
 #                   allowed in brook's module), 4 clients as 4 consumers
+#   *_server_cpu_ns the server's CPU time (INFO cpu, user + system) per XADD
+#                   and per entry read and acked: steadier than rates on a
+#                   shared machine, comparable to brook's cpu-ns metrics
 #
 # It starts its own redis-server on a free loopback port with persistence off
 # and shuts it down on exit. Usage: bench/redis-compare.sh [requests]
@@ -51,20 +54,28 @@ for _ in $(seq 50); do
 done
 
 used() { cli info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
+# cpu prints the server's CPU time so far (user + system, main thread and
+# others) in nanoseconds.
+cpu() { cli info cpu | awk -F: '/^used_cpu_(sys|user):/ { s += $2 } END { printf "%.0f", s * 1e9 }'; }
+# per prints (b - a) / n with one decimal.
+per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (b - a) / n }'; }
 
 echo "redis_version=$(cli info server | awk -F: '/^redis_version:/ { sub(/\r/, "", $2); print $2 }')"
 echo "mem_allocator=$(cli info memory | awk -F: '/^mem_allocator:/ { sub(/\r/, "", $2); print $2 }')"
 echo "requests=$n"
 
 # XADD, pipelined.
+c0=$(cpu)
 out=$(timeout 300 redis-benchmark -p "$port" -P 16 -c 50 -n "$n" -q \
 	XADD s '*' user_id 1234 product prod1234 amount 5678 | tr '\r' '\n' | grep 'requests per second' | tail -1)
 echo "xadd_line=$out"
 echo "xadd_per_s=$(echo "$out" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')"
+echo "xadd_server_cpu_ns=$(per "$c0" "$(cpu)" "$n")"
 
 # XREADGROUP COUNT 100 + XACK, one page per EVAL, on the stream XADD filled.
 pages=$(((n - n / 20) / 100))
 cli xgroup create s g 0 >/dev/null
+c0=$(cpu)
 script='local r = redis.call("XREADGROUP", "GROUP", "g", KEYS[2], "COUNT", 100, "STREAMS", KEYS[1], ">")
 if not r then return 0 end
 local ids = {}
@@ -75,6 +86,7 @@ out=$(timeout 300 redis-benchmark -p "$port" -c 4 -r 4 -n "$pages" -q \
 pps=$(echo "$out" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
 echo "group_pages_per_s=$pps"
 echo "group_entries_per_s=$(awk -v p="$pps" 'BEGIN { printf "%.0f", p * 100 }')"
+echo "group_server_cpu_ns_per_entry=$(per "$c0" "$(cpu)" $((pages * 100)))"
 echo "group_pending_after=$(cli xpending s g | head -1)"
 
 # Bytes per entry: 1,000,000 entries of BenchmarkStreamMemory's data.
