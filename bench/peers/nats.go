@@ -109,8 +109,11 @@ func (s *natsSession) subscribe(cfg pubsubConfig, sink *tracker) error {
 			return err
 		}
 		s.conns = append(s.conns, pc)
+		// One shared channel for every pattern: SubscribeSync would make a
+		// 64k-slot channel per subscription (5 GB for 10,000).
+		never := make(chan *nats.Msg, 1)
 		for _, p := range cfg.patterns {
-			if _, err := pc.SubscribeSync(p); err != nil {
+			if _, err := pc.ChanSubscribe(p, never); err != nil {
 				return fmt.Errorf("nats: subscribe %q: %w", p, err)
 			}
 		}
