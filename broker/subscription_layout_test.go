@@ -35,3 +35,14 @@ func TestSubscriptionLayout(t *testing.T) {
 		t.Errorf("size = %d, want %d", size, 6*64)
 	}
 }
+
+// TestHubLayout pins the hub's size: its first cache line must be its own.
+func TestHubLayout(t *testing.T) {
+	var h hub
+	if size := unsafe.Sizeof(h); size != 128 {
+		t.Errorf("size = %d, want 128", size)
+	}
+	if off := unsafe.Offsetof(h.defaults); off != 64 {
+		t.Errorf("defaults at %d, want 64", off)
+	}
+}
