@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"path/filepath"
 	"strconv"
 
@@ -49,12 +50,11 @@ func linePlot(t *table, s plotSpec) (*plot.Plot, error) {
 	p.X.Label.Text = s.xLabel
 	p.Y.Label.Text = s.yLabel + " (log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = ticks125{}
 	if s.logX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	p.Legend.Top = true
+	p.Legend.Top = false
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	xs := make([]float64, len(t.rows))
@@ -65,6 +65,7 @@ func linePlot(t *table, s plotSpec) (*plot.Plot, error) {
 		}
 		xs[i] = x
 	}
+	p.X.Tick.Marker = plot.ConstantTicks(xTicks(t.rows, xs))
 	for i, sys := range t.systems {
 		pts := plotter.XYs{}
 		for j, r := range t.rows {
@@ -97,7 +98,34 @@ func linePlot(t *table, s plotSpec) (*plot.Plot, error) {
 		p.Add(line, points)
 		p.Legend.Add(sys, line, points)
 	}
+	// Room below the lines for the legend, above them for the eye.
+	p.Y.Min, p.Y.Max = p.Y.Min/8, p.Y.Max*2
 	return p, nil
+}
+
+// ticks125 marks 1, 2 and 5 times each power of ten in range, labelled
+// like the report's tables (2k, 5M).
+type ticks125 struct{}
+
+func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for dec := math.Pow(10, math.Floor(math.Log10(lo))); dec <= hi; dec *= 10 {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * dec; v >= lo && v <= hi {
+				out = append(out, plot.Tick{Value: v, Label: format(perSec, v)})
+			}
+		}
+	}
+	return out
+}
+
+// xTicks marks each row's x.
+func xTicks(rows []string, xs []float64) []plot.Tick {
+	out := make([]plot.Tick, len(xs))
+	for i, x := range xs {
+		out[i] = plot.Tick{Value: x, Label: rows[i]}
+	}
+	return out
 }
 
 // flatLine is the mean of pts drawn across every x.
