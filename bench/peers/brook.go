@@ -114,7 +114,7 @@ func (s brookStore) group(ctx context.Context) (groupReader, error) {
 	if err := s.b.XGroupCreate(ctx, streamKey, "g", broker.GroupCreateOptions{}); err != nil {
 		return nil, err
 	}
-	return brookGroup{b: s.b}, nil
+	return brookGroup(s), nil
 }
 
 func (s brookStore) close() error { return s.b.Close() }

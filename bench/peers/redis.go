@@ -257,7 +257,7 @@ func (s redisStore) group(ctx context.Context) (groupReader, error) {
 	if err := s.rdb.XGroupCreate(ctx, streamKey, "g", "0").Err(); err != nil {
 		return nil, fmt.Errorf("redis: xgroup create: %w", err)
 	}
-	return redisGroup{s.rdb}, nil
+	return redisGroup(s), nil
 }
 
 func (s redisStore) close() error { return s.rdb.Close() }
