@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -31,6 +32,7 @@ func run() error {
 	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
 	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
 	flag.Parse()
 
 	sel, err := selectWorkloads(*only)
@@ -39,6 +41,17 @@ func run() error {
 	}
 	if *tiny {
 		*count = 1
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

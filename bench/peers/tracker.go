@@ -63,12 +63,13 @@ type tracker struct {
 	probing atomic.Bool
 }
 
-// subCounter is one subscriber's state, padded against false sharing.
+// subCounter is one subscriber's state, padded to two cache lines so that
+// subscribers never write to a line another one uses.
 type subCounter struct {
 	n       atomic.Int64
 	reached atomic.Bool
 	lat     []int64 // nanoseconds; written by the subscriber while probing
-	_       [32]byte
+	_       [128 - 8 - 8 - 24]byte
 }
 
 func newTracker(n int) *tracker {
