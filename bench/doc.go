@@ -6,8 +6,17 @@
 // The package has no API; it is test files only:
 //
 //	go test ./bench                                  # smoke test, seconds
-//	go test ./bench -run '^$' -bench 'FanOut' -count 5
+//	go test ./bench -run '^$' -bench 'FanOut' -benchtime 0.5s
+//	go test ./bench -run '^$' -bench '^BenchmarkXAdd$' # not DurableXAdd too
 //	go test ./bench -run '^$' -bench 'StreamMemory' -benchtime 1x
+//
+// Where a workload runs on brook and on a baseline, the two are sub-benchmarks
+// named sys=brook and sys=chan that run back to back, so benchstat -col /sys
+// lines them up and a ratio can be taken per run. Rates come with the CPU
+// time of the whole process per event (cpu-ns/delivery, cpu-ns/xadd,
+// cpu-ns/entry, from getrusage), which varies far less than wall-clock rates
+// on a shared machine. RESULTS.md repeats whole runs in interleaved rounds
+// rather than using -count, which repeats one sub-benchmark back to back.
 //
 // Workloads and their metrics:
 //
@@ -37,7 +46,8 @@
 //     "always" fsync policy with 1, 16 and 64 producers; x-disk is appends/s
 //     over the disk's syncs/s measured just before.
 //
-// redis-compare.sh measures Redis 7 on loopback with the same data
-// (redis-benchmark for XADD, used_memory for bytes per entry), and RESULTS.md
-// records command lines, machine and figures.
+// redis-compare.sh measures Redis 7 on loopback with the same data:
+// redis-benchmark for XADD and for XREADGROUP + XACK (one EVAL per page),
+// the server's CPU time per operation, and used_memory for bytes per entry.
+// RESULTS.md records command lines, machine, figures and targets.
 package bench
