@@ -105,7 +105,7 @@ func TestStreamWorkloads(t *testing.T) {
 			t.Errorf("scanned %d entries, want %d", sc.entries, 3*pageSize+1)
 		}
 	})
-	t.Run("group rounds", func(t *testing.T) {
+	t.Run("group pages", func(t *testing.T) {
 		t.Parallel()
 		br := broker.New(broker.Options{})
 		defer br.Close()
@@ -117,13 +117,19 @@ func TestStreamWorkloads(t *testing.T) {
 		if err := fill(ctx, br, "s", 8*pageSize); err != nil {
 			t.Fatal(err)
 		}
-		for range 2 {
-			if err := g.round(); err != nil {
+		for range 8 {
+			if err := g.issue(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := g.round(); err == nil {
-			t.Error("a round on an exhausted stream succeeded")
+		if err := g.drain(); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.issue(); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.drain(); err == nil {
+			t.Error("a page of an exhausted stream was read")
 		}
 		if p, err := br.XPending(ctx, "s", "g"); err != nil || p.Count != 0 {
 			t.Errorf("XPENDING = %+v, %v; want nothing pending", p, err)
