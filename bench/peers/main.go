@@ -31,6 +31,7 @@ func run() error {
 	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
 	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
+	analysis := flag.String("analysis", "analysis.md", "Markdown `file` included as the section's analysis when it exists (hand-written reading of the last real run)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
 	flag.Parse()
 
@@ -41,17 +42,6 @@ func run() error {
 	if *tiny {
 		*count = 1
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -61,6 +51,11 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
+	stopProfile, err := startProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	e := &env{ctx: ctx, dir: dir, size: sizesFor(*tiny), count: max(*count, 1), res: &results{}}
 	if *systems != "" {
 		e.systems = strings.Split(*systems, ",")
@@ -80,12 +75,24 @@ func run() error {
 		}
 	}
 	info.elapsed = time.Since(info.started)
-	info.redis = e.redisNote()
-	info.diskNote = e.diskNote
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	if err := e.finish(*out, *analysis, info); err != nil {
 		return err
 	}
-	plots, err := writePlots(filepath.Dir(*out), e.res, plotSpecs(e.size))
+	fmt.Printf("wrote %s (%s)\n", *out, info.elapsed.Round(time.Second))
+	return nil
+}
+
+// finish writes the plots and the report next to out.
+func (e *env) finish(out, analysis string, info runInfo) error {
+	info.redis = e.redisNote()
+	info.diskNote = e.diskNote
+	if b, err := os.ReadFile(analysis); err == nil {
+		info.analysis = string(b)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	plots, err := writePlots(filepath.Dir(out), e.res, plotSpecs(e.size))
 	if err != nil {
 		return err
 	}
@@ -94,11 +101,24 @@ func run() error {
 	for _, t := range targets {
 		fmt.Printf("target %-80s %-6s %s\n", t.name, strings.Trim(t.verdict, "*"), t.measured)
 	}
-	if err := writeReport(*out, info, e.res, targets); err != nil {
-		return err
+	return writeReport(out, info, e.res, targets)
+}
+
+// startProfile starts a CPU profile into path ("" for none) and returns
+// the function that stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
 	}
-	fmt.Printf("wrote %s (%s)\n", *out, info.elapsed.Round(time.Second))
-	return nil
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // selectWorkloads parses -only.

@@ -27,6 +27,7 @@ type runInfo struct {
 	redis    string // version, or why Redis was skipped
 	diskNote string
 	plots    []string
+	analysis string // hand-written Markdown, included as is
 }
 
 // writeReport writes the peers section into path, replacing a previous one
@@ -65,6 +66,10 @@ func renderSection(w *bytes.Buffer, info runInfo, res *results, targets []target
 	}
 	renderMachine(w, info)
 	renderTargets(w, targets)
+	if !info.tiny && info.analysis != "" {
+		w.WriteString("### Analysis (hand-written from the committed run)\n\n")
+		w.WriteString(strings.TrimSpace(info.analysis) + "\n\n")
+	}
 	for _, t := range res.tables {
 		renderTable(w, t)
 	}
