@@ -14,7 +14,8 @@ type mutation struct {
 	nowMs  uint64         // the clock reading the operation used
 	id     stream.ID      // opAdd: the resolved ID; opReadHistory: after; opAutoClaim: start
 	fields []stream.Field // opAdd
-	trim   stream.Trim    // opAdd, opTrim: exact effect (MINID = or MAXLEN = 0)
+	batch  []stream.Entry // opAddBatch: the entries, resolved IDs, in order
+	trim   stream.Trim    // opAdd, opAddBatch, opTrim: exact effect (MINID = or MAXLEN = 0)
 	ids    []stream.ID    // opDelete, opAck, opClaim
 
 	group, consumer string
@@ -45,4 +46,5 @@ const (
 	opAck            opKind = 13 // XACK
 	opClaim          opKind = 14 // XCLAIM
 	opAutoClaim      opKind = 15 // XAUTOCLAIM
+	opAddBatch       opKind = 16 // XAddBatch: many XADDs, one record (creates the key)
 )

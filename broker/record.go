@@ -32,6 +32,8 @@ import (
 //	  recMinIdle   minIdleMs             uvarint
 //	  recClaim     claim options         flags byte, then idle, time, retry
 //	                                     (uvarints) and lastID, each if flagged
+//	  recBatch     batch                 uvarint n, n x (id, fields as in
+//	                                     recFields)
 //
 // A field whose value is the zero value is left out, so a record carries only
 // what its operation uses. Decoding checks every length against the bytes
@@ -43,7 +45,7 @@ import (
 const recordVersion = 1
 
 // opMax is the highest opKind the codec knows.
-const opMax = opAutoClaim
+const opMax = opAddBatch
 
 // Presence bits of the optional record fields.
 const (
@@ -60,7 +62,8 @@ const (
 	recJustID
 	recMinIdle
 	recClaim
-	recAll = recClaim<<1 - 1
+	recBatch
+	recAll = recBatch<<1 - 1
 )
 
 // Flags of the claim options byte.
@@ -101,10 +104,7 @@ func appendRecord(b []byte, m *mutation) []byte {
 		b = appendID(b, m.id)
 	}
 	if present&recFields != 0 {
-		b = binary.AppendUvarint(b, uint64(len(m.fields)))
-		for _, f := range m.fields {
-			b = appendString(appendString(b, f.Name), f.Value)
-		}
+		b = appendFields(b, m.fields)
 	}
 	if present&recTrim != 0 {
 		b = appendTrim(b, m.trim)
@@ -133,6 +133,12 @@ func appendRecord(b []byte, m *mutation) []byte {
 	if present&recClaim != 0 {
 		b = appendClaim(b, m.claim)
 	}
+	if present&recBatch != 0 {
+		b = binary.AppendUvarint(b, uint64(len(m.batch)))
+		for _, e := range m.batch {
+			b = appendFields(appendID(b, e.ID), e.Fields)
+		}
+	}
 	return b
 }
 
@@ -159,7 +165,16 @@ func presentBits(m *mutation) uint64 {
 	c := m.claim
 	set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
 		c.Force || c.JustID || c.LastID != nil)
+	set(recBatch, m.batch != nil)
 	return p
+}
+
+func appendFields(b []byte, fields []stream.Field) []byte {
+	b = binary.AppendUvarint(b, uint64(len(fields)))
+	for _, f := range fields {
+		b = appendString(appendString(b, f.Name), f.Value)
+	}
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -257,11 +272,7 @@ func decodeFields(d *decoder, m *mutation, present uint64) {
 		m.id = d.id()
 	}
 	if present&recFields != 0 {
-		n := d.count(2) // a field is at least two empty strings
-		m.fields = make([]stream.Field, n)
-		for i := range m.fields {
-			m.fields[i] = stream.Field{Name: d.string(), Value: d.string()}
-		}
+		m.fields = d.fields()
 	}
 	if present&recTrim != 0 {
 		m.trim = d.trim()
@@ -288,6 +299,12 @@ func decodeFields(d *decoder, m *mutation, present uint64) {
 	}
 	if present&recClaim != 0 {
 		m.claim = d.claim()
+	}
+	if present&recBatch != 0 {
+		m.batch = make([]stream.Entry, d.count(3)) // id (2 bytes) and a field count
+		for i := range m.batch {
+			m.batch[i] = stream.Entry{ID: d.id(), Fields: d.fields()}
+		}
 	}
 }
 
@@ -392,6 +409,14 @@ func (d *decoder) count(minSize int) int {
 		return 0
 	}
 	return int(n)
+}
+
+func (d *decoder) fields() []stream.Field {
+	fields := make([]stream.Field, d.count(2)) // a field is at least two empty strings
+	for i := range fields {
+		fields[i] = stream.Field{Name: d.string(), Value: d.string()}
+	}
+	return fields
 }
 
 func (d *decoder) id() stream.ID {

@@ -13,7 +13,7 @@ import (
 // Replaying the log after a snapshot therefore rebuilds exactly the state the
 // live broker had.
 func (r *registry) replay(m *mutation) error {
-	create := m.kind == opAdd || m.kind == opCreateStream
+	create := m.kind == opAdd || m.kind == opAddBatch || m.kind == opCreateStream
 	st, err := r.lock(m.key, create)
 	if err != nil {
 		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
@@ -36,6 +36,15 @@ func replayLocked(st *streamState, m *mutation) error {
 	switch m.kind {
 	case opAdd:
 		if err = s.Append(m.id, m.fields); err == nil && m.trim.Strategy != stream.TrimNone {
+			s.Trim(m.trim)
+		}
+	case opAddBatch:
+		for _, e := range m.batch {
+			if err = s.Append(e.ID, e.Fields); err != nil {
+				break
+			}
+		}
+		if err == nil && m.trim.Strategy != stream.TrimNone {
 			s.Trim(m.trim)
 		}
 	case opTrim:

@@ -1,0 +1,165 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// ErrBatchTooLarge is returned by [Broker.XAddBatch] when the batch would
+// not fit in one log record (more than [MaxBatchBytes] bytes of keys, field
+// names and values): split it. Nothing is added.
+var ErrBatchTooLarge = errors.New("broker: batch too large")
+
+// MaxBatchBytes bounds the encoded size of one [Broker.XAddBatch] batch: it
+// is logged as one record, and the log refuses records over 64 MiB. The
+// estimate counts every name and value plus 32 bytes per entry and 20 per
+// field.
+const MaxBatchBytes = 64<<20 - 64<<10
+
+// XAddBatch appends entries to key's stream, in order, as consecutive XAdd
+// calls with the same options would, but under one lock of the stream, as
+// one log record, and with one wait for the disk: the Go counterpart of
+// pipelining many XADDs. It returns the new IDs, one per entry.
+//
+// IDs: o.ID resolves the first entry's ID as XAdd would; "*" and "ms-*" then
+// give each next entry the ID after the previous one ("ms-*" within the same
+// millisecond). An explicit ID fits a batch of one entry only: later entries
+// would repeat it ([stream.ErrIDTooSmall]). o.Trim is applied once, after the
+// last entry (the same entries survive as trimming after each one).
+//
+// The batch is all or nothing: an error (an ID error as for XAdd, [ErrNoStream]
+// for a missing key with o.NoMkStream, [ErrBatchTooLarge]) adds no entry, and
+// after a crash recovery finds all the entries or none. On a durable broker
+// it returns once the whole batch is durable under the fsync policy, and
+// blocked readers of key see the entries together. An empty batch does
+// nothing and returns no IDs.
+func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.Field, o AddOptions) ([]stream.ID, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	if n := batchBytes(key, entries); n > MaxBatchBytes {
+		return nil, fmt.Errorf("%w: about %d bytes, limit %d", ErrBatchTooLarge, n, MaxBatchBytes)
+	}
+	var now uint64
+	if o.ID == (stream.AddID{}) { // only "*" reads the clock, outside the lock (see XAdd)
+		now = b.nowMs()
+	}
+	st, err := b.reg.lock(key, !o.NoMkStream)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := b.addBatchLocked(st, entries, &o, now)
+	pos := st.pos
+	b.reg.unlockAndDrop(st)
+	if err != nil {
+		return nil, err
+	}
+	if b.dur != nil {
+		if err := b.dur.wait(ctx, pos); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// batchBytes estimates the size of the log record of a batch.
+func batchBytes(key string, entries [][]stream.Field) int {
+	n := 64 + len(key)
+	for _, fields := range entries {
+		n += 32
+		for _, f := range fields {
+			n += 20 + len(f.Name) + len(f.Value)
+		}
+	}
+	return n
+}
+
+// addBatchLocked is XAddBatch under st.mu. IDs are resolved for the whole
+// batch before anything changes, so an ID error leaves the stream as it was.
+func (b *Broker) addBatchLocked(st *streamState, entries [][]stream.Field, o *AddOptions, now uint64) ([]stream.ID, error) {
+	s := st.s
+	if s == nil {
+		if o.NoMkStream {
+			return nil, ErrNoStream
+		}
+		s = stream.New()
+	}
+	if err := b.writable(); err != nil {
+		return nil, err
+	}
+	ids, err := batchIDs(s, o.ID, now, len(entries))
+	if err != nil {
+		return nil, err
+	}
+	var batch []stream.Entry
+	if b.dur != nil {
+		batch = make([]stream.Entry, 0, len(entries))
+	}
+	var appendErr error
+	added := 0
+	for i, fields := range entries {
+		// Cannot fail: the IDs are increasing and after the stream's last.
+		// Should it, the entries added so far are still logged below.
+		if appendErr = s.Append(ids[i], fields); appendErr != nil {
+			break
+		}
+		added++
+		if b.dur != nil {
+			batch = append(batch, stream.Entry{ID: ids[i], Fields: fields})
+		}
+	}
+	if added == 0 {
+		return nil, appendErr
+	}
+	st.s = s
+	var trimmed int64
+	if appendErr == nil && o.Trim.Strategy != stream.TrimNone {
+		trimmed = s.Trim(o.Trim)
+	}
+	if b.dur != nil && len(batch) > 0 {
+		m := mutation{kind: opAddBatch, key: st.key, nowMs: now, batch: batch, trim: exactTrim(s, trimmed)}
+		if err := b.logLocked(st, &m); err != nil {
+			return nil, err
+		}
+	}
+	if len(st.waiters) > 0 {
+		b.serveWaitersLocked(st)
+	}
+	if appendErr != nil {
+		return nil, appendErr
+	}
+	return ids, nil
+}
+
+// batchIDs resolves the IDs of n entries added to s with spec, as n
+// consecutive XADDs would, without changing s.
+func batchIDs(s *stream.Stream, spec stream.AddID, now uint64, n int) ([]stream.ID, error) {
+	first, err := s.NextID(spec, now)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]stream.ID, n)
+	ids[0] = first
+	for i := 1; i < n; i++ {
+		prev := ids[i-1]
+		switch spec {
+		case stream.AutoID():
+			next, ok := prev.Next()
+			if !ok {
+				return nil, stream.ErrExhausted
+			}
+			ids[i] = next
+		case stream.PartialID(prev.Ms):
+			if prev.Seq == ^uint64(0) {
+				return nil, stream.ErrTooLarge
+			}
+			ids[i] = stream.ID{Ms: prev.Ms, Seq: prev.Seq + 1}
+		default: // explicit: the second XADD would repeat the first ID
+			return nil, stream.ErrIDTooSmall
+		}
+	}
+	return ids, nil
+}
