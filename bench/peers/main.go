@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,7 @@ func run() error {
 	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
 	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
+	subs := flag.String("n", "", "comma-separated subscriber `counts` of the fan-out workload (default 1,10,100,1000; tiny 1,10)")
 	analysis := flag.String("analysis", "analysis.md", "Markdown `file` included as the section's analysis when it exists (hand-written reading of the last real run)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
 	flag.Parse()
@@ -59,6 +61,11 @@ func run() error {
 	e := &env{ctx: ctx, dir: dir, size: sizesFor(*tiny), count: max(*count, 1), res: &results{}}
 	if *systems != "" {
 		e.systems = strings.Split(*systems, ",")
+	}
+	if *subs != "" {
+		if e.size.subscribers, err = parseInts(*subs); err != nil {
+			return fmt.Errorf("-n: %w", err)
+		}
 	}
 	defer e.stopRedis()
 	info := runInfo{started: time.Now(), count: e.count, tiny: *tiny, command: commandLine()}
@@ -119,6 +126,19 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// parseInts parses a comma-separated list of positive integers.
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive integer", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // selectWorkloads parses -only.

@@ -32,8 +32,8 @@ func sizesFor(tiny bool) sizes {
 		}
 	}
 	return sizes{
-		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 1_000_000, floodTime: 1500 * time.Millisecond,
-		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 200_000, appendTime: time.Second,
+		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 3_000_000, floodTime: 1500 * time.Millisecond,
+		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 2_000_000, appendTime: time.Second,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
 	}
 }
