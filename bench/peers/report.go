@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -95,6 +96,7 @@ func renderMachine(w *bytes.Buffer, info runInfo) {
 	fmt.Fprintf(w, "| date | %s (took %s) |\n", info.started.UTC().Format("2006-01-02 15:04 MST"), info.elapsed.Round(time.Second))
 	fmt.Fprintf(w, "| machine | %s, %d CPUs, %s/%s |\n", cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(w, "| Go | %s, GOMAXPROCS %d |\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "| brook | commit %s |\n", gitRevision())
 	fmt.Fprintf(w, "| modules | %s |\n", moduleVersions())
 	fmt.Fprintf(w, "| Redis | %s |\n", info.redis)
 	fmt.Fprintf(w, "| repetitions | %d per point, systems interleaved |\n", info.count)
@@ -195,6 +197,21 @@ func shorten(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// gitRevision is the repository's HEAD (with "+dirty" if the broker, pattern
+// or stream code differs from it), or "unknown".
+func gitRevision() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	diff, err := exec.Command("git", "status", "--porcelain", "--", "../../broker", "../../pattern", "../../stream", "../../wal").Output()
+	if err == nil && len(bytes.TrimSpace(diff)) > 0 {
+		rev += "+dirty"
+	}
+	return rev
 }
 
 // cpuModel is the CPU's model name from /proc/cpuinfo, or "unknown CPU".
