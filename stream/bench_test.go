@@ -142,3 +142,53 @@ func BenchmarkSnapshot(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReadGroupAck delivers 100 entries per XREADGROUP > COUNT 100 and
+// acknowledges them with one XACK, with consumers taking turns (the stream
+// holds 100,000 entries; the group is rewound when it reaches the end). It
+// reports entries/s and the process CPU time per entry.
+func BenchmarkReadGroupAck(b *testing.B) {
+	const n, count = 100_000, 100
+	r := rand.New(rand.NewPCG(1, 2))
+	s := stream.New()
+	for i := range n {
+		if err := s.Append(stream.ID{Ms: 1700000000000 + uint64(i)}, notesFields(r)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, consumers := range []int{1, 4} {
+		b.Run("consumers="+strconv.Itoa(consumers), func(b *testing.B) {
+			if err := s.CreateGroup("g", stream.MinID, 0); err != nil {
+				b.Fatal(err)
+			}
+			defer s.DestroyGroup("g")
+			names := []string{"c0", "c1", "c2", "c3"}[:consumers]
+			ids := make([]stream.ID, 0, count)
+			b.ReportAllocs()
+			i, read := 0, 0
+			cpu := processCPU()
+			for b.Loop() {
+				if read == n {
+					if err := s.SetGroupID("g", stream.MinID, 0); err != nil {
+						b.Fatal(err)
+					}
+					read = 0
+				}
+				es, err := s.ReadGroupNew("g", names[i%consumers], uint64(i), count, false)
+				if err != nil || len(es) != count {
+					b.Fatalf("read %d entries, %v", len(es), err)
+				}
+				ids = ids[:0]
+				for _, e := range es {
+					ids = append(ids, e.ID)
+				}
+				if got := s.Ack("g", ids...); got != count {
+					b.Fatalf("acked %d", got)
+				}
+				i, read = i+1, read+count
+			}
+			b.ReportMetric(float64(b.N*count)/b.Elapsed().Seconds(), "entries/s")
+			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N*count), "cpu-ns/entry")
+		})
+	}
+}

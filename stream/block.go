@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"strconv"
 )
 
 // Block limits, as Redis's stream-node-max-entries / stream-node-max-bytes.
@@ -314,53 +313,6 @@ func skipString(buf []byte, p int) (int, error) {
 	return p + int(n), nil
 }
 
-// fields decodes the field data of a parsed (hence well-formed) entry. The
-// values (and names not taken from the table) are copied into one string
-// that the fields slice, so an entry costs two allocations.
-func (b *block) fields(e rawEntry) []Field {
-	p := e.body
-	count := uint64(len(b.names))
-	same := e.flags&flagSameFields != 0
-	if !same {
-		count, p = readUvarint(b.buf, p)
-	}
-	out := make([]Field, count)
-	var textStack [256]byte
-	var endStack [32]int
-	text, ends := textStack[:0], endStack[:0] // the pieces and where each ends
-	for range out {
-		if !same {
-			var n uint64
-			n, p = readUvarint(b.buf, p)
-			text = append(text, b.buf[p:p+int(n)]...)
-			ends = append(ends, len(text))
-			p += int(n)
-		}
-		var tag uint64
-		tag, p = readUvarint(b.buf, p)
-		if tag&1 == 1 {
-			text = strconv.AppendInt(text, unzigzag(tag>>1), 10)
-		} else {
-			text = append(text, b.buf[p:p+int(tag>>1)]...)
-			p += int(tag >> 1)
-		}
-		ends = append(ends, len(text))
-	}
-	str := string(text)
-	from, k := 0, 0
-	for i := range out {
-		if same {
-			out[i].Name = b.names[i]
-		} else {
-			out[i].Name = str[from:ends[k]]
-			from, k = ends[k], k+1
-		}
-		out[i].Value = str[from:ends[k]]
-		from, k = ends[k], k+1
-	}
-	return out
-}
-
 // readUvarint reads a uvarint at p of a well-formed buffer. The hot loop
 // in at tests the one-byte case itself (this does not inline).
 func readUvarint(buf []byte, p int) (uint64, int) {
@@ -460,9 +412,4 @@ func (b *block) find(id ID) (rawEntry, bool) {
 		prev, off = e.id, e.end
 	}
 	return rawEntry{}, false
-}
-
-// entry decodes e into an Entry.
-func (b *block) entry(e rawEntry) Entry {
-	return Entry{ID: e.id, Fields: b.fields(e)}
 }

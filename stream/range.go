@@ -5,23 +5,39 @@ import "iter"
 // Range returns up to count (<= 0: all) entries with start <= ID <= end,
 // oldest first. start > end gives none.
 func (s *Stream) Range(start, end ID, count int) []Entry {
-	var out []Entry
+	var (
+		text  [slabText]byte
+		ends  [slabPieces]int
+		heads [slabEntries]slabHead
+	)
+	sl := newSlab(text[:], ends[:], heads[:])
 	s.ascend(start, end, func(b *block, e rawEntry) bool {
-		out = append(out, b.entry(e))
-		return count <= 0 || len(out) < count
+		sl = sl.add(b, e)
+		return count <= 0 || len(sl.heads) < count
 	})
-	return out
+	if len(sl.heads) == 0 {
+		return nil
+	}
+	return sl.appendTo(nil)
 }
 
 // RevRange returns up to count (<= 0: all) entries with start <= ID <= end,
 // newest first. start > end gives none.
 func (s *Stream) RevRange(end, start ID, count int) []Entry {
-	var out []Entry
+	var (
+		text  [slabText]byte
+		ends  [slabPieces]int
+		heads [slabEntries]slabHead
+	)
+	sl := newSlab(text[:], ends[:], heads[:])
 	s.descend(end, start, func(b *block, e rawEntry) bool {
-		out = append(out, b.entry(e))
-		return count <= 0 || len(out) < count
+		sl = sl.add(b, e)
+		return count <= 0 || len(sl.heads) < count
 	})
-	return out
+	if len(sl.heads) == 0 {
+		return nil
+	}
+	return sl.appendTo(nil)
 }
 
 // All iterates over the entries with start <= ID <= end, oldest first. The
