@@ -31,7 +31,9 @@
 // concrete ID, the clock reading, the exact trimming effect). A durable broker
 // appends it to the log while it holds the stream's lock and waits for the log
 // outside the lock; under the "always" fsync policy a call returns only once
-// its mutation is on disk. Reads follow the same rule: a reply, blocked or
+// its mutation is on disk. Concurrent callers share fsyncs (group commit);
+// a producer with many entries at hand passes them to [Broker.XAddBatch],
+// which logs them as one record and waits for the disk once. Reads follow the same rule: a reply, blocked or
 // not, is returned only after every mutation it could have observed is
 // durable, so nothing a caller has seen can be lost by a crash.
 package broker

@@ -28,7 +28,14 @@
 // before publishing the new durable position to waiters. Records appended
 // while a write and fdatasync run go into the next batch, so N concurrent
 // appenders share about one fsync per batch; [Log.Stats] reports the
-// counts. Under [FsyncEverySec] the flusher writes each batch at once and
+// counts. Each batch has its own wake-up channel, closed once the batch is
+// durable: a sync wakes only the waiters of the records it covered, and they
+// return without taking the mutex. A sync wakes its appenders all at once,
+// so before cutting a batch the flusher yields the processor as long as each
+// yield saw new appends (a few times at most, and only when the previous
+// batch held more than one record): the appenders it just woke queue their
+// next records into one batch instead of the first of them starting a batch
+// alone. There is no timed delay; a lone appender never waits. Under [FsyncEverySec] the flusher writes each batch at once and
 // fdatasyncs once a second if anything is unsynced; under [FsyncNo] it never
 // syncs on its own, except when it rolls to a new segment and on Close.
 // Wait under those two policies returns once the record is written to the
