@@ -144,10 +144,10 @@ func TestStreamWorkloads(t *testing.T) {
 
 // TestWakeRigs wakes each kind of blocked reader a few times.
 func TestWakeRigs(t *testing.T) {
-	for name, newRig := range map[string]func() *wakeRig{"brook": newBrookWake, "chan": newChanWake} {
+	for name, start := range map[string]func() *wakeRig{"brook": newBrookWake, "chan": newChanWake} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newRig()
+			w := start()
 			defer w.stop()
 			for range 3 {
 				d, err := w.wake(time.Microsecond)
