@@ -47,7 +47,7 @@ func (s *Stream) Claim(group, consumer string, nowMs, minIdleMs uint64, ids []ID
 		case !idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
 			continue
 		default:
-			g.consumers[n.consumer].pel.Delete(id)
+			g.owner(n).pel.Delete(id)
 		}
 		n.deliveryMs = deliveryMs
 		switch {
@@ -56,7 +56,7 @@ func (s *Stream) Claim(group, consumer string, nowMs, minIdleMs uint64, ids []ID
 		case !o.JustID:
 			n.count++
 		}
-		g.assign(consumer, c, n)
+		g.assign(c, n)
 		c.activeMs = int64(nowMs)
 		if o.JustID {
 			e = Entry{ID: id}
@@ -78,10 +78,10 @@ func (o ClaimOptions) deliveryMs(nowMs uint64) uint64 {
 	return nowMs
 }
 
-// assign stores n as owned by consumer name (c). n must already be out of
-// its previous owner's PEL.
-func (g *consumerGroup) assign(name string, c *groupConsumer, n nack) {
-	n.consumer = name
+// assign stores n as owned by consumer c. n must already be out of its
+// previous owner's PEL.
+func (g *consumerGroup) assign(c *groupConsumer, n nack) {
+	n.owner = c.slot
 	g.pel.ReplaceOrInsert(n)
 	c.pel.ReplaceOrInsert(n.id)
 }
@@ -124,12 +124,12 @@ func (s *Stream) AutoClaim(group, consumer string, nowMs, minIdleMs uint64, star
 			cur = n.id // removed: the scan goes on with the entry after it
 			continue
 		case idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
-			g.consumers[n.consumer].pel.Delete(n.id)
+			g.owner(n).pel.Delete(n.id)
 			n.deliveryMs = nowMs
 			if !justID {
 				n.count++
 			}
-			g.assign(consumer, c, n)
+			g.assign(c, n)
 			c.activeMs = int64(nowMs)
 			if justID {
 				e = Entry{ID: n.id}

@@ -113,11 +113,15 @@ type consumerGroup struct {
 	entriesRead int64
 	pel         *btree.BTreeG[nack] // every pending entry, by ID
 	consumers   map[string]*groupConsumer
+	owners      []*groupConsumer // by groupConsumer.slot; nil: a free slot
+	free        []uint32         // free slots of owners
 }
 
 // groupConsumer is one consumer of a group. Its pel holds the IDs of the group's
 // pending entries it owns.
 type groupConsumer struct {
+	name     string
+	slot     uint32 // index in the group's owners: the owner of its nacks
 	seenMs   uint64 // last attempted interaction
 	activeMs int64  // last successful read or claim; -1 = never
 	pel      *btree.BTreeG[ID]
@@ -125,12 +129,14 @@ type groupConsumer struct {
 
 // nack is a pending entry (Redis's streamNACK). It is a value in the PEL tree,
 // so a cloned tree never sees later changes (they go through
-// ReplaceOrInsert, which copies shared nodes first).
+// ReplaceOrInsert, which copies shared nodes first). It holds no pointer (the
+// owner is a slot of consumerGroup.owners), so PEL nodes are moved without
+// write barriers and never scanned by the garbage collector.
 type nack struct {
 	id         ID
-	consumer   string
 	deliveryMs uint64
 	count      uint64
+	owner      uint32
 }
 
 func nackLess(a, b nack) bool { return a.id.Less(b.id) }
@@ -146,9 +152,29 @@ func newGroup(last ID, entriesRead int64) *consumerGroup {
 	}
 }
 
-func newConsumer(nowMs uint64) *groupConsumer {
-	return &groupConsumer{seenMs: nowMs, activeMs: -1, pel: btree.NewG(btreeDegree, idLess)}
+// addConsumer creates consumer name, seen at nowMs, in a free slot.
+func (g *consumerGroup) addConsumer(name string, nowMs uint64) *groupConsumer {
+	c := &groupConsumer{name: name, seenMs: nowMs, activeMs: -1, pel: btree.NewG(btreeDegree, idLess)}
+	if k := len(g.free) - 1; k >= 0 {
+		c.slot, g.free = g.free[k], g.free[:k]
+		g.owners[c.slot] = c
+	} else {
+		c.slot = uint32(len(g.owners))
+		g.owners = append(g.owners, c)
+	}
+	g.consumers[name] = c
+	return c
 }
+
+// removeConsumer drops c (whose pending entries are gone) and frees its slot.
+func (g *consumerGroup) removeConsumer(c *groupConsumer) {
+	delete(g.consumers, c.name)
+	g.owners[c.slot] = nil
+	g.free = append(g.free, c.slot)
+}
+
+// owner returns the consumer that owns n.
+func (g *consumerGroup) owner(n nack) *groupConsumer { return g.owners[n.owner] }
 
 // lookupGroup returns the named group or an error wrapping ErrNoGroup.
 func (s *Stream) lookupGroup(name string) (*consumerGroup, error) {
@@ -163,8 +189,7 @@ func (s *Stream) lookupGroup(name string) (*consumerGroup, error) {
 func (g *consumerGroup) consumer(name string, nowMs uint64) *groupConsumer {
 	c, ok := g.consumers[name]
 	if !ok {
-		c = newConsumer(nowMs)
-		g.consumers[name] = c
+		c = g.addConsumer(name, nowMs)
 	}
 	c.seenMs = nowMs
 	return c
@@ -239,7 +264,7 @@ func (s *Stream) CreateConsumer(group, consumer string, nowMs uint64) (bool, err
 	if _, ok := g.consumers[consumer]; ok {
 		return false, nil
 	}
-	g.consumers[consumer] = newConsumer(nowMs)
+	g.addConsumer(consumer, nowMs)
 	return true, nil
 }
 
@@ -260,7 +285,7 @@ func (s *Stream) DeleteConsumer(group, consumer string) (int64, error) {
 		g.pel.Delete(nack{id: id})
 		return true
 	})
-	delete(g.consumers, consumer)
+	g.removeConsumer(c)
 	return n, nil
 }
 
@@ -283,9 +308,14 @@ func (s *Stream) cloneGroups(dst *Stream) {
 			entriesRead: g.entriesRead,
 			pel:         g.pel.Clone(),
 			consumers:   make(map[string]*groupConsumer, len(g.consumers)),
+			owners:      make([]*groupConsumer, len(g.owners)),
+			free:        slices.Clone(g.free),
 		}
 		for cname, c := range g.consumers {
-			cg.consumers[cname] = &groupConsumer{seenMs: c.seenMs, activeMs: c.activeMs, pel: c.pel.Clone()}
+			cc := *c
+			cc.pel = c.pel.Clone()
+			cg.consumers[cname] = &cc
+			cg.owners[c.slot] = &cc
 		}
 		m[name] = cg
 	}
@@ -327,11 +357,11 @@ func (g *consumerGroup) appendTo(b []byte, name string) []byte {
 	b = binary.AppendUvarint(b, g.lastID.Seq)
 	b = binary.AppendVarint(b, g.entriesRead)
 	cnames := sortedNames(g.consumers)
-	index := make(map[string]uint64, len(cnames))
+	index := make([]uint64, len(g.owners)) // slot -> position in cnames
 	b = binary.AppendUvarint(b, uint64(len(cnames)))
 	for i, cname := range cnames {
 		c := g.consumers[cname]
-		index[cname] = uint64(i)
+		index[c.slot] = uint64(i)
 		b = appendString(b, cname)
 		b = binary.AppendUvarint(b, c.seenMs)
 		b = binary.AppendVarint(b, c.activeMs)
@@ -341,7 +371,7 @@ func (g *consumerGroup) appendTo(b []byte, name string) []byte {
 	g.pel.Ascend(func(n nack) bool {
 		b = binary.AppendUvarint(b, n.id.Ms-prevMs)
 		b = binary.AppendUvarint(b, n.id.Seq)
-		b = binary.AppendUvarint(b, index[n.consumer])
+		b = binary.AppendUvarint(b, index[n.owner])
 		b = binary.AppendUvarint(b, n.deliveryMs)
 		b = binary.AppendUvarint(b, n.count)
 		prevMs = n.id.Ms
@@ -457,24 +487,25 @@ func (d *decoder) group() *consumerGroup {
 		d.fail("entries-read %d", g.entriesRead)
 	}
 	nc := d.count(minConsumerBytes)
-	names := make([]string, 0, nc)
+	owners := make([]*groupConsumer, 0, nc)
 	for i := 0; i < nc && d.err == nil; i++ {
 		name := d.string()
-		c := newConsumer(d.uvarint())
+		seen := d.uvarint()
+		if _, dup := g.consumers[name]; dup {
+			d.fail("duplicate consumer %q", name)
+			break
+		}
+		c := g.addConsumer(name, seen)
 		if c.activeMs = d.varint(); c.activeMs < -1 {
 			d.fail("active-time %d", c.activeMs)
 		}
-		if _, dup := g.consumers[name]; dup {
-			d.fail("duplicate consumer %q", name)
-		}
-		g.consumers[name] = c
-		names = append(names, name)
+		owners = append(owners, c)
 	}
-	d.pel(g, names)
+	d.pel(g, owners)
 	return g
 }
 
-func (d *decoder) pel(g *consumerGroup, owners []string) {
+func (d *decoder) pel(g *consumerGroup, owners []*groupConsumer) {
 	np := d.count(minNackBytes)
 	var prev ID
 	for i := 0; i < np && d.err == nil; i++ {
@@ -489,9 +520,10 @@ func (d *decoder) pel(g *consumerGroup, owners []string) {
 			d.fail("owner %d of %s out of range", owner, id)
 			return
 		}
-		n.consumer = owners[owner]
+		c := owners[owner]
+		n.owner = c.slot
 		g.pel.ReplaceOrInsert(n)
-		g.consumers[n.consumer].pel.ReplaceOrInsert(id)
+		c.pel.ReplaceOrInsert(id)
 		prev = id
 	}
 }

@@ -183,7 +183,7 @@ func (s *Stream) GroupsFull(count int) []GroupFull {
 			Consumers:       make([]ConsumerFull, 0, len(g.consumers)),
 		}
 		g.pel.Ascend(func(n nack) bool {
-			gf.Pending = append(gf.Pending, n.pending())
+			gf.Pending = append(gf.Pending, g.pending(n))
 			return count <= 0 || len(gf.Pending) < count
 		})
 		for _, cname := range sortedNames(g.consumers) {
@@ -199,7 +199,7 @@ func (g *consumerGroup) consumerFull(name string, count int) ConsumerFull {
 	cf := ConsumerFull{Name: name, SeenMs: c.seenMs, ActiveMs: c.activeMs, PELCount: int64(c.pel.Len()), Pending: []Pending{}}
 	c.pel.Ascend(func(id ID) bool {
 		n, _ := g.pel.Get(nack{id: id})
-		cf.Pending = append(cf.Pending, n.pending())
+		cf.Pending = append(cf.Pending, g.pending(n))
 		return count <= 0 || len(cf.Pending) < count
 	})
 	return cf

@@ -25,7 +25,7 @@ func (s *Stream) ReadGroupNew(group, consumer string, nowMs uint64, count int, n
 	for _, e := range entries {
 		ls.advance(g, e.ID)
 		if !noAck {
-			g.deliver(consumer, c, e.ID, nowMs)
+			g.deliver(c, e.ID, nowMs)
 		}
 	}
 	if !noAck {
@@ -34,20 +34,23 @@ func (s *Stream) ReadGroupNew(group, consumer string, nowMs uint64, count int, n
 	return entries, nil
 }
 
-// deliver makes id pending for consumer name (c) with count 1 at nowMs,
-// taking it from its previous owner if it was pending already.
-func (g *consumerGroup) deliver(name string, c *groupConsumer, id ID, nowMs uint64) {
-	if old, ok := g.pel.Get(nack{id: id}); ok && old.consumer != name {
-		g.consumers[old.consumer].pel.Delete(id)
+// deliver makes id pending for consumer c with count 1 at nowMs, taking it
+// from its previous owner if it was pending already.
+func (g *consumerGroup) deliver(c *groupConsumer, id ID, nowMs uint64) {
+	old, ok := g.pel.ReplaceOrInsert(nack{id: id, deliveryMs: nowMs, count: 1, owner: c.slot})
+	switch {
+	case !ok:
+		c.pel.ReplaceOrInsert(id)
+	case old.owner != c.slot:
+		g.owner(old).pel.Delete(id)
+		c.pel.ReplaceOrInsert(id)
 	}
-	g.pel.ReplaceOrInsert(nack{id: id, consumer: name, deliveryMs: nowMs, count: 1})
-	c.pel.ReplaceOrInsert(id)
 }
 
 // release removes the pending entry n from the group and its owner.
 func (g *consumerGroup) release(n nack) {
 	g.pel.Delete(n)
-	g.consumers[n.consumer].pel.Delete(n.id)
+	g.owner(n).pel.Delete(n.id)
 }
 
 // ReadGroupHistory returns consumer's own pending entries with ID > after, up
@@ -104,8 +107,8 @@ func (s *Stream) Ack(group string, ids ...ID) int64 {
 	}
 	var n int64
 	for _, id := range ids {
-		if p, ok := g.pel.Get(nack{id: id}); ok {
-			g.release(p)
+		if p, ok := g.pel.Delete(nack{id: id}); ok {
+			g.owner(p).pel.Delete(id)
 			n++
 		}
 	}
@@ -151,7 +154,7 @@ func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pen
 	var out []Pending
 	visit := func(n nack) bool {
 		if idleAtLeast(nowMs, n.deliveryMs, q.MinIdleMs) {
-			out = append(out, n.pending())
+			out = append(out, g.pending(n))
 		}
 		return len(out) < q.Count
 	}
@@ -183,6 +186,6 @@ func idleAtLeast(nowMs, deliveryMs, minIdleMs uint64) bool {
 }
 
 // pending converts n to the exported form.
-func (n nack) pending() Pending {
-	return Pending{ID: n.id, Consumer: n.consumer, DeliveryMs: n.deliveryMs, DeliveryCount: n.count}
+func (g *consumerGroup) pending(n nack) Pending {
+	return Pending{ID: n.id, Consumer: g.owner(n).name, DeliveryMs: n.deliveryMs, DeliveryCount: n.count}
 }
