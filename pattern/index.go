@@ -16,13 +16,19 @@ package pattern
 // on their node, without a test; patterns that match nothing are counted but
 // never tried.
 //
-// Add and Remove must not run concurrently with anything; Match may run
-// concurrently with other Match calls (a caller typically holds a
-// sync.RWMutex: the read lock for Match, the write lock for Add and Remove).
-// The zero Index is empty and ready to use.
+// Results are remembered per channel in a bounded cache ([CacheSize]
+// channels), which Add and Remove invalidate as a whole; see the package
+// overview.
+//
+// Add and Remove must not run concurrently with anything; Match, Len, Has
+// and Stats may run concurrently with each other (a caller typically holds
+// a sync.RWMutex: the read lock for Match, the write lock for Add and
+// Remove). The zero Index is empty and ready to use.
 type Index struct {
 	root    *trie[fwdNode]
 	entries map[string]*Pattern
+	cache   *matchCache // created with root
+	gen     uint64      // bumped by every change of the pattern set
 }
 
 // fwdNode is what a node of the prefix trie holds.
@@ -60,7 +66,9 @@ func (x *Index) Add(pattern string) bool {
 	}
 	if x.entries == nil {
 		x.root, x.entries = &trie[fwdNode]{}, make(map[string]*Pattern)
+		x.cache = newMatchCache()
 	}
+	x.gen++
 	p := Compile(pattern)
 	x.entries[pattern] = p
 	if p.kind == kindNever {
@@ -90,6 +98,7 @@ func (x *Index) Remove(pattern string) bool {
 		return false
 	}
 	delete(x.entries, pattern)
+	x.gen++
 	if p.kind == kindNever {
 		return true
 	}
@@ -114,12 +123,47 @@ func (x *Index) Remove(pattern string) bool {
 }
 
 // Match calls fn once for each pattern of the index that matches channel, in
-// no particular order. It does not allocate. fn must not modify the index.
+// no particular order. fn must not modify the index.
+//
+// The result is taken from the match cache if it holds channel, without
+// allocating; otherwise the tries are walked and the result may be stored
+// in the cache (one allocation).
 func (x *Index) Match(channel string, fn func(pattern string)) {
-	n := x.root
-	if n == nil {
-		return // nothing was ever added
+	if len(x.entries) == 0 {
+		return
 	}
+	c := x.cache
+	s, h := c.slot(channel)
+	if found, ok := c.lookup(s, channel, x.gen); ok {
+		for _, p := range found {
+			fn(p)
+		}
+		return
+	}
+	var buf [8]string
+	found := buf[:0]
+	x.walk(channel, func(p string) { found = append(found, p) })
+	c.admit(s, h, channel, found, x.gen)
+	for _, p := range found {
+		fn(p)
+	}
+}
+
+// Stats returns the index's counters. Hits may miss a few hits made while
+// Stats runs or while their cache entry is replaced.
+func (x *Index) Stats() IndexStats {
+	if x.cache == nil {
+		return IndexStats{}
+	}
+	st := x.cache.stats(x.gen)
+	st.Patterns = len(x.entries)
+	return st
+}
+
+// walk calls fn once for each pattern of the index that matches channel, in
+// no particular order, walking the tries. It does not allocate.
+func (x *Index) walk(channel string, fn func(pattern string)) {
+	n := x.root
 	if channel != "" {
 		// An empty channel matches only the empty pattern, which is literal.
 		n.val.match(channel, fn)

@@ -1,0 +1,119 @@
+package pattern
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync/atomic"
+)
+
+// CacheSize is the number of entries of an [Index]'s match cache: at most
+// that many channels have their matching patterns remembered at a time.
+const CacheSize = 1024
+
+// IndexStats are the counters of an [Index] and its match cache.
+type IndexStats struct {
+	// Patterns is the number of patterns in the index ([Index.Len]).
+	Patterns int
+	// Cached is the number of channels whose result the cache holds for the
+	// current set of patterns, at most [CacheSize].
+	Cached int
+	// Hits counts the [Index.Match] calls answered from the cache.
+	Hits uint64
+	// Misses counts the [Index.Match] calls that walked the tries.
+	Misses uint64
+	// Admitted counts the results stored in the cache after a miss.
+	Admitted uint64
+}
+
+// matchCache is an index's direct-mapped cache of Match results, shared by
+// concurrent Match calls without a lock: the slots hold pointers to
+// immutable entries (but for their hit counters), swapped atomically. An
+// entry is valid only while its generation is the index's: Add and Remove
+// bump the generation, which invalidates every entry at once.
+type matchCache struct {
+	seed  maphash.Seed
+	slots [CacheSize]cacheSlot
+
+	_        [64]byte // the counters, written on misses, on a line of their own
+	misses   atomic.Uint64
+	admitted atomic.Uint64
+	retired  atomic.Uint64 // hits of the entries replaced in their slot
+	_        [64 - 24]byte
+}
+
+// cacheSlot is one place of the cache.
+type cacheSlot struct {
+	entry atomic.Pointer[cacheEntry]
+	// missed is the hash of the last channel that missed here and was not
+	// stored because the slot held a valid entry for another channel: the
+	// next miss of the same channel replaces that entry (see admit).
+	missed atomic.Uint64
+}
+
+// cacheEntry is the result of Match for one channel under one generation
+// of the index. Only hits changes after it is stored.
+type cacheEntry struct {
+	channel  string
+	patterns []string // nil if none matches
+	gen      uint64
+	hits     atomic.Uint64
+}
+
+func newMatchCache() *matchCache {
+	return &matchCache{seed: maphash.MakeSeed()}
+}
+
+// slot returns the slot of channel and channel's hash.
+func (c *matchCache) slot(channel string) (*cacheSlot, uint64) {
+	h := maphash.String(c.seed, channel)
+	return &c.slots[h&(CacheSize-1)], h
+}
+
+// lookup returns the patterns cached for channel under generation gen, or
+// false on a miss. Both are counted.
+func (c *matchCache) lookup(s *cacheSlot, channel string, gen uint64) ([]string, bool) {
+	if e := s.entry.Load(); e != nil && e.gen == gen && e.channel == channel {
+		e.hits.Add(1)
+		return e.patterns, true
+	}
+	c.misses.Add(1)
+	return nil, false
+}
+
+// admit stores found, the patterns matching the channel of hash h under
+// generation gen, in s, unless s holds a valid entry for another channel
+// and this channel is not the one that missed there last. So a channel
+// takes a busy slot only on its second miss in a row there: a stream of
+// distinct channels, each published once, replaces nothing and allocates
+// nothing, while a channel published again soon gets cached.
+func (c *matchCache) admit(s *cacheSlot, h uint64, channel string, found []string, gen uint64) {
+	if old := s.entry.Load(); old != nil && old.gen == gen && s.missed.Swap(h) != h {
+		return
+	}
+	e := &cacheEntry{channel: channel, gen: gen}
+	if len(found) > 0 {
+		e.patterns = slices.Clone(found)
+	}
+	if old := s.entry.Swap(e); old != nil {
+		c.retired.Add(old.hits.Load())
+	}
+	c.admitted.Add(1)
+}
+
+// stats returns the cache's counters; gen is the index's generation.
+func (c *matchCache) stats(gen uint64) IndexStats {
+	st := IndexStats{
+		Hits:     c.retired.Load(),
+		Misses:   c.misses.Load(),
+		Admitted: c.admitted.Load(),
+	}
+	for i := range c.slots {
+		if e := c.slots[i].entry.Load(); e != nil {
+			st.Hits += e.hits.Load()
+			if e.gen == gen {
+				st.Cached++
+			}
+		}
+	}
+	return st
+}
