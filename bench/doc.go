@@ -49,5 +49,7 @@
 // redis-compare.sh measures Redis 7 on loopback with the same data:
 // redis-benchmark for XADD and for XREADGROUP + XACK (one EVAL per page),
 // the server's CPU time per operation, and used_memory for bytes per entry.
-// RESULTS.md records command lines, machine, figures and targets.
+// rounds.sh runs everything in interleaved rounds and prints medians and
+// per-round ratios; RESULTS.md records command lines, machine, figures and
+// targets.
 package bench
