@@ -64,3 +64,15 @@ func checkTrie[V any](n *trie[V], root bool, empty func(*V) bool, inner func(*V)
 	}
 	return nil
 }
+
+// CacheSlot returns the slot of x's match cache that channel maps to; x
+// must not be empty.
+func CacheSlot(x *Index, channel string) int {
+	_, h := x.cache.slot(channel)
+	return int(h & (CacheSize - 1))
+}
+
+// Walk is Match without the cache.
+func Walk(x *Index, channel string, fn func(string)) {
+	x.walk(channel, fn)
+}
