@@ -3,6 +3,8 @@ package stream
 // Delivery and the pending entries list: XREADGROUP (new entries and
 // history), XACK, XPENDING.
 
+import "github.com/google/btree"
+
 // ReadGroupNew delivers up to count (<= 0: all) entries after the group's
 // last-delivered-id to consumer (XREADGROUP ">"). Each delivered entry
 // advances last-delivered-id and entries-read as Redis 7.0 does and, unless
@@ -107,12 +109,34 @@ func (s *Stream) Ack(group string, ids ...ID) int64 {
 	}
 	var n int64
 	for _, id := range ids {
-		if p, ok := g.pel.Delete(nack{id: id}); ok {
-			g.owner(p).pel.Delete(id)
+		if p, ok := g.unpend(id); ok {
+			if c := g.owner(p); !deleteFirst(c.pel, id) {
+				c.pel.Delete(id)
+			}
 			n++
 		}
 	}
 	return n
+}
+
+// unpend removes id from the group's PEL and returns its entry, if it was
+// pending. Consumers mostly acknowledge in delivery order, so the smallest
+// pending ID is tried first: DeleteMin walks the left edge of the tree with
+// no key comparisons.
+func (g *consumerGroup) unpend(id ID) (nack, bool) {
+	if m, ok := g.pel.Min(); ok && m.id == id {
+		return g.pel.DeleteMin()
+	}
+	return g.pel.Delete(nack{id: id})
+}
+
+// deleteFirst removes id from t if it is t's smallest item.
+func deleteFirst(t *btree.BTreeG[ID], id ID) bool {
+	if m, ok := t.Min(); ok && m == id {
+		t.DeleteMin()
+		return true
+	}
+	return false
 }
 
 // PendingSummary is XPENDING's summary form: the number of pending entries,
