@@ -69,51 +69,72 @@ func BenchmarkXAdd(b *testing.B) {
 }
 
 // BenchmarkXReadGroupAck reads 100 entries with XREADGROUP COUNT 100 and
-// acknowledges them with one XACK per iteration.
+// acknowledges them with one XACK per iteration: one consumer, then four
+// consumers each in its own goroutine (the stream is filled beforehand with
+// what the run will read; the fill is not timed).
 func BenchmarkXReadGroupAck(b *testing.B) {
-	const count, fill = 100, 100_000
+	const count = 100
 	ctx := context.Background()
-	br := broker.New(broker.Options{})
-	defer br.Close()
-	if err := br.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
-		b.Fatal(err)
-	}
-	refill := func() {
-		for range fill {
+	setup := func(b *testing.B, n int) *broker.Broker {
+		br := broker.New(broker.Options{})
+		if err := br.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
+			b.Fatal(err)
+		}
+		for range n {
 			if _, err := br.XAdd(ctx, "s", benchFields, broker.AddOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		}
+		return br
 	}
-	streams := []broker.GroupReadStream{{Key: "s", New: true}}
-	ackIDs := make([]stream.ID, 0, count)
-	left := 0
-	b.ReportAllocs()
-	var refillCPU time.Duration
-	cpu := processCPU()
-	for b.Loop() {
-		if left < count {
-			b.StopTimer()
-			c := processCPU()
-			refill()
-			refillCPU += processCPU() - c
-			left += fill
-			b.StartTimer()
-		}
-		res, err := br.XReadGroup(ctx, "g", "c", streams, broker.GroupReadOptions{Count: count})
+	readAck := func(b *testing.B, br *broker.Broker, consumer string, ids []stream.ID) []stream.ID {
+		streams := []broker.GroupReadStream{{Key: "s", New: true}}
+		res, err := br.XReadGroup(ctx, "g", consumer, streams, broker.GroupReadOptions{Count: count})
 		if err != nil || len(res) != 1 || len(res[0].Entries) != count {
-			b.Fatalf("XReadGroup: %d streams, %v", len(res), err)
+			b.Errorf("XReadGroup: %d streams, %v", len(res), err)
+			return ids
 		}
-		ackIDs = ackIDs[:0]
+		ids = ids[:0]
 		for _, e := range res[0].Entries {
-			ackIDs = append(ackIDs, e.ID)
+			ids = append(ids, e.ID)
 		}
-		if n, err := br.XAck(ctx, "s", "g", ackIDs...); err != nil || n != count {
-			b.Fatalf("XAck = %d, %v", n, err)
+		if n, err := br.XAck(ctx, "s", "g", ids...); err != nil || n != count {
+			b.Errorf("XAck = %d, %v", n, err)
 		}
-		left -= count
+		return ids
 	}
-	reportRate(b, b.N*count, cpu+refillCPU, "entry")
+	b.Run("consumers=1", func(b *testing.B) {
+		br := setup(b, b.N*count)
+		defer br.Close()
+		ids := make([]stream.ID, 0, count)
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := processCPU()
+		for range b.N { // not b.Loop: the fill needs b.N up front
+			ids = readAck(b, br, "c", ids)
+		}
+		reportRate(b, b.N*count, cpu, "entry")
+	})
+	b.Run("consumers=4", func(b *testing.B) {
+		br := setup(b, b.N*count)
+		defer br.Close()
+		next := make(chan string, 4)
+		for _, c := range []string{"c0", "c1", "c2", "c3"} {
+			next <- c
+		}
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 4/runtime.GOMAXPROCS(0)))
+		b.ResetTimer()
+		cpu := processCPU()
+		b.RunParallel(func(pb *testing.PB) {
+			consumer := <-next
+			ids := make([]stream.ID, 0, count)
+			for pb.Next() {
+				ids = readAck(b, br, consumer, ids)
+			}
+		})
+		reportRate(b, b.N*count, cpu, "entry")
+	})
 }
 
 // reportRate reports n operations per second of wall time, and the CPU
