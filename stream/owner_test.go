@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/brookmq/brook/stream"
@@ -68,5 +69,56 @@ func TestDeletedConsumerSlotReused(t *testing.T) {
 				t.Fatalf("%s: %s pending %q, want %q", st.name, name, got, st.want)
 			}
 		}
+	}
+}
+
+// TestAckOrders acknowledges pending entries of two consumers in various
+// orders (XACK removes the oldest pending entry from the edge of the trees,
+// any other by key) and checks the count, the group's PEL and each
+// consumer's own.
+func TestAckOrders(t *testing.T) {
+	tests := []struct {
+		name string
+		acks [][]uint64 // one XACK per element, by ms
+		want []int64    // its result
+		left string     // pendingOwners afterwards
+	}{
+		{"delivery order", [][]uint64{{1, 2, 3, 4, 5, 6}}, []int64{6}, "[]"},
+		{"reverse order", [][]uint64{{6, 5, 4, 3, 2, 1}}, []int64{6}, "[]"},
+		{"oldest of the group, not of its consumer's later ones", [][]uint64{{1}, {4}, {2}}, []int64{1, 1, 1}, "3:a 5:b 6:b [{a 1} {b 2}]"},
+		{"b's oldest first", [][]uint64{{4, 5}}, []int64{2}, "1:a 2:a 3:a 6:b [{a 3} {b 1}]"},
+		{"twice and unknown", [][]uint64{{1, 1, 9}, {1}}, []int64{1, 0}, "2:a 3:a 4:b 5:b 6:b [{a 2} {b 3}]"},
+		{"interleaved", [][]uint64{{4, 1, 5, 2}, {6, 3}}, []int64{4, 2}, "[]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStream(t, 1, 2, 3, 4, 5, 6)
+			mustCreateGroup(t, s, "g", id(0, 0))
+			mustReadNew(t, s, "g", "a", 10, 3)
+			mustReadNew(t, s, "g", "b", 10, 3)
+			for i, ms := range tc.acks {
+				var ids []stream.ID
+				for _, m := range ms {
+					ids = append(ids, id(m, 0))
+				}
+				if got := s.Ack("g", ids...); got != tc.want[i] {
+					t.Fatalf("Ack %v = %d, want %d", ms, got, tc.want[i])
+				}
+			}
+			if got := pendingOwners(t, s); got != tc.left {
+				t.Fatalf("pending %q, want %q", got, tc.left)
+			}
+			for _, c := range []string{"a", "b"} {
+				hist, err := s.ReadGroupHistory("g", c, 20, id(0, 0), 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range hist {
+					if !strings.Contains(tc.left, fmt.Sprintf("%d:%s", e.ID.Ms, c)) {
+						t.Fatalf("%s's history has %v, not pending for it", c, e.ID)
+					}
+				}
+			}
+		})
 	}
 }
