@@ -15,8 +15,8 @@ var ErrBatchTooLarge = errors.New("broker: batch too large")
 
 // MaxBatchBytes bounds the encoded size of one [Broker.XAddBatch] batch: it
 // is logged as one record, and the log refuses records over 64 MiB. The
-// estimate counts every name and value plus 32 bytes per entry and 20 per
-// field.
+// estimate counts the key, every name and value, 32 bytes per entry, 20 per
+// field and 128 for the record header.
 const MaxBatchBytes = 64<<20 - 64<<10
 
 // XAddBatch appends entries to key's stream, in order, as consecutive XAdd
@@ -67,7 +67,7 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.F
 
 // batchBytes estimates the size of the log record of a batch.
 func batchBytes(key string, entries [][]stream.Field) int {
-	n := 64 + len(key)
+	n := 128 + len(key) // version, kind, bits, key length, clock, trim, count
 	for _, fields := range entries {
 		n += 32
 		for _, f := range fields {
