@@ -169,7 +169,7 @@ type hub struct {
 	channels map[string]*topic // active channels
 	patterns map[string]*topic // active patterns
 	index    *pattern.Index    // the keys of patterns
-	_        [8]byte
+	patGen   uint64            // bumped when the set of patterns changes
 
 	defaults PubSubOptions
 	subs     map[*Subscription]struct{} // every open subscription
@@ -188,9 +188,22 @@ func newHub(o PubSubOptions) *hub {
 
 // topic is an active channel or pattern: its subscriptions, never empty.
 type topic struct {
-	names names                 // channel or pattern, the other empty
-	subs  []*Subscription       // in no order
-	last  atomic.Pointer[names] // patterns: the names of the last delivery
+	names   names                     // channel or pattern, the other empty
+	subs    []*Subscription           // in no order
+	last    atomic.Pointer[names]     // patterns: the names of the last delivery
+	matched atomic.Pointer[matchMemo] // channels: the patterns matching it
+}
+
+// matchMemo is the pattern topics whose pattern matches a channel topic's
+// channel, valid while the hub's patGen is gen. Publishers on the channel
+// read it under hub.mu's read lock and replace it when it is stale; racing
+// replacements store the same result. It saves a publish on a channel with
+// subscribers the pattern index's lookup and the pattern table's, so that a
+// publish pays nothing per pattern subscribed, matching or not, as long as
+// the set of patterns does not change.
+type matchMemo struct {
+	gen    uint64
+	topics []*topic // nil if none matches
 }
 
 // names are the channel and pattern of a delivery, shared by every message
@@ -224,6 +237,7 @@ func (h *hub) close() {
 	clear(h.channels)
 	clear(h.patterns)
 	h.index = pattern.NewIndex()
+	h.patGen++
 }
 
 // addLocked adds s to the list of key in m (channels if pat is false,
@@ -242,6 +256,7 @@ func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
 		if pat {
 			t.names = names{pattern: key}
 			h.index.Add(key)
+			h.patGen++
 		}
 		m[key] = t
 	}
@@ -281,6 +296,7 @@ func (h *hub) removeLocked(s *Subscription, key string, pat bool) bool {
 	delete(m, key)
 	if pat {
 		h.index.Remove(key)
+		h.patGen++
 	}
 	return true
 }
@@ -412,27 +428,57 @@ func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (i
 	}
 	n := 0
 	base := int64(len(channel)+len(payload)) + MessageOverhead
-	if t := h.channels[channel]; t != nil {
+	t := h.channels[channel]
+	if t != nil {
 		sl := slot{payload: payload, names: &t.names}
 		for _, s := range t.subs {
 			n += s.deliver(sl, base, &later)
 		}
 	}
 	if h.index.Len() > 0 {
-		h.index.Match(channel, func(p string) {
-			t := h.patterns[p]
-			sl := slot{payload: payload, names: t.namesFor(channel)}
-			size := base + int64(len(p))
-			for _, s := range t.subs {
-				n += s.deliver(sl, size, &later)
+		if t != nil {
+			for _, pt := range h.matchedLocked(t) {
+				n += pt.deliverPattern(channel, payload, base, &later)
 			}
-		})
+		} else {
+			h.index.Match(channel, func(p string) {
+				n += h.patterns[p].deliverPattern(channel, payload, base, &later)
+			})
+		}
 	}
 	h.mu.RUnlock()
 	if later.empty() {
 		return n, nil
 	}
 	return later.finish(ctx, h, n)
+}
+
+// matchedLocked returns the pattern topics matching the channel of t, a
+// channel topic, from t's memo if it is current, else from the pattern
+// index, memoizing them. h.mu is held, for reading at least.
+func (h *hub) matchedLocked(t *topic) []*topic {
+	if m := t.matched.Load(); m != nil && m.gen == h.patGen {
+		return m.topics
+	}
+	m := &matchMemo{gen: h.patGen}
+	h.index.Match(t.names.channel, func(p string) {
+		m.topics = append(m.topics, h.patterns[p])
+	})
+	t.matched.Store(m)
+	return m.topics
+}
+
+// deliverPattern delivers payload, published on channel, to the
+// subscriptions of t, a pattern topic, and returns the number of
+// deliveries; base is the message's size without the pattern.
+func (t *topic) deliverPattern(channel string, payload []byte, base int64, later *deferred) int {
+	sl := slot{payload: payload, names: t.namesFor(channel)}
+	size := base + int64(len(t.names.pattern))
+	n := 0
+	for _, s := range t.subs {
+		n += s.deliver(sl, size, later)
+	}
+	return n
 }
 
 // deferred collects the work a publisher does after releasing hub.mu:
