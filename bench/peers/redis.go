@@ -49,6 +49,7 @@ func startRedis(ctx context.Context, dir string, extra ...string) (*redisServer,
 	}
 	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
+	dieWithParent(cmd)
 	log, err := os.Create(dir + "/redis.log")
 	if err != nil {
 		return nil, fmt.Errorf("redis: log file: %w", err)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -151,7 +150,7 @@ func diskFsyncRate(dir string, d time.Duration) (float64, error) {
 		if _, err := f.Write(buf); err != nil {
 			return 0, fmt.Errorf("disk probe: write: %w", err)
 		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+		if err := fdatasync(f); err != nil {
 			return 0, fmt.Errorf("disk probe: fdatasync: %w", err)
 		}
 		n++
