@@ -74,12 +74,12 @@ func (h *Handler) xinfoConsumers(ctx context.Context, args []string) Reply {
 
 func (h *Handler) xinfoStream(ctx context.Context, args []string) Reply {
 	key := args[2]
-	full, count, ok := parseInfoStream(args[3:])
-	if !ok {
+	full, count, bad := parseInfoStream(args)
+	if bad != nil {
 		if !h.keyExists(ctx, key) {
 			return Error(errNoKey)
 		}
-		return subSyntaxError(args)
+		return *bad
 	}
 	if full {
 		in, err := h.B.XInfoStreamFull(ctx, key, count)
@@ -105,29 +105,33 @@ func (h *Handler) xinfoStream(ctx context.Context, args []string) Reply {
 		Bulk("last-entry"), last)...)
 }
 
-// parseInfoStream parses XINFO STREAM's [FULL [COUNT n]]; ok is false for a
-// syntax error. A negative COUNT means the default, 10; 0 means everything.
-func parseInfoStream(opts []string) (full bool, count int, ok bool) {
+// parseInfoStream parses XINFO STREAM's [FULL [COUNT n]] from args[3:], or
+// returns Redis's error: a syntax error for a wrong option, the integer
+// error for a COUNT that is not one. A negative COUNT means the default,
+// 10; 0 means everything.
+func parseInfoStream(args []string) (full bool, count int, bad *Reply) {
+	fail := func(r Reply) (bool, int, *Reply) { return false, 0, &r }
+	opts := args[3:]
 	if len(opts) == 0 {
-		return false, 0, true
+		return false, 0, nil
 	}
-	if !strings.EqualFold(opts[0], "FULL") {
-		return false, 0, false
+	if len(opts) != 1 && len(opts) != 3 || !strings.EqualFold(opts[0], "FULL") {
+		return fail(subSyntaxError(args))
 	}
 	count = 10
-	if len(opts) > 1 {
-		if len(opts) != 3 || !strings.EqualFold(opts[1], "COUNT") {
-			return false, 0, false
+	if len(opts) == 3 {
+		if !strings.EqualFold(opts[1], "COUNT") {
+			return fail(subSyntaxError(args))
 		}
 		n, isInt := parseInt(opts[2])
 		if !isInt {
-			return false, 0, false
+			return fail(Error(errNotInteger))
 		}
 		if n >= 0 {
 			count = toInt(n)
 		}
 	}
-	return true, count, true
+	return true, count, nil
 }
 
 func infoError(err error) Reply {

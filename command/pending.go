@@ -69,6 +69,12 @@ func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
 		q.MinIdleMs = uint64(max(n, 0))
 		i += 2
 	}
+	// Redis reads the count before the range.
+	count, ok := parseInt(args[i+2])
+	if !ok {
+		return fail(Error(errNotInteger))
+	}
+	q.Count = toInt(max(count, 0))
 	var err error
 	if q.Start, err = stream.ParseRangeStart(args[i]); err != nil {
 		return fail(errorReply(err))
@@ -76,11 +82,6 @@ func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
 	if q.End, err = stream.ParseRangeEnd(args[i+1]); err != nil {
 		return fail(errorReply(err))
 	}
-	count, ok := parseInt(args[i+2])
-	if !ok {
-		return fail(Error(errNotInteger))
-	}
-	q.Count = toInt(max(count, 0))
 	if len(args) > i+3 {
 		q.Consumer = args[i+3]
 	}

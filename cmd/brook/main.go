@@ -96,6 +96,14 @@ func openBroker(cfg config) (*broker.Broker, error) {
 	return broker.Open(cfg.dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: cfg.fsync}})
 }
 
+// describe says where the session's streams live, for the REPL's banner.
+func (cfg config) describe() string {
+	if cfg.dir == "" {
+		return "in memory"
+	}
+	return fmt.Sprintf("durable in %s, appendfsync %s", cfg.dir, cfg.fsync)
+}
+
 // run is the whole program: it opens the broker, serves stdin and returns
 // the exit status.
 func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -107,7 +115,7 @@ func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Wri
 	h := &command.Handler{B: b}
 	var status int
 	if f, ok := terminal(stdin, stdout); ok {
-		status = repl(ctx, h, f, stderr)
+		status = repl(ctx, h, f, stderr, cfg.describe())
 	} else {
 		status = script(ctx, h, stdin, stdout)
 	}

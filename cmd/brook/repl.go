@@ -30,8 +30,9 @@ func terminal(stdin io.Reader, stdout io.Writer) (*os.File, bool) {
 
 // repl serves a terminal: line editing and history in raw mode while a line
 // is typed, the terminal's normal mode while a command runs (so Ctrl-C
-// interrupts a blocking command through SIGINT).
-func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Writer) int {
+// interrupts a blocking command through SIGINT). where is printed in the
+// banner: "in memory" or the data directory.
+func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Writer, where string) int {
 	fd := int(tty.Fd())
 	t := term.NewTerminal(struct {
 		io.Reader
@@ -41,7 +42,7 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 	c := newClient(h, os.Stdout)
 	c.interactive = true
 	defer c.close()
-	fmt.Fprintln(os.Stdout, "brook: embedded broker (in memory). Type HELP for the commands, quit to exit.")
+	fmt.Fprintf(os.Stdout, "brook: embedded broker (%s). Type HELP for the commands, quit to exit.\n", where)
 	for {
 		line, err := readLine(fd, t)
 		if errors.Is(err, io.EOF) { // Ctrl-D on an empty line, or Ctrl-C

@@ -97,7 +97,7 @@ func (p *ptySession) send(keys string) {
 
 func TestREPL(t *testing.T) {
 	p := startPTY(t)
-	p.expect("Type HELP")
+	p.expect("(in memory). Type HELP")
 	p.expect("brook> ")
 	p.send("PING\r")
 	p.expect("PONG\r\n")
