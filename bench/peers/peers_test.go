@@ -162,7 +162,7 @@ func TestWriteReportKeepsOtherSections(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _ := os.ReadFile(path)
-	for _, want := range []string{"2M [1M-3M]", "100k", "20.00x", "failed: file does not exist", "not measured"} {
+	for _, want := range []string{"2M [1M-3M]", "100k", "20.00x", "failed: file does not exist", "not measured"} { // 20x: medians, NATS has one sample
 		if !strings.Contains(string(first), want) {
 			t.Errorf("report lacks %q:\n%s", want, first)
 		}
@@ -179,6 +179,24 @@ func TestWriteReportKeepsOtherSections(t *testing.T) {
 	s := string(second)
 	if !strings.Contains(s, "## root benchmarks\nkeep me\n") || !strings.HasSuffix(s, "## after\nkeep me too\n") || strings.Count(s, beginMarker) != 1 {
 		t.Errorf("rewrite lost or duplicated sections:\n%s", s)
+	}
+}
+
+func TestRatioPairsRepetitions(t *testing.T) {
+	tb := (&results{}).table("x", "x", "n", perSec)
+	// Load swings hit both systems of a repetition alike: paired ratios are
+	// all 2, while the ratio of the medians (4/1) is not.
+	for _, p := range [][2]float64{{8, 4}, {4, 2}, {2, 1}} {
+		tb.add("1", "brook", p[0])
+		tb.add("1", "peer", p[1])
+	}
+	tb.add("1", "peer", 1) // an extra sample: pairing is off, medians are used
+	if r, ok := tb.ratio("1", "brook", "peer"); !ok || r != 4.0/1.5 {
+		t.Errorf("unpaired ratio = %v, %v; want %v", r, ok, 4.0/1.5)
+	}
+	tb.cells[cellKey{"1", "peer"}] = tb.cells[cellKey{"1", "peer"}][:3]
+	if r, ok := tb.ratio("1", "brook", "peer"); !ok || r != 2 {
+		t.Errorf("paired ratio = %v, %v; want 2", r, ok)
 	}
 }
 

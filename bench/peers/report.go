@@ -63,7 +63,7 @@ func renderSection(w *bytes.Buffer, info runInfo, res *results, targets []target
 	if info.tiny {
 		w.WriteString("**Tiny run** (CI smoke test): the figures mean nothing.\n\n")
 	} else {
-		w.WriteString("Each cell is the median of the repetitions, with the spread [min-max]; ratios are brook's median over the peer's.\n\n")
+		w.WriteString("Each cell is the median of the repetitions, with the spread [min-max]. Ratios (brook/peer) are the median of the per-repetition ratios, brook and the peer having run back to back in each repetition.\n\n")
 	}
 	renderMachine(w, info)
 	renderTargets(w, targets)

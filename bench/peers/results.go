@@ -113,8 +113,19 @@ func (t *table) spread(row, system string) (lo, hi float64) {
 	return slices.Min(s), slices.Max(s)
 }
 
-// ratio returns median(a)/median(b) in row, and whether both exist.
+// ratio returns a's figure over b's in row, and whether both exist. When
+// both cells hold one sample per repetition (systems run back to back in
+// each), it is the median of the per-repetition ratios, which cancels most
+// of a shared machine's load swings; otherwise the ratio of the medians.
 func (t *table) ratio(row, a, b string) (float64, bool) {
+	xs, ys := t.cells[cellKey{row, a}], t.cells[cellKey{row, b}]
+	if len(xs) > 0 && len(xs) == len(ys) && !slices.Contains(ys, 0) {
+		rs := make([]float64, len(xs))
+		for i := range xs {
+			rs[i] = xs[i] / ys[i]
+		}
+		return median(rs), true
+	}
 	x, ok1 := t.median(row, a)
 	y, ok2 := t.median(row, b)
 	if !ok1 || !ok2 || y == 0 {
