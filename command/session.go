@@ -55,11 +55,13 @@ func (s *Session) Do(ctx context.Context, args []string) []Reply {
 	}
 	if s.Subscribed() {
 		if sp.name == "ping" {
-			msg := ""
-			if len(args) > 1 {
-				msg = args[1]
+			switch len(args) {
+			case 1:
+				return []Reply{BulkArray("pong", "")}
+			case 2:
+				return []Reply{BulkArray("pong", args[1])}
 			}
-			return []Reply{BulkArray("pong", msg)}
+			return []Reply{wrongArgs("ping")}
 		}
 		return []Reply{Error("ERR Can't execute '" + sp.name + "': only (P|S)SUBSCRIBE / " +
 			"(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")}

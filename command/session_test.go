@@ -50,6 +50,7 @@ func TestSessionSubscribe(t *testing.T) {
 		{"SUBSCRIBE a", "1) \"subscribe\"\n2) \"a\"\n3) (integer) 3\n", ""},
 		{"PING", "1) \"pong\"\n2) \"\"\n", ""},
 		{"ping hi", "1) \"pong\"\n2) \"hi\"\n", ""},
+		{"PING a b", "(error) ERR wrong number of arguments for 'ping' command\n", ""},
 		{"XLEN k", "(error) ERR Can't execute 'xlen': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / " +
 			"QUIT / RESET are allowed in this context\n", ""},
 		{"SUBSCRIBE", "(error) ERR wrong number of arguments for 'subscribe' command\n", ""},
