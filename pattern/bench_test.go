@@ -107,3 +107,58 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexMatchChannels publishes in turn on C distinct channels
+// (sensor.<i>.temp) with 10,000 patterns of the peers harness's shapes
+// subscribed (sensor.<i>.*, *.<i>.alert, log.*.<i>), some matching: C=100
+// fits in the match cache and hits, C=100000 does not and misses, and must
+// still not allocate (the cache's admission rule), and the walk compare with
+// no cache at all.
+func BenchmarkIndexMatchChannels(b *testing.B) {
+	idx := pattern.NewIndex()
+	for i := range 10000 {
+		switch i % 3 {
+		case 0:
+			idx.Add(fmt.Sprintf("sensor.%d.*", i))
+		case 1:
+			idx.Add(fmt.Sprintf("*.%d.alert", i))
+		default:
+			idx.Add(fmt.Sprintf("log.*.%d", i))
+		}
+	}
+	for _, c := range []int{100, 100000} {
+		chans := make([]string, c)
+		for i := range chans {
+			chans[i] = fmt.Sprintf("sensor.%d.temp", i)
+		}
+		n := 0
+		fn := func(string) { n++ }
+		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
+			b.ReportAllocs()
+			before := idx.Stats()
+			i := 0
+			for b.Loop() {
+				idx.Match(chans[i], fn)
+				if i++; i == len(chans) {
+					i = 0
+				}
+			}
+			st := idx.Stats()
+			hits, misses := st.Hits-before.Hits, st.Misses-before.Misses
+			b.ReportMetric(float64(hits)/float64(hits+misses), "hit-ratio")
+		})
+		b.Run(fmt.Sprintf("C=%d/walk", c), func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				pattern.Walk(idx, chans[i], fn)
+				if i++; i == len(chans) {
+					i = 0
+				}
+			}
+		})
+		if n == 0 {
+			b.Fatal("nothing matched")
+		}
+	}
+}

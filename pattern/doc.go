@@ -82,7 +82,39 @@
 // suffix it already has: 10,000 patterns such as `other.<i>.*` or `*.<i>`
 // cost a publish on news.tech next to nothing. Patterns with neither a
 // prefix nor a suffix (`*`, `*a*`, `?b?`) are tried for every channel.
-// Match allocates nothing.
+// The walk allocates nothing.
+//
+// # Match cache
+//
+// On top of the tries, an Index remembers the result of Match for up to
+// [CacheSize] (1024) channels, as nats-server's sublist does, so that a
+// publish on a busy channel costs one hash and one comparison however many
+// patterns are subscribed. The cache is two-way set-associative: a
+// channel's hash/maphash hash (random seed per Index) picks one of 512
+// sets, whose two ways each hold a pointer to an immutable entry (channel,
+// matching patterns, generation).
+//
+//   - Bound: at most CacheSize entries, each holding the channel string it
+//     was looked up with (so that string is kept alive) and a slice of
+//     pattern strings the index already holds; 16 KiB of sets, allocated
+//     with the first pattern.
+//   - Invalidation: every Add of a new pattern and every Remove of a
+//     present one bumps the index's generation; an entry of an older
+//     generation is a miss. Add and Remove run alone (under the caller's
+//     exclusive lock), so invalidation costs nothing and takes no lock.
+//   - Concurrency: Match reads and stores ways with atomic pointer
+//     operations and no lock, so concurrent Match calls (under the caller's
+//     shared lock) share the cache; two of them storing into one set at
+//     once store correct results, and the last store wins.
+//   - Admission: a miss stores its result (one allocation) in a way of its
+//     set that is free or stale; if both hold current entries for other
+//     channels, it replaces one of them, in turn, only if that same channel
+//     was the last to miss in the set. So a stream of channels each
+//     published once (which would only evict each other) allocates nothing
+//     and keeps the cached channels, while a channel published twice in a
+//     row takes a way.
+//   - Hits do not allocate. [Index.Stats] reports the hits, misses and
+//     admissions and the number of current entries.
 //
 // # Verification
 //

@@ -65,11 +65,11 @@ func checkTrie[V any](n *trie[V], root bool, empty func(*V) bool, inner func(*V)
 	return nil
 }
 
-// CacheSlot returns the slot of x's match cache that channel maps to; x
+// CacheSet returns the set of x's match cache that channel maps to; x
 // must not be empty.
-func CacheSlot(x *Index, channel string) int {
-	_, h := x.cache.slot(channel)
-	return int(h & (CacheSize - 1))
+func CacheSet(x *Index, channel string) int {
+	_, h := x.cache.set(channel)
+	return int(h & (CacheSize/2 - 1))
 }
 
 // Walk is Match without the cache.

@@ -133,7 +133,7 @@ func (x *Index) Match(channel string, fn func(pattern string)) {
 		return
 	}
 	c := x.cache
-	s, h := c.slot(channel)
+	s, h := c.set(channel)
 	if found, ok := c.lookup(s, channel, x.gen); ok {
 		for _, p := range found {
 			fn(p)
