@@ -134,14 +134,20 @@ func (h *Handler) xclaim(ctx context.Context, args []string) Reply {
 		}
 		return errorReply(err)
 	}
-	if o.JustID {
-		out := make([]stream.ID, len(claimed))
-		for i, e := range claimed {
-			out[i] = e.ID
-		}
-		return idsReply(out)
+	return claimedReply(claimed, o.JustID)
+}
+
+// claimedReply is the claimed entries of XCLAIM or XAUTOCLAIM: whole
+// entries, or only their IDs with JUSTID.
+func claimedReply(claimed []stream.Entry, justID bool) Reply {
+	if !justID {
+		return entriesReply(claimed)
 	}
-	return entriesReply(claimed)
+	ids := make([]stream.ID, len(claimed))
+	for i, e := range claimed {
+		ids[i] = e.ID
+	}
+	return idsReply(ids)
 }
 
 // parseClaim parses XCLAIM's min-idle-time, IDs and options.
@@ -250,13 +256,5 @@ func (h *Handler) xautoclaim(ctx context.Context, args []string) Reply {
 		}
 		return errorReply(err)
 	}
-	cl := entriesReply(claimed)
-	if justID {
-		ids := make([]stream.ID, len(claimed))
-		for i, e := range claimed {
-			ids[i] = e.ID
-		}
-		cl = idsReply(ids)
-	}
-	return Array(Bulk(next.String()), cl, idsReply(deleted))
+	return Array(Bulk(next.String()), claimedReply(claimed, justID), idsReply(deleted))
 }
