@@ -132,7 +132,9 @@ func (c *client) exec(ctx context.Context, args []string) {
 	}
 }
 
-// drain prints the messages already queued for the subscription.
+// drain prints the messages already queued for the subscription. When the
+// broker ended the subscription (a slow consumer), the client starts over
+// with a new session, as redis-cli reconnects after the server dropped it.
 func (c *client) drain() {
 	for {
 		r, err := c.sess.Next(c.done)
@@ -140,6 +142,7 @@ func (c *client) drain() {
 			if !errors.Is(err, context.Canceled) {
 				fmt.Fprintln(c.out, "brook: subscription ended:", err)
 				c.sess.Close()
+				c.sess = c.h.NewSession()
 			}
 			return
 		}
