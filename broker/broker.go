@@ -68,9 +68,11 @@ func newBroker(opts Options) *Broker {
 	return b
 }
 
-// nowMs is the broker clock in Unix milliseconds.
+// nowMs is the broker clock in Unix milliseconds. A reading before 1970
+// counts as 0: converted as is it would wrap to a huge value and make every
+// later automatic ID exhaust the stream.
 func (b *Broker) nowMs() uint64 {
-	return uint64(b.clock().UnixMilli())
+	return uint64(max(b.clock().UnixMilli(), 0))
 }
 
 // Close stops the broker: subscriptions end with [ErrClosed], blocked readers
