@@ -405,8 +405,10 @@ func (b *Broker) NumPat() int {
 // Publish delivers payload to every subscription of channel and to every
 // subscription with a pattern matching channel, and returns the number of
 // deliveries: a subscription matching by channel and by N patterns receives
-// 1+N messages and counts 1+N, as in Redis. A delivery to a subscription
-// that the broker closes as a slow consumer during this call is not counted.
+// 1+N messages and counts 1+N, as in Redis. As in Redis too, a subscription
+// that the broker closes as a slow consumer during this call counts every
+// delivery of the call, including the one that went over its limit; later
+// calls do not count it.
 //
 // Publish blocks only when a matching subscription uses [PolicyBlock] and
 // its queue is full; it then waits for room until ctx ends and returns

@@ -68,10 +68,12 @@ func TestDisconnectHardLimit(t *testing.T) {
 	}
 	sent := 3
 	for ; sent < 10; sent++ {
-		if n := psPublish(t, b, "a", strconv.Itoa(sent)); n == 1 {
-			break // delivered to the fast subscriber only
-		} else if n != 2 {
-			t.Fatalf("publish %d = %d", sent, n)
+		// The publish that drops the slow subscriber counts it too.
+		if n := psPublish(t, b, "a", strconv.Itoa(sent)); n != 2 {
+			t.Fatalf("publish %d = %d, want 2", sent, n)
+		}
+		if b.NumSub("a")[0] == 1 {
+			break
 		}
 	}
 	if sent == 10 {
@@ -100,14 +102,51 @@ func TestDisconnectHardLimit(t *testing.T) {
 	}
 }
 
-func TestDisconnectOversizedMessage(t *testing.T) {
-	b := psNewBroker(t, broker.Options{PubSub: broker.PubSubOptions{HardLimit: psMsgSize - 1}})
-	s, _ := b.Subscribe("a")
-	if n := psPublish(t, b, "a", "x"); n != 0 {
-		t.Errorf("publish = %d, want 0", n)
+// TestDisconnectCounts checks that, as in Redis, the delivery that makes the
+// broker drop a slow subscription counts in the publish's result, and so
+// does every other delivery of that publish to it; the next publish counts
+// none.
+func TestDisconnectCounts(t *testing.T) {
+	tests := []struct {
+		name     string
+		limits   broker.PubSubOptions
+		patterns []string // subscribed besides the channel "a"
+		before   int      // publishes that fit before the one that trips
+		advance  bool     // advance the clock past the soft period before the last
+		want     int
+	}{
+		{"hard limit", broker.PubSubOptions{HardLimit: psMsgSize - 1}, nil, 0, false, 1},
+		{"hard limit, channel and patterns", broker.PubSubOptions{HardLimit: psMsgSize - 1},
+			[]string{"a*", "*"}, 0, false, 3},
+		{"hard limit, queue not empty", broker.PubSubOptions{HardLimit: psMsgSize + 1}, nil, 1, false, 1},
+		{"soft limit", broker.PubSubOptions{SoftLimit: psMsgSize, SoftPeriod: time.Second}, nil, 2, true, 1},
 	}
-	if _, err := s.Next(context.Background()); !errors.Is(err, broker.ErrSlowConsumer) {
-		t.Errorf("Next = %v, want ErrSlowConsumer", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &pubsubClock{now: time.Unix(1000, 0)}
+			b := psNewBroker(t, broker.Options{Clock: clock.Now, PubSub: tt.limits})
+			s, _ := b.Subscribe("a")
+			if len(tt.patterns) > 0 {
+				s.PSubscribe(tt.patterns...)
+			}
+			for i := range tt.before {
+				if n := psPublish(t, b, "a", "x"); n != 1+len(tt.patterns) {
+					t.Fatalf("publish %d = %d, want %d", i, n, 1+len(tt.patterns))
+				}
+			}
+			if tt.advance {
+				clock.Add(2 * time.Second)
+			}
+			if n := psPublish(t, b, "a", "x"); n != tt.want {
+				t.Errorf("tripping publish = %d, want %d", n, tt.want)
+			}
+			if n := psPublish(t, b, "a", "x"); n != 0 {
+				t.Errorf("next publish = %d, want 0", n)
+			}
+			if _, err := s.Next(context.Background()); !errors.Is(err, broker.ErrSlowConsumer) {
+				t.Errorf("Next = %v, want ErrSlowConsumer", err)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"iter"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -117,10 +118,19 @@ const (
 // deliver queues sl (whose accounted size is size) without blocking and
 // returns the number of deliveries made (0 or 1). Work that cannot be done
 // under hub.mu is recorded in later.
+//
+// As in Redis, which counts a client in PUBLISH's reply and closes it after
+// its output buffer went over the limit, a delivery that makes the broker
+// drop s as a slow consumer counts, and so does every later delivery of the
+// same publish to s (the other patterns matching the channel): s is only
+// detached from the tables once the publish releases hub.mu.
 func (s *Subscription) deliver(sl slot, size int64, later *deferred) int {
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
+		if slices.Contains(later.dead, s) { // dropped by this publish
+			return delivered
+		}
 		return skipped
 	}
 	used := s.usedLocked(size)
@@ -138,7 +148,7 @@ func (s *Subscription) deliver(sl slot, size int64, later *deferred) int {
 			s.killLocked(ErrSlowConsumer)
 			s.mu.Unlock()
 			later.dead = append(later.dead, s)
-			return skipped
+			return delivered // then dropped, see above
 		}
 	} else if !s.softAt.IsZero() {
 		s.softAt = time.Time{}
@@ -168,7 +178,7 @@ func (s *Subscription) overflowLocked(sl slot, size int64, later *deferred) int 
 		s.killLocked(ErrSlowConsumer)
 		s.mu.Unlock()
 		later.dead = append(later.dead, s)
-		return skipped
+		return delivered // then dropped, see deliver
 	}
 }
 
