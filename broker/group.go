@@ -178,8 +178,11 @@ func (b *Broker) XPending(ctx context.Context, key, group string) (stream.Pendin
 	return sum, err
 }
 
-// XPendingRange is XPENDING's extended form: the pending entries q selects,
-// with their idle times measured on the broker clock.
+// XPendingRange is XPENDING's extended form: the pending entries q selects.
+// Each carries the time of its last delivery ([stream.Pending].DeliveryMs,
+// Unix ms on the broker clock), not an idle time: the caller computes idle
+// as now minus DeliveryMs with the same clock. q.MinIdleMs, if set, is
+// measured against the broker clock when the call runs.
 func (b *Broker) XPendingRange(ctx context.Context, key, group string, q stream.PendingQuery) ([]stream.Pending, error) {
 	var out []stream.Pending
 	err := b.groupRead(ctx, key, false, func(st *streamState) (err error) {
