@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ func BenchmarkDiskSync(b *testing.B) {
 		if _, err := f.Write(buf); err != nil {
 			b.Fatal(err)
 		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+		if err := datasync(f); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -52,7 +51,7 @@ func diskSyncRate(b *testing.B, dir string, d time.Duration) float64 {
 		if _, err := f.Write(buf); err != nil {
 			b.Fatal(err)
 		}
-		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+		if err := datasync(f); err != nil {
 			b.Fatal(err)
 		}
 	}
