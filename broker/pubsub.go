@@ -207,8 +207,12 @@ type matchMemo struct {
 }
 
 // names are the channel and pattern of a delivery, shared by every message
-// delivered the same way so that queue slots stay small.
-type names struct{ channel, pattern string }
+// delivered the same way so that queue slots stay small. byPattern is set
+// for a delivery by pattern (the pattern may be "").
+type names struct {
+	channel, pattern string
+	byPattern        bool
+}
 
 // namesFor returns the names of a delivery of channel by the pattern t,
 // reusing those of the previous delivery if it was on the same channel.
@@ -216,7 +220,7 @@ func (t *topic) namesFor(channel string) *names {
 	if n := t.last.Load(); n != nil && n.channel == channel {
 		return n
 	}
-	n := &names{channel: channel, pattern: t.names.pattern}
+	n := &names{channel: channel, pattern: t.names.pattern, byPattern: true}
 	t.last.Store(n)
 	return n
 }
@@ -254,7 +258,7 @@ func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
 	if t == nil {
 		t = &topic{names: names{channel: key}}
 		if pat {
-			t.names = names{pattern: key}
+			t.names = names{pattern: key, byPattern: true}
 			h.index.Add(key)
 			h.patGen++
 		}

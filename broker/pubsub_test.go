@@ -151,16 +151,16 @@ func TestPublishCounts(t *testing.T) {
 	}
 	want := []broker.Message{
 		{Channel: "news.tech", Payload: []byte("x")},
-		{Channel: "news.tech", Pattern: "news.*", Payload: []byte("x")},
-		{Channel: "news.tech", Pattern: "*", Payload: []byte("x")},
-		{Channel: "news.art", Pattern: "news.*", Payload: []byte("x")},
-		{Channel: "news.art", Pattern: "*", Payload: []byte("x")},
-		{Channel: "other", Pattern: "*", Payload: []byte("x")},
+		{Channel: "news.tech", Pattern: "news.*", ByPattern: true, Payload: []byte("x")},
+		{Channel: "news.tech", Pattern: "*", ByPattern: true, Payload: []byte("x")},
+		{Channel: "news.art", Pattern: "news.*", ByPattern: true, Payload: []byte("x")},
+		{Channel: "news.art", Pattern: "*", ByPattern: true, Payload: []byte("x")},
+		{Channel: "other", Pattern: "*", ByPattern: true, Payload: []byte("x")},
 	}
 	if fmt.Sprint(psSortedMsgs(got)) != fmt.Sprint(psSortedMsgs(want)) {
 		t.Errorf("s1 got %v, want %v", got, want)
 	}
-	if got := psNext(t, s2); got.Channel != "news.tech" || got.Pattern != "news.*" {
+	if got := psNext(t, s2); got.Channel != "news.tech" || got.Pattern != "news.*" || !got.ByPattern {
 		t.Errorf("s2 got %+v", got)
 	}
 	s1.Close()
@@ -170,12 +170,42 @@ func TestPublishCounts(t *testing.T) {
 	}
 }
 
+// TestEmptyPattern checks that the pattern "" matches only the channel ""
+// and that its deliveries are marked ByPattern, unlike those of the channel
+// "".
+func TestEmptyPattern(t *testing.T) {
+	b := psNewBroker(t, broker.Options{})
+	s := b.NewSubscription(broker.SubscriptionOptions{})
+	defer s.Close()
+	s.Subscribe("")
+	s.PSubscribe("")
+	tests := []struct {
+		channel string
+		want    []string
+	}{
+		{"", []string{"||false|x", "||true|x"}},
+		{"a", nil},
+	}
+	for _, tt := range tests {
+		if n := psPublish(t, b, tt.channel, "x"); n != len(tt.want) {
+			t.Errorf("Publish(%q) = %d, want %d", tt.channel, n, len(tt.want))
+		}
+		got, err := psQueued(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := psSortedMsgs(got); !slices.Equal(g, tt.want) {
+			t.Errorf("Publish(%q) delivered %q, want %q", tt.channel, g, tt.want)
+		}
+	}
+}
+
 // psSortedMsgs orders the pattern deliveries of one publish, whose relative
 // order is unspecified, for comparison.
 func psSortedMsgs(ms []broker.Message) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
-		out[i] = fmt.Sprintf("%s|%s|%s", m.Channel, m.Pattern, m.Payload)
+		out[i] = fmt.Sprintf("%s|%s|%t|%s", m.Channel, m.Pattern, m.ByPattern, m.Payload)
 	}
 	slices.Sort(out)
 	return out

@@ -13,16 +13,22 @@ import (
 
 // MessageOverhead is the fixed size in bytes counted for each queued message
 // on top of its payload, channel and pattern lengths: the size of a
-// [Message] value.
+// [Message] value (64 bytes on 64-bit platforms).
 const MessageOverhead = int64(unsafe.Sizeof(Message{}))
 
 // Message is one delivery to a subscription.
 type Message struct {
 	// Channel is the channel the message was published to.
 	Channel string
-	// Pattern is the subscribed pattern that matched Channel, or "" for a
-	// delivery by channel subscription.
+	// Pattern is the subscribed pattern that matched Channel when ByPattern
+	// is set, and "" otherwise. The pattern "" is valid (it matches only
+	// the channel ""): test ByPattern, not Pattern, to tell the two kinds
+	// of delivery apart.
 	Pattern string
+	// ByPattern reports whether the message was delivered by a pattern
+	// subscription (Redis's pmessage) rather than by a channel
+	// subscription (Redis's message).
+	ByPattern bool
 	// Payload is shared with the publisher and every other subscriber: it
 	// must not be modified.
 	Payload []byte

@@ -36,6 +36,14 @@ func TestSubscriptionLayout(t *testing.T) {
 	}
 }
 
+// TestMessageLayout pins Message's size, which is MessageOverhead, the
+// per-message cost counted against the queue limits: one cache line.
+func TestMessageLayout(t *testing.T) {
+	if size := unsafe.Sizeof(Message{}); size != 64 || MessageOverhead != 64 {
+		t.Errorf("size = %d, MessageOverhead = %d, want 64", size, MessageOverhead)
+	}
+}
+
 // TestHubLayout pins the hub's size: its first cache line must be its own.
 func TestHubLayout(t *testing.T) {
 	var h hub

@@ -177,7 +177,8 @@ func (s *Subscription) pop() Message {
 	} else if r.used >= releaseBytes {
 		s.release()
 	}
-	return Message{Channel: sl.names.channel, Pattern: sl.names.pattern, Payload: sl.payload}
+	n := sl.names
+	return Message{Channel: n.channel, Pattern: n.pattern, ByPattern: n.byPattern, Payload: sl.payload}
 }
 
 // release settles the size of what the reader has read and lets

@@ -130,9 +130,10 @@ func (s *Session) Next(ctx context.Context) (Reply, error) {
 
 // MessageReply is a published message as Redis pushes it to a subscriber:
 // ["message", channel, payload], or ["pmessage", pattern, channel, payload]
-// for a pattern subscription.
+// for a delivery by pattern subscription (m.ByPattern), the pattern ""
+// included.
 func MessageReply(m broker.Message) Reply {
-	if m.Pattern != "" {
+	if m.ByPattern {
 		return BulkArray("pmessage", m.Pattern, m.Channel, string(m.Payload))
 	}
 	return BulkArray("message", m.Channel, string(m.Payload))

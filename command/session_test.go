@@ -112,6 +112,35 @@ func TestSessionMessages(t *testing.T) {
 	}
 }
 
+// TestSessionEmptyPattern checks that a delivery by the pattern "" (which
+// matches only the channel "") is pushed as a pmessage, as Redis does, not
+// as a channel message.
+func TestSessionEmptyPattern(t *testing.T) {
+	tests := []struct {
+		name, subscribe, publish, count, want string
+	}{
+		{"pattern", `PSUBSCRIBE ""`, `PUBLISH "" x`, "(integer) 1\n",
+			"1) \"pmessage\"\n2) \"\"\n3) \"\"\n4) \"x\"\n"},
+		{"pattern, other channel", `PSUBSCRIBE ""`, "PUBLISH a x", "(integer) 0\n", ""},
+		{"channel", `SUBSCRIBE ""`, `PUBLISH "" x`, "(integer) 1\n",
+			"1) \"message\"\n2) \"\"\n3) \"x\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHandler(t)
+			s := h.NewSession()
+			defer s.Close()
+			sessionDo(t, s, tt.subscribe)
+			if got := do(t, h, tt.publish); got != tt.count {
+				t.Fatalf("%s = %q, want %q", tt.publish, got, tt.count)
+			}
+			if got := drain(s); got != tt.want {
+				t.Errorf("messages:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSessionNextWithoutSubscription(t *testing.T) {
 	s := newHandler(t).NewSession()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -131,8 +160,10 @@ func TestMessageReply(t *testing.T) {
 		want string
 	}{
 		{"channel", broker.Message{Channel: "c", Payload: []byte("p")}, "1) \"message\"\n2) \"c\"\n3) \"p\"\n"},
-		{"pattern", broker.Message{Channel: "c", Pattern: "*", Payload: []byte("p")},
+		{"pattern", broker.Message{Channel: "c", Pattern: "*", ByPattern: true, Payload: []byte("p")},
 			"1) \"pmessage\"\n2) \"*\"\n3) \"c\"\n4) \"p\"\n"},
+		{"empty pattern", broker.Message{ByPattern: true, Payload: []byte("p")},
+			"1) \"pmessage\"\n2) \"\"\n3) \"\"\n4) \"p\"\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

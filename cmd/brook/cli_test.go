@@ -47,6 +47,12 @@ func TestScript(t *testing.T) {
 				"1) \"pong\"\n2) \"\"\n" +
 				"1) \"punsubscribe\"\n2) \"*\"\n3) (integer) 0\n" +
 				"PONG\n"},
+		{"empty pattern", "PSUBSCRIBE \"\"\nPUBLISH \"\" x\nPUBLISH a y\n",
+			"Reading messages... (press Ctrl-C to quit)\n" +
+				"1) \"psubscribe\"\n2) \"\"\n3) (integer) 1\n" +
+				"(integer) 1\n" +
+				"1) \"pmessage\"\n2) \"\"\n3) \"\"\n4) \"x\"\n" +
+				"(integer) 0\n"},
 		{"streams", "XADD s 1-0 f v\nXREAD COUNT 1 STREAMS s 0\n",
 			"\"1-0\"\n1) 1) \"s\"\n   2) 1) 1) \"1-0\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
 	}

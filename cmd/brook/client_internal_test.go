@@ -17,7 +17,8 @@ import (
 // dropped the session's subscription as a slow consumer, a new SUBSCRIBE
 // works again, as redis-cli reconnects after the server closed it.
 func TestClientResubscribesAfterSlowConsumer(t *testing.T) {
-	b := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: 64}})
+	// The limit holds "PUBLISH b y" but not the 100-byte message.
+	b := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: broker.MessageOverhead + 10}})
 	defer b.Close()
 	var out bytes.Buffer
 	c := newClient(&command.Handler{B: b}, &out)
