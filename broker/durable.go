@@ -28,13 +28,14 @@ package broker
 // blocked only while the clones are taken. [Broker.Close] writes a final
 // snapshot, then closes the log.
 //
-// Recovery. [Open] creates the directory (0700) and locks it, opens the log
+// Recovery. [Open] creates the directory (0700; a directory it creates is
+// fsynced with its parent, as is the log's) and locks it, opens the log
 // (which cuts a torn tail of its last segment, keeping a copy, and refuses
 // corruption anywhere else unless Repair is set), loads the newest usable
 // snapshot and replays the records after its position through the same
 // stream operations the live calls used. The usable snapshot is the newest
 // one that passes its checksum and decodes: a damaged newer one is renamed
-// "*.broken" and reported through Logf, and recovery falls back to an older
+// "*.broken" (the directory fsynced after) and reported through Logf, and recovery falls back to an older
 // snapshot, or to the log alone, only when the log still holds every record
 // after it (checked against the log's first position), so nothing
 // acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
@@ -153,7 +154,7 @@ func openDurable(dir string, b *Broker) (*durable, error) {
 	if d.every == 0 {
 		d.every = defaultSnapshotEvery
 	}
-	if err := d.fs.MkdirAll(dir, 0o700); err != nil {
+	if err := wal.MkdirAll(d.fs, dir, 0o700); err != nil { // fsyncs what it creates
 		return nil, fmt.Errorf("broker: create data directory: %w", err)
 	}
 	if err := d.lock(); err != nil {

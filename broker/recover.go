@@ -54,6 +54,14 @@ func (d *durable) recover(o DurabilityOptions) error {
 			d.logf("broker: set aside broken snapshot %s: %v", name, err)
 		}
 	}
+	if len(broken) > 0 {
+		// Make the renames durable: otherwise a power loss could bring a
+		// broken snapshot back under its name after the next snapshot
+		// removed the older one recovery fell back to.
+		if err := d.fs.SyncDir(d.dir); err != nil {
+			return fmt.Errorf("broker: sync data directory: %w", err)
+		}
+	}
 	d.snapPos = pos
 	return nil
 }

@@ -2,7 +2,9 @@ package wal
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -164,7 +166,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := o.FS.MkdirAll(dir, dirPerm); err != nil {
+	if err := MkdirAll(o.FS, dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("wal: create directory: %w", err)
 	}
 	l := &Log{
@@ -186,6 +188,41 @@ func Open(dir string, o Options) (*Log, error) {
 	l.flusherWait.Add(1)
 	go l.run()
 	return l, nil
+}
+
+// MkdirAll creates dir and its missing parents in fsys with permissions
+// perm, as [FS.MkdirAll] does, and makes the creation durable: it fsyncs
+// every directory it created, deepest first, then the parent of the topmost
+// one, which holds its entry. Without that a new directory, and everything
+// in it, can vanish on power loss even after its files were fsynced. A
+// directory that already existed is not synced.
+func MkdirAll(fsys FS, dir string, perm fs.FileMode) error {
+	dir = filepath.Clean(dir)
+	var created []string // missing before MkdirAll, deepest first
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := fsys.ReadDir(d); !errors.Is(err, fs.ErrNotExist) {
+			break // exists, or an error MkdirAll will report
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := fsys.MkdirAll(dir, perm); err != nil {
+		return err
+	}
+	if len(created) == 0 {
+		return nil
+	}
+	if top := created[len(created)-1]; filepath.Dir(top) != top {
+		created = append(created, filepath.Dir(top))
+	}
+	for _, d := range created {
+		if err := fsys.SyncDir(d); err != nil {
+			return fmt.Errorf("sync directory %s: %w", d, err)
+		}
+	}
+	return nil
 }
 
 // Append adds rec at the end of the log and returns its position. It copies
