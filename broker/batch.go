@@ -40,6 +40,11 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.F
 	if len(entries) == 0 {
 		return nil, nil
 	}
+	for i, fields := range entries {
+		if err := b.checkEntry(key, fields); err != nil {
+			return nil, fmt.Errorf("entry %d: %w", i, err)
+		}
+	}
 	if n := batchBytes(key, entries); n > MaxBatchBytes {
 		return nil, fmt.Errorf("%w: about %d bytes, limit %d", ErrBatchTooLarge, n, MaxBatchBytes)
 	}
@@ -65,16 +70,14 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.F
 	return ids, nil
 }
 
-// batchBytes estimates the size of the log record of a batch.
+// batchBytes bounds from above the size of the log record of a batch.
 func batchBytes(key string, entries [][]stream.Field) int {
-	n := 128 + len(key) // version, kind, bits, key length, clock, trim, count
+	data, nFields := 0, 0
 	for _, fields := range entries {
-		n += 32
-		for _, f := range fields {
-			n += 20 + len(f.Name) + len(f.Value)
-		}
+		data += fieldBytes(fields)
+		nFields += len(fields)
 	}
-	return n
+	return recordBytes(key, data, len(entries), nFields)
 }
 
 // addBatchLocked is XAddBatch under st.mu. IDs are resolved for the whole

@@ -71,8 +71,11 @@ func TestXAddBatch(t *testing.T) {
 			o:    broker.AddOptions{Trim: stream.Trim{Strategy: stream.TrimMaxLen}},
 			want: []stream.ID{id(now, 0), id(now, 1)}, wantLen: 0},
 		{name: "empty batch", entries: nil},
-		{name: "too large", entries: [][]stream.Field{fields("big", strings.Repeat("x", broker.MaxBatchBytes))},
+		{name: "too large", entries: slices.Repeat([][]stream.Field{fields("big", strings.Repeat("x", broker.MaxBatchBytes/4))}, 5),
 			wantErr: broker.ErrBatchTooLarge},
+		{name: "entry over the limits midway", entries: [][]stream.Field{fields("a", "1"), fields("big", strings.Repeat("x", broker.DefaultMaxEntryBytes)), fields("c", "3")},
+			setup:   func(t *testing.T, b *broker.Broker) { mustAdd(t, b, "k", id(1, 0), "a", "b") },
+			wantErr: broker.ErrEntryTooLarge, wantLen: 1},
 	}
 	eachKind(t, func(t *testing.T, k kind) {
 		for _, tt := range tests {

@@ -19,6 +19,10 @@ type Options struct {
 	// PubSub holds the default limits and policy of every subscription.
 	PubSub PubSubOptions
 
+	// Limits bound what one stream entry may hold (checked by XAdd and
+	// XAddBatch before anything changes). The zero value gives the defaults.
+	Limits Limits
+
 	// Durability configures the write-ahead log of a broker made by [Open].
 	// Ignored by [New].
 	Durability DurabilityOptions
@@ -27,8 +31,9 @@ type Options struct {
 // Broker is an in-process message broker: Redis-style Pub/Sub and Streams.
 // It is safe for concurrent use.
 type Broker struct {
-	opts  Options
-	clock func() time.Time
+	opts   Options
+	clock  func() time.Time
+	limits Limits // opts.Limits, defaults filled in
 
 	hub *hub      // Pub/Sub (pubsub.go)
 	reg *registry // named streams, locking, blocking reads (streams.go)
@@ -59,7 +64,7 @@ func Open(dir string, opts Options) (*Broker, error) {
 }
 
 func newBroker(opts Options) *Broker {
-	b := &Broker{opts: opts, clock: opts.Clock}
+	b := &Broker{opts: opts, clock: opts.Clock, limits: opts.Limits.resolved()}
 	if b.clock == nil {
 		b.clock = time.Now
 	}

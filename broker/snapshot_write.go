@@ -52,7 +52,10 @@ func (d *durable) snapshot() error {
 	// failure the next attempt waits for another SnapshotEvery bytes rather
 	// than retrying on every append.
 	d.pending.Add(-d.pending.Load())
-	streams, pos := d.reg.snapshot(d.log.LastPos)
+	streams, pos, err := d.reg.snapshot(d.log.LastPos)
+	if err != nil {
+		return err
+	}
 	if pos == d.snapPos {
 		return nil
 	}

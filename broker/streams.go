@@ -160,9 +160,13 @@ func (b *Broker) writable() error {
 
 // logLocked appends m to the log and records its position as st's last
 // mutation. st.mu is held, so the log order of one stream's mutations is the
-// order in which they were applied. If the log refuses the record, the
-// change is already applied in memory: the stream then refuses every later
-// call with that error (it must not show data that is not in the log).
+// order in which they were applied. Callers validate their input first
+// (limits, IDs), so the log refuses a record only when it is poisoned by a
+// write or fsync error (or for an oversized record of a call with no limit
+// of its own). The change is then already applied in memory: the stream
+// refuses every later call with that error (it must not show data that is
+// not in the log) and the broker takes no more snapshots (registry.snapshot),
+// so the change never becomes durable; reopening recovers the logged state.
 func (b *Broker) logLocked(st *streamState, m *mutation) error {
 	pos, err := b.dur.append(m)
 	if err != nil {

@@ -19,8 +19,13 @@ type AddOptions struct {
 // o.NoMkStream, trims as o.Trim says, wakes blocked readers of key and
 // returns the new entry's ID. ID errors are the stream package's
 // ([stream.ErrIDZero], [stream.ErrIDTooSmall], [stream.ErrExhausted],
-// [stream.ErrTooLarge]); a missing key with NoMkStream is [ErrNoStream].
+// [stream.ErrTooLarge]); a missing key with NoMkStream is [ErrNoStream]; an
+// entry over the broker's [Limits] is [ErrEntryTooLarge]. Each of these is
+// found before anything changes: the stream is left as it was.
 func (b *Broker) XAdd(ctx context.Context, key string, fields []stream.Field, o AddOptions) (stream.ID, error) {
+	if err := b.checkEntry(key, fields); err != nil {
+		return stream.ID{}, err
+	}
 	// Only "*" reads the clock, and outside the lock: the stream keeps IDs
 	// increasing even if a later reading wins the lock first.
 	var now uint64

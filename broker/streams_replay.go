@@ -86,7 +86,15 @@ func replayLocked(st *streamState, m *mutation) error {
 // held: since each mutation is appended to the log under its stream's lock
 // (and DEL under the registry's), the copy holds exactly the mutations up to
 // that position.
-func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Stream, at uint64) {
+//
+// Rule: a stream whose log append failed holds a change the log does not
+// have (see logLocked), so while any stream is in that state the broker
+// takes no snapshot at all: snapshot returns an error wrapping the stream's.
+// Skipping just that stream would drop its logged history from the
+// snapshot; copying it would make the refused change durable. Reopening
+// recovers the logged state. (A write or fsync error poisons the whole log,
+// which refuses snapshots anyway.)
+func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Stream, at uint64, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	keys := make([]string, 0, len(r.m))
@@ -97,17 +105,22 @@ func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Strea
 	for _, k := range keys {
 		r.m[k].mu.Lock()
 	}
+	defer func() {
+		for _, k := range keys {
+			r.m[k].mu.Unlock()
+		}
+	}()
 	streams = make(map[string]*stream.Stream, len(keys))
 	for _, k := range keys {
-		if s := r.m[k].s; s != nil {
-			streams[k] = s.Clone()
+		st := r.m[k]
+		if st.err != nil {
+			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", st.err)
+		}
+		if st.s != nil {
+			streams[k] = st.s.Clone()
 		}
 	}
-	at = pos()
-	for _, k := range keys {
-		r.m[k].mu.Unlock()
-	}
-	return streams, at
+	return streams, pos(), nil
 }
 
 // load installs a stream read from a snapshot under key (recovery).
