@@ -30,12 +30,18 @@ const MaxBatchBytes = 64<<20 - 64<<10
 // would repeat it ([stream.ErrIDTooSmall]). o.Trim is applied once, after the
 // last entry (the same entries survive as trimming after each one).
 //
-// The batch is all or nothing: an error (an ID error as for XAdd, [ErrNoStream]
-// for a missing key with o.NoMkStream, [ErrBatchTooLarge]) adds no entry, and
-// after a crash recovery finds all the entries or none. On a durable broker
-// it returns once the whole batch is durable under the fsync policy, and
-// blocked readers of key see the entries together. An empty batch does
-// nothing and returns no IDs.
+// The batch is all or nothing. Every input error (an ID error as for XAdd,
+// [ErrNoStream] for a missing key with o.NoMkStream, [ErrEntryTooLarge] for
+// an entry over the [Limits], [ErrBatchTooLarge]) is found before the first
+// entry is added, so it leaves the stream as it was. The batch is one log
+// record: after a crash recovery finds all the entries or none. What
+// remains: if the log refuses the record (it is poisoned by a write or
+// fsync error), the entries are already applied in memory; the key then
+// refuses every later call with that error and no snapshot is taken, so
+// nobody sees them and reopening the broker finds none of them. On a
+// durable broker XAddBatch returns once the whole batch is durable under
+// the fsync policy, and blocked readers of key see the entries together.
+// An empty batch does nothing and returns no IDs.
 func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.Field, o AddOptions) ([]stream.ID, error) {
 	if len(entries) == 0 {
 		return nil, nil
@@ -80,8 +86,13 @@ func batchBytes(key string, entries [][]stream.Field) int {
 	return recordBytes(key, data, len(entries), nFields)
 }
 
-// addBatchLocked is XAddBatch under st.mu. IDs are resolved for the whole
-// batch before anything changes, so an ID error leaves the stream as it was.
+// addBatchLocked is XAddBatch under st.mu. Everything that can refuse the
+// batch is checked before the first change: the entries' limits and the
+// record size (by XAddBatch), the key, the log's state and every ID. After
+// that [stream.Stream.Append] cannot fail (its only errors are about IDs).
+// Should it fail anyway, the entries appended before it are neither shown
+// nor logged: the stream is marked failed like one whose log append failed
+// (see logLocked), so they are never visible nor durable.
 func (b *Broker) addBatchLocked(st *streamState, entries [][]stream.Field, o *AddOptions, now uint64) ([]stream.ID, error) {
 	s := st.s
 	if s == nil {
@@ -97,32 +108,26 @@ func (b *Broker) addBatchLocked(st *streamState, entries [][]stream.Field, o *Ad
 	if err != nil {
 		return nil, err
 	}
-	var batch []stream.Entry
-	if b.dur != nil {
-		batch = make([]stream.Entry, 0, len(entries))
-	}
-	var appendErr error
-	added := 0
 	for i, fields := range entries {
-		// Cannot fail: the IDs are increasing and after the stream's last.
-		// Should it, the entries added so far are still logged below.
-		if appendErr = s.Append(ids[i], fields); appendErr != nil {
-			break
+		if err := s.Append(ids[i], fields); err != nil {
+			if i == 0 {
+				return nil, err // nothing changed
+			}
+			st.s = s
+			st.err = fmt.Errorf("broker: stream %q: batch entry %d refused after %d were applied: %w", st.key, i, i, err)
+			return nil, st.err
 		}
-		added++
-		if b.dur != nil {
-			batch = append(batch, stream.Entry{ID: ids[i], Fields: fields})
-		}
-	}
-	if added == 0 {
-		return nil, appendErr
 	}
 	st.s = s
 	var trimmed int64
-	if appendErr == nil && o.Trim.Strategy != stream.TrimNone {
+	if o.Trim.Strategy != stream.TrimNone {
 		trimmed = s.Trim(o.Trim)
 	}
-	if b.dur != nil && len(batch) > 0 {
+	if b.dur != nil {
+		batch := make([]stream.Entry, len(entries))
+		for i, fields := range entries {
+			batch[i] = stream.Entry{ID: ids[i], Fields: fields}
+		}
 		m := mutation{kind: opAddBatch, key: st.key, nowMs: now, batch: batch, trim: exactTrim(s, trimmed)}
 		if err := b.logLocked(st, &m); err != nil {
 			return nil, err
@@ -130,9 +135,6 @@ func (b *Broker) addBatchLocked(st *streamState, entries [][]stream.Field, o *Ad
 	}
 	if len(st.waiters) > 0 {
 		b.serveWaitersLocked(st)
-	}
-	if appendErr != nil {
-		return nil, appendErr
 	}
 	return ids, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
+	"github.com/brookmq/brook/wal"
 	"github.com/brookmq/brook/wal/faultfs"
 )
 
@@ -285,4 +286,35 @@ func ExampleBroker_XAddBatch() {
 	}
 	fmt.Println(ids)
 	// Output: [1700000000000-0 1700000000000-1 1700000000000-2]
+}
+
+// TestXAddBatchPoisonedLog checks what remains of all-or-nothing when the
+// log fails while writing a batch's record: the caller gets the log's
+// error, nobody sees the entries afterwards, and reopening finds none of
+// them (the record was torn).
+func TestXAddBatchPoisonedLog(t *testing.T) {
+	ctx := context.Background()
+	fsys := faultfs.New(1)
+	opts := broker.Options{Durability: broker.DurabilityOptions{FS: fsys, SnapshotEvery: -1, Logf: t.Logf}}
+	b := openDurable(t, "/data", opts)
+	defer b.Close()
+	mustAdd(t, b, "k", id(1, 0), "a", "1")
+	fsys.FailWriteAfter(0, nil)
+	batch := [][]stream.Field{fields("b", "2"), fields("c", "3"), fields("d", strings.Repeat("x", 4096))}
+	if _, err := b.XAddBatch(ctx, "k", batch, broker.AddOptions{}); !errors.Is(err, wal.ErrPoisoned) {
+		t.Fatalf("XAddBatch over a failed write = %v, want wal.ErrPoisoned", err)
+	}
+	if got, err := b.XRange(ctx, "k", stream.MinID, stream.MaxID, 0); err == nil {
+		t.Fatalf("XRange after the failure = %v, want an error", ids(got))
+	}
+	b.Close()
+	b2 := openDurable(t, "/data", withFS(opts, fsys.Crash()))
+	defer b2.Close()
+	got, err := b2.XRange(ctx, "k", stream.MinID, stream.MaxID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []stream.ID{id(1, 0)}; !sameIDs(ids(got), want) {
+		t.Fatalf("after reopening: %v, want %v", ids(got), want)
+	}
 }
