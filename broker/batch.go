@@ -41,10 +41,16 @@ const MaxBatchBytes = 64<<20 - 64<<10
 // nobody sees them and reopening the broker finds none of them. On a
 // durable broker XAddBatch returns once the whole batch is durable under
 // the fsync policy, and blocked readers of key see the entries together.
-// An empty batch does nothing and returns no IDs.
+// An empty batch does nothing and returns no IDs. A ctx that has already
+// ended adds nothing; one that ends while XAddBatch waits for the disk makes
+// it return ctx's error with the whole batch added: the outcome is unknown
+// (see "Cancellation" in the package documentation).
 func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.Field, o AddOptions) ([]stream.ID, error) {
 	if len(entries) == 0 {
 		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	for i, fields := range entries {
 		if err := b.checkEntry(key, fields); err != nil {

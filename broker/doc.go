@@ -36,4 +36,24 @@
 // which logs them as one record and waits for the disk once. Reads follow the same rule: a reply, blocked or
 // not, is returned only after every mutation it could have observed is
 // durable, so nothing a caller has seen can be lost by a crash.
+//
+// # Cancellation
+//
+// Every stream call takes a context, and what its end means depends on
+// when it comes. A call that changes state (XAdd, XAddBatch, XDel, XTrim,
+// Del, the XGroup calls, XAck, XClaim, XAutoClaim, XReadGroup, which
+// delivers) checks its arguments, and ctx, before it changes anything: an
+// input error, or a ctx that has already ended, changes nothing. It then
+// applies the change and appends it to the log, and only then waits for the
+// disk, bounded by ctx. A ctx error returned from that wait (errors.Is with
+// [context.Canceled] or [context.DeadlineExceeded]) means the outcome is
+// unknown, like a network timeout with a Redis server: the change is applied,
+// other callers see it once it is durable, and it will be durable unless the
+// log fails. To find out, read, or retry idempotently (XAdd with the same
+// explicit ID fails with [github.com/brookmq/brook/stream.ErrIDTooSmall] if the first attempt
+// landed). For XReadGroup the delivered entries are then pending for its
+// consumer; a blocked read whose ctx ends before it is served has changed
+// nothing. A log error after the change ([github.com/brookmq/brook/wal.ErrPoisoned]) hides the change
+// from every caller; whether it survives a reopen depends on what reached the
+// disk. A call that only reads changes nothing whatever its error.
 package broker

@@ -19,7 +19,16 @@ type GroupCreateOptions struct {
 
 // XGroupCreate creates a consumer group (XGROUP CREATE). A missing key is
 // [ErrNoStream] unless o.MkStream; a name in use is [stream.ErrGroupExists].
+//
+// Like every call that changes a stream or a group (XGroupSetID,
+// XGroupDestroy, XGroupCreateConsumer, XGroupDelConsumer, XAck, XClaim,
+// XAutoClaim too), it changes nothing if ctx has already ended, and if ctx
+// ends while it waits for the disk it returns ctx's error with the change
+// already applied: see "Cancellation" in the package documentation.
 func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCreateOptions) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	st, err := b.reg.lock(key, o.MkStream)
 	if err != nil {
 		return err

@@ -29,7 +29,18 @@ type GroupReadOptions struct {
 // readers of one stream are served in arrival order. A missing key or group
 // is [stream.ErrNoGroup]; a blocked read ends with [ErrStreamDeleted] or
 // [ErrGroupDeleted] if its key or group goes, or ctx.Err().
+//
+// Delivering is a change: a ctx that has already ended delivers nothing,
+// and neither does a blocked read whose ctx ends before it is served. But
+// once entries are delivered, XReadGroup waits for the disk; if ctx ends
+// then, it returns ctx's error and the entries stay pending for consumer
+// (unless NoAck), exactly as when a Redis client's connection drops after
+// the reply was sent: read them again with a history read (After 0-0) or
+// claim them. See "Cancellation" in the package documentation.
 func (b *Broker) XReadGroup(ctx context.Context, group, consumer string, streams []GroupReadStream, o GroupReadOptions) ([]StreamEntries, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	now := b.nowMs()
 	if len(streams) > 1 {
 		// Like Redis, check every key and group before changing anything.

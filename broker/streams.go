@@ -221,6 +221,11 @@ func (b *Broker) writeLocked(ctx context.Context, key string, f func(st *streamS
 // that the log accepts writes if write) and waits until everything f could
 // observe or change is durable.
 func (b *Broker) onStream(ctx context.Context, key string, write bool, f func(st *streamState) error) error {
+	if write {
+		if err := ctx.Err(); err != nil { // an ended ctx changes nothing
+			return err
+		}
+	}
 	st, err := b.reg.lock(key, false)
 	if err != nil {
 		return err
@@ -243,7 +248,12 @@ func (b *Broker) onStream(ctx context.Context, key string, write bool, f func(st
 // Del deletes keys and returns how many existed (DEL). Blocked XReadGroup
 // callers on a deleted stream return [ErrStreamDeleted]; blocked XRead
 // callers keep waiting for the key to be created again, as in Redis.
+// If ctx ends while it waits for the disk, the change is already applied:
+// see "Cancellation" in the package documentation.
 func (b *Broker) Del(ctx context.Context, keys ...string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	var n int64
 	var pos uint64
 	for _, key := range keys {

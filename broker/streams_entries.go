@@ -21,8 +21,15 @@ type AddOptions struct {
 // ([stream.ErrIDZero], [stream.ErrIDTooSmall], [stream.ErrExhausted],
 // [stream.ErrTooLarge]); a missing key with NoMkStream is [ErrNoStream]; an
 // entry over the broker's [Limits] is [ErrEntryTooLarge]. Each of these is
-// found before anything changes: the stream is left as it was.
+// found before anything changes: the stream is left as it was, as it is
+// for a ctx that has already ended. A ctx that ends while XAdd waits for the
+// disk makes it return ctx's error with the entry already added: the outcome
+// is unknown, the entry may be durable (see "Cancellation" in the package
+// documentation); retry with the same explicit ID to find out.
 func (b *Broker) XAdd(ctx context.Context, key string, fields []stream.Field, o AddOptions) (stream.ID, error) {
+	if err := ctx.Err(); err != nil {
+		return stream.ID{}, err
+	}
 	if err := b.checkEntry(key, fields); err != nil {
 		return stream.ID{}, err
 	}
@@ -174,6 +181,8 @@ func (b *Broker) Range(ctx context.Context, key string, start, end stream.ID) it
 }
 
 // XDel deletes entries by ID and returns how many existed; 0 if key is missing.
+// If ctx ends while it waits for the disk, the change is already applied:
+// see "Cancellation" in the package documentation.
 func (b *Broker) XDel(ctx context.Context, key string, ids ...stream.ID) (int64, error) {
 	var n int64
 	err := b.writeLocked(ctx, key, func(st *streamState) error {
@@ -191,6 +200,8 @@ func (b *Broker) XDel(ctx context.Context, key string, ids ...stream.ID) (int64,
 
 // XTrim trims key's stream and returns how many entries it removed; 0 if key
 // is missing.
+// If ctx ends while it waits for the disk, the change is already applied:
+// see "Cancellation" in the package documentation.
 func (b *Broker) XTrim(ctx context.Context, key string, t stream.Trim) (int64, error) {
 	var n int64
 	err := b.writeLocked(ctx, key, func(st *streamState) error {
