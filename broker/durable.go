@@ -35,10 +35,10 @@ package broker
 // snapshot and replays the records after its position through the same
 // stream operations the live calls used. The usable snapshot is the newest
 // one that passes its checksum and decodes: a damaged newer one is renamed
-// "*.broken" (the directory fsynced after) and reported through Logf, and recovery falls back to an older
-// snapshot, or to the log alone, only when the log still holds every record
-// after it (checked against the log's first position), so nothing
-// acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
+// "*.broken" (the directory fsynced after) and reported through Logf, and
+// recovery falls back to an older snapshot, or to the log alone, only when
+// the log still holds every record after it (checked against the log's
+// first position), so nothing acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
 // when the log starts after the chosen snapshot's position (log without its
 // snapshot), ends before it, or is missing next to a snapshot (snapshot
 // without its log); with [ErrFormatVersion] for a snapshot written by a newer
@@ -50,6 +50,9 @@ package broker
 // else a client can observe of streams and groups is restored exactly. A
 // refused operation that logs two records (XREADGROUP creating its consumer,
 // XGROUP CREATE MKSTREAM creating its key) may leave its first effect behind.
+// A change the log refused (a poisoned log) stays applied in memory but its
+// key refuses every later call and no snapshot is taken until the broker is
+// reopened, so the refused change is never made durable by a snapshot.
 // The log itself treats a last segment with an incomplete header as a
 // segment whose creation a crash interrupted and creates it again (reported
 // through Logf).
