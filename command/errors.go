@@ -44,6 +44,9 @@ func errorReply(err error) Reply {
 		return Error("ERR Elements are too large to be stored")
 	case errors.Is(err, stream.ErrGroupExists):
 		return Error("BUSYGROUP Consumer Group name already exists")
+	case errors.Is(err, broker.ErrEntryTooLarge):
+		// Redis has no such limit below proto-max-bulk-len; brook's own text.
+		return Error("ERR entry exceeds the broker's entry size or field count limit")
 	case errors.Is(err, broker.ErrStreamDeleted):
 		return Error("UNBLOCKED the stream key no longer exists")
 	case errors.Is(err, broker.ErrGroupDeleted):

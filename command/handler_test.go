@@ -279,3 +279,15 @@ func TestBlockedGroupReadUnblocked(t *testing.T) {
 		})
 	}
 }
+
+func TestEntryLimits(t *testing.T) {
+	b := broker.New(broker.Options{Limits: broker.Limits{MaxEntryBytes: 64, MaxFields: 2}})
+	t.Cleanup(func() { b.Close() })
+	h := &command.Handler{B: b}
+	runSteps(t, h, []step{
+		{"XADD s 1-0 a b c d e f", "(error) ERR entry exceeds the broker's entry size or field count limit\n"},
+		{"XADD s 1-0 f " + strings.Repeat("v", 100), "(error) ERR entry exceeds the broker's entry size or field count limit\n"},
+		{"XLEN s", "(integer) 0\n"},
+		{"XADD s 1-0 a b", "\"1-0\"\n"},
+	})
+}
