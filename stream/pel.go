@@ -102,15 +102,21 @@ func pendingIDsAfter(c *groupConsumer, after ID, count int) []ID {
 
 // Ack removes ids from the group's PEL and returns how many were pending
 // (XACK). Unknown IDs, IDs listed twice and a missing group count 0.
+//
+// The IDs are taken last to first: a consumer mostly acknowledges the batch
+// it was just given, in delivery order, so walking it backwards removes the
+// greatest pending ID each time, which pops the end of a tree leaf instead of
+// shifting the whole leaf as removing its first item does.
 func (s *Stream) Ack(group string, ids ...ID) int64 {
 	g, ok := s.grp.m[group]
 	if !ok {
 		return 0
 	}
 	var n int64
-	for _, id := range ids {
+	for i := len(ids) - 1; i >= 0; i-- {
+		id := ids[i]
 		if p, ok := g.unpend(id); ok {
-			if c := g.owner(p); !deleteFirst(c.pel, id) {
+			if c := g.owner(p); !deleteEdge(c.pel, id) {
 				c.pel.Delete(id)
 			}
 			n++
@@ -120,18 +126,24 @@ func (s *Stream) Ack(group string, ids ...ID) int64 {
 }
 
 // unpend removes id from the group's PEL and returns its entry, if it was
-// pending. Consumers mostly acknowledge in delivery order, so the smallest
-// pending ID is tried first: DeleteMin walks the left edge of the tree with
-// no key comparisons.
+// pending. The greatest and smallest pending IDs are tried first (see Ack):
+// DeleteMax and DeleteMin walk an edge of the tree with no key comparisons.
 func (g *consumerGroup) unpend(id ID) (nack, bool) {
+	if m, ok := g.pel.Max(); ok && m.id == id {
+		return g.pel.DeleteMax()
+	}
 	if m, ok := g.pel.Min(); ok && m.id == id {
 		return g.pel.DeleteMin()
 	}
 	return g.pel.Delete(nack{id: id})
 }
 
-// deleteFirst removes id from t if it is t's smallest item.
-func deleteFirst(t *btree.BTreeG[ID], id ID) bool {
+// deleteEdge removes id from t if it is t's greatest or smallest item.
+func deleteEdge(t *btree.BTreeG[ID], id ID) bool {
+	if m, ok := t.Max(); ok && m == id {
+		t.DeleteMax()
+		return true
+	}
 	if m, ok := t.Min(); ok && m == id {
 		t.DeleteMin()
 		return true
