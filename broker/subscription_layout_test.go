@@ -15,12 +15,14 @@ func TestSubscriptionLayout(t *testing.T) {
 		line   uintptr
 	}{
 		{"mu", unsafe.Offsetof(s.mu), 0},
+		{"sleeping", unsafe.Offsetof(s.sleeping), 0},
+		{"written", unsafe.Offsetof(s.written), 0},
 		{"rseen", unsafe.Offsetof(s.rseen), 0},
 		{"lim", unsafe.Offsetof(s.lim), 1},
 		{"notify", unsafe.Offsetof(s.notify), 1},
 		{"dead", unsafe.Offsetof(s.dead), 2},
 		{"err", unsafe.Offsetof(s.err), 2},
-		{"sleeping", unsafe.Offsetof(s.sleeping), 3},
+		{"head", unsafe.Offsetof(s.head), 3},
 		{"patPos", unsafe.Offsetof(s.patPos), 3},
 		{"spare", unsafe.Offsetof(s.spare), 4},
 		{"r", unsafe.Offsetof(s.r), 5},
