@@ -15,27 +15,6 @@ import (
 	"github.com/brookmq/brook/wal"
 )
 
-// BenchmarkDiskSync is the disk's own limit, measured the way the log
-// writes: append 4 KiB to a file and fdatasync it, in a loop.
-func BenchmarkDiskSync(b *testing.B) {
-	f, err := os.OpenFile(filepath.Join(b.TempDir(), "sync"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4<<10)
-	start := time.Now()
-	for b.Loop() {
-		if _, err := f.Write(buf); err != nil {
-			b.Fatal(err)
-		}
-		if err := datasync(f); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "syncs/s")
-}
-
 // diskSyncRate is the disk's own limit measured for about d in dir, as
 // BenchmarkDiskSync does: fdatasyncs per second of 4 KiB appends.
 func diskSyncRate(b *testing.B, dir string, d time.Duration) float64 {
