@@ -247,8 +247,11 @@ func (l *Log) recoverRecords(segs []segment, i int, sc segmentScan, taken map[st
 	return segs[:i+1], nil
 }
 
-// openActive opens the last segment for appending and fdatasyncs it, so
-// that every recovered record counts as durable.
+// openActive opens the last segment for appending and fdatasyncs it and the
+// directory, so that every recovered record counts as durable. The directory
+// sync matters after a crash in the middle of a segment roll: the new
+// segment's name may not be durable yet, and records appended to it after
+// recovery would vanish with it at the next power loss.
 func (l *Log) openActive(segs []segment, lastPos uint64) error {
 	s := segs[len(segs)-1]
 	f, err := l.fs.OpenFile(l.path(s.name), os.O_WRONLY|os.O_APPEND, 0)
@@ -258,6 +261,9 @@ func (l *Log) openActive(segs []segment, lastPos uint64) error {
 	size, err := f.Size()
 	if err == nil {
 		err = l.syncFile(f)
+	}
+	if err == nil {
+		err = l.syncDir()
 	}
 	if err != nil {
 		f.Close()
