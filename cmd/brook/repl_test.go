@@ -29,7 +29,10 @@ func startPTY(t *testing.T) *ptySession {
 		t.Skip("script(1) not found: no pseudo-terminal to run the REPL on")
 	}
 	p := &ptySession{t: t, done: make(chan struct{})}
-	p.cmd = exec.Command("script", "-qec", brookBinary(t), "/dev/null")
+	// script(1) runs its command through $SHELL -c. exec makes brook the
+	// pty's only process: a shell left waiting (dash does not exec the last
+	// command) would take the Ctrl-C below as its own SIGINT and die.
+	p.cmd = exec.Command("script", "-qec", "exec '"+brookBinary(t)+"'", "/dev/null")
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
