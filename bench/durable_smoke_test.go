@@ -39,8 +39,12 @@ func TestDurableXAddMetrics(t *testing.T) {
 			t.Errorf("latency %v", d)
 		}
 	}
-	if syncs := sfs.syncs.Load() - syncs0; syncs < 1 || syncs > calls {
+	syncs := sfs.syncs.Load() - syncs0
+	if syncs < 1 || syncs > calls {
 		t.Errorf("%d log fsyncs for %d appends under FsyncAlways", syncs, calls)
+	}
+	if times := sfs.syncTimes(int(syncs0)); uint64(len(times)) != syncs {
+		t.Errorf("%d fsync durations for %d fsyncs", len(times), syncs)
 	}
 }
 
@@ -75,6 +79,9 @@ func TestSyncCountFSCountsLogOnly(t *testing.T) {
 		}
 		if got := sfs.syncs.Load(); got != tt.want {
 			t.Errorf("%s: count %d after its Sync, want %d", tt.name, got, tt.want)
+		}
+		if got := len(sfs.syncTimes(0)); uint64(got) != tt.want {
+			t.Errorf("%s: %d durations after its Sync, want %d", tt.name, got, tt.want)
 		}
 	}
 }

@@ -47,9 +47,13 @@ func BenchmarkDiskSync(b *testing.B) {
 //     append in flight, so 1 means every fsync carried one record of every
 //     producer at the disk's own rate;
 //   - fsyncs/s and records/fsync, from the log's segment fdatasyncs counted
-//     through the broker's file-system seam (a wal.OSFS wrapper);
+//     through the broker's file-system seam (a wal.OSFS wrapper), and the
+//     log's fsyncs/s over disk-syncs/s, log-x-disk;
 //   - ack-p50-ns and ack-p99-ns, the latency of each XAdd call in the
-//     producers, from the call to its return.
+//     producers, from the call to its return;
+//   - fsync-p50-ns and fsync-p99-ns, the duration of each of those log
+//     fdatasyncs: an append waits for the end of the fsync running when it
+//     arrives, then for its own, so its latency is about two of them.
 func BenchmarkDurableXAdd(b *testing.B) {
 	for _, producers := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("producers=%d", producers), func(b *testing.B) {
@@ -93,9 +97,10 @@ func benchDurableXAdd(b *testing.B, producers int) {
 	b.ReportMetric(appends/disk, "x-disk")
 	b.ReportMetric(appends/(disk*float64(producers)), "ceiling")
 	b.ReportMetric(perSecond(b, int(syncs)), "fsyncs/s")
+	b.ReportMetric(perSecond(b, int(syncs))/disk, "log-x-disk")
 	b.ReportMetric(float64(b.N)/float64(max(syncs, 1)), "records/fsync")
-	lat := p.latencies()
-	reportPercentiles(b, lat, "ack-")
+	reportPercentiles(b, p.latencies(), "ack-")
+	reportPercentiles(b, sfs.syncTimes(int(syncs0)), "fsync-")
 }
 
 // openCounted opens a durable broker in dir under policy whose log segment
@@ -108,14 +113,17 @@ func openCounted(dir string, policy wal.FsyncPolicy, logf func(string, ...any)) 
 	return br, sfs, err
 }
 
-// syncCountFS is the operating system's file system with a count of the
-// Syncs of files in logDir: the log's segment fdatasyncs, which the broker
-// does not expose. A broker on it locks its directory in-process rather than
-// with flock, which changes nothing after Open.
+// syncCountFS is the operating system's file system that counts and times
+// the Syncs of files in logDir: the log's segment fdatasyncs, which the
+// broker does not expose. A broker on it locks its directory in-process
+// rather than with flock, which changes nothing after Open.
 type syncCountFS struct {
 	wal.OSFS
 	logDir string
 	syncs  atomic.Uint64
+
+	mu    sync.Mutex
+	times []time.Duration // of each counted Sync
 }
 
 // OpenFile implements wal.FS, counting the Syncs of the log's files.
@@ -124,18 +132,32 @@ func (s *syncCountFS) OpenFile(name string, flag int, perm fs.FileMode) (wal.Fil
 	if err != nil || filepath.Dir(name) != s.logDir {
 		return f, err
 	}
-	return countedFile{File: f, syncs: &s.syncs}, nil
+	return countedFile{File: f, fs: s}, nil
 }
 
-// countedFile counts its Syncs.
+// syncTimes returns the durations of the Syncs counted so far, from the
+// first-th on.
+func (s *syncCountFS) syncTimes(first int) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.times[min(first, len(s.times)):])
+}
+
+// countedFile counts and times its Syncs in fs.
 type countedFile struct {
 	wal.File
-	syncs *atomic.Uint64
+	fs *syncCountFS
 }
 
 func (f countedFile) Sync() error {
-	f.syncs.Add(1)
-	return f.File.Sync()
+	start := time.Now()
+	err := f.File.Sync()
+	d := time.Since(start)
+	f.fs.mu.Lock()
+	f.fs.times = append(f.fs.times, d)
+	f.fs.syncs.Add(1)
+	f.fs.mu.Unlock()
+	return err
 }
 
 // producers are goroutines that each XADD to stream "s" once per token and
