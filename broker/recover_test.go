@@ -117,6 +117,16 @@ func editFile(t *testing.T, path string, f func([]byte) []byte) {
 	}
 }
 
+// recordsEnd returns where the records of a segment file end: the log
+// preallocates, so zeros can follow them (frame layout: wal/doc.go).
+func recordsEnd(b []byte) int {
+	off := wal.SegmentHeaderSize
+	for off+wal.RecordHeaderSize <= len(b) && binary.LittleEndian.Uint64(b[off+8:]) != 0 {
+		off += wal.RecordHeaderSize + int(binary.LittleEndian.Uint32(b[off:]))
+	}
+	return off
+}
+
 // resumSnapshot recomputes a snapshot file's CRC-32C trailer after an edit.
 func resumSnapshot(b []byte) []byte {
 	body := b[:len(b)-4]
@@ -173,7 +183,7 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 			h := &history{dir: t.TempDir()}
 			dir := addLast(t, h, newWorkload(4, newMsClock(1e12)), noSnap)
 			segs := files(t, dir, "wal/*.wal")
-			editFile(t, segs[len(segs)-1], func(b []byte) []byte { return b[:len(b)-3] })
+			editFile(t, segs[len(segs)-1], func(b []byte) []byte { return b[:recordsEnd(b)-3] })
 			return dir, h.states[len(h.states)-2], nil
 		}},
 		{name: "zero-length segment after the last", prepare: func(t *testing.T) (string, state, error) {
@@ -210,7 +220,7 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 			h := &history{dir: t.TempDir()}
 			dir := h.run(t, newWorkload(8, newMsClock(1e12)), noSnap, 50, true)
 			segs := files(t, dir, "wal/*.wal")
-			editFile(t, segs[0], func(b []byte) []byte { b[len(b)/2] ^= 0x10; return b })
+			editFile(t, segs[0], func(b []byte) []byte { b[recordsEnd(b)/2] ^= 0x10; return b })
 			return dir, nil, allOf{broker.ErrCorrupt, wal.ErrCorrupt}
 		}},
 		{name: "snapshot without its log", prepare: func(t *testing.T) (string, state, error) {

@@ -68,7 +68,9 @@
 // # Segment format (version 1)
 //
 // All integers are little-endian. A segment is a 32-byte header followed by
-// records, back to back, with no padding:
+// records, back to back, with no padding between them, then possibly zeros
+// to the end of the file: space preallocated for the next records (see
+// [Options.Preallocate]):
 //
 //	offset  size  segment header
 //	0       8     magic "BROOKWAL"
@@ -91,7 +93,19 @@
 // the hard maximum and within the bytes left in the file (checked before
 // anything is allocated or read), its CRC matches, and its position is the
 // one expected. An empty record (L = 0) is valid; an all-zero frame is not
-// (position 0 is never used).
+// (position 0 is never used). Where a record could start, zeros up to the
+// end of the file mark the end of the segment's records.
+//
+// # Preallocation
+//
+// Before the fdatasync of a batch, the flusher writes zeros ahead of the
+// records, a chunk at a time ([Options.Preallocate], 1 MiB by default,
+// never past the segment size), so that the same fdatasync makes them and
+// the file's new size durable. Later batches overwrite zeros: their
+// fdatasyncs write data only, with no block allocation or size change for
+// the file system to journal, which on ext4 makes a small synced write
+// about 1.5-2x faster (measured here: 8 KiB writes, 3,300 against 1,800
+// fdatasyncs/s).
 //
 // # Recovery
 //
@@ -99,6 +113,9 @@
 // forward to its first invalid record, checking headers, segment numbers
 // and position continuity:
 //
+//   - Zeros from the end of the last valid record to the end of the file
+//     are preallocated space, not damage: the segment ends cleanly there,
+//     and the log appends over them.
 //   - An invalid record in the last segment with no valid frame anywhere
 //     after it (Open scans the rest of the file for one) is a torn tail: the
 //     segment is copied to "<name>.broken", cut before that record and

@@ -82,6 +82,7 @@ func (l *Log) flush(ticked, final bool) error {
 		return err
 	}
 	if sync {
+		l.preallocate()
 		if err := l.syncFile(l.active); err != nil {
 			return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
 		}
@@ -127,12 +128,15 @@ func (l *Log) writeBatch(buf []byte, rolls []rollPoint) error {
 	return l.write(buf[start:])
 }
 
-// write writes frames to the active segment. A short write is an error.
+// write writes frames to the active segment at its write offset. A short
+// write is an error.
 func (l *Log) write(b []byte) error {
 	if len(b) == 0 {
 		return nil
 	}
-	n, err := l.active.Write(b)
+	n, err := l.active.WriteAt(b, l.writeOff)
+	l.writeOff += int64(n)
+	l.zeroEnd = max(l.zeroEnd, l.writeOff)
 	l.st.writes.Add(1)
 	l.st.bytes.Add(uint64(n))
 	if err == nil && n < len(b) {
@@ -161,10 +165,40 @@ func (l *Log) roll(firstPos uint64) error {
 		return fmt.Errorf("close %s: %w", l.currentName(), err)
 	}
 	l.active, l.activeNum = f, h.number
+	l.writeOff, l.zeroEnd, l.zeroFailed = SegmentHeaderSize, SegmentHeaderSize, false
 	l.mu.Lock()
 	l.segs = append(l.segs, segment{name: segmentName(firstPos), number: h.number, firstPos: firstPos})
 	l.mu.Unlock()
 	return nil
+}
+
+// zeroBlock is what preallocate writes, a block at a time.
+var zeroBlock [64 << 10]byte
+
+// preallocate keeps between Preallocate/2 and 1.5 x Preallocate bytes of
+// zeros written after the write offset of the active segment (never past
+// SegmentSize), before the batch's fdatasync: the sync that makes the batch
+// durable also makes the zeros and the new file size durable, and the
+// batches that later overwrite the zeros only change data. Recovery reads a
+// frame header of zeros followed by zeros to the end of the file as the end
+// of the records. A failed write (say ENOSPC) is not fatal: the records
+// were written, and the segment just grows as records are written.
+func (l *Log) preallocate() {
+	chunk := l.opts.Preallocate
+	if chunk <= 0 || l.zeroFailed || l.zeroEnd-l.writeOff >= chunk/2 {
+		return
+	}
+	off, end := l.zeroEnd, min(l.zeroEnd+chunk, l.opts.SegmentSize)
+	for off < end {
+		n, err := l.active.WriteAt(zeroBlock[:min(int64(len(zeroBlock)), end-off)], off)
+		off += int64(n)
+		if err != nil {
+			l.zeroFailed = true
+			l.opts.Logf("wal: preallocating segment %s stopped at offset %d: %v", l.currentName(), off, err)
+			break
+		}
+	}
+	l.zeroEnd = off
 }
 
 // currentName returns the name of the active segment.

@@ -14,7 +14,7 @@ import (
 // Implementations must be safe for concurrent use.
 type FS interface {
 	// OpenFile opens name with os.O_* flags (the log uses O_RDONLY,
-	// O_WRONLY|O_APPEND and O_RDWR|O_CREATE|O_EXCL) and permissions perm.
+	// O_WRONLY and O_RDWR|O_CREATE|O_EXCL) and permissions perm.
 	OpenFile(name string, flag int, perm fs.FileMode) (File, error)
 	// Rename atomically replaces newpath with oldpath. Durable only after
 	// SyncDir of the directory.
@@ -36,6 +36,10 @@ type File interface {
 	// Write writes at the file offset (at the end for O_APPEND). A short
 	// write returns an error.
 	io.Writer
+	// WriteAt writes at offset off, growing the file (with zeros before off
+	// if needed). A short write returns an error. The log writes segments
+	// with it, never opening them O_APPEND.
+	io.WriterAt
 	// Sync makes the file's data durable (fdatasync where available).
 	Sync() error
 	// Truncate changes the size of the file.

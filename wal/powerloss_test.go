@@ -78,7 +78,8 @@ func powerLossTrial(t *testing.T, seed uint64) int {
 	tr.policy = wal.FsyncPolicy(tr.rng.IntN(3))
 	tr.fault = tr.rng.IntN(numFaults)
 	frame := int64(wal.RecordHeaderSize + payloadSize)
-	o := wal.Options{FS: tr.fsys, Fsync: tr.policy, SegmentSize: wal.SegmentHeaderSize + frame*int64(1+tr.rng.IntN(4)) + tr.rng.Int64N(frame)}
+	o := wal.Options{FS: tr.fsys, Fsync: tr.policy, SegmentSize: wal.SegmentHeaderSize + frame*int64(1+tr.rng.IntN(4)) + tr.rng.Int64N(frame),
+		Preallocate: []int64{-1, 0, 1, frame, 2*frame + 5}[tr.rng.IntN(5)]} // 0: the default, up to SegmentSize
 	l, err := wal.Open(dir, o)
 	if err != nil {
 		t.Errorf("seed %d: Open: %v", seed, err)
@@ -169,7 +170,8 @@ func (tr *trial) crash() (*faultfs.FS, string, int64) {
 // check reopens the crashed file system and verifies the trial's promises.
 func (tr *trial) check(g *faultfs.FS, flipName string, flipOff int64) int {
 	t := tr.t
-	l, err := wal.Open(dir, wal.Options{FS: g})
+	reopen := wal.Options{FS: g, Preallocate: 4 << 10} // other options than the trial's
+	l, err := wal.Open(dir, reopen)
 	if err != nil {
 		var ce *wal.CorruptError
 		if flipName == "" || !errors.As(err, &ce) || ce.Segment != flipName || ce.Offset > flipOff {
@@ -200,7 +202,7 @@ func (tr *trial) check(g *faultfs.FS, flipName string, flipOff int64) int {
 		if err := l.Sync(); err != nil {
 			t.Errorf("seed %d: Sync after recovery: %v", tr.seed, err)
 		}
-		l2 := openT(t, g.DropUnsynced(), wal.Options{})
+		l2 := openT(t, g.DropUnsynced(), reopen)
 		if l2.LastPos() != last+1 {
 			t.Errorf("seed %d: appended after recovery at %d, reopened LastPos %d", tr.seed, last+1, l2.LastPos())
 		}

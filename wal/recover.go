@@ -59,6 +59,7 @@ func (l *Log) recover() error {
 		segs = []segment{{name: segmentName(1), number: 1, firstPos: 1}}
 	}
 	expected, prevNum := segs[0].firstPos, uint64(0)
+	end := int64(SegmentHeaderSize) // of the records of the last segment
 	for i := 0; i < len(segs); i++ {
 		s := &segs[i]
 		last := i == len(segs)-1
@@ -71,6 +72,7 @@ func (l *Log) recover() error {
 			if err != nil {
 				return err
 			}
+			end = SegmentHeaderSize
 			break
 		}
 		s.number = sc.hdr.number
@@ -80,9 +82,9 @@ func (l *Log) recover() error {
 				return err
 			}
 		}
-		expected, prevNum = sc.lastPos+1, sc.hdr.number
+		expected, prevNum, end = sc.lastPos+1, sc.hdr.number, sc.end
 	}
-	return l.openActive(segs, expected-1)
+	return l.openActive(segs, expected-1, end)
 }
 
 // listSegments returns the segment files sorted by first position and the set
@@ -247,14 +249,15 @@ func (l *Log) recoverRecords(segs []segment, i int, sc segmentScan, taken map[st
 	return segs[:i+1], nil
 }
 
-// openActive opens the last segment for appending and fdatasyncs it and the
+// openActive opens the last segment, whose records end at offset end (zeros
+// the log preallocated may follow), for appending and fdatasyncs it and the
 // directory, so that every recovered record counts as durable. The directory
 // sync matters after a crash in the middle of a segment roll: the new
 // segment's name may not be durable yet, and records appended to it after
 // recovery would vanish with it at the next power loss.
-func (l *Log) openActive(segs []segment, lastPos uint64) error {
+func (l *Log) openActive(segs []segment, lastPos uint64, end int64) error {
 	s := segs[len(segs)-1]
-	f, err := l.fs.OpenFile(l.path(s.name), os.O_WRONLY|os.O_APPEND, 0)
+	f, err := l.fs.OpenFile(l.path(s.name), os.O_WRONLY, 0)
 	if err != nil {
 		return fmt.Errorf("wal: open segment %s: %w", s.name, err)
 	}
@@ -271,7 +274,7 @@ func (l *Log) openActive(segs []segment, lastPos uint64) error {
 	}
 	l.active, l.activeNum = f, s.number
 	l.segs = segs
-	l.segBytes = size
+	l.segBytes, l.writeOff, l.zeroEnd = end, end, size
 	l.lastPos, l.writtenPos, l.syncedPos = lastPos, lastPos, lastPos
 	l.report.Segments = len(segs)
 	l.report.FirstPos, l.report.LastPos = segs[0].firstPos, lastPos

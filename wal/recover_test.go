@@ -1,6 +1,7 @@
 package wal_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -53,9 +54,13 @@ func TestCutEveryOffset(t *testing.T) {
 	const n = 5
 	full := readT(t, buildLog(t, n, 0), segName(1))
 	offs := frameStarts(1, n)
-	if int64(len(full)) != offs[n] {
-		t.Fatalf("segment is %d bytes, want %d", len(full), offs[n])
+	if int64(len(full)) != offs[n]+wal.DefaultPreallocate {
+		t.Fatalf("segment is %d bytes, want %d and the preallocated zeros", len(full), offs[n])
 	}
+	if !bytes.Equal(full[offs[n]:], make([]byte, wal.DefaultPreallocate)) {
+		t.Fatal("preallocated space is not zeros")
+	}
+	full = full[:offs[n]]
 	for cut := range len(full) + 1 {
 		fsys := newFS(uint64(cut))
 		if err := fsys.WriteFile(path.Join(dir, segName(1)), full[:cut]); err != nil {

@@ -2,6 +2,7 @@ package wal
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -120,6 +121,7 @@ func (w *crcWriter) Write(p []byte) (int, error) {
 // frame's length against the hard maximum and the bytes left before reading
 // it, its checksum, and its position.
 type scanner struct {
+	f     io.ReaderAt
 	r     *bufio.Reader
 	size  int64  // file size
 	off   int64  // offset of the next frame
@@ -131,22 +133,27 @@ type scanner struct {
 
 func newScanner(f io.ReaderAt, size int64, firstPos uint64, keep bool) *scanner {
 	sr := io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize)
-	return &scanner{r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-SegmentHeaderSize)))), size: size, off: SegmentHeaderSize, next: firstPos, keep: keep}
+	return &scanner{f: f, r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-SegmentHeaderSize)))), size: size, off: SegmentHeaderSize, next: firstPos, keep: keep}
 }
 
 // scan returns the next record's payload (nil unless keep). It returns io.EOF
-// at a clean end, a decoding error (errTruncated, errLength, errChecksum,
-// errPosition) with s.off left at the bad frame, or an I/O error.
+// at a clean end: the end of the file, or zeros from s.off to the end of the
+// file (space the log preallocated). Otherwise it returns a decoding error
+// (errTruncated, errLength, errChecksum, errPosition) with s.off left at the
+// bad frame, or an I/O error.
 func (s *scanner) scan() ([]byte, error) {
 	left := s.size - s.off
 	if left == 0 {
 		return nil, io.EOF
 	}
 	if left < RecordHeaderSize {
-		return nil, errTruncated
+		return nil, s.endOr(errTruncated)
 	}
 	if _, err := io.ReadFull(s.r, s.hdr[:]); err != nil {
 		return nil, fmt.Errorf("read record header: %w", err)
+	}
+	if s.hdr == [RecordHeaderSize]byte{} { // never a valid frame: position 0
+		return nil, s.endOr(errChecksum)
 	}
 	length := binary.LittleEndian.Uint32(s.hdr[0:4])
 	if length > HardMaxRecordSize {
@@ -176,6 +183,35 @@ func (s *scanner) scan() ([]byte, error) {
 	s.off += RecordHeaderSize + int64(length)
 	s.next++
 	return rec, nil
+}
+
+// endOr returns io.EOF if the file holds only zeros from s.off to its end,
+// else err (or the I/O error met while looking).
+func (s *scanner) endOr(err error) error {
+	zero, rerr := zeroFrom(s.f, s.off, s.size)
+	switch {
+	case rerr != nil:
+		return fmt.Errorf("read record: %w", rerr)
+	case zero:
+		return io.EOF
+	}
+	return err
+}
+
+// zeroFrom reports whether f holds only zero bytes from offset from to end.
+func zeroFrom(f io.ReaderAt, from, end int64) (bool, error) {
+	buf := make([]byte, min(64<<10, end-from))
+	for off := from; off < end; {
+		n, err := f.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+		if !bytes.Equal(buf[:n], zeroBlock[:n]) {
+			return false, nil
+		}
+		off += int64(n)
+		if err != nil && (err != io.EOF || off < end) {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 // alloc returns n bytes for a payload, carved from a shared arena so that a

@@ -63,6 +63,9 @@ const (
 	// DefaultMaxRecordSize is the record limit used when
 	// Options.MaxRecordSize is zero: 64 MiB.
 	DefaultMaxRecordSize = 64 << 20
+	// DefaultPreallocate is the zero-filled space kept ahead of the write
+	// offset when Options.Preallocate is zero: 1 MiB.
+	DefaultPreallocate = 1 << 20
 )
 
 // Options configure a [Log]. The zero value works.
@@ -82,6 +85,14 @@ type Options struct {
 	// MaxRecordSize is the largest record in bytes Append accepts. Default
 	// 64 MiB; at most [HardMaxRecordSize].
 	MaxRecordSize int
+	// Preallocate is how many bytes of zeros the log keeps written (and
+	// synced with the records) ahead of its write offset in the active
+	// segment, so that the fdatasync of a batch writes data only: no block
+	// allocation and no file size change for the file system to journal.
+	// On ext4 that makes a small synced write about 1.5-2x faster. Default
+	// 1 MiB; negative disables it (e.g. on a copy-on-write file system,
+	// where overwriting zeros gains nothing).
+	Preallocate int64
 	// Logf reports truncations and repairs made by Open. Default: discard.
 	Logf func(format string, args ...any)
 }
@@ -89,6 +100,9 @@ type Options struct {
 func (o Options) normalize() (Options, error) {
 	if o.SegmentSize <= 0 {
 		o.SegmentSize = DefaultSegmentSize
+	}
+	if o.Preallocate == 0 {
+		o.Preallocate = DefaultPreallocate
 	}
 	if o.Fsync > FsyncNo {
 		return o, fmt.Errorf("wal: invalid fsync policy %d", o.Fsync)
@@ -140,6 +154,9 @@ type Log struct {
 	// Owned by the flusher goroutine (and by Open before it starts).
 	active      File
 	activeNum   uint64
+	writeOff    int64 // offset in active of the next write
+	zeroEnd     int64 // size of active: zeros from writeOff up to here
+	zeroFailed  bool  // preallocating active failed: stop trying until the next segment
 	spare       []byte
 	spareRolls  []rollPoint
 	lastBatch   uint64 // records in the last batch taken

@@ -3,10 +3,12 @@
 //
 //   - power loss: [FS.Crash] returns the state a power failure would leave:
 //     only synced file data and synced directory entries survive, and each
-//     file's unsynced appended bytes are torn at a random byte (possibly all
+//     file's unsynced writes (appends and overwrites alike) reach the disk
+//     in order up to a random one, torn at a random byte (possibly all
 //     kept, possibly none); [FS.DropUnsynced] keeps none;
-//   - a torn write: [FS.TearLastWrite] cuts the most recent write at a random
-//     byte, as a crash in the middle of it would;
+//   - a torn write: [FS.TearLastWrite] undoes the most recent write from a
+//     random byte on (the overwritten bytes come back), as a crash in the
+//     middle of it would;
 //   - bit rot: [FS.FlipBit] and [FS.FlipRandomSyncedBit] flip bits of data
 //     already on "disk";
 //   - I/O errors: [FS.FailSyncAfter] and [FS.FailDirSyncAfter] make one fsync

@@ -33,9 +33,17 @@ type FS struct {
 
 // node is a file's content.
 type node struct {
-	data       []byte
-	synced     []byte // content as of the last Sync (what survives power loss)
-	appendOnly bool   // synced is a prefix of data (only appends since Sync)
+	data   []byte
+	synced []byte   // content as of the last Sync (what survives power loss)
+	shared bool     // data and synced share an array: clone data before overwriting
+	writes []pwrite // writes since the last Sync, oldest first
+	cut    bool     // truncated since the last Sync: power loss keeps synced only
+}
+
+// pwrite is one write not yet synced: what a power loss may persist.
+type pwrite struct {
+	off  int64
+	data []byte // a copy
 }
 
 // fault is a one-shot failure after a countdown.
@@ -57,10 +65,14 @@ func (f *fault) trigger() error {
 	return f.err
 }
 
+// lastWrite is the most recent write, with what it replaced, so that
+// TearLastWrite can undo its end.
 type lastWrite struct {
-	n   *node
-	off int64
-	len int
+	n      *node
+	off    int64
+	len    int
+	oldLen int64  // file size before the write
+	prev   []byte // the bytes it overwrote (of [off, min(off+len, oldLen)))
 }
 
 // Stats count the operations an FS served.
@@ -105,7 +117,7 @@ func (f *FS) OpenFile(name string, flag int, perm fs.FileMode) (wal.File, error)
 	case !ok && !f.dirs[filepath.Dir(name)]:
 		return nil, pathErr("open", name, fs.ErrNotExist)
 	case !ok:
-		n = &node{appendOnly: true}
+		n = &node{}
 		f.files[name] = n
 	}
 	h := &file{fs: f, n: n, name: name, flag: flag}
@@ -216,30 +228,64 @@ func (f *FS) used() int64 {
 	return u
 }
 
+// truncate changes the size. Power loss keeps none of the file's unsynced
+// changes after a truncation (a simplification: no partial state).
 func (n *node) truncate(size int64) {
+	n.cut = true
 	if size < int64(len(n.data)) {
 		n.data = slices.Clone(n.data[:size])
-		if size < int64(len(n.synced)) {
-			n.appendOnly = false
-		}
+		n.shared = false
 		return
 	}
 	n.data = append(n.data, make([]byte, size-int64(len(n.data)))...)
 }
 
-// writeAt writes p at off, growing the file with zeros if needed.
-func (n *node) writeAt(p []byte, off int64) {
-	if off < int64(len(n.data)) {
-		// Overwriting: stop sharing the array with synced.
-		n.data = slices.Clone(n.data)
-		if off < int64(len(n.synced)) {
-			n.appendOnly = false
+// writeAt writes p at off, growing the file with zeros if needed, and logs
+// the write for power loss. It returns what TearLastWrite needs to undo it.
+func (n *node) writeAt(p []byte, off int64) lastWrite {
+	w := lastWrite{n: n, off: off, len: len(p), oldLen: int64(len(n.data))}
+	if off < w.oldLen {
+		w.prev = slices.Clone(n.data[off:min(off+int64(len(p)), w.oldLen)])
+		if n.shared && off < int64(len(n.synced)) {
+			n.data = slices.Clone(n.data) // synced must not change
+			n.shared = false
 		}
 	}
 	if end := off + int64(len(p)); end > int64(len(n.data)) {
 		n.data = append(n.data, make([]byte, end-int64(len(n.data)))...)
 	}
 	copy(n.data[off:], p)
+	n.writes = append(n.writes, pwrite{off: off, data: slices.Clone(p)})
+	return w
+}
+
+// sync makes the current content the synced one.
+func (n *node) sync() {
+	n.synced = n.data[:len(n.data):len(n.data)]
+	n.shared, n.writes, n.cut = true, nil, false
+}
+
+// afterPowerLoss returns a content a power loss could leave: the synced one,
+// then (with tear, and if not truncated since) the unsynced writes in order
+// up to a random one, torn at a random byte. Writes reach the disk in the
+// order they were made, in this model, each possibly in part.
+func (n *node) afterPowerLoss(tear bool, rng *rand.Rand) []byte {
+	data := slices.Clone(n.synced)
+	if !tear || n.cut || len(n.writes) == 0 {
+		return data
+	}
+	k := rng.IntN(len(n.writes) + 1)
+	for i, w := range n.writes[:min(k+1, len(n.writes))] {
+		p := w.data
+		if i == k {
+			p = p[:rng.IntN(len(p)+1)]
+		}
+		if end := w.off + int64(len(p)); end > int64(len(data)) {
+			data = append(data, make([]byte, end-int64(len(data)))...)
+		}
+		copy(data[w.off:], p)
+	}
+	return data
 }
 
 // file is an open file of an FS.
@@ -287,29 +333,46 @@ func (h *file) ReadAt(p []byte, off int64) (int, error) {
 // Write writes at the file offset (the end with O_APPEND), subject to the
 // injected write failure and the capacity.
 func (h *file) Write(p []byte) (int, error) {
-	f := h.fs
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := h.check("write", true); err != nil {
-		return 0, err
-	}
+	h.fs.mu.Lock()
+	defer h.fs.mu.Unlock()
 	if h.flag&os.O_APPEND != 0 {
 		h.off = int64(len(h.n.data))
+	}
+	n, err := h.writeAtLocked(p, h.off)
+	h.off += int64(n)
+	return n, err
+}
+
+// WriteAt writes at off, subject to the injected write failure and the
+// capacity. As with os.File, a file opened with O_APPEND refuses it.
+func (h *file) WriteAt(p []byte, off int64) (int, error) {
+	h.fs.mu.Lock()
+	defer h.fs.mu.Unlock()
+	if h.flag&os.O_APPEND != 0 || off < 0 {
+		return 0, pathErr("writeat", h.name, syscall.EINVAL)
+	}
+	return h.writeAtLocked(p, off)
+}
+
+// writeAtLocked writes what the faults and the capacity let through of p at
+// off. h.fs.mu is held.
+func (h *file) writeAtLocked(p []byte, off int64) (int, error) {
+	f := h.fs
+	if err := h.check("write", true); err != nil {
+		return 0, err
 	}
 	want, err := len(p), error(nil)
 	if ferr := f.writeFail.trigger(); ferr != nil {
 		want, err = f.rng.IntN(len(p)+1), ferr
 	}
 	if f.space >= 0 {
-		grow := h.off + int64(want) - int64(len(h.n.data))
+		grow := off + int64(want) - int64(len(h.n.data))
 		if free := f.space - f.used(); grow > free {
 			want, err = max(0, want-int(grow-free)), syscall.ENOSPC
 		}
 	}
 	if want > 0 {
-		h.n.writeAt(p[:want], h.off)
-		f.last = lastWrite{n: h.n, off: h.off, len: want}
-		h.off += int64(want)
+		f.last = h.n.writeAt(p[:want], off)
 		f.stats.Writes++
 	}
 	if err != nil {
@@ -337,8 +400,10 @@ func (h *file) Sync() error {
 	if err := f.syncFail.trigger(); err != nil {
 		return pathErr("fsync", h.name, err)
 	}
-	h.n.synced = h.n.data[:len(h.n.data):len(h.n.data)]
-	h.n.appendOnly = true
+	h.n.sync()
+	if f.last.n == h.n {
+		f.last = lastWrite{} // a synced write can no longer be torn
+	}
 	return nil
 }
 

@@ -240,3 +240,75 @@ func TestFileOps(t *testing.T) {
 		t.Fatalf("ReadDir = %v, %v", names, err)
 	}
 }
+
+// TestOverwrites checks the power-loss model for writes over synced bytes
+// (a log writing into space it preallocated): a crash keeps the synced
+// content plus the unsynced writes in order up to one, torn; a kill torn in
+// the middle of an overwrite brings the old bytes back.
+func TestOverwrites(t *testing.T) {
+	f := faultfs.New(3)
+	h := create(t, f, d+"/a")
+	write(t, h, "00000000")
+	if err := h.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SyncDir(d); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		s   string
+		off int64
+	}{{"ab", 2}, {"cde", 4}, {"fg", 7}} {
+		if _, err := h.WriteAt([]byte(w.s), w.off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := content(f, d+"/a"); got != "00abcdefg" {
+		t.Fatalf("content %q", got)
+	}
+	// Every state in order: the writes apply as a prefix, the last one torn.
+	possible := map[string]bool{}
+	for _, s := range []string{"00000000", "00a00000", "00ab0000", "00abc000", "00abcd00", "00abcde0", "00abcdef", "00abcdefg"} {
+		possible[s] = true
+	}
+	seen := map[string]bool{}
+	for range 400 {
+		got := content(f.Crash(), d+"/a")
+		if !possible[got] {
+			t.Fatalf("Crash kept %q: not the writes in order up to a torn one", got)
+		}
+		seen[got] = true
+	}
+	if len(seen) < len(possible)-1 {
+		t.Errorf("Crash produced only %v", seen)
+	}
+	if got := content(f.DropUnsynced(), d+"/a"); got != "00000000" {
+		t.Errorf("DropUnsynced kept %q", got)
+	}
+
+	// A kill in the middle of the last write ("fg" at 7, growing the file
+	// by one byte): the bytes not kept are the old ones again.
+	for range 20 {
+		g := f.Kill()
+		_, kept, ok := g.TearLastWrite()
+		want := []string{"00abcde0", "00abcdef"}[kept]
+		if got := content(g, d+"/a"); !ok || got != want {
+			t.Fatalf("torn (kept %d, ok %v): %q, want %q", kept, ok, got, want)
+		}
+	}
+	// A synced write is never torn.
+	if err := h.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := f.Kill().TearLastWrite(); ok {
+		t.Error("TearLastWrite tore a synced write")
+	}
+	// WriteAt on an O_APPEND file is refused, as by os.File.
+	ap, err := f.OpenFile(d+"/a", os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ap.WriteAt([]byte("x"), 0); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("WriteAt on O_APPEND: %v", err)
+	}
+}

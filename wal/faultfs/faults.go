@@ -11,9 +11,10 @@ import (
 )
 
 // Crash returns the file system a power loss at this instant would leave:
-// the durable directory entries, each file's synced content, plus a random
-// prefix (from none to all) of the bytes appended to it since its last Sync.
-// Overwrites and truncations not yet synced are lost. f itself is unchanged
+// the durable directory entries, each file's synced content, plus the writes
+// made to it since its last Sync, in order, up to a random one (none to
+// all), that one torn at a random byte. A file truncated since its last Sync
+// keeps its synced content only. f itself is unchanged
 // and stays usable (a program still running on it sees nothing).
 func (f *FS) Crash() *FS { return f.crash(true) }
 
@@ -33,7 +34,7 @@ func (f *FS) Kill() *FS {
 		n := f.files[name]
 		m, ok := made[n]
 		if !ok {
-			m = &node{data: slices.Clone(n.data), synced: slices.Clone(n.synced), appendOnly: n.appendOnly}
+			m = &node{data: slices.Clone(n.data), synced: slices.Clone(n.synced), writes: slices.Clone(n.writes), cut: n.cut}
 			made[n] = m
 		}
 		g.files[name] = m
@@ -44,7 +45,8 @@ func (f *FS) Kill() *FS {
 		}
 	}
 	if m, ok := made[f.last.n]; ok {
-		g.last = lastWrite{n: m, off: f.last.off, len: f.last.len}
+		g.last = f.last
+		g.last.n = m
 	}
 	return g
 }
@@ -77,12 +79,9 @@ func (f *FS) crash(tear bool) *FS {
 		n := f.durable[name]
 		m, ok := made[n]
 		if !ok {
-			data := slices.Clone(n.synced)
-			if tear && n.appendOnly && len(n.data) > len(n.synced) {
-				extra := n.data[len(n.synced):]
-				data = append(data, extra[:f.rng.IntN(len(extra)+1)]...)
-			}
-			m = &node{data: data, synced: data[:len(data):len(data)], appendOnly: true}
+			data := n.afterPowerLoss(tear, f.rng)
+			m = &node{data: data}
+			m.sync()
 			made[n] = m
 		}
 		g.files[name] = m
@@ -91,10 +90,11 @@ func (f *FS) crash(tear bool) *FS {
 	return g
 }
 
-// TearLastWrite cuts the most recent write at a random byte, as a crash in
-// the middle of it would; bytes already synced are never removed. It returns
-// the file's name (empty if no file holds it any more), the bytes of the
-// write kept, and whether anything was cut.
+// TearLastWrite undoes the most recent write from a random byte on, as a
+// crash in the middle of it would: the bytes it overwrote come back, and the
+// file shrinks back if the write had grown it. A write already synced is
+// never torn. It returns the file's name (empty if no file holds it any
+// more), the bytes of the write kept, and whether anything was undone.
 func (f *FS) TearLastWrite() (name string, kept int, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -107,13 +107,24 @@ func (f *FS) TearLastWrite() (name string, kept int, ok bool) {
 			name = nm
 		}
 	}
-	lo := max(0, int64(len(w.n.synced))-w.off) // bytes of the write already synced
 	end := w.off + int64(w.len)
-	if lo >= int64(w.len) || end > int64(len(w.n.data)) {
+	if end > int64(len(w.n.data)) { // truncated since
 		return name, w.len, false
 	}
-	kept = int(lo) + f.rng.IntN(w.len-int(lo))
-	w.n.data = slices.Clone(w.n.data[:w.off+int64(kept)])
+	kept = f.rng.IntN(w.len)
+	data := slices.Clone(w.n.data)
+	cut := w.off + int64(kept)
+	if cut < w.oldLen {
+		copy(data[cut:], w.prev[kept:])
+	}
+	if end > w.oldLen { // the write grew the file: it shrinks back
+		data = data[:max(w.oldLen, cut)]
+	}
+	w.n.data, w.n.shared = data, false
+	if len(w.n.writes) > 0 {
+		last := &w.n.writes[len(w.n.writes)-1]
+		last.data = last.data[:kept]
+	}
 	f.last = lastWrite{}
 	return name, kept, true
 }
@@ -249,7 +260,8 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := slices.Clone(data)
-	n := &node{data: d, synced: d[:len(d):len(d)], appendOnly: true}
+	n := &node{data: d}
+	n.sync()
 	f.files[name] = n
 	f.durable[name] = n
 	return nil
