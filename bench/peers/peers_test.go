@@ -4,8 +4,12 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +223,108 @@ func TestFormat(t *testing.T) {
 			t.Errorf("format(%v, %v) = %q, want %q", tt.u, tt.v, got, tt.want)
 		}
 	}
+}
+
+func TestRowRatioPairsRepetitions(t *testing.T) {
+	tests := []struct {
+		name   string
+		p0, pn []float64 // brook's samples at P=0 and P=10000, in repetition order
+		want   float64
+		ok     bool
+	}{
+		// A load swing in repetition 2 halves both of its points: the pairs
+		// say 0.95 (9/10, 4.75/5, 19/20), the medians 9/10.
+		{"paired", []float64{10, 5, 20}, []float64{9, 4.75, 19}, 0.95, true},
+		{"one sample missing: medians", []float64{10, 5, 20}, []float64{9, 19}, 14 / 10.0, true},
+		{"no samples", nil, []float64{9}, 0, false},
+		{"zero divisor", []float64{0}, []float64{9}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &results{}
+			tb := res.table("patterns/rate", "patterns", "patterns", perSec)
+			for _, v := range tt.p0 {
+				tb.add("0", "brook", v)
+			}
+			for _, v := range tt.pn {
+				tb.add("10000", "brook", v)
+			}
+			r, ok := tb.rowRatio("brook", "10000", "0")
+			if ok != tt.ok || math.Abs(r-tt.want) > 1e-9 {
+				t.Fatalf("rowRatio = %v, %v; want %v, %v", r, ok, tt.want, tt.ok)
+			}
+			if again, _ := tb.rowRatio("brook", "10000", "0"); again != r {
+				t.Errorf("second rowRatio = %v, want %v: the cells lost their order", again, r)
+			}
+			var got targetResult
+			for _, tr := range checkTargets(res, nil) {
+				if strings.HasPrefix(tr.name, "publish with 10,000") {
+					got = tr
+				}
+			}
+			if tt.ok && !strings.Contains(got.measured, fmt.Sprintf("P=10000 vs P=0 %.2fx", tt.want)) {
+				t.Errorf("target measured %q, want the ratio %.2f", got.measured, tt.want)
+			}
+			if !tt.ok && got.verdict != "n/a" {
+				t.Errorf("target verdict %q, want n/a", got.verdict)
+			}
+		})
+	}
+}
+
+// TestRunPatternsInterleavesPoints checks that the patterns workload runs
+// the points of a repetition back to back, so that the target's pairs are
+// measured close together, and that every point gets a sample per
+// repetition.
+func TestRunPatternsInterleavesPoints(t *testing.T) {
+	size := sizesFor(true)
+	size.patterns = []int{0, 30}
+	e := &env{ctx: context.Background(), dir: t.TempDir(), size: size, count: 2, res: &results{}, systems: []string{"brook"}}
+	out := captureStdout(t, func() {
+		if err := runPatterns(e); err != nil {
+			t.Fatal(err)
+		}
+	})
+	var order []string
+	for line := range strings.Lines(out) {
+		f := strings.Fields(line)
+		if len(f) >= 5 && f[0] == "patterns" {
+			order = append(order, f[1]+" "+f[3]+f[4])
+		}
+	}
+	want := []string{"P=0 rep1", "P=30 rep1", "P=0 rep2", "P=30 rep2"}
+	if !slices.Equal(order, want) {
+		t.Errorf("run order %q, want %q\n%s", order, want, out)
+	}
+	tb := e.res.find("patterns/rate")
+	for _, row := range []string{"0", "30"} {
+		if n := len(tb.cells[cellKey{row, "brook"}]); n != 2 {
+			t.Errorf("P=%s: %d samples, want 2", row, n)
+		}
+	}
+}
+
+// captureStdout returns what f prints on os.Stdout.
+func captureStdout(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	saved := os.Stdout
+	os.Stdout = w
+	defer func() { // also when f ends the test with t.Fatal
+		os.Stdout = saved
+		w.Close()
+	}()
+	f()
+	os.Stdout = saved
+	w.Close()
+	return string(<-done)
 }

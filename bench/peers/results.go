@@ -118,7 +118,20 @@ func (t *table) spread(row, system string) (lo, hi float64) {
 // each), it is the median of the per-repetition ratios, which cancels most
 // of a shared machine's load swings; otherwise the ratio of the medians.
 func (t *table) ratio(row, a, b string) (float64, bool) {
-	xs, ys := t.cells[cellKey{row, a}], t.cells[cellKey{row, b}]
+	return pairedRatio(t.cells[cellKey{row, a}], t.cells[cellKey{row, b}])
+}
+
+// rowRatio returns system's figure in row a over its figure in row b, paired
+// per repetition like ratio: the workload must run the rows of a repetition
+// back to back (see runPatterns) for the pairing to mean anything.
+func (t *table) rowRatio(system, a, b string) (float64, bool) {
+	return pairedRatio(t.cells[cellKey{a, system}], t.cells[cellKey{b, system}])
+}
+
+// pairedRatio returns the median of xs[i]/ys[i] when both hold the same
+// number of samples, else the ratio of their medians; false if either is
+// empty or the divisor is zero.
+func pairedRatio(xs, ys []float64) (float64, bool) {
 	if len(xs) > 0 && len(xs) == len(ys) && !slices.Contains(ys, 0) {
 		rs := make([]float64, len(xs))
 		for i := range xs {
@@ -126,10 +139,12 @@ func (t *table) ratio(row, a, b string) (float64, bool) {
 		}
 		return median(rs), true
 	}
-	x, ok1 := t.median(row, a)
-	y, ok2 := t.median(row, b)
-	if !ok1 || !ok2 || y == 0 {
+	if len(xs) == 0 || len(ys) == 0 {
 		return 0, false
 	}
-	return x / y, true
+	y := median(slices.Clone(ys)) // median sorts: keep the cells in repetition order
+	if y == 0 {
+		return 0, false
+	}
+	return median(slices.Clone(xs)) / y, true
 }

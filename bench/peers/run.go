@@ -33,7 +33,7 @@ func sizesFor(tiny bool) sizes {
 	}
 	return sizes{
 		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 3_000_000, floodTime: 1500 * time.Millisecond,
-		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 2_000_000, appendTime: time.Second,
+		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
 	}
 }
@@ -125,22 +125,33 @@ func keep[P interface{ name() string }](e *env, ps []P) []P {
 // progress; f records into the tables itself and returns a short summary.
 func (e *env) record(point string, systems []string, f func(system int) (string, error), fail func(system int, err error)) error {
 	for rep := range e.count {
-		for i, name := range systems {
-			if err := e.ctx.Err(); err != nil {
-				return err
-			}
-			t0 := time.Now()
-			summary, err := f(i)
-			if err != nil {
-				if e.ctx.Err() != nil {
-					return e.ctx.Err()
-				}
-				fail(i, err)
-				e.res.note("%s, %s: %v", point, name, err)
-				summary = "failed: " + err.Error()
-			}
-			fmt.Printf("  %-28s %-10s rep %d  %-40s (%s)\n", point, name, rep+1, summary, time.Since(t0).Round(time.Millisecond))
+		if err := e.recordRep(point, rep, systems, f, fail); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// recordRep is repetition rep of record: f once for every system, in turn.
+// A workload whose points are compared with each other calls it for every
+// point inside its own loop over the repetitions, so that the points of one
+// repetition run back to back.
+func (e *env) recordRep(point string, rep int, systems []string, f func(system int) (string, error), fail func(system int, err error)) error {
+	for i, name := range systems {
+		if err := e.ctx.Err(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		summary, err := f(i)
+		if err != nil {
+			if e.ctx.Err() != nil {
+				return e.ctx.Err()
+			}
+			fail(i, err)
+			e.res.note("%s, %s: %v", point, name, err)
+			summary = "failed: " + err.Error()
+		}
+		fmt.Printf("  %-28s %-10s rep %d  %-40s (%s)\n", point, name, rep+1, summary, time.Since(t0).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -67,7 +67,8 @@ func evalTarget(res *results, name string, checks []ratioCheck) targetResult {
 }
 
 // checkRatio computes one check. A peer "brook@row" compares brook's cell in
-// c.row with brook's cell in that row of the same table.
+// c.row with brook's cell in that row of the same table, paired per
+// repetition (see table.rowRatio).
 func checkRatio(res *results, c ratioCheck) (float64, string, bool) {
 	t := res.find(c.table)
 	if t == nil {
@@ -78,12 +79,8 @@ func checkRatio(res *results, c ratioCheck) (float64, string, bool) {
 		label = "N=" + c.row + " " + strings.SplitN(c.table[idx+1:], "/", 2)[0]
 	}
 	if base, ok := strings.CutPrefix(c.peer, "brook@"); ok {
-		x, ok1 := t.median(c.row, "brook")
-		y, ok2 := t.median(base, "brook")
-		if !ok1 || !ok2 || y == 0 {
-			return 0, "", false
-		}
-		return x / y, "P=" + c.row + " vs P=" + base, true
+		r, ok := t.rowRatio("brook", c.row, base)
+		return r, "P=" + c.row + " vs P=" + base, ok
 	}
 	r, ok := t.ratio(c.row, "brook", c.peer)
 	return r, label, ok

@@ -19,6 +19,7 @@ type pubsubRun struct {
 	messages int           // messages to publish in the flood (total over publishers)
 	maxTime  time.Duration // the flood stops publishing after this long
 	probes   int           // latency probes (0: none)
+	settle   bool          // collect garbage after set-up, before the flood
 }
 
 // pubsubResult is what one run measured.
@@ -64,6 +65,14 @@ func runPubSub(ctx context.Context, p pubsubPeer, r pubsubRun) (pubsubResult, er
 	// Warm-up: a few probes prove every subscription is live.
 	if _, err := probe(ctx, tr, pubs[0], 3, r.payload); err != nil {
 		return pubsubResult{}, fmt.Errorf("warm-up: %w", err)
+	}
+	if r.settle {
+		// Subscribing P patterns leaves garbage (the NATS and brook
+		// compilers', the Redis client's replies) and a heap that grew by
+		// megabytes: without this, the GC cycles and the sweeping it calls
+		// for may fall into the flood of a P=10000 point and in none of a
+		// P=0 point. runtime.GC returns once marking and sweeping are done.
+		runtime.GC()
 	}
 	res, err := flood(ctx, tr, pubs, r)
 	if err != nil || r.probes == 0 {
@@ -232,31 +241,43 @@ func runFanout(e *env) error {
 }
 
 // runPatterns: publish rate with P non-matching patterns and one plain
-// subscriber.
+// subscriber. Its target compares brook's points with each other, so the
+// points of a repetition run back to back (P=0, 100, 10000, then again),
+// rather than every repetition of P=0 before any of P=10000: a load swing
+// of the shared machine then hits the points it compares alike, and the
+// target pairs them per repetition.
 func runPatterns(e *env) error {
 	peers := e.pubsubPeers(true)
 	t := e.res.table("patterns/rate", "Publish with P non-matching pattern subscriptions (1 plain subscriber): messages/s", "patterns", perSec)
-	for _, np := range e.size.patterns {
-		row := strconv.Itoa(np)
-		r := pubsubRun{
-			cfg:      pubsubConfig{subscribers: 1, publishers: 1, patterns: nonMatchingPatterns(np)},
-			payload:  64,
-			messages: e.size.patternMsgs,
-			maxTime:  e.size.floodTime,
-		}
-		err := e.record("patterns P="+row, names(peers), func(i int) (string, error) {
-			res, err := runPubSub(e.ctx, peers[i], r)
-			if err != nil {
-				return "", err
+	for rep := range e.count {
+		for _, np := range e.size.patterns {
+			if err := patternsPoint(e, peers, t, np, rep); err != nil {
+				return err
 			}
-			t.add(row, peers[i].name(), res.publishesPerSec)
-			return format(perSec, res.publishesPerSec) + " publishes/s", nil
-		}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
-		if err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// patternsPoint runs repetition rep of the patterns point P=np on every
+// system.
+func patternsPoint(e *env, peers []pubsubPeer, t *table, np, rep int) error {
+	row := strconv.Itoa(np)
+	r := pubsubRun{
+		cfg:      pubsubConfig{subscribers: 1, publishers: 1, patterns: nonMatchingPatterns(np)},
+		payload:  64,
+		messages: e.size.patternMsgs,
+		maxTime:  e.size.floodTime,
+		settle:   true,
+	}
+	return e.recordRep("patterns P="+row, rep, names(peers), func(i int) (string, error) {
+		res, err := runPubSub(e.ctx, peers[i], r)
+		if err != nil {
+			return "", err
+		}
+		t.add(row, peers[i].name(), res.publishesPerSec)
+		return format(perSec, res.publishesPerSec) + " publishes/s", nil
+	}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
 }
 
 // nonMatchingPatterns returns n patterns, valid both as Redis globs and as
