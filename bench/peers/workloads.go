@@ -271,6 +271,12 @@ func patternsPoint(e *env, peers []pubsubPeer, t *table, np, rep int) error {
 		settle:   true,
 	}
 	return e.recordRep("patterns P="+row, rep, names(peers), func(i int) (string, error) {
+		if rp, ok := peers[i].(redisPeer); ok {
+			// Points alternate P=0 and P=10000: each gets a fresh server.
+			if err := rp.srv.restart(e.ctx); err != nil {
+				return "", err
+			}
+		}
 		res, err := runPubSub(e.ctx, peers[i], r)
 		if err != nil {
 			return "", err
