@@ -44,7 +44,17 @@
 //   - BenchmarkDiskSync, BenchmarkDurableXAdd: the disk's limit (4 KiB append
 //     and fdatasync in a loop) and XADD on a durable broker under the
 //     "always" fsync policy with 1, 16 and 64 producers; x-disk is appends/s
-//     over the disk's syncs/s measured just before.
+//     over the disk's syncs/s measured just before and after. The log's
+//     fdatasyncs are counted and timed through the broker's file-system seam
+//     (records/fsync, fsync-p50/p99-ns), and each call is timed
+//     (ack-p50/p99-ns).
+//   - BenchmarkFsyncPolicies: XADD from 1 and 8 goroutines in memory and
+//     under the "everysec" and "no" policies, back to back; of-memory is the
+//     durable rate over the in-memory one.
+//   - BenchmarkRecovery, BenchmarkReplay: broker.Open of a directory of
+//     1,000,000 entries (a snapshot and a log tail; or a log alone, also read
+//     through package wal alone), open-ms and replay MB/s. bench/durable.sh
+//     runs these and the durable ones as RESULTS.md reports them.
 //
 // redis-compare.sh measures Redis 7 on loopback with the same data:
 // redis-benchmark for XADD and for XREADGROUP + XACK (one EVAL per page),
