@@ -273,9 +273,9 @@ func TestRowRatioPairsRepetitions(t *testing.T) {
 }
 
 // TestRunPatternsInterleavesPoints checks that the patterns workload runs
-// the points of a repetition back to back, so that the target's pairs are
-// measured close together, and that every point gets a sample per
-// repetition.
+// a system's points of a repetition back to back, in an order reversed
+// every other repetition, so that the target's pairs are measured close
+// together, and that every point gets a sample per repetition.
 func TestRunPatternsInterleavesPoints(t *testing.T) {
 	size := sizesFor(true)
 	size.patterns = []int{0, 30}
@@ -292,7 +292,7 @@ func TestRunPatternsInterleavesPoints(t *testing.T) {
 			order = append(order, f[1]+" "+f[3]+f[4])
 		}
 	}
-	want := []string{"P=0 rep1", "P=30 rep1", "P=0 rep2", "P=30 rep2"}
+	want := []string{"P=0 rep1", "P=30 rep1", "P=30 rep2", "P=0 rep2"}
 	if !slices.Equal(order, want) {
 		t.Errorf("run order %q, want %q\n%s", order, want, out)
 	}

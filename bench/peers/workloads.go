@@ -241,8 +241,9 @@ func runFanout(e *env) error {
 }
 
 // runPatterns: publish rate with P non-matching patterns and one plain
-// subscriber. Its target compares brook's points with each other, so the
-// points of a repetition run back to back (P=0, 100, 10000, then again),
+// subscriber. Its target compares brook's points with each other, so in
+// each repetition every system runs its points back to back, in an order
+// reversed every other repetition (P=0, 100, 10000, then 10000, 100, 0),
 // rather than every repetition of P=0 before any of P=10000: a load swing
 // of the shared machine then hits the points it compares alike, and the
 // target pairs them per repetition.
@@ -250,18 +251,23 @@ func runPatterns(e *env) error {
 	peers := e.pubsubPeers(true)
 	t := e.res.table("patterns/rate", "Publish with P non-matching pattern subscriptions (1 plain subscriber): messages/s", "patterns", perSec)
 	for rep := range e.count {
-		for _, np := range e.size.patterns {
-			if err := patternsPoint(e, peers, t, np, rep); err != nil {
-				return err
+		for _, p := range peers {
+			order := slices.Clone(e.size.patterns)
+			if rep%2 == 1 {
+				slices.Reverse(order)
+			}
+			for _, np := range order {
+				if err := patternsPoint(e, p, t, np, rep); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
 }
 
-// patternsPoint runs repetition rep of the patterns point P=np on every
-// system.
-func patternsPoint(e *env, peers []pubsubPeer, t *table, np, rep int) error {
+// patternsPoint runs repetition rep of the patterns point P=np on p.
+func patternsPoint(e *env, p pubsubPeer, t *table, np, rep int) error {
 	row := strconv.Itoa(np)
 	r := pubsubRun{
 		cfg:      pubsubConfig{subscribers: 1, publishers: 1, patterns: nonMatchingPatterns(np)},
@@ -270,20 +276,20 @@ func patternsPoint(e *env, peers []pubsubPeer, t *table, np, rep int) error {
 		maxTime:  e.size.floodTime,
 		settle:   true,
 	}
-	return e.recordRep("patterns P="+row, rep, names(peers), func(i int) (string, error) {
-		if rp, ok := peers[i].(redisPeer); ok {
-			// Points alternate P=0 and P=10000: each gets a fresh server.
+	return e.recordRep("patterns P="+row, rep, []string{p.name()}, func(int) (string, error) {
+		if rp, ok := p.(redisPeer); ok {
+			// P=0 follows P=10000: each point gets a fresh server.
 			if err := rp.srv.restart(e.ctx); err != nil {
 				return "", err
 			}
 		}
-		res, err := runPubSub(e.ctx, peers[i], r)
+		res, err := runPubSub(e.ctx, p, r)
 		if err != nil {
 			return "", err
 		}
-		t.add(row, peers[i].name(), res.publishesPerSec)
+		t.add(row, p.name(), res.publishesPerSec)
 		return format(perSec, res.publishesPerSec) + " publishes/s", nil
-	}, func(i int, err error) { t.fail(row, peers[i].name(), err) })
+	}, func(_ int, err error) { t.fail(row, p.name(), err) })
 }
 
 // nonMatchingPatterns returns n patterns, valid both as Redis globs and as
