@@ -169,3 +169,29 @@ func TestRecoveryDirs(t *testing.T) {
 		})
 	}
 }
+
+// TestOverwriteLoop checks that the overwriting disk loop wraps around
+// inside its preallocated file and never grows it.
+func TestOverwriteLoop(t *testing.T) {
+	const size = 2 * syncBlock
+	d, err := newOverwriteLoop(t.TempDir(), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	for i, wantOff := range []int64{syncBlock, 0, syncBlock} {
+		if err := d.step(); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := d.f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() != size || d.off != wantOff {
+			t.Errorf("after step %d: size %d, offset %d; want %d, %d", i+1, fi.Size(), d.off, size, wantOff)
+		}
+	}
+	if rate, err := overwriteSyncsPerSecond(t.TempDir(), 0); err != nil || rate <= 0 {
+		t.Errorf("overwrite loop: %v syncs/s, %v", rate, err)
+	}
+}

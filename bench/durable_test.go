@@ -35,20 +35,40 @@ func BenchmarkDiskSync(b *testing.B) {
 	b.ReportMetric(perSecond(b, b.N), "syncs/s")
 }
 
+// BenchmarkDiskSyncOverwrite is the disk's limit for the log's own write
+// pattern: overwrite 4 KiB of a preallocated file and fdatasync it, in a
+// loop. The log preallocates its segments, so its fdatasyncs write data
+// only, with no size change or block allocation to journal.
+func BenchmarkDiskSyncOverwrite(b *testing.B) {
+	d, err := newOverwriteLoop(b.TempDir(), overwriteSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.close()
+	for b.Loop() {
+		if err := d.step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(perSecond(b, b.N), "syncs/s")
+}
+
 // BenchmarkDurableXAdd appends entries of 3 small fields to one stream of a
 // durable broker under the "always" fsync policy (each call returns once its
 // entry is on disk; concurrent calls share fsyncs) from 1, 16 and 64
 // producers. Metrics:
 //   - appends/s;
-//   - disk-syncs/s, the disk loop run for 300 ms just before and just after,
-//     in the same directory tree (their mean);
+//   - disk-syncs/s, the appending disk loop (BenchmarkDiskSync) run for
+//     300 ms just before and just after, in the same directory tree (their
+//     mean), and ow-syncs/s, the same for the overwriting loop
+//     (BenchmarkDiskSyncOverwrite), the log's own write pattern;
 //   - x-disk, appends/s over disk-syncs/s: above 1 only through group commit;
-//   - ceiling, appends/s over disk-syncs/s x producers: each producer has one
-//     append in flight, so 1 means every fsync carried one record of every
-//     producer at the disk's own rate;
+//   - ceiling and ow-ceiling, appends/s over disk-syncs/s (ow-syncs/s) x
+//     producers: each producer has one append in flight, so 1 means every
+//     fsync carried one record of every producer at the loop's rate;
 //   - fsyncs/s and records/fsync, from the log's segment fdatasyncs counted
-//     through the broker's file-system seam (a wal.OSFS wrapper), and the
-//     log's fsyncs/s over disk-syncs/s, log-x-disk;
+//     through the broker's file-system seam (a wal.OSFS wrapper), and
+//     log-x-ow, the log's fsyncs/s over ow-syncs/s;
 //   - ack-p50-ns and ack-p99-ns, the latency of each XAdd call in the
 //     producers, from the call to its return;
 //   - fsync-p50-ns and fsync-p99-ns, the duration of each of those log
@@ -63,11 +83,7 @@ func BenchmarkDurableXAdd(b *testing.B) {
 }
 
 func benchDurableXAdd(b *testing.B, producers int) {
-	const diskTime = 300 * time.Millisecond
-	diskBefore, err := diskSyncsPerSecond(b.TempDir(), diskTime)
-	if err != nil {
-		b.Fatal(err)
-	}
+	before := probeDisk(b)
 	br, sfs, err := openCounted(b.TempDir(), wal.FsyncAlways, b.Logf)
 	if err != nil {
 		b.Fatal(err)
@@ -86,21 +102,37 @@ func benchDurableXAdd(b *testing.B, producers int) {
 		b.Fatal(err)
 	}
 	syncs := sfs.syncs.Load() - syncs0
-	diskAfter, err := diskSyncsPerSecond(b.TempDir(), diskTime)
-	if err != nil {
-		b.Fatal(err)
-	}
-	disk := (diskBefore + diskAfter) / 2
-	appends := perSecond(b, b.N)
+	after := probeDisk(b)
+	disk, ow := (before.append+after.append)/2, (before.overwrite+after.overwrite)/2
+	appends, fsyncs := perSecond(b, b.N), perSecond(b, int(syncs))
 	b.ReportMetric(appends, "appends/s")
 	b.ReportMetric(disk, "disk-syncs/s")
 	b.ReportMetric(appends/disk, "x-disk")
 	b.ReportMetric(appends/(disk*float64(producers)), "ceiling")
-	b.ReportMetric(perSecond(b, int(syncs)), "fsyncs/s")
-	b.ReportMetric(perSecond(b, int(syncs))/disk, "log-x-disk")
+	b.ReportMetric(ow, "ow-syncs/s")
+	b.ReportMetric(appends/(ow*float64(producers)), "ow-ceiling")
+	b.ReportMetric(fsyncs, "fsyncs/s")
+	b.ReportMetric(fsyncs/ow, "log-x-ow")
 	b.ReportMetric(float64(b.N)/float64(max(syncs, 1)), "records/fsync")
 	reportPercentiles(b, p.latencies(), "ack-")
 	reportPercentiles(b, sfs.syncTimes(int(syncs0)), "fsync-")
+}
+
+// diskRates are the disk loops' syncs/s.
+type diskRates struct{ append, overwrite float64 }
+
+// probeDisk runs each disk loop for 300 ms in a new directory.
+func probeDisk(b *testing.B) diskRates {
+	const probeTime = 300 * time.Millisecond
+	var r diskRates
+	var err error
+	if r.append, err = diskSyncsPerSecond(b.TempDir(), probeTime); err != nil {
+		b.Fatal(err)
+	}
+	if r.overwrite, err = overwriteSyncsPerSecond(b.TempDir(), probeTime); err != nil {
+		b.Fatal(err)
+	}
+	return r
 }
 
 // openCounted opens a durable broker in dir under policy whose log segment
@@ -210,10 +242,15 @@ func (p *producers) latencies() []time.Duration {
 	return all
 }
 
-// diskLoop appends syncBlock bytes to a file and fdatasyncs it, step by step.
+// diskLoop writes syncBlock bytes to a file and fdatasyncs it, step by
+// step: appending (the file grows, so each fdatasync also commits its size
+// and new blocks) or, with size > 0, overwriting a preallocated file of size
+// bytes from its start, wrapping around (data only, as the log writes its
+// preallocated segments).
 type diskLoop struct {
-	f   *os.File
-	buf []byte
+	f         *os.File
+	buf       []byte
+	off, size int64
 }
 
 func newDiskLoop(dir string) (*diskLoop, error) {
@@ -224,8 +261,40 @@ func newDiskLoop(dir string) (*diskLoop, error) {
 	return &diskLoop{f: f, buf: make([]byte, syncBlock)}, nil
 }
 
+// overwriteSize is the file the overwriting loop preallocates: more than a
+// 300 ms probe writes on a fast disk before wrapping around.
+const overwriteSize = 8 << 20
+
+// newOverwriteLoop preallocates a file of size zeros (a multiple of
+// syncBlock) in dir, fdatasyncs it and returns a loop overwriting it.
+func newOverwriteLoop(dir string, size int64) (*diskLoop, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "overwrite"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	zeros := make([]byte, min(size, 1<<20))
+	for off := int64(0); off < size && err == nil; off += int64(len(zeros)) {
+		_, err = f.WriteAt(zeros[:min(int64(len(zeros)), size-off)], off)
+	}
+	if err == nil {
+		err = fdatasync(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &diskLoop{f: f, buf: make([]byte, syncBlock), size: size}, nil
+}
+
 func (d *diskLoop) step() error {
-	if _, err := d.f.Write(d.buf); err != nil {
+	var err error
+	if d.size == 0 {
+		_, err = d.f.Write(d.buf)
+	} else {
+		_, err = d.f.WriteAt(d.buf, d.off)
+		d.off = (d.off + syncBlock) % d.size
+	}
+	if err != nil {
 		return err
 	}
 	return fdatasync(d.f)
@@ -233,13 +302,29 @@ func (d *diskLoop) step() error {
 
 func (d *diskLoop) close() error { return d.f.Close() }
 
-// diskSyncsPerSecond runs the disk loop in dir for at least d (and 10 syncs)
-// and returns its rate.
+// diskSyncsPerSecond runs the appending disk loop in dir for at least d
+// (and 10 syncs) and returns its rate.
 func diskSyncsPerSecond(dir string, d time.Duration) (float64, error) {
 	loop, err := newDiskLoop(dir)
 	if err != nil {
 		return 0, err
 	}
+	return loopRate(loop, d)
+}
+
+// overwriteSyncsPerSecond is diskSyncsPerSecond for the overwriting loop;
+// the preallocation is not timed.
+func overwriteSyncsPerSecond(dir string, d time.Duration) (float64, error) {
+	loop, err := newOverwriteLoop(dir, overwriteSize)
+	if err != nil {
+		return 0, err
+	}
+	return loopRate(loop, d)
+}
+
+// loopRate steps loop for at least d (and 10 steps), closes it and returns
+// its steps per second.
+func loopRate(loop *diskLoop, d time.Duration) (float64, error) {
 	defer loop.close()
 	start := time.Now()
 	n := 0
