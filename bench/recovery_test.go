@@ -35,11 +35,10 @@ const buildProducers = 16
 // of it (copied untimed, so its files are in the page cache, as after a
 // process restart) and the timing covers broker.Open alone. Metrics:
 // open-ms (the same as ns/op, in ms), entries/s recovered, snap-MB (the
-// snapshot file), wal-MB (the records framed in the log's segments, which
-// with the default 64 MiB segments still hold the records of the
-// snapshot's last segment before the tail: Open reads past them), and
-// close-ms, the untimed Close after each Open, which writes a new snapshot
-// since the tail changed the state.
+// snapshot file), wal-MB (the records framed in the log, including those
+// the snapshot covers that share a segment with the tail: Open reads past
+// them), and close-ms, the untimed Close after each Open, which writes a
+// new snapshot since the tail changed the state.
 func BenchmarkRecovery(b *testing.B) {
 	master, err := buildRecoveryDir(b.TempDir(), recoverySnap, recoveryTail)
 	if err != nil {
@@ -110,7 +109,7 @@ func benchOpen(b *testing.B, master string, entries int) {
 	}
 	b.ReportMetric(float64(snapBytes)/1e6, "snap-MB")
 	b.ReportMetric(float64(walBytes)/1e6, "wal-MB")
-	b.ReportMetric(float64(closing.Milliseconds())/float64(n), "close-ms")
+	b.ReportMetric(float64(closing)/1e6/float64(n), "close-ms")
 }
 
 // checkLenClose checks that br's stream holds want entries, then closes br.
