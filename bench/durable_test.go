@@ -69,6 +69,8 @@ func BenchmarkDiskSyncOverwrite(b *testing.B) {
 //   - fsyncs/s and records/fsync, from the log's segment fdatasyncs counted
 //     through the broker's file-system seam (a wal.OSFS wrapper), and
 //     log-x-ow, the log's fsyncs/s over ow-syncs/s;
+//   - cpu-ns/append, the process's CPU time per append (2 cores: 1e9
+//     over it is the rate at which the CPU alone would be saturated);
 //   - ack-p50-ns and ack-p99-ns, the latency of each XAdd call in the
 //     producers, from the call to its return;
 //   - fsync-p50-ns and fsync-p99-ns, the duration of each of those log
@@ -91,6 +93,7 @@ func benchDurableXAdd(b *testing.B, producers int) {
 	defer br.Close()
 	p := startProducers(br, producers)
 	syncs0 := sfs.syncs.Load()
+	cpu := processCPU()
 	b.ReportAllocs()
 	for b.Loop() {
 		p.tokens <- struct{}{}
@@ -102,6 +105,7 @@ func benchDurableXAdd(b *testing.B, producers int) {
 		b.Fatal(err)
 	}
 	syncs := sfs.syncs.Load() - syncs0
+	reportCPU(b, cpu, b.N, "cpu-ns/append")
 	after := probeDisk(b)
 	disk, ow := (before.append+after.append)/2, (before.overwrite+after.overwrite)/2
 	appends, fsyncs := perSecond(b, b.N), perSecond(b, int(syncs))
