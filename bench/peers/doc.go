@@ -18,6 +18,8 @@
 //
 // Method. Every point is measured -count times with the systems interleaved
 // (A B C A B C ...); the report gives the median and the spread (min-max).
+// The patterns workload, whose target compares brook with itself, instead
+// runs each system's points of a repetition back to back and pairs them.
 // Pub/Sub publishers are flow-controlled the same way for every system: a
 // publisher never gets more than a window of messages ahead of the slowest
 // subscriber, so no system buffers without bound or drops. Latency is
