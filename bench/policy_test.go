@@ -36,7 +36,7 @@ func openPolicy(policy wal.FsyncPolicy) func(dir string) (*broker.Broker, error)
 // from 1 and from 8 goroutines, as BenchmarkXAdd does, on the in-memory
 // broker and on durable brokers under the "everysec" and "no" fsync
 // policies, back to back. Under both policies XAdd returns once its record
-// is written to the operating system, not synced. Metrics: xadd/s,
+// is in the log's memory; the log writes records to the OS in batches. Metrics: xadd/s,
 // cpu-ns/xadd and, for the durable ones, of-memory: their xadd/s over the
 // in-memory broker's just before (the target, within 1.5x, is >= 0.67).
 // With -count N the sub-benchmarks repeat back to back, so every ratio is

@@ -169,9 +169,9 @@ func replayLog(dir string) (records int, bytes int64, err error) {
 // after it, and returns its path. A broker writes snapshots only when its
 // log grows by SnapshotEvery or on Close, and Close would cover the tail
 // too, so the tail is captured by copying the directory while the broker
-// that appended it is still open and idle: every record has been written
-// (every XAdd returned), none is pending, no snapshot is running. The copy
-// is what a crash at that moment would leave.
+// that appended it is still open and idle, after Sync: every record is on
+// disk, none is pending, no snapshot is running. The copy is what a crash
+// at that moment would leave.
 func buildRecoveryDir(parent string, snap, tail int) (string, error) {
 	src := filepath.Join(parent, "build")
 	opts := broker.Options{Durability: broker.DurabilityOptions{Fsync: wal.FsyncNo, SnapshotEvery: -1}}
@@ -204,6 +204,9 @@ func appendAndCopy(src, dst string, n int, opts broker.Options) (string, error) 
 		return "", err
 	}
 	err = addEntries(br, n)
+	if err == nil {
+		err = br.Sync() // under FsyncNo, XAdd returns before its record is written
+	}
 	if err == nil {
 		err = os.CopyFS(dst, os.DirFS(src))
 	}

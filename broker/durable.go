@@ -17,7 +17,9 @@ package broker
 // record is durable under the fsync policy ([durable.wait]: group commit, many
 // writers share one fsync) before it replies. Replies that show state wait
 // for the position of the last mutation they observed, so under
-// [wal.FsyncAlways] nobody observes what a crash could still lose.
+// [wal.FsyncAlways] nobody observes what a crash could still lose. Under the
+// relaxed policies nothing waits (DurabilityOptions.Fsync says what a crash
+// can then lose).
 //
 // Snapshots. Once SnapshotEvery log bytes were appended since the last
 // snapshot, one background goroutine takes a consistent copy of every stream
@@ -74,9 +76,16 @@ import (
 // fsynced before it is acknowledged.
 type DurabilityOptions struct {
 	// Fsync is when the log fsyncs. Default (zero): [wal.FsyncAlways], a
-	// write returns only once it is on disk (group commit). FsyncEverySec
-	// may lose the last second of acknowledged writes on power loss, FsyncNo
-	// whatever the kernel has not written back.
+	// write returns only once it is on disk (group commit), and nothing
+	// acknowledged is lost by a crash of the process or of the machine.
+	//
+	// Under [wal.FsyncEverySec] and [wal.FsyncNo] a write returns once its
+	// record is in the log's memory, at about the speed of an in-memory
+	// broker; the log hands records to the OS in batches, within about a
+	// millisecond. What a crash can lose of the acknowledged writes: a
+	// crash of the process, that last millisecond; a power loss, the last
+	// second (FsyncEverySec) or whatever the kernel had not written back
+	// (FsyncNo). [Broker.Close] loses nothing.
 	Fsync wal.FsyncPolicy
 
 	// SegmentSize is the size in bytes at which the log starts a new segment
@@ -85,8 +94,11 @@ type DurabilityOptions struct {
 
 	// SnapshotEvery is the number of log bytes appended since the last
 	// snapshot that triggers a background snapshot, which lets the log drop
-	// the segments before it. Default (0): 64 MiB. Negative: snapshots only
-	// on Close.
+	// the segments before it; or the size of the last snapshot, if larger
+	// (as Redis rewrites its AOF once it doubled): a snapshot rewrites every
+	// stream, so the bytes written for snapshots stay about those written to
+	// the log, however large the streams. Default (0): 64 MiB. Negative:
+	// snapshots only on Close.
 	SnapshotEvery int64
 
 	// Repair lets Open salvage a log with corruption before its end (the
@@ -121,11 +133,13 @@ type durable struct {
 	fs     wal.FS
 	logf   func(string, ...any)
 	every  int64 // SnapshotEvery, resolved; <= 0: only on close
+	strict bool  // FsyncAlways: replies wait for the log
 	log    *wal.Log
 	reg    *registry
 	unlock func()
 
 	pending atomic.Int64  // log bytes appended since the last snapshot
+	due     atomic.Int64  // pending bytes that trigger a snapshot: max(every, last snapshot's size)
 	kick    chan struct{} // wakes the snapshotter (capacity 1)
 	stop    chan struct{} // closed by close
 	done    chan struct{} // closed when the snapshotter returns
@@ -139,14 +153,15 @@ type durable struct {
 func openDurable(dir string, b *Broker) (*durable, error) {
 	o := b.opts.Durability
 	d := &durable{
-		dir:   dir,
-		fs:    o.FS,
-		logf:  o.Logf,
-		every: o.SnapshotEvery,
-		reg:   b.reg,
-		kick:  make(chan struct{}, 1),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		dir:    dir,
+		fs:     o.FS,
+		logf:   o.Logf,
+		every:  o.SnapshotEvery,
+		strict: o.Fsync == wal.FsyncAlways,
+		reg:    b.reg,
+		kick:   make(chan struct{}, 1),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	if d.fs == nil {
 		d.fs = wal.OSFS{}
@@ -157,6 +172,7 @@ func openDurable(dir string, b *Broker) (*durable, error) {
 	if d.every == 0 {
 		d.every = defaultSnapshotEvery
 	}
+	d.due.Store(d.every)
 	if err := wal.MkdirAll(d.fs, dir, 0o700); err != nil { // fsyncs what it creates
 		return nil, fmt.Errorf("broker: create data directory: %w", err)
 	}
@@ -220,13 +236,18 @@ func (d *durable) append(m *mutation) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("broker: log: %w", err)
 	}
-	if d.every > 0 && d.pending.Add(int64(n+wal.RecordHeaderSize)) >= d.every {
+	if d.grew(int64(n + wal.RecordHeaderSize)) {
 		select {
 		case d.kick <- struct{}{}:
 		default: // a snapshot is already due
 		}
 	}
 	return pos, nil
+}
+
+// grew counts n more log bytes and reports whether a snapshot is due.
+func (d *durable) grew(n int64) bool {
+	return d.every > 0 && d.pending.Add(n) >= d.due.Load()
 }
 
 // recordBufs recycles record encoding buffers: the log copies each record,
@@ -236,13 +257,39 @@ var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &
 
 const maxPooledRecord = 64 << 10
 
-// wait returns once the record at pos is durable under the fsync policy, or
-// with the log's error, or with ctx's.
+// wait returns once the record at pos is durable under FsyncAlways, or with
+// the log's error, or with ctx's. Under the relaxed policies it returns at
+// once: the record is in the log, which writes it to the OS within about a
+// millisecond (see DurabilityOptions.Fsync).
 func (d *durable) wait(ctx context.Context, pos uint64) error {
-	if d == nil {
+	if d == nil || !d.strict {
 		return nil
 	}
 	if err := d.log.Wait(ctx, pos); err != nil {
+		return fmt.Errorf("broker: log: %w", err)
+	}
+	return nil
+}
+
+// Sync makes every write acknowledged so far durable, whatever the fsync
+// policy: the log writes the records it holds and fdatasyncs them. Under
+// [wal.FsyncAlways] that is already the case. An in-memory broker has
+// nothing to sync and returns nil. After [Broker.Close] it returns
+// [ErrClosed].
+func (b *Broker) Sync() error {
+	b.reg.mu.RLock()
+	closed := b.reg.closed
+	b.reg.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if b.dur == nil {
+		return nil
+	}
+	if err := b.dur.log.Sync(); err != nil {
+		if errors.Is(err, wal.ErrClosed) {
+			return ErrClosed
+		}
 		return fmt.Errorf("broker: log: %w", err)
 	}
 	return nil

@@ -230,3 +230,62 @@ func TestDurableConcurrentSnapshots(t *testing.T) {
 		t.Fatalf("XLen k3 = %d, want 300", n)
 	}
 }
+
+// TestSyncRelaxedPolicies checks what the relaxed fsync policies promise:
+// a write returns before its record reaches the OS, and Sync makes every
+// acknowledged write survive a power loss.
+func TestSyncRelaxedPolicies(t *testing.T) {
+	ctx := context.Background()
+	for _, policy := range []wal.FsyncPolicy{wal.FsyncEverySec, wal.FsyncNo} {
+		t.Run(policy.String(), func(t *testing.T) {
+			fsys := faultfs.New(7)
+			opts := broker.Options{Durability: broker.DurabilityOptions{FS: fsys, Fsync: policy, Logf: t.Logf}}
+			b := openDurable(t, "/data", opts)
+			var ids []stream.ID
+			for i := range 20 {
+				id, err := b.XAdd(ctx, "s", []stream.Field{{Name: "i", Value: strconv.Itoa(i)}}, broker.AddOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			if err := b.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			after := fsys.DropUnsynced() // the power goes out
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			opts.Durability.FS = after
+			b = openDurable(t, "/data", opts)
+			defer b.Close()
+			got, err := b.XRange(ctx, "s", stream.MinID, stream.MaxID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(ids) || got[len(got)-1].ID != ids[len(ids)-1] {
+				t.Fatalf("after Sync and a power loss: %d entries, want %d", len(got), len(ids))
+			}
+		})
+	}
+}
+
+// TestSyncInMemoryAndClosed: an in-memory broker has nothing to sync; a
+// closed one says so.
+func TestSyncInMemoryAndClosed(t *testing.T) {
+	m := broker.New(broker.Options{})
+	if err := m.Sync(); err != nil {
+		t.Fatalf("in-memory Sync: %v", err)
+	}
+	m.Close()
+	if err := m.Sync(); !errors.Is(err, broker.ErrClosed) {
+		t.Fatalf("Sync after Close: %v, want ErrClosed", err)
+	}
+	d := openDurable(t, t.TempDir(), broker.Options{})
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Sync(); !errors.Is(err, broker.ErrClosed) {
+		t.Fatalf("durable Sync after Close: %v, want ErrClosed", err)
+	}
+}

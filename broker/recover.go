@@ -38,10 +38,11 @@ func (d *durable) recover(o DurabilityOptions) error {
 		return fmt.Errorf("broker: open log: %w", err)
 	}
 	d.log = l
-	pos, streams, broken, err := d.pickSnapshot(snaps, l.FirstPos(), l.LastPos())
+	pos, streams, size, broken, err := d.pickSnapshot(snaps, l.FirstPos(), l.LastPos())
 	if err != nil {
 		return err
 	}
+	d.due.Store(max(d.every, size))
 	for name, s := range streams {
 		d.reg.load(name, s)
 	}
@@ -69,58 +70,59 @@ func (d *durable) recover(o DurabilityOptions) error {
 // pickSnapshot loads the newest snapshot in snaps (positions, newest first)
 // that is valid and that the log, holding positions first..last, continues.
 // It returns the snapshot's position (0 and no streams when none is needed:
-// the log starts at the beginning) and the positions of the newer damaged
-// snapshots it skipped.
-func (d *durable) pickSnapshot(snaps []uint64, first, last uint64) (uint64, map[string]*stream.Stream, []uint64, error) {
+// the log starts at the beginning), its size in bytes and the positions of
+// the newer damaged snapshots it skipped.
+func (d *durable) pickSnapshot(snaps []uint64, first, last uint64) (uint64, map[string]*stream.Stream, int64, []uint64, error) {
 	var broken []uint64
 	for _, pos := range snaps {
 		name := d.path(snapName(pos))
-		streams, err := d.loadSnapshot(name)
+		streams, size, err := d.loadSnapshot(name)
 		if errors.Is(err, ErrCorrupt) {
 			d.logf("broker: recovery: skipping damaged snapshot %s: %v", name, err)
 			broken = append(broken, pos)
 			continue
 		}
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, nil, 0, nil, err
 		}
 		if pos > last {
-			return 0, nil, nil, fmt.Errorf("%w: snapshot %s covers log position %d but the log ends at %d: log missing or cut",
+			return 0, nil, 0, nil, fmt.Errorf("%w: snapshot %s covers log position %d but the log ends at %d: log missing or cut",
 				ErrCorrupt, name, pos, last)
 		}
 		if first > pos+1 {
-			return 0, nil, nil, fmt.Errorf("%w: snapshot %s covers log positions up to %d but the log starts at %d",
+			return 0, nil, 0, nil, fmt.Errorf("%w: snapshot %s covers log positions up to %d but the log starts at %d",
 				ErrCorrupt, name, pos, first)
 		}
-		return pos, streams, broken, nil
+		return pos, streams, size, broken, nil
 	}
 	if first > 1 {
-		return 0, nil, nil, fmt.Errorf("%w: the log starts at position %d and no valid snapshot covers the positions before it (%d damaged)",
+		return 0, nil, 0, nil, fmt.Errorf("%w: the log starts at position %d and no valid snapshot covers the positions before it (%d damaged)",
 			ErrCorrupt, first, len(broken))
 	}
-	return 0, nil, broken, nil
+	return 0, nil, 0, broken, nil
 }
 
-// loadSnapshot reads, checks and decodes the snapshot file name. Damage is
-// reported wrapping ErrCorrupt, a newer format with ErrFormatVersion.
-func (d *durable) loadSnapshot(name string) (map[string]*stream.Stream, error) {
+// loadSnapshot reads, checks and decodes the snapshot file name, and returns
+// its size. Damage is reported wrapping ErrCorrupt, a newer format with
+// ErrFormatVersion.
+func (d *durable) loadSnapshot(name string) (map[string]*stream.Stream, int64, error) {
 	data, err := d.readFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("broker: read snapshot %s: %w", name, err)
+		return nil, 0, fmt.Errorf("broker: read snapshot %s: %w", name, err)
 	}
 	_, entries, err := parseSnapshot(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w, in %s", err, name)
+		return nil, 0, fmt.Errorf("%w, in %s", err, name)
 	}
 	streams := make(map[string]*stream.Stream, len(entries))
 	for _, e := range entries {
 		s, err := stream.Decode(e.data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: snapshot %s: stream %q: %w", ErrCorrupt, name, e.name, err)
+			return nil, 0, fmt.Errorf("%w: snapshot %s: stream %q: %w", ErrCorrupt, name, e.name, err)
 		}
 		streams[e.name] = s
 	}
-	return streams, nil
+	return streams, int64(len(data)), nil
 }
 
 // readFile reads a whole file of d.fs.

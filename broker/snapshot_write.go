@@ -65,10 +65,12 @@ func (d *durable) snapshot() error {
 	if err := d.log.Sync(); err != nil {
 		return fmt.Errorf("broker: snapshot %d: sync log: %w", pos, err)
 	}
-	if err := d.writeSnapshot(pos, streams); err != nil {
+	size, err := d.writeSnapshot(pos, streams)
+	if err != nil {
 		return err
 	}
 	d.snapPos = pos
+	d.due.Store(max(d.every, size))
 	if err := d.log.TruncateFront(pos + 1); err != nil {
 		return fmt.Errorf("broker: snapshot %d: truncate log: %w", pos, err)
 	}
@@ -77,16 +79,17 @@ func (d *durable) snapshot() error {
 }
 
 // writeSnapshot writes the snapshot file of streams at log position pos and
-// makes it durable: temporary file, fsync, rename, directory fsync.
-func (d *durable) writeSnapshot(pos uint64, streams map[string]*stream.Stream) (err error) {
+// makes it durable: temporary file, fsync, rename, directory fsync. It
+// returns the file's size.
+func (d *durable) writeSnapshot(pos uint64, streams map[string]*stream.Stream) (size int64, err error) {
 	final := d.path(snapName(pos))
 	tmp := final + tmpSuffix
 	if err := d.fs.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("broker: snapshot: remove stale %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: remove stale %s: %w", tmp, err)
 	}
 	f, err := d.fs.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("broker: snapshot: create %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: create %s: %w", tmp, err)
 	}
 	defer func() {
 		if err != nil {
@@ -103,26 +106,29 @@ func (d *durable) writeSnapshot(pos uint64, streams map[string]*stream.Stream) (
 	var buf []byte
 	for _, name := range names {
 		if buf, err = streams[name].AppendBinary(buf[:0]); err != nil {
-			return fmt.Errorf("broker: snapshot: encode stream %q: %w", name, err)
+			return 0, fmt.Errorf("broker: snapshot: encode stream %q: %w", name, err)
 		}
 		sw.add(name, buf)
 	}
 	if err = sw.finish(); err != nil {
-		return fmt.Errorf("broker: snapshot: write %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: write %s: %w", tmp, err)
+	}
+	if size, err = f.Size(); err != nil {
+		return 0, fmt.Errorf("broker: snapshot: stat %s: %w", tmp, err)
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("broker: snapshot: sync %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: sync %s: %w", tmp, err)
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("broker: snapshot: close %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: close %s: %w", tmp, err)
 	}
 	if err = d.fs.Rename(tmp, final); err != nil {
-		return fmt.Errorf("broker: snapshot: rename %s: %w", tmp, err)
+		return 0, fmt.Errorf("broker: snapshot: rename %s: %w", tmp, err)
 	}
 	if err = d.fs.SyncDir(d.dir); err != nil {
-		return fmt.Errorf("broker: snapshot: sync directory %s: %w", d.dir, err)
+		return 0, fmt.Errorf("broker: snapshot: sync directory %s: %w", d.dir, err)
 	}
-	return nil
+	return size, nil
 }
 
 // removeOld deletes the snapshots older than the durable one at pos and any

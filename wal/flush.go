@@ -25,7 +25,11 @@ func (l *Log) run() {
 		ticked, final := false, false
 		select {
 		case <-l.kick:
-			l.gather()
+			if l.opts.Fsync == FsyncAlways {
+				l.gather()
+			} else {
+				l.linger()
+			}
 		case <-tick:
 			ticked = true
 		case <-l.stop:
@@ -64,6 +68,47 @@ func (l *Log) gather() {
 		}
 		n = m
 	}
+}
+
+// Under the relaxed policies, the flusher lingers before writing a batch:
+// up to lingerTime after its first record, until lingerBytes are pending, or
+// until someone waits.
+const (
+	lingerTime  = time.Millisecond
+	lingerBytes = 256 << 10
+)
+
+// linger lets a batch grow under FsyncEverySec and FsyncNo, where appenders
+// do not wait for it: one write(2) then carries many records, and an append
+// costs no wake-up of the flusher but the first of a batch. It returns at
+// once when a Wait or Sync waits for the pending records, when lingerBytes
+// are pending, or when the log closes; else after lingerTime.
+func (l *Log) linger() {
+	if l.urgent() {
+		return
+	}
+	t := time.NewTimer(lingerTime)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return
+		case <-l.stop:
+			return
+		case <-l.kick: // a waiter, or the batch grew: look again
+			if l.urgent() {
+				return
+			}
+		}
+	}
+}
+
+// urgent reports whether the pending batch should be written now: someone
+// waits for it, or it is big enough.
+func (l *Log) urgent() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.batchDone != nil || l.flightDone != nil || l.syncWant > l.syncedPos || len(l.pending) >= lingerBytes
 }
 
 // flush writes the pending batch and syncs it if needed, then publishes the

@@ -21,10 +21,12 @@ const (
 	FsyncAlways FsyncPolicy = iota
 	// FsyncEverySec: Wait returns once the record is written to the OS; a
 	// background fdatasync runs once a second, bounding the loss window on
-	// power failure to about a second.
+	// power failure to about a second. Records nobody waits for are written
+	// in batches, within about a millisecond of the first one's append.
 	FsyncEverySec
 	// FsyncNo: Wait returns once the record is written to the OS; syncing is
 	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]).
+	// Records are written as under FsyncEverySec.
 	FsyncNo
 )
 
@@ -263,11 +265,18 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 		l.segBytes = SegmentHeaderSize
 	}
 	l.segBytes += frame
+	was := len(l.pending)
 	l.pending = AppendRecord(l.pending, pos, rec)
 	l.lastPos = pos
 	l.mu.Unlock()
 	l.st.appends.Add(1)
-	l.wake()
+	// Under FsyncAlways every append wakes the flusher (an appender is about
+	// to wait). Under the relaxed policies the flusher lingers to gather a
+	// batch, so only the first record of a batch wakes it, and the one that
+	// makes the batch big enough to write at once.
+	if l.opts.Fsync == FsyncAlways || was == 0 || was < lingerBytes && len(l.pending) >= lingerBytes {
+		l.wake()
+	}
 	return pos, nil
 }
 
@@ -321,6 +330,9 @@ func (l *Log) Wait(ctx context.Context, pos uint64) error {
 		}
 		done := l.doneChanLocked(pos)
 		l.mu.Unlock()
+		if l.opts.Fsync != FsyncAlways {
+			l.wake() // the flusher may be lingering: someone waits now
+		}
 		select {
 		case <-done:
 		case <-ctx.Done():
