@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
@@ -36,6 +37,7 @@ const minBlockBytes = 9
 // AppendBinary appends the snapshot encoding of s, groups included, to b.
 // It implements encoding.BinaryAppender; the error is always nil.
 func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
+	b = slices.Grow(b, s.blocksBinarySize()) // one allocation, not a doubling series of copies
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
 	b = appendID(b, s.maxDeletedID)
@@ -61,6 +63,22 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		return true
 	})
 	return s.appendGroups(b), nil
+}
+
+// blocksBinarySize is an upper bound of the bytes AppendBinary writes
+// before the groups: uvarints are at most binary.MaxVarintLen64 long.
+func (s *Stream) blocksBinarySize() int {
+	const v = binary.MaxVarintLen64
+	n := len(snapMagic) + 7*v
+	s.tree.Ascend(func(sl slot) bool {
+		bl := sl.b
+		n += 6*v + len(bl.buf)
+		for _, name := range bl.names {
+			n += v + len(name)
+		}
+		return true
+	})
+	return n
 }
 
 func appendID(b []byte, id ID) []byte {

@@ -278,3 +278,17 @@ func FuzzDecode(f *testing.F) {
 		checkDecoded(t, data)
 	})
 }
+
+// TestAppendBinaryAllocatesOnce: the encoding of a stream without groups is
+// sized up front (a snapshot of a large stream must not be a series of
+// doubling copies), so it takes exactly one allocation.
+func TestAppendBinaryAllocatesOnce(t *testing.T) {
+	s := build(t, spaced(1000)...)
+	if err := s.Append(sid(20000, 0), []stream.Field{{"big", strings.Repeat("z", 5000)}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Delete(sid(20, 0), sid(500, 0))
+	if n := testing.AllocsPerRun(5, func() { s.AppendBinary(nil) }); n != 1 {
+		t.Fatalf("AppendBinary allocated %v times, want 1", n)
+	}
+}
