@@ -257,12 +257,18 @@ var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &
 
 const maxPooledRecord = 64 << 10
 
+// maxBacklog bounds the log's memory under the relaxed policies: past it
+// (the disk is slower than the writers), a write waits until the log has
+// written its record.
+const maxBacklog = 8 << 20
+
 // wait returns once the record at pos is durable under FsyncAlways, or with
 // the log's error, or with ctx's. Under the relaxed policies it returns at
-// once: the record is in the log, which writes it to the OS within about a
-// millisecond (see DurabilityOptions.Fsync).
+// once, the record being in the log, which writes it to the OS within about
+// a millisecond (see DurabilityOptions.Fsync); unless the log holds more
+// than maxBacklog bytes not yet written.
 func (d *durable) wait(ctx context.Context, pos uint64) error {
-	if d == nil || !d.strict {
+	if d == nil || !d.strict && d.log.Backlog() <= maxBacklog {
 		return nil
 	}
 	if err := d.log.Wait(ctx, pos); err != nil {

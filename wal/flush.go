@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// maxSpare is the largest buffer the flusher keeps for reuse.
-const maxSpare = 4 << 20
+// maxSpare is the largest buffer the flusher keeps for reuse: past a stall
+// of the disk (a segment roll's or a snapshot's fsync) under a relaxed
+// policy, batches of several MiB are normal.
+const maxSpare = 16 << 20
 
 // run is the flusher goroutine: it takes every pending frame in one batch,
 // writes it with one write per segment touched, and fdatasyncs when the
@@ -117,6 +119,7 @@ func (l *Log) flush(ticked, final bool) error {
 	l.mu.Lock()
 	buf, rolls, last := l.pending, l.rolls, l.lastPos
 	l.pending, l.rolls = l.spare[:0], l.spareRolls[:0]
+	l.backlog.Store(0)
 	l.lastBatch = last - l.flightLast
 	l.flightDone, l.batchDone, l.flightLast = l.batchDone, nil, last
 	dirty := len(buf) > 0 || l.writtenPos > l.syncedPos

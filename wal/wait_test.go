@@ -3,10 +3,14 @@ package wal_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/brookmq/brook/wal"
+	"github.com/brookmq/brook/wal/faultfs"
 )
 
 // waitCall is a Wait running in its own goroutine.
@@ -121,5 +125,64 @@ func TestWaitPerBatch(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// blockingFS holds every write to a segment until release is closed, and
+// says on started when the first one began.
+type blockingFS struct {
+	*faultfs.FS
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (f *blockingFS) OpenFile(name string, flag int, perm fs.FileMode) (wal.File, error) {
+	h, err := f.FS.OpenFile(name, flag, perm)
+	if err != nil || !strings.HasSuffix(name, ".wal") {
+		return h, err
+	}
+	return blockingFile{h, f}, nil
+}
+
+type blockingFile struct {
+	wal.File
+	fs *blockingFS
+}
+
+func (h blockingFile) WriteAt(p []byte, off int64) (int, error) {
+	h.fs.once.Do(func() { close(h.fs.started) })
+	<-h.fs.release
+	return h.File.WriteAt(p, off)
+}
+
+// TestBacklog: Backlog is the bytes appended that the flusher has not taken
+// yet: while it is stuck writing the first record, the next ones pile up.
+func TestBacklog(t *testing.T) {
+	fsys := &blockingFS{FS: newFS(3), started: make(chan struct{}), release: make(chan struct{})}
+	l := openT(t, fsys, wal.Options{Fsync: wal.FsyncNo})
+	defer closeT(t, l)
+	if _, err := l.Append([]byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	go l.Sync() // the flusher writes at once instead of lingering
+	<-fsys.started
+	var pos uint64
+	for i := range 3 {
+		p, err := l.Append(make([]byte, 100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos = p
+		if got, want := l.Backlog(), int64((i+1)*(wal.RecordHeaderSize+100)); got != want {
+			t.Fatalf("Backlog %d after %d appends behind a stuck write, want %d", got, i+1, want)
+		}
+	}
+	close(fsys.release)
+	if err := l.Wait(context.Background(), pos); err != nil {
+		t.Fatal(err)
+	}
+	if b := l.Backlog(); b != 0 {
+		t.Fatalf("Backlog %d once everything was written", b)
 	}
 }

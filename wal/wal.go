@@ -135,12 +135,14 @@ type Log struct {
 	mu         sync.Mutex
 	cond       sync.Cond // signalled when writtenPos, syncedPos, err or closed change
 	closed     bool
-	err        error  // sticky: wraps ErrPoisoned and the cause
-	lastPos    uint64 // last appended
-	writtenPos uint64 // last written to the OS
-	syncedPos  uint64 // last covered by an fdatasync
-	syncWant   uint64 // Sync asked for everything up to here to be synced
-	pending    []byte // frames appended but not yet written
+	err        error        // sticky: wraps ErrPoisoned and the cause
+	poisoned   atomic.Bool  // err != nil, readable without mu
+	lastPos    uint64       // last appended
+	writtenPos uint64       // last written to the OS
+	syncedPos  uint64       // last covered by an fdatasync
+	syncWant   uint64       // Sync asked for everything up to here to be synced
+	pending    []byte       // frames appended but not yet written
+	backlog    atomic.Int64 // len(pending), readable without mu
 	rolls      []rollPoint
 	segBytes   int64     // size of the current segment, pending frames included
 	segs       []segment // oldest first; the last is the one being written
@@ -268,6 +270,7 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	was := len(l.pending)
 	l.pending = AppendRecord(l.pending, pos, rec)
 	l.lastPos = pos
+	l.backlog.Store(int64(len(l.pending)))
 	l.mu.Unlock()
 	l.st.appends.Add(1)
 	// Under FsyncAlways every append wakes the flusher (an appender is about
@@ -436,10 +439,18 @@ func (l *Log) FirstPos() uint64 {
 // Err returns the sticky error of a poisoned log (wrapping [ErrPoisoned] and
 // the I/O error that caused it), or nil.
 func (l *Log) Err() error {
+	if !l.poisoned.Load() {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.err
 }
+
+// Backlog returns the bytes of the records appended that the flusher has
+// not taken yet. Under the relaxed policies, where appenders need not wait,
+// a caller can bound the memory the log holds by waiting when it is large.
+func (l *Log) Backlog() int64 { return l.backlog.Load() }
 
 // Recovery returns what Open found and did: segments, records, a torn tail
 // cut, a repair, files set aside.
@@ -482,6 +493,7 @@ func (l *Log) poison(err error) {
 	defer l.mu.Unlock()
 	if l.err == nil {
 		l.err = fmt.Errorf("%w: %w", ErrPoisoned, err)
+		l.poisoned.Store(true)
 	}
 	l.releaseWaitersLocked()
 }
