@@ -220,11 +220,15 @@ func (l *Log) roll(firstPos uint64) error {
 	return nil
 }
 
-// zeroBlock is what preallocate writes, a block at a time.
-var zeroBlock [64 << 10]byte
+// minPreallocate is the smallest chunk of zeros preallocate writes.
+const minPreallocate = 64 << 10
 
-// preallocate keeps between Preallocate/2 and 1.5 x Preallocate bytes of
-// zeros written after the write offset of the active segment (never past
+// zeroBlock is what preallocate writes, a block at a time.
+var zeroBlock [128 << 10]byte // at least a scan window (64 KiB) and a frame header
+
+// preallocate keeps zeros written after the write offset of the active
+// segment, between half a chunk and one and a half (a chunk is the
+// segment's size so far, from 64 KiB up to Preallocate; never past
 // SegmentSize), before the batch's fdatasync: the sync that makes the batch
 // durable also makes the zeros and the new file size durable, and the
 // batches that later overwrite the zeros only change data. Recovery reads a
@@ -232,13 +236,15 @@ var zeroBlock [64 << 10]byte
 // of the records. A failed write (say ENOSPC) is not fatal: the records
 // were written, and the segment just grows as records are written.
 func (l *Log) preallocate() {
-	chunk := l.opts.Preallocate
+	// The chunk grows with the segment up to Preallocate, so that a small
+	// log (a test, a quiet service) does not write a MiB of zeros at once.
+	chunk := min(l.opts.Preallocate, max(minPreallocate, l.writeOff))
 	if chunk <= 0 || l.zeroFailed || l.zeroEnd-l.writeOff >= chunk/2 {
 		return
 	}
 	off, end := l.zeroEnd, min(l.zeroEnd+chunk, l.opts.SegmentSize)
 	for off < end {
-		n, err := l.active.WriteAt(zeroBlock[:min(int64(len(zeroBlock)), end-off)], off)
+		n, err := l.active.WriteAt(zeroBlock[:min(64<<10, end-off)], off)
 		off += int64(n)
 		if err != nil {
 			l.zeroFailed = true

@@ -262,6 +262,9 @@ func validFrameAfter(f io.ReaderAt, from, size int64, next uint64) (bool, error)
 		if _, err := f.ReadAt(buf[:n], base); err != nil && err != io.EOF {
 			return false, fmt.Errorf("scan after corruption: %w", err)
 		}
+		if bytes.Equal(buf[:n], zeroBlock[:n]) {
+			continue // preallocated space: an all-zero header is never valid
+		}
 		for i := int64(0); i < min(window, n-RecordHeaderSize+1); i++ {
 			h := buf[i : i+RecordHeaderSize]
 			length := int64(binary.LittleEndian.Uint32(h[0:4]))

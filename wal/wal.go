@@ -271,13 +271,14 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	l.pending = AppendRecord(l.pending, pos, rec)
 	l.lastPos = pos
 	l.backlog.Store(int64(len(l.pending)))
-	l.mu.Unlock()
-	l.st.appends.Add(1)
 	// Under FsyncAlways every append wakes the flusher (an appender is about
 	// to wait). Under the relaxed policies the flusher lingers to gather a
 	// batch, so only the first record of a batch wakes it, and the one that
 	// makes the batch big enough to write at once.
-	if l.opts.Fsync == FsyncAlways || was == 0 || was < lingerBytes && len(l.pending) >= lingerBytes {
+	wake := l.opts.Fsync == FsyncAlways || was == 0 || was < lingerBytes && len(l.pending) >= lingerBytes
+	l.mu.Unlock()
+	l.st.appends.Add(1)
+	if wake {
 		l.wake()
 	}
 	return pos, nil

@@ -34,9 +34,8 @@ type FS struct {
 // node is a file's content.
 type node struct {
 	data   []byte
-	synced []byte   // content as of the last Sync (what survives power loss)
-	shared bool     // data and synced share an array: clone data before overwriting
-	writes []pwrite // writes since the last Sync, oldest first
+	synced []byte   // content as of the last Sync (what survives power loss), its own array
+	writes []pwrite // writes since the last Sync, oldest first: data is synced plus these
 	cut    bool     // truncated since the last Sync: power loss keeps synced only
 }
 
@@ -233,8 +232,7 @@ func (f *FS) used() int64 {
 func (n *node) truncate(size int64) {
 	n.cut = true
 	if size < int64(len(n.data)) {
-		n.data = slices.Clone(n.data[:size])
-		n.shared = false
+		n.data = n.data[:size]
 		return
 	}
 	n.data = append(n.data, make([]byte, size-int64(len(n.data)))...)
@@ -246,23 +244,32 @@ func (n *node) writeAt(p []byte, off int64) lastWrite {
 	w := lastWrite{n: n, off: off, len: len(p), oldLen: int64(len(n.data))}
 	if off < w.oldLen {
 		w.prev = slices.Clone(n.data[off:min(off+int64(len(p)), w.oldLen)])
-		if n.shared && off < int64(len(n.synced)) {
-			n.data = slices.Clone(n.data) // synced must not change
-			n.shared = false
-		}
 	}
-	if end := off + int64(len(p)); end > int64(len(n.data)) {
-		n.data = append(n.data, make([]byte, end-int64(len(n.data)))...)
-	}
-	copy(n.data[off:], p)
+	n.data = writeInto(n.data, p, off)
 	n.writes = append(n.writes, pwrite{off: off, data: slices.Clone(p)})
 	return w
 }
 
-// sync makes the current content the synced one.
+// writeInto copies p into b at off, growing b with zeros if needed.
+func writeInto(b, p []byte, off int64) []byte {
+	if end := off + int64(len(p)); end > int64(len(b)) {
+		b = append(b, make([]byte, end-int64(len(b)))...)
+	}
+	copy(b[off:], p)
+	return b
+}
+
+// sync makes the current content the synced one, in time proportional to
+// what was written since the last sync (a truncation copies the file).
 func (n *node) sync() {
-	n.synced = n.data[:len(n.data):len(n.data)]
-	n.shared, n.writes, n.cut = true, nil, false
+	if n.cut {
+		n.synced = slices.Clone(n.data)
+	} else {
+		for _, w := range n.writes {
+			n.synced = writeInto(n.synced, w.data, w.off)
+		}
+	}
+	n.writes, n.cut = nil, false
 }
 
 // afterPowerLoss returns a content a power loss could leave: the synced one,
@@ -280,10 +287,7 @@ func (n *node) afterPowerLoss(tear bool, rng *rand.Rand) []byte {
 		if i == k {
 			p = p[:rng.IntN(len(p)+1)]
 		}
-		if end := w.off + int64(len(p)); end > int64(len(data)) {
-			data = append(data, make([]byte, end-int64(len(data)))...)
-		}
-		copy(data[w.off:], p)
+		data = writeInto(data, p, w.off)
 	}
 	return data
 }

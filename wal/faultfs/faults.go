@@ -80,8 +80,7 @@ func (f *FS) crash(tear bool) *FS {
 		m, ok := made[n]
 		if !ok {
 			data := n.afterPowerLoss(tear, f.rng)
-			m = &node{data: data}
-			m.sync()
+			m = &node{data: data, synced: slices.Clone(data)}
 			made[n] = m
 		}
 		g.files[name] = m
@@ -120,7 +119,7 @@ func (f *FS) TearLastWrite() (name string, kept int, ok bool) {
 	if end > w.oldLen { // the write grew the file: it shrinks back
 		data = data[:max(w.oldLen, cut)]
 	}
-	w.n.data, w.n.shared = data, false
+	w.n.data = data
 	if len(w.n.writes) > 0 {
 		last := &w.n.writes[len(w.n.writes)-1]
 		last.data = last.data[:kept]
@@ -147,10 +146,8 @@ func (f *FS) FlipBit(name string, off int64, bit uint) error {
 }
 
 func (n *node) flip(off int64, bit uint) {
-	n.data = slices.Clone(n.data)
 	n.data[off] ^= 1 << bit
 	if off < int64(len(n.synced)) {
-		n.synced = slices.Clone(n.synced)
 		n.synced[off] ^= 1 << bit
 	}
 }
@@ -260,8 +257,7 @@ func (f *FS) WriteFile(name string, data []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	d := slices.Clone(data)
-	n := &node{data: d}
-	n.sync()
+	n := &node{data: d, synced: slices.Clone(d)}
 	f.files[name] = n
 	f.durable[name] = n
 	return nil
