@@ -33,9 +33,12 @@
 // outside the lock; under the "always" fsync policy a call returns only once
 // its mutation is on disk. Concurrent callers share fsyncs (group commit);
 // a producer with many entries at hand passes them to [Broker.XAddBatch],
-// which logs them as one record and waits for the disk once. Reads follow the same rule: a reply, blocked or
-// not, is returned only after every mutation it could have observed is
-// durable, so nothing a caller has seen can be lost by a crash.
+// which logs them as one record and waits for the disk once. Reads follow
+// the same rule: a reply, blocked or not, is returned only after every
+// mutation it could have observed is durable, so nothing a caller has seen
+// can be lost by a crash. Under the relaxed policies ("everysec", "no")
+// nothing waits for the disk: [DurabilityOptions] says what a crash can then
+// lose, and [Broker.Sync] makes everything acknowledged durable.
 //
 // # Cancellation
 //
