@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
@@ -37,7 +36,15 @@ const minBlockBytes = 9
 // AppendBinary appends the snapshot encoding of s, groups included, to b.
 // It implements encoding.BinaryAppender; the error is always nil.
 func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
-	b = slices.Grow(b, s.blocksBinarySize()) // one allocation, not a doubling series of copies
+	if need := len(b) + s.blocksBinarySize(); need > cap(b) {
+		// One allocation, not a doubling series of copies. make rather
+		// than slices.Grow: the runtime clears a large make in chunks the
+		// GC can interrupt, while growslice clears it in one call that
+		// stalls every goroutine waiting for the GC (tens of MB here).
+		nb := make([]byte, len(b), need)
+		copy(nb, b)
+		b = nb
+	}
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
 	b = appendID(b, s.maxDeletedID)
