@@ -65,7 +65,7 @@
 // TruncateFront deletes whole segments, oldest first, fsyncing the
 // directory after each, and never the last segment.
 //
-// # Segment format (version 1)
+// # Segment format (version 2)
 //
 // All integers are little-endian. A segment is a 32-byte header followed by
 // records, back to back, with no padding between them, then possibly zeros
@@ -74,7 +74,7 @@
 //
 //	offset  size  segment header
 //	0       8     magic "BROOKWAL"
-//	8       4     format version, uint32 (1)
+//	8       4     format version, uint32 (2; 1 is read too)
 //	12      8     segment number, uint64: 1 for the first segment the log
 //	              ever made, +1 for each next one
 //	20      8     position of the segment's first record, uint64; equals the
@@ -94,7 +94,11 @@
 // anything is allocated or read), its CRC matches, and its position is the
 // one expected. An empty record (L = 0) is valid; an all-zero frame is not
 // (position 0 is never used). Where a record could start, zeros up to the
-// end of the file mark the end of the segment's records.
+// end of the file mark the end of the segment's records. Version 1 is the
+// same format without preallocated zeros: this package reads it, and
+// appends to a version 1 segment without preallocating, so that a build
+// that reads only version 1 can still read it; it refuses a version 2
+// segment with [ErrVersion].
 //
 // # Preallocation
 //

@@ -213,7 +213,7 @@ func (l *Log) roll(firstPos uint64) error {
 		return fmt.Errorf("close %s: %w", l.currentName(), err)
 	}
 	l.active, l.activeNum = f, h.number
-	l.writeOff, l.zeroEnd, l.zeroFailed = SegmentHeaderSize, SegmentHeaderSize, false
+	l.writeOff, l.zeroEnd, l.noZeros = SegmentHeaderSize, SegmentHeaderSize, false
 	l.mu.Lock()
 	l.segs = append(l.segs, segment{name: segmentName(firstPos), number: h.number, firstPos: firstPos})
 	l.mu.Unlock()
@@ -239,7 +239,7 @@ func (l *Log) preallocate() {
 	// The chunk grows with the segment up to Preallocate, so that a small
 	// log (a test, a quiet service) does not write a MiB of zeros at once.
 	chunk := min(l.opts.Preallocate, max(minPreallocate, l.writeOff))
-	if chunk <= 0 || l.zeroFailed || l.zeroEnd-l.writeOff >= chunk/2 {
+	if chunk <= 0 || l.noZeros || l.zeroEnd-l.writeOff >= chunk/2 {
 		return
 	}
 	off, end := l.zeroEnd, min(l.zeroEnd+chunk, l.opts.SegmentSize)
@@ -247,7 +247,7 @@ func (l *Log) preallocate() {
 		n, err := l.active.WriteAt(zeroBlock[:min(64<<10, end-off)], off)
 		off += int64(n)
 		if err != nil {
-			l.zeroFailed = true
+			l.noZeros = true
 			l.opts.Logf("wal: preallocating segment %s stopped at offset %d: %v", l.currentName(), off, err)
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
@@ -36,9 +37,9 @@ func TestFormat(t *testing.T) {
 	}
 	closeT(t, l)
 	want := map[string][]byte{
-		segName(1): append(append(header(1, 1, 1), frame(1, []byte("ab"))...), frame(2, nil)...),
+		segName(1): append(append(header(wal.FormatVersion, 1, 1), frame(1, []byte("ab"))...), frame(2, nil)...),
 		// The active segment is preallocated: zeros up to SegmentSize.
-		segName(3): append(append(header(1, 2, 3), frame(3, []byte("c"))...), make([]byte, 66-49)...),
+		segName(3): append(append(header(wal.FormatVersion, 2, 3), frame(3, []byte("c"))...), make([]byte, 66-49)...),
 	}
 	names, _ := fsys.ReadDir(dir)
 	if len(names) != len(want) {
@@ -83,5 +84,30 @@ func TestOSFS(t *testing.T) {
 	defer closeT(t, l)
 	if first, last := replayAll(t, l); first != 3 || last != 5 {
 		t.Fatalf("reopened %d..%d, want 3..5", first, last)
+	}
+}
+
+// TestFormatVersion1 reads a segment of format version 1, which never ends
+// in preallocated zeros, and appends to it without preallocating: a build
+// that reads only version 1 can still read it.
+func TestFormatVersion1(t *testing.T) {
+	fsys := newFS(13)
+	v1 := append(header(1, 1, 1), frame(1, []byte("ab"))...)
+	if err := fsys.WriteFile(path.Join(dir, segName(1)), v1); err != nil {
+		t.Fatal(err)
+	}
+	l := openT(t, fsys, wal.Options{})
+	if l.LastPos() != 1 {
+		t.Fatalf("LastPos %d, want 1", l.LastPos())
+	}
+	if _, err := l.Append([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	closeT(t, l)
+	if got, want := readT(t, fsys, segName(1)), append(v1, frame(2, []byte("c"))...); !bytes.Equal(got, want) {
+		t.Fatalf("version 1 segment after an append:\n got %x\nwant %x", got, want)
 	}
 }

@@ -46,7 +46,9 @@ func FuzzOpenSegment(f *testing.F) {
 	f.Add(seg[:wal.SegmentHeaderSize])
 	f.Add(seg[:7])
 	f.Add(append(bytes.Clone(seg), bytes.Repeat([]byte{0}, 40)...))
-	f.Add(header(2, 1, 1))
+	f.Add(header(wal.FormatVersion+1, 1, 1))
+	v2 := append(header(2, 1, 1), seg[wal.SegmentHeaderSize:]...)
+	f.Add(append(v2, make([]byte, 100)...)) // preallocated zeros after the records
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fsys := faultfs.New(1)
 		if err := fsys.WriteFile(path.Join(dir, segName(1)), b); err != nil {
@@ -60,7 +62,7 @@ func FuzzOpenSegment(f *testing.F) {
 			return
 		}
 		defer l.Close()
-		again := header(1, 1, 1)
+		again := bytes.Clone(b[:min(len(b), wal.SegmentHeaderSize)])
 		if err := l.Replay(0, func(pos uint64, rec []byte) error {
 			again = wal.AppendRecord(again, pos, rec)
 			return nil

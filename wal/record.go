@@ -16,8 +16,13 @@ const (
 	// HardMaxRecordSize is the largest record the format allows, whatever
 	// [Options.MaxRecordSize] says: a larger length field is corruption.
 	HardMaxRecordSize = 1 << 30
-	// FormatVersion is the segment format this package writes and reads.
-	FormatVersion = 1
+	// FormatVersion is the segment format this package writes. Version 2
+	// segments may end in preallocated zeros; version 1 segments never do.
+	// This package reads both, and never preallocates in a version 1
+	// segment, which an older build could then not read.
+	FormatVersion = 2
+	// minFormatVersion is the oldest segment format this package reads.
+	minFormatVersion = 1
 )
 
 // segmentMagic opens every segment file.
@@ -75,6 +80,7 @@ func DecodeRecord(b []byte) (pos uint64, rec []byte, n int, err error) {
 
 // segmentHeader is the decoded header of a segment file.
 type segmentHeader struct {
+	version  uint32 // format version (FormatVersion for a segment this build made)
 	number   uint64 // 1 for the first segment ever created, then +1 per roll
 	firstPos uint64 // position of the segment's first record
 }
@@ -107,10 +113,12 @@ func readSegmentHeader(f io.ReaderAt, size int64) (segmentHeader, error) {
 	if binary.LittleEndian.Uint32(b[28:32]) != crc32.Checksum(b[0:28], castagnoli) {
 		return segmentHeader{}, fmt.Errorf("%w: checksum mismatch", errHeader)
 	}
-	if v := binary.LittleEndian.Uint32(b[8:12]); v != FormatVersion {
-		return segmentHeader{}, fmt.Errorf("%w: version %d (this build reads %d)", ErrVersion, v, FormatVersion)
+	v := binary.LittleEndian.Uint32(b[8:12])
+	if v < minFormatVersion || v > FormatVersion {
+		return segmentHeader{}, fmt.Errorf("%w: version %d (this build reads %d to %d)", ErrVersion, v, minFormatVersion, FormatVersion)
 	}
 	return segmentHeader{
+		version:  v,
 		number:   binary.LittleEndian.Uint64(b[12:20]),
 		firstPos: binary.LittleEndian.Uint64(b[20:28]),
 	}, nil

@@ -59,7 +59,8 @@ func (l *Log) recover() error {
 		segs = []segment{{name: segmentName(1), number: 1, firstPos: 1}}
 	}
 	expected, prevNum := segs[0].firstPos, uint64(0)
-	end := int64(SegmentHeaderSize) // of the records of the last segment
+	end := int64(SegmentHeaderSize)  // of the records of the last segment
+	version := uint32(FormatVersion) // of the last segment
 	for i := 0; i < len(segs); i++ {
 		s := &segs[i]
 		last := i == len(segs)-1
@@ -72,7 +73,7 @@ func (l *Log) recover() error {
 			if err != nil {
 				return err
 			}
-			end = SegmentHeaderSize
+			end, version = SegmentHeaderSize, FormatVersion
 			break
 		}
 		s.number = sc.hdr.number
@@ -82,9 +83,9 @@ func (l *Log) recover() error {
 				return err
 			}
 		}
-		expected, prevNum, end = sc.lastPos+1, sc.hdr.number, sc.end
+		expected, prevNum, end, version = sc.lastPos+1, sc.hdr.number, sc.end, sc.hdr.version
 	}
-	return l.openActive(segs, expected-1, end)
+	return l.openActive(segs, expected-1, end, version)
 }
 
 // listSegments returns the segment files sorted by first position and the set
@@ -249,13 +250,14 @@ func (l *Log) recoverRecords(segs []segment, i int, sc segmentScan, taken map[st
 	return segs[:i+1], nil
 }
 
-// openActive opens the last segment, whose records end at offset end (zeros
-// the log preallocated may follow), for appending and fdatasyncs it and the
+// openActive opens the last segment, of format version, whose records end at
+// offset end (zeros the log preallocated may follow), for appending (without
+// preallocating in a version 1 segment) and fdatasyncs it and the
 // directory, so that every recovered record counts as durable. The directory
 // sync matters after a crash in the middle of a segment roll: the new
 // segment's name may not be durable yet, and records appended to it after
 // recovery would vanish with it at the next power loss.
-func (l *Log) openActive(segs []segment, lastPos uint64, end int64) error {
+func (l *Log) openActive(segs []segment, lastPos uint64, end int64, version uint32) error {
 	s := segs[len(segs)-1]
 	f, err := l.fs.OpenFile(l.path(s.name), os.O_WRONLY, 0)
 	if err != nil {
@@ -275,6 +277,7 @@ func (l *Log) openActive(segs []segment, lastPos uint64, end int64) error {
 	l.active, l.activeNum = f, s.number
 	l.segs = segs
 	l.segBytes, l.writeOff, l.zeroEnd = end, end, size
+	l.noZeros = version < 2
 	l.lastPos, l.writtenPos, l.syncedPos = lastPos, lastPos, lastPos
 	l.report.Segments = len(segs)
 	l.report.FirstPos, l.report.LastPos = segs[0].firstPos, lastPos

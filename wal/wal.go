@@ -160,7 +160,7 @@ type Log struct {
 	activeNum   uint64
 	writeOff    int64 // offset in active of the next write
 	zeroEnd     int64 // size of active: zeros from writeOff up to here
-	zeroFailed  bool  // preallocating active failed: stop trying until the next segment
+	noZeros     bool  // do not preallocate in active: a write of zeros failed, or its format predates them
 	spare       []byte
 	spareRolls  []rollPoint
 	lastBatch   uint64 // records in the last batch taken
