@@ -35,13 +35,20 @@
 // yield saw new appends (a few times at most, and only when the previous
 // batch held more than one record): the appenders it just woke queue their
 // next records into one batch instead of the first of them starting a batch
-// alone. There is no timed delay; a lone appender never waits. Under [FsyncEverySec] the flusher writes each batch at once and
-// fdatasyncs once a second if anything is unsynced; under [FsyncNo] it never
+// alone. There is no timed delay; a lone appender never waits.
+//
+// Under [FsyncEverySec] and [FsyncNo] appenders need not wait, so the
+// flusher lingers: it writes a batch up to a millisecond after its first
+// record, once 256 KiB are pending, or at once when a Wait or Sync asks for
+// it; only the first record of a batch wakes it. Under FsyncEverySec it
+// fdatasyncs once a second if anything is unsynced; under FsyncNo it never
 // syncs on its own, except when it rolls to a new segment and on Close.
 // Wait under those two policies returns once the record is written to the
 // OS (it survives a crash of the process, not of the machine). The pending
 // buffer is not bounded: Append never blocks, so a caller that appends far
-// faster than the disk absorbs holds the difference in memory.
+// faster than the disk absorbs holds the difference in memory;
+// [Log.Backlog] tells how much, for a caller that wants to wait past a
+// bound (package broker waits past 8 MiB).
 //
 // A write or fdatasync failure poisons the log: Wait, Append, Sync and
 // TruncateFront return a sticky error wrapping [ErrPoisoned] and the cause,
