@@ -3,14 +3,11 @@ package wal_test
 import (
 	"context"
 	"errors"
-	"io/fs"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/brookmq/brook/wal"
-	"github.com/brookmq/brook/wal/faultfs"
 )
 
 // waitCall is a Wait running in its own goroutine.
@@ -128,45 +125,22 @@ func TestWaitPerBatch(t *testing.T) {
 	}
 }
 
-// blockingFS holds every write to a segment until release is closed, and
-// says on started when the first one began.
-type blockingFS struct {
-	*faultfs.FS
-	started chan struct{}
-	release chan struct{}
-	once    sync.Once
-}
-
-func (f *blockingFS) OpenFile(name string, flag int, perm fs.FileMode) (wal.File, error) {
-	h, err := f.FS.OpenFile(name, flag, perm)
-	if err != nil || !strings.HasSuffix(name, ".wal") {
-		return h, err
-	}
-	return blockingFile{h, f}, nil
-}
-
-type blockingFile struct {
-	wal.File
-	fs *blockingFS
-}
-
-func (h blockingFile) WriteAt(p []byte, off int64) (int, error) {
-	h.fs.once.Do(func() { close(h.fs.started) })
-	<-h.fs.release
-	return h.File.WriteAt(p, off)
-}
-
 // TestBacklog: Backlog is the bytes appended that the flusher has not taken
 // yet: while it is stuck writing the first record, the next ones pile up.
 func TestBacklog(t *testing.T) {
-	fsys := &blockingFS{FS: newFS(3), started: make(chan struct{}), release: make(chan struct{})}
+	fsys := newFS(3)
 	l := openT(t, fsys, wal.Options{Fsync: wal.FsyncNo})
 	defer closeT(t, l)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	fsys.SetWriteHook(func(string) { // the flusher's first write sticks
+		once.Do(func() { close(started); <-release })
+	})
 	if _, err := l.Append([]byte("first")); err != nil {
 		t.Fatal(err)
 	}
 	go l.Sync() // the flusher writes at once instead of lingering
-	<-fsys.started
+	<-started
 	var pos uint64
 	for i := range 3 {
 		p, err := l.Append(make([]byte, 100))
@@ -178,7 +152,7 @@ func TestBacklog(t *testing.T) {
 			t.Fatalf("Backlog %d after %d appends behind a stuck write, want %d", got, i+1, want)
 		}
 	}
-	close(fsys.release)
+	close(release)
 	if err := l.Wait(context.Background(), pos); err != nil {
 		t.Fatal(err)
 	}

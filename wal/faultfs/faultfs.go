@@ -27,6 +27,7 @@ type FS struct {
 	dirSyncFail fault
 	writeFail   fault
 	syncHook    func(name string)
+	writeHook   func(name string)
 	last        lastWrite
 	stats       Stats
 }
@@ -337,6 +338,7 @@ func (h *file) ReadAt(p []byte, off int64) (int, error) {
 // Write writes at the file offset (the end with O_APPEND), subject to the
 // injected write failure and the capacity.
 func (h *file) Write(p []byte) (int, error) {
+	h.fs.runWriteHook(h.name)
 	h.fs.mu.Lock()
 	defer h.fs.mu.Unlock()
 	if h.flag&os.O_APPEND != 0 {
@@ -350,12 +352,23 @@ func (h *file) Write(p []byte) (int, error) {
 // WriteAt writes at off, subject to the injected write failure and the
 // capacity. As with os.File, a file opened with O_APPEND refuses it.
 func (h *file) WriteAt(p []byte, off int64) (int, error) {
+	h.fs.runWriteHook(h.name)
 	h.fs.mu.Lock()
 	defer h.fs.mu.Unlock()
 	if h.flag&os.O_APPEND != 0 || off < 0 {
 		return 0, pathErr("writeat", h.name, syscall.EINVAL)
 	}
 	return h.writeAtLocked(p, off)
+}
+
+// runWriteHook calls the write hook, if any, without f.mu held.
+func (f *FS) runWriteHook(name string) {
+	f.mu.Lock()
+	hook := f.writeHook
+	f.mu.Unlock()
+	if hook != nil {
+		hook(name)
+	}
 }
 
 // writeAtLocked writes what the faults and the capacity let through of p at

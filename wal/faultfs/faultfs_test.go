@@ -312,3 +312,20 @@ func TestOverwrites(t *testing.T) {
 		t.Errorf("WriteAt on O_APPEND: %v", err)
 	}
 }
+
+// TestWriteHook: the hook sees every Write and WriteAt, before the write.
+func TestWriteHook(t *testing.T) {
+	f := faultfs.New(4)
+	h := create(t, f, d+"/a")
+	var seen []string
+	f.SetWriteHook(func(name string) { seen = append(seen, name+"="+content(f, name)) })
+	write(t, h, "ab")
+	if _, err := h.WriteAt([]byte("c"), 2); err != nil {
+		t.Fatal(err)
+	}
+	f.SetWriteHook(nil)
+	write(t, h, "d")
+	if want := []string{d + "/a=", d + "/a=ab"}; !slices.Equal(seen, want) {
+		t.Fatalf("hook saw %q, want %q", seen, want)
+	}
+}

@@ -235,6 +235,15 @@ func (f *FS) SetSyncHook(hook func(name string)) {
 	f.syncHook = hook
 }
 
+// SetWriteHook sets a function called at the start of every file Write and
+// WriteAt, with the file's name, without any lock held: tests use it to
+// hold a write open (a disk that stopped answering). nil removes it.
+func (f *FS) SetWriteHook(hook func(name string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writeHook = hook
+}
+
 // ReadFile returns a copy of the current content of name.
 func (f *FS) ReadFile(name string) ([]byte, error) {
 	name = clean(name)
