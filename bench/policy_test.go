@@ -19,7 +19,7 @@ type policySystem struct {
 // policySystems are the brokers of BenchmarkFsyncPolicies, the in-memory
 // one first: the others report their rate as a fraction of its.
 var policySystems = []policySystem{
-	{"memory", func(string) (*broker.Broker, error) { return broker.New(broker.Options{}), nil }},
+	{"memory", func(string) (*broker.Broker, error) { return broker.New(broker.Options{}) }},
 	{"everysec", openPolicy(wal.FsyncEverySec)},
 	{"no", openPolicy(wal.FsyncNo)},
 }

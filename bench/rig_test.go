@@ -154,7 +154,7 @@ func (r *rig) finish(total uint64) ([]time.Duration, error) {
 func newBrookRig(n, size int, m mode) (*rig, error) {
 	r := newRig(n, size, m)
 	limit := window * (int64(size) + int64(len(channel)) + broker.MessageOverhead)
-	r.br = broker.New(broker.Options{PubSub: broker.PubSubOptions{
+	r.br, _ = broker.New(broker.Options{PubSub: broker.PubSubOptions{
 		HardLimit: limit, SoftLimit: -1, Policy: broker.PolicyBlock,
 	}})
 	ctx := context.Background()
@@ -231,7 +231,10 @@ func newChanRig(n, size int, m mode) (*rig, error) {
 // that never match channel, in three shapes: a literal prefix, a leading
 // star, and the channel's own name followed by a digit.
 func subscribePatterns(r *rig, p int) error {
-	s := r.br.NewSubscription(broker.SubscriptionOptions{})
+	s, err := r.br.NewSubscription(broker.SubscriptionOptions{})
+	if err != nil {
+		return err
+	}
 	pats := make([]string, 0, p)
 	for i := range p {
 		switch i % 3 {
@@ -243,6 +246,6 @@ func subscribePatterns(r *rig, p int) error {
 			pats = append(pats, fmt.Sprintf("%s%d*", channel, i))
 		}
 	}
-	_, err := s.PSubscribe(pats...)
+	_, err = s.PSubscribe(pats...)
 	return err
 }

@@ -90,7 +90,7 @@ func TestStreamWorkloads(t *testing.T) {
 	ctx := context.Background()
 	t.Run("scan wraps", func(t *testing.T) {
 		t.Parallel()
-		br := broker.New(broker.Options{})
+		br, _ := broker.New(broker.Options{})
 		defer br.Close()
 		if err := fill(ctx, br, "s", 2*pageSize+1); err != nil {
 			t.Fatal(err)
@@ -107,7 +107,7 @@ func TestStreamWorkloads(t *testing.T) {
 	})
 	t.Run("group pages", func(t *testing.T) {
 		t.Parallel()
-		br := broker.New(broker.Options{})
+		br, _ := broker.New(broker.Options{})
 		defer br.Close()
 		g, err := newGroupRig(ctx, br, 4)
 		if err != nil {

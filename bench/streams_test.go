@@ -172,7 +172,7 @@ func BenchmarkStreamMemory(b *testing.B) {
 
 // newMemBroker returns an in-memory broker closed when b ends.
 func newMemBroker(b *testing.B) *broker.Broker {
-	br := broker.New(broker.Options{})
+	br, _ := broker.New(broker.Options{})
 	b.Cleanup(func() { _ = br.Close() })
 	return br
 }
@@ -244,7 +244,7 @@ func newGroupRig(ctx context.Context, br *broker.Broker, consumers int) (*groupR
 
 // readAck reads a full page as consumer and acknowledges it.
 func readAck(ctx context.Context, br *broker.Broker, consumer string, ids []stream.ID) error {
-	res, err := br.XReadGroup(ctx, "g", consumer, []broker.GroupReadStream{{Key: "s", New: true}},
+	res, err := br.XReadGroup(ctx, "g", consumer, []broker.ReadStream{{Key: "s", From: broker.Undelivered()}},
 		broker.GroupReadOptions{Count: pageSize})
 	if err != nil {
 		return err
@@ -315,7 +315,7 @@ func memoryID(i int) stream.ID { return stream.ID{Ms: 1_700_000_000_000 + uint64
 // live heap per entry.
 func streamMemory(n int) (float64, error) {
 	ctx := context.Background()
-	br := broker.New(broker.Options{})
+	br, _ := broker.New(broker.Options{})
 	defer br.Close()
 	var before, after runtime.MemStats
 	runtime.GC()

@@ -76,7 +76,7 @@ func (w *wakeRig) run(ctx context.Context, wait func() error) {
 // woken by XADD.
 func newBrookWake() *wakeRig {
 	w := newWakeRig()
-	br := broker.New(broker.Options{})
+	br, _ := broker.New(broker.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	w.trigger = func() error {
 		_, err := br.XAdd(context.Background(), "w", entryFields, broker.AddOptions{})
@@ -84,8 +84,8 @@ func newBrookWake() *wakeRig {
 	}
 	var after stream.ID
 	read := func() error {
-		res, err := br.XRead(ctx, []broker.ReadStream{{Key: "w", After: after}},
-			broker.ReadOptions{Count: 1, Block: true})
+		res, err := br.XRead(ctx, []broker.ReadStream{{Key: "w", From: broker.After(after)}},
+			broker.ReadOptions{Count: 1, Block: broker.BlockForever})
 		if err != nil {
 			return err
 		}

@@ -45,12 +45,9 @@ const MaxBatchBytes = 64<<20 - 64<<10
 // ended adds nothing; one that ends while XAddBatch waits for the disk makes
 // it return ctx's error with the whole batch added: the outcome is unknown
 // (see "Cancellation" in the package documentation).
-func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.Field, o AddOptions) ([]stream.ID, error) {
+func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]Field, o AddOptions) ([]ID, error) {
 	if len(entries) == 0 {
 		return nil, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
 	}
 	for i, fields := range entries {
 		if err := b.checkEntry(key, fields); err != nil {
@@ -60,30 +57,26 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]stream.F
 	if n := batchBytes(key, entries); n > MaxBatchBytes {
 		return nil, fmt.Errorf("%w: about %d bytes, limit %d", ErrBatchTooLarge, n, MaxBatchBytes)
 	}
+	if err := checkTrim(o.Trim); err != nil {
+		return nil, err
+	}
 	var now uint64
-	if o.ID == (stream.AddID{}) { // only "*" reads the clock, outside the lock (see XAdd)
+	if o.ID == (AddID{}) { // only "*" reads the clock, outside the lock (see XAdd)
 		now = b.nowMs()
 	}
-	st, err := b.reg.lock(key, !o.NoMkStream)
+	var ids []ID
+	err := b.upsert(ctx, key, func(t *tx) (err error) {
+		ids, err = t.addBatch(entries, &o, now)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	ids, err := b.addBatchLocked(st, entries, &o, now)
-	pos := st.pos
-	b.reg.unlockAndDrop(st)
-	if err != nil {
-		return nil, err
-	}
-	if b.dur != nil {
-		if err := b.dur.wait(ctx, pos); err != nil {
-			return nil, err
-		}
 	}
 	return ids, nil
 }
 
 // batchBytes bounds from above the size of the log record of a batch.
-func batchBytes(key string, entries [][]stream.Field) int {
+func batchBytes(key string, entries [][]Field) int {
 	data, nFields := 0, 0
 	for _, fields := range entries {
 		data += fieldBytes(fields)
@@ -92,55 +85,37 @@ func batchBytes(key string, entries [][]stream.Field) int {
 	return recordBytes(key, data, len(entries), nFields)
 }
 
-// addBatchLocked is XAddBatch under st.mu. Everything that can refuse the
+// addBatch is XAddBatch in its transaction. Everything that can refuse the
 // batch is checked before the first change: the entries' limits and the
 // record size (by XAddBatch), the key, the log's state and every ID. After
-// that [stream.Stream.Append] cannot fail (its only errors are about IDs).
-// Should it fail anyway, the entries appended before it are neither shown
-// nor logged: the stream is marked failed like one whose log append failed
-// (see logLocked), so they are never visible nor durable.
-func (b *Broker) addBatchLocked(st *streamState, entries [][]stream.Field, o *AddOptions, now uint64) ([]stream.ID, error) {
-	s := st.s
-	if s == nil {
-		if o.NoMkStream {
-			return nil, ErrNoStream
-		}
-		s = stream.New()
-	}
-	if err := b.writable(); err != nil {
+// that appending cannot fail (its only errors are about IDs). Should it fail
+// anyway, the entries appended before it are neither shown nor logged: the
+// stream is marked failed like one whose log append failed (see
+// [journal.record]), so they are never visible nor durable.
+func (t *tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error) {
+	if err := newStreamUnless(t.st, o.NoMkStream); err != nil {
 		return nil, err
 	}
+	s := t.st.s
 	ids, err := batchIDs(s, o.ID, now, len(entries))
 	if err != nil {
 		return nil, err
 	}
+	batch := make([]Entry, len(entries))
 	for i, fields := range entries {
-		if err := s.Append(ids[i], fields); err != nil {
-			if i == 0 {
-				return nil, err // nothing changed
-			}
-			st.s = s
-			st.err = fmt.Errorf("broker: stream %q: batch entry %d refused after %d were applied: %w", st.key, i, i, err)
-			return nil, st.err
-		}
+		batch[i] = Entry{ID: ids[i], Fields: fields}
 	}
-	st.s = s
-	var trimmed int64
-	if o.Trim.Strategy != stream.TrimNone {
-		trimmed = s.Trim(o.Trim)
-	}
-	if b.dur != nil {
-		batch := make([]stream.Entry, len(entries))
-		for i, fields := range entries {
-			batch[i] = stream.Entry{ID: ids[i], Fields: fields}
+	before := s.Len()
+	m := mutation{kind: opAddBatch, key: t.st.key, nowMs: now, batch: batch, trim: o.Trim}
+	if _, err := t.apply(&m); err != nil {
+		if s.Len() != before {
+			t.applied = true // keep what was applied, refused from now on
+			return nil, t.st.logFailure("batch refused after some entries were applied: %w", err)
 		}
-		m := mutation{kind: opAddBatch, key: st.key, nowMs: now, batch: batch, trim: exactTrim(s, trimmed)}
-		if err := b.logLocked(st, &m); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
-	if len(st.waiters) > 0 {
-		b.serveWaitersLocked(st)
+	if len(t.st.waiters) > 0 {
+		t.b.serveWaitersLocked(t.st)
 	}
 	return ids, nil
 }

@@ -74,6 +74,14 @@ func TestXAddBatch(t *testing.T) {
 		{name: "empty batch", entries: nil},
 		{name: "too large", entries: slices.Repeat([][]stream.Field{fields("big", strings.Repeat("x", broker.MaxBatchBytes/4))}, 5),
 			wantErr: broker.ErrBatchTooLarge},
+		{name: "entry without fields midway", entries: [][]stream.Field{fields("a", "1"), nil, fields("c", "3")},
+			setup:   func(t *testing.T, b *broker.Broker) { mustAdd(t, b, "k", id(1, 0), "a", "b") },
+			wantErr: broker.ErrNoFields, wantLen: 1},
+		{name: "entry without fields on a missing key", entries: [][]stream.Field{{}},
+			wantErr: broker.ErrNoFields},
+		{name: "unknown trim strategy", entries: batchOf(1), o: broker.AddOptions{Trim: stream.Trim{Strategy: 9}},
+			setup:   func(t *testing.T, b *broker.Broker) { mustAdd(t, b, "k", id(1, 0), "a", "b") },
+			wantErr: broker.ErrInvalidArgument, wantLen: 1},
 		{name: "entry over the limits midway", entries: [][]stream.Field{fields("a", "1"), fields("big", strings.Repeat("x", broker.DefaultMaxEntryBytes)), fields("c", "3")},
 			setup:   func(t *testing.T, b *broker.Broker) { mustAdd(t, b, "k", id(1, 0), "a", "b") },
 			wantErr: broker.ErrEntryTooLarge, wantLen: 1},
@@ -143,7 +151,7 @@ func TestXAddBatchWakesReader(t *testing.T) {
 			b, _ := k.open(t, 1)
 			defer b.Close()
 			ctx := context.Background()
-			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "k", Latest: true}))
+			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "k", From: broker.Latest()}))
 			if !c.blocked() {
 				t.Fatalf("returned without data: %v", c.err)
 			}
@@ -216,8 +224,7 @@ func TestXAddBatchRecovery(t *testing.T) {
 				FS: fsys, SnapshotEvery: every, SegmentSize: 1 << 10, Logf: t.Logf}}
 			b := openDurable(t, "/data", opts)
 			defer b.Close()
-			twin := broker.New(broker.Options{Clock: clock.Now})
-			defer twin.Close()
+			twin := newBroker(t, broker.Options{Clock: clock.Now})
 			for i := range 12 {
 				o := broker.AddOptions{}
 				if i%3 == 2 {
@@ -274,11 +281,14 @@ func TestXAddBatchAtomic(t *testing.T) {
 // log record and, on a durable broker, one wait for the disk.
 func ExampleBroker_XAddBatch() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{Clock: func() time.Time { return time.UnixMilli(1700000000000) }})
+	b, err := broker.New(broker.Options{Clock: func() time.Time { return time.UnixMilli(1700000000000) }})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
-	var readings [][]stream.Field
+	var readings [][]broker.Field
 	for _, celsius := range []string{"21.5", "21.7", "21.6"} {
-		readings = append(readings, []stream.Field{{Name: "celsius", Value: celsius}})
+		readings = append(readings, []broker.Field{{Name: "celsius", Value: celsius}})
 	}
 	ids, err := b.XAddBatch(ctx, "sensor:1", readings, broker.AddOptions{})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -106,9 +107,13 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 		}
 		entries = st.s.Range(start, stream.MaxID, w.count)
 	} else {
-		err := b.writable() // a delivery is a mutation
+		err := b.jr.writable() // a delivery is a mutation
 		if err == nil {
-			entries, err = b.readNewLocked(st, w.group, w.consumer, nowMs, w.count, w.noAck)
+			t := tx{b: b, st: st}
+			var e effect
+			e, err = t.apply(&mutation{kind: opReadNew, key: st.key, group: w.group, consumer: w.consumer,
+				nowMs: nowMs, count: w.count, noAck: w.noAck})
+			entries = e.entries
 		}
 		if err != nil {
 			w.finishLocked(nil, 0, err)
@@ -149,7 +154,8 @@ func (st *streamState) failWaitersLocked(reason func(*waiter) error) {
 // the same lock as it registers, so an append between the caller's first
 // pass and the registration is never missed. XRead waiters on a missing key
 // register on a placeholder state; XReadGroup waiters need the key to exist.
-func (b *Broker) block(ctx context.Context, w *waiter) ([]StreamEntries, error) {
+// After timeout (unless [BlockForever]) it returns no result and no error.
+func (b *Broker) block(ctx context.Context, w *waiter, timeout time.Duration) ([]StreamEntries, error) {
 	defer b.unregister(w)
 	for i := range w.specs {
 		spec := &w.specs[i]
@@ -178,18 +184,29 @@ func (b *Broker) block(ctx context.Context, w *waiter) ([]StreamEntries, error) 
 		st.waiters = append(st.waiters, ref)
 		st.mu.Unlock()
 	}
-	return b.wait(ctx, w)
+	return b.wait(ctx, w, timeout)
 }
 
-// wait blocks on w's condition variable until w is done or ctx ends, then
+// wait blocks on w's condition variable until w is done, timeout passes or
+// ctx ends, then
 // waits for the durability of what w was served (visibility rule).
-func (b *Broker) wait(ctx context.Context, w *waiter) ([]StreamEntries, error) {
+func (b *Broker) wait(ctx context.Context, w *waiter, timeout time.Duration) ([]StreamEntries, error) {
 	stop := context.AfterFunc(ctx, func() {
 		w.mu.Lock() // without the lock the broadcast can slip between check and Wait
 		w.cond.Broadcast()
 		w.mu.Unlock()
 	})
 	defer stop()
+	if timeout != BlockForever {
+		t := time.AfterFunc(timeout, func() {
+			w.mu.Lock()
+			if !w.done {
+				w.finishLocked(nil, 0, nil) // an expired Block: an empty reply
+			}
+			w.mu.Unlock()
+		})
+		defer t.Stop()
+	}
 	w.mu.Lock()
 	for !w.done {
 		if err := ctx.Err(); err != nil {
@@ -203,7 +220,7 @@ func (b *Broker) wait(ctx context.Context, w *waiter) ([]StreamEntries, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.waitDurable(ctx, pos); err != nil {
+	if err := b.jr.wait(ctx, pos); err != nil {
 		return nil, err
 	}
 	return res, nil

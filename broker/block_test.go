@@ -53,19 +53,33 @@ func (c *call) result(t *testing.T) (string, error) {
 	}
 }
 
+// xread is a blocking XREAD that waits until data arrives or ctx ends
+// (BlockForever).
 func xread(b *broker.Broker, ctx context.Context, count int, streams ...broker.ReadStream) func() ([]broker.StreamEntries, error) {
+	return xreadFor(b, ctx, broker.BlockForever, count, streams...)
+}
+
+// xreadFor is a blocking XREAD with a Block time.
+func xreadFor(b *broker.Broker, ctx context.Context, block time.Duration, count int, streams ...broker.ReadStream) func() ([]broker.StreamEntries, error) {
 	return func() ([]broker.StreamEntries, error) {
-		return b.XRead(ctx, streams, broker.ReadOptions{Block: true, Count: count})
+		return b.XRead(ctx, streams, broker.ReadOptions{Block: block, Count: count})
 	}
 }
 
+// xreadgroup is a blocking XREADGROUP of new entries (">") that waits until
+// data arrives or ctx ends (BlockForever).
 func xreadgroup(b *broker.Broker, ctx context.Context, group, consumer string, keys ...string) func() ([]broker.StreamEntries, error) {
-	streams := make([]broker.GroupReadStream, len(keys))
+	return xreadgroupFor(b, ctx, broker.BlockForever, group, consumer, keys...)
+}
+
+// xreadgroupFor is a blocking XREADGROUP of new entries with a Block time.
+func xreadgroupFor(b *broker.Broker, ctx context.Context, block time.Duration, group, consumer string, keys ...string) func() ([]broker.StreamEntries, error) {
+	streams := make([]broker.ReadStream, len(keys))
 	for i, k := range keys {
-		streams[i] = broker.GroupReadStream{Key: k, New: true}
+		streams[i] = broker.ReadStream{Key: k, From: broker.Undelivered()}
 	}
 	return func() ([]broker.StreamEntries, error) {
-		return b.XReadGroup(ctx, group, consumer, streams, broker.GroupReadOptions{Block: true})
+		return b.XReadGroup(ctx, group, consumer, streams, broker.GroupReadOptions{Block: block})
 	}
 }
 
@@ -77,7 +91,7 @@ func add(t *testing.T, b *broker.Broker, key string, ms uint64) {
 func TestXReadBlock(t *testing.T) {
 	eachKind(t, func(t *testing.T, k kind) {
 		ctx := context.Background()
-		latest := func(k string) broker.ReadStream { return broker.ReadStream{Key: k, Latest: true} }
+		latest := func(k string) broker.ReadStream { return broker.ReadStream{Key: k, From: broker.Latest()} }
 		tests := []struct {
 			name    string
 			setup   func(t *testing.T, b *broker.Broker)
@@ -91,7 +105,7 @@ func TestXReadBlock(t *testing.T) {
 				nudge:   func(t *testing.T, b *broker.Broker) { add(t, b, "other", 5) },
 				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
 			{name: "after id", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				streams: []broker.ReadStream{{Key: "a", From: broker.After(id(1, 0))}},
 				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 3) }, want: "a:3-0"},
 			{name: "several streams", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1); add(t, b, "b", 1) },
 				streams: []broker.ReadStream{latest("a"), latest("b")},
@@ -103,14 +117,14 @@ func TestXReadBlock(t *testing.T) {
 					b.XAdd(ctx, "new", fields("f", "v"), broker.AddOptions{ID: stream.ExplicitID(id(0, 0))})
 				},
 				wake: func(t *testing.T, b *broker.Broker) { add(t, b, "new", 4) }, want: "new:4-0"},
-			{name: "last entry on empty stream waits like $", streams: []broker.ReadStream{{Key: "e", LastEntry: true}},
+			{name: "last entry on empty stream waits like $", streams: []broker.ReadStream{{Key: "e", From: broker.LastEntry()}},
 				wake: func(t *testing.T, b *broker.Broker) { add(t, b, "e", 4) }, want: "e:4-0"},
 			{name: "deleted key keeps an xread waiting", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				streams: []broker.ReadStream{{Key: "a", From: broker.After(id(1, 0))}},
 				nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a") },
 				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) }, want: ""},
 			{name: "deleted key then recreated past after", setup: func(t *testing.T, b *broker.Broker) { add(t, b, "a", 1) },
-				streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}},
+				streams: []broker.ReadStream{{Key: "a", From: broker.After(id(1, 0))}},
 				nudge:   func(t *testing.T, b *broker.Broker) { b.Del(ctx, "a"); add(t, b, "a", 1) },
 				wake:    func(t *testing.T, b *broker.Broker) { add(t, b, "a", 2) }, want: "a:2-0"},
 		}
@@ -157,12 +171,19 @@ func TestXReadBlockEnds(t *testing.T) {
 	eachKind(t, func(t *testing.T, k kind) {
 		tests := []struct {
 			name    string
+			block   time.Duration // 0: BlockForever
 			ctx     func() (context.Context, context.CancelFunc)
 			end     func(b *broker.Broker, cancel context.CancelFunc)
-			wantErr error
+			wantErr error // nil: the Block time passed, a nil result
 			wantDur time.Duration
 		}{
+			{name: "block timeout", block: 1500 * time.Millisecond,
+				ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+				end: func(*broker.Broker, context.CancelFunc) { time.Sleep(2 * time.Second) }, wantDur: 1500 * time.Millisecond},
 			{name: "deadline", ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 1500*time.Millisecond)
+			}, end: func(*broker.Broker, context.CancelFunc) { time.Sleep(2 * time.Second) }, wantErr: context.DeadlineExceeded, wantDur: 1500 * time.Millisecond},
+			{name: "deadline before the block timeout", block: time.Hour, ctx: func() (context.Context, context.CancelFunc) {
 				return context.WithTimeout(context.Background(), 1500*time.Millisecond)
 			}, end: func(*broker.Broker, context.CancelFunc) { time.Sleep(2 * time.Second) }, wantErr: context.DeadlineExceeded, wantDur: 1500 * time.Millisecond},
 			{name: "cancel", ctx: func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
@@ -176,14 +197,18 @@ func TestXReadBlockEnds(t *testing.T) {
 					b, _ := k.open(t, 1)
 					defer b.Close()
 					add(t, b, "g", 1)
-					if err := b.XGroupCreate(context.Background(), "g", "grp", broker.GroupCreateOptions{Latest: true}); err != nil {
+					if err := b.XGroupCreate(context.Background(), "g", "grp", broker.GroupCreateOptions{Start: broker.Latest()}); err != nil {
 						t.Fatal(err)
+					}
+					block := tt.block
+					if block == 0 {
+						block = broker.BlockForever
 					}
 					ctx, cancel := tt.ctx()
 					defer cancel()
 					t0 := time.Now()
-					r := start(xread(b, ctx, 0, broker.ReadStream{Key: "a", Latest: true}, broker.ReadStream{Key: "g", Latest: true}))
-					g := start(xreadgroup(b, ctx, "grp", "c", "g"))
+					r := start(xreadFor(b, ctx, block, 0, broker.ReadStream{Key: "a", From: broker.Latest()}, broker.ReadStream{Key: "g", From: broker.Latest()}))
+					g := start(xreadgroupFor(b, ctx, block, "grp", "c", "g"))
 					if !r.blocked() || !g.blocked() {
 						t.Fatal("returned without data")
 					}
@@ -192,9 +217,12 @@ func TestXReadBlockEnds(t *testing.T) {
 						if _, err := c.result(t); !errors.Is(err, tt.wantErr) {
 							t.Errorf("err = %v, want %v", err, tt.wantErr)
 						}
-					}
-					if d := r.at.Sub(t0); tt.wantDur > 0 && d != tt.wantDur {
-						t.Errorf("returned after %v, want %v", d, tt.wantDur)
+						if c.res != nil {
+							t.Errorf("result = %s, want nil", summary(c.res))
+						}
+						if d := c.at.Sub(t0); tt.wantDur > 0 && d != tt.wantDur {
+							t.Errorf("returned after %v, want %v", d, tt.wantDur)
+						}
 					}
 				})
 			})
@@ -209,7 +237,7 @@ func groupSetup(t *testing.T, b *broker.Broker) {
 	add(t, b, "t", 1)
 	for _, g := range []string{"g1", "g2"} {
 		for _, k := range []string{"s", "t"} {
-			if err := b.XGroupCreate(context.Background(), k, g, broker.GroupCreateOptions{Latest: true}); err != nil {
+			if err := b.XGroupCreate(context.Background(), k, g, broker.GroupCreateOptions{Start: broker.Latest()}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -279,7 +307,7 @@ func TestXReadGroupBlock(t *testing.T) {
 		{name: "destroy", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g1") }, wantErr: broker.ErrGroupDeleted},
 		{name: "destroy of another group", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) { b.XGroupDestroy(ctx, "s", "g2") }, want: "blocked"},
 		{name: "xread and group reader both served", keys: []string{"s"}, act: func(t *testing.T, b *broker.Broker) {
-			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", Latest: true}))
+			c := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", From: broker.Latest()}))
 			c.blocked()
 			add(t, b, "s", 9)
 			c.result(t)
@@ -322,7 +350,7 @@ func TestXReadGroupBlockHistoryDoesNotBlock(t *testing.T) {
 			if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			res, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s"}}, broker.GroupReadOptions{Block: true})
+			res, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "s"}}, broker.GroupReadOptions{Block: broker.BlockForever})
 			if err != nil || summary(res) != "s:" {
 				t.Fatalf("history read = %s, %v", summary(res), err)
 			}

@@ -37,30 +37,49 @@ type Broker struct {
 
 	hub *hub      // Pub/Sub (pubsub.go)
 	reg *registry // named streams, locking, blocking reads (streams.go)
-	dur *durable  // write-ahead log and snapshots; nil in memory (durable.go)
+	jr  journal   // records changes: nothing in memory, the log when durable (journal.go)
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
 // New returns an in-memory broker. Nothing it holds survives the process.
-func New(opts Options) *Broker {
-	b := newBroker(opts)
-	return b
+// Invalid options (an unknown [SlowPolicy], a negative limit) are
+// [ErrInvalidArgument].
+func New(opts Options) (*Broker, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	return newBroker(opts), nil
 }
 
 // Open returns a broker whose streams are durable in dir, recovering what a
 // previous run left there. dir is created (0700) if missing and locked for
 // the life of the broker. Pub/Sub is never persisted.
+//
+// Invalid options are [ErrInvalidArgument]; a directory held by another
+// broker is [ErrLocked]; data that cannot be recovered without loss is
+// [ErrCorrupt] (see [DurabilityOptions].Repair) or [ErrFormatVersion].
 func Open(dir string, opts Options) (*Broker, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if err := opts.Durability.check(); err != nil {
+		return nil, err
+	}
 	b := newBroker(opts)
 	d, err := openDurable(dir, b)
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
-	b.dur = d
+	b.jr = journal{d: d}
 	return b, nil
+}
+
+// check validates the options that New and Open share.
+func (o Options) check() error {
+	return o.PubSub.check()
 }
 
 func newBroker(opts Options) *Broker {
@@ -88,9 +107,7 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.hub.close()
 		b.reg.close()
-		if b.dur != nil {
-			b.closeErr = b.dur.close()
-		}
+		b.closeErr = b.jr.close()
 	})
 	return b.closeErr
 }

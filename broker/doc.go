@@ -21,24 +21,70 @@
 //
 // Streams are append-only logs of entries with Redis 7 semantics: XADD,
 // XRANGE, XREAD (optionally blocking), consumer groups with pending-entry
-// lists, claims and XINFO. Each method is named after its Redis command and
-// takes typed arguments from package [github.com/brookmq/brook/stream].
-// Blocking reads wait on condition variables and end when their context does.
+// lists, claims and XINFO. Each method is named after its Redis command.
+// Blocking reads wait on condition variables, never poll.
+//
+// Everything a program needs is in this package: the value types ([ID],
+// [Field], [Entry], [Trim], [FsyncPolicy], ...) are named here even where
+// the engine packages (stream, wal) define them, so one import suffices.
+//
+// # One rule per concept
+//
+// Every method follows the same rules, so a call reads the same whatever
+// the command:
+//
+//   - Required arguments are parameters; optional ones are fields of an
+//     options struct whose zero value is the common case (Redis's default
+//     where it has one). There are no boolean mode parameters. An optional
+//     value whose zero is meaningful (ENTRIESREAD 0, RETRYCOUNT 0) is a
+//     pointer; nil means "not given".
+//   - Counts: 0 means no limit, everywhere (XRange, XRevRange, the Count of
+//     ReadOptions, GroupReadOptions, PendingOptions, AutoClaimOptions, and
+//     XInfoStreamFull). A negative count is [ErrInvalidArgument]. Where
+//     Redis has a default COUNT (XAUTOCLAIM's 100, XINFO FULL's 10), the
+//     command layer passes it; the Go API has no hidden default.
+//   - Durations are [time.Duration] (MinIdle, Idle, Block), instants are
+//     [time.Time] (Pending.Delivered, ClaimOptions.Time), both on the
+//     broker's clock ([Options].Clock).
+//   - Where to read is a [Position]: [After] an ID, [Latest] ("$"),
+//     [LastEntry] ("+") or [Undelivered] (">"); each method says which it
+//     takes, and any other is [ErrInvalidArgument].
+//   - Waiting: a Block option is part of the call. When it passes with
+//     nothing to read, the call returns a nil result and a nil error, as
+//     Redis replies nil to an expired BLOCK. An ended ctx (cancelled or past
+//     its deadline) always returns ctx's error. The same holds for
+//     [Broker.XRead] and [Broker.XReadGroup]; [Subscription.Next] has no
+//     Block option and returns ctx's error when ctx ends.
+//   - Errors are the sentinels of this package, tested with [errors.Is], and
+//     the same condition gives the same one from every method: a missing
+//     key is [ErrNoStream], a missing group on an existing key
+//     [ErrNoGroup], a bad argument [ErrInvalidArgument]. Exceptions follow
+//     Redis and are documented on the method: XAck, XDel, XTrim, XLen and
+//     XRange read a missing key as empty. Each method's documentation lists
+//     what it returns; every method returns [ErrClosed] after
+//     [Broker.Close].
+//   - Enumerated options are checked where they are given: an unknown
+//     [SlowPolicy] is an error from [New], [Open] and
+//     [Broker.NewSubscription], an unknown trim strategy from XAdd and
+//     XTrim, an unknown [FsyncPolicy] from Open. An entry without fields is
+//     refused ([ErrNoFields]), as Redis cannot hold one.
 //
 // # Durability
 //
 // Every change to a stream is a mutation with resolved arguments (the
-// concrete ID, the clock reading, the exact trimming effect). A durable broker
-// appends it to the log while it holds the stream's lock and waits for the log
+// concrete ID, the clock reading, the exact trimming effect), applied by one
+// function for live calls and for recovery alike. A durable broker appends
+// it to the log while it holds the stream's lock and waits for the log
 // outside the lock; under the "always" fsync policy a call returns only once
 // its mutation is on disk. Concurrent callers share fsyncs (group commit);
 // a producer with many entries at hand passes them to [Broker.XAddBatch],
 // which logs them as one record and waits for the disk once. Reads follow
 // the same rule: a reply, blocked or not, is returned only after every
 // mutation it could have observed is durable, so nothing a caller has seen
-// can be lost by a crash. Under the relaxed policies ("everysec", "no")
-// nothing waits for the disk: [DurabilityOptions] says what a crash can then
-// lose, and [Broker.Sync] makes everything acknowledged durable.
+// can be lost by a crash. Under the relaxed policies ([FsyncEverySec],
+// [FsyncNo]) nothing waits for the disk: [DurabilityOptions] says what a
+// crash can then lose, and [Broker.Sync] makes everything acknowledged
+// durable.
 //
 // # Cancellation
 //
@@ -53,10 +99,96 @@
 // unknown, like a network timeout with a Redis server: the change is applied,
 // other callers see it once it is durable, and it will be durable unless the
 // log fails. To find out, read, or retry idempotently (XAdd with the same
-// explicit ID fails with [github.com/brookmq/brook/stream.ErrIDTooSmall] if the first attempt
-// landed). For XReadGroup the delivered entries are then pending for its
-// consumer; a blocked read whose ctx ends before it is served has changed
-// nothing. A log error after the change ([github.com/brookmq/brook/wal.ErrPoisoned]) hides the change
-// from every caller; whether it survives a reopen depends on what reached the
-// disk. A call that only reads changes nothing whatever its error.
+// explicit ID fails with [ErrIDTooSmall] if the first attempt landed). For
+// XReadGroup the delivered entries are then pending for its consumer; a
+// blocked read whose ctx ends before it is served has changed nothing. A log
+// error after the change ([ErrPoisoned]) hides the change from every
+// caller; whether it survives a reopen depends on what reached the disk. A
+// call that only reads changes nothing whatever its error.
+//
+// # Inside
+//
+// Pub/Sub and Streams share no state. Pub/Sub lives in the files named
+// pubsub*.go and subscription*.go (the hub of channels and patterns, and
+// each subscription's bounded queue); Streams in streams*.go, group*.go,
+// xread.go, block.go and batch.go, over a registry of named streams
+// (streams.go). They are one package because they share one facade
+// ([Broker], its options and Close), not because they share data.
+//
+// The write path of Streams: a call validates its arguments, then takes the
+// stream's lock through [Broker.update] or [Broker.upsert] (reads through
+// [Broker.view]), resolves its change into a mutation (mutation.go: the
+// concrete ID, the clock reading) and hands it to tx.apply, which calls
+// apply (apply.go), the one function that changes a stream, and then the
+// journal (journal.go), which logs the mutation in a durable broker and
+// does nothing in memory. Recovery (recover.go, streams_replay.go) decodes
+// the same mutations from the log (record.go) and calls the same apply.
+// After the lock is released, the call waits on the journal until what it
+// observed is durable.
+//
+// # Inside: durable data
+//
+// A broker made by [Open] keeps its streams in a data directory:
+//
+//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked)
+//	DIR/wal/                    the write-ahead log (package wal), one record
+//	                            per mutation (record.go)
+//	DIR/snap-<position>.snap    snapshots (format in snapshot.go); normally one
+//
+// Every change to a stream or a consumer group is a mutation with resolved
+// arguments (mutation.go). The streams code applies it under the stream's
+// lock and appends its record to the log there ([durable.append], cheap and
+// non-blocking), so the log order of one stream's mutations is the order in
+// which they were applied; it then releases the lock and waits until the
+// record is durable under the fsync policy ([durable.wait]: group commit, many
+// writers share one fsync) before it replies. Replies that show state wait
+// for the position of the last mutation they observed, so under
+// [wal.FsyncAlways] nobody observes what a crash could still lose. Under the
+// relaxed policies nothing waits (DurabilityOptions.Fsync says what a crash
+// can then lose).
+//
+// Snapshots. Once SnapshotEvery log bytes were appended since the last
+// snapshot, one background goroutine takes a consistent copy of every stream
+// (copy-on-write clones under the locks, with the log position they reflect),
+// makes the log durable up to that position, writes the snapshot to a
+// temporary file, fsyncs it, renames it, fsyncs the directory, and only then
+// drops the log segments it covers and the older snapshots. Writers are
+// blocked only while the clones are taken. [Broker.Close] writes a final
+// snapshot, then closes the log.
+//
+// Recovery. [Open] creates the directory (0700; a directory it creates is
+// fsynced with its parent, as is the log's) and locks it, opens the log
+// (which cuts a torn tail of its last segment, keeping a copy, and refuses
+// corruption anywhere else unless Repair is set), loads the newest usable
+// snapshot and replays the records after its position through the same
+// stream operations the live calls used. The usable snapshot is the newest
+// one that passes its checksum and decodes: a damaged newer one is renamed
+// "*.broken" (the directory fsynced after) and reported through Logf, and
+// recovery falls back to an older snapshot, or to the log alone, only when
+// the log still holds every record after it (checked against the log's
+// first position), so nothing acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
+// when the log starts after the chosen snapshot's position (log without its
+// snapshot), ends before it, or is missing next to a snapshot (snapshot
+// without its log); with [ErrFormatVersion] for a snapshot written by a newer
+// format. Leftover temporary files of an interrupted snapshot are ignored and
+// removed by the next snapshot.
+//
+// Limits of what a restart keeps: a consumer's seen-time moves on reads and
+// claims that find nothing, which are not logged (as in Redis); everything
+// else a client can observe of streams and groups is restored exactly. A
+// refused operation that logs two records (XREADGROUP creating its consumer,
+// XGROUP CREATE MKSTREAM creating its key) may leave its first effect behind.
+// A change the log refused (a poisoned log) stays applied in memory but its
+// key refuses every later call and no snapshot is taken until the broker is
+// reopened, so the refused change is never made durable by a snapshot.
+// The log itself treats a last segment with an incomplete header as a
+// segment whose creation a crash interrupted and creates it again (reported
+// through Logf).
+//
+// # Inside: locks
+//
+// Lock order: the registry's lock before a stream's, a stream's before a
+// waiter's. Two streams are locked together only in key order (snapshots,
+// and XReadGroup over several streams), and never while waiting for the
+// registry's lock. No lock is held across an fsync or a wait for a reader.
 package broker

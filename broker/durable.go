@@ -1,64 +1,5 @@
 package broker
 
-// Durability
-//
-// A broker made by [Open] keeps its streams in a data directory:
-//
-//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked)
-//	DIR/wal/                    the write-ahead log (package wal), one record
-//	                            per mutation (record.go)
-//	DIR/snap-<position>.snap    snapshots (format in snapshot.go); normally one
-//
-// Every change to a stream or a consumer group is a mutation with resolved
-// arguments (mutation.go). The streams code applies it under the stream's
-// lock and appends its record to the log there ([durable.append], cheap and
-// non-blocking), so the log order of one stream's mutations is the order in
-// which they were applied; it then releases the lock and waits until the
-// record is durable under the fsync policy ([durable.wait]: group commit, many
-// writers share one fsync) before it replies. Replies that show state wait
-// for the position of the last mutation they observed, so under
-// [wal.FsyncAlways] nobody observes what a crash could still lose. Under the
-// relaxed policies nothing waits (DurabilityOptions.Fsync says what a crash
-// can then lose).
-//
-// Snapshots. Once SnapshotEvery log bytes were appended since the last
-// snapshot, one background goroutine takes a consistent copy of every stream
-// (copy-on-write clones under the locks, with the log position they reflect),
-// makes the log durable up to that position, writes the snapshot to a
-// temporary file, fsyncs it, renames it, fsyncs the directory, and only then
-// drops the log segments it covers and the older snapshots. Writers are
-// blocked only while the clones are taken. [Broker.Close] writes a final
-// snapshot, then closes the log.
-//
-// Recovery. [Open] creates the directory (0700; a directory it creates is
-// fsynced with its parent, as is the log's) and locks it, opens the log
-// (which cuts a torn tail of its last segment, keeping a copy, and refuses
-// corruption anywhere else unless Repair is set), loads the newest usable
-// snapshot and replays the records after its position through the same
-// stream operations the live calls used. The usable snapshot is the newest
-// one that passes its checksum and decodes: a damaged newer one is renamed
-// "*.broken" (the directory fsynced after) and reported through Logf, and
-// recovery falls back to an older snapshot, or to the log alone, only when
-// the log still holds every record after it (checked against the log's
-// first position), so nothing acknowledged is skipped. Open refuses with [ErrCorrupt], changing no file,
-// when the log starts after the chosen snapshot's position (log without its
-// snapshot), ends before it, or is missing next to a snapshot (snapshot
-// without its log); with [ErrFormatVersion] for a snapshot written by a newer
-// format. Leftover temporary files of an interrupted snapshot are ignored and
-// removed by the next snapshot.
-//
-// Limits of what a restart keeps: a consumer's seen-time moves on reads and
-// claims that find nothing, which are not logged (as in Redis); everything
-// else a client can observe of streams and groups is restored exactly. A
-// refused operation that logs two records (XREADGROUP creating its consumer,
-// XGROUP CREATE MKSTREAM creating its key) may leave its first effect behind.
-// A change the log refused (a poisoned log) stays applied in memory but its
-// key refuses every later call and no snapshot is taken until the broker is
-// reopened, so the refused change is never made durable by a snapshot.
-// The log itself treats a last segment with an incomplete header as a
-// segment whose creation a crash interrupted and creates it again (reported
-// through Logf).
-
 import (
 	"context"
 	"errors"
@@ -86,7 +27,7 @@ type DurabilityOptions struct {
 	// crash of the process, that last millisecond; a power loss, the last
 	// second (FsyncEverySec) or whatever the kernel had not written back
 	// (FsyncNo). [Broker.Close] loses nothing.
-	Fsync wal.FsyncPolicy
+	Fsync FsyncPolicy
 
 	// SegmentSize is the size in bytes at which the log starts a new segment
 	// file. Default (0): 64 MiB.
@@ -110,7 +51,7 @@ type DurabilityOptions struct {
 
 	// FS is the file system under the data directory. Default (nil): the
 	// operating system's. Tests pass wal/faultfs to simulate power loss.
-	FS wal.FS
+	FS FS
 
 	// Logf receives recovery reports (torn tails cut, broken snapshots set
 	// aside) and background snapshot failures. Default (nil): log.Printf.
@@ -146,6 +87,19 @@ type durable struct {
 
 	snapMu  sync.Mutex // serializes snapshots; guards snapPos
 	snapPos uint64     // log position of the newest durable snapshot
+}
+
+// check validates o.
+func (o DurabilityOptions) check() error {
+	switch o.Fsync {
+	case FsyncAlways, FsyncEverySec, FsyncNo:
+	default:
+		return invalid("unknown fsync policy %d", o.Fsync)
+	}
+	if o.SegmentSize < 0 {
+		return invalid("negative SegmentSize %d", o.SegmentSize)
+	}
+	return nil
 }
 
 // openDurable opens (or creates) the data directory dir and loads its
@@ -222,9 +176,6 @@ func (d *durable) walOptions(o DurabilityOptions) wal.Options {
 // append logs m and returns its log position. It does not wait for the disk;
 // the caller holds the lock of m's stream.
 func (d *durable) append(m *mutation) (uint64, error) {
-	if d == nil {
-		return 0, nil
-	}
 	bp := recordBufs.Get().(*[]byte)
 	rec := appendRecord((*bp)[:0], m)
 	pos, err := d.log.Append(rec) // copies rec
@@ -268,7 +219,7 @@ const maxBacklog = 8 << 20
 // a millisecond (see DurabilityOptions.Fsync); unless the log holds more
 // than maxBacklog bytes not yet written.
 func (d *durable) wait(ctx context.Context, pos uint64) error {
-	if d == nil || !d.strict && d.log.Backlog() <= maxBacklog {
+	if !d.strict && d.log.Backlog() <= maxBacklog {
 		return nil
 	}
 	if err := d.log.Wait(ctx, pos); err != nil {
@@ -289,10 +240,12 @@ func (b *Broker) Sync() error {
 	if closed {
 		return ErrClosed
 	}
-	if b.dur == nil {
-		return nil
-	}
-	if err := b.dur.log.Sync(); err != nil {
+	return b.jr.sync()
+}
+
+// sync writes the records the log holds and fdatasyncs them.
+func (d *durable) sync() error {
+	if err := d.log.Sync(); err != nil {
 		if errors.Is(err, wal.ErrClosed) {
 			return ErrClosed
 		}
@@ -304,9 +257,6 @@ func (b *Broker) Sync() error {
 // err is the log's sticky error: once a write or an fsync failed, every
 // mutation is refused until the broker is reopened.
 func (d *durable) err() error {
-	if d == nil {
-		return nil
-	}
 	if err := d.log.Err(); err != nil {
 		return fmt.Errorf("broker: log: %w", err)
 	}
@@ -332,9 +282,6 @@ func (d *durable) run() {
 // close stops the snapshotter, writes a final snapshot, closes the log and
 // unlocks the directory. The registry is closed already: no more mutations.
 func (d *durable) close() error {
-	if d == nil {
-		return nil
-	}
 	close(d.stop)
 	<-d.done
 	var errs []error

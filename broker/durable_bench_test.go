@@ -69,7 +69,7 @@ func benchDurableXAdd(b *testing.B, producers, batch int) {
 	for i := range entries {
 		entries[i] = fields
 	}
-	before := br.dur.log.Stats()
+	before := br.jr.d.log.Stats()
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
@@ -86,7 +86,7 @@ func benchDurableXAdd(b *testing.B, producers, batch int) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	after := br.dur.log.Stats()
+	after := br.jr.d.log.Stats()
 	disk = (disk + diskSyncRate(b, dir, 100*time.Millisecond)) / 2
 	rate := float64(calls*batch) / elapsed.Seconds()
 	syncs := after.Syncs - before.Syncs

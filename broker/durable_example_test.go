@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/brookmq/brook/broker"
-	"github.com/brookmq/brook/stream"
 )
 
 // A durable broker keeps its streams in a directory: a later Open of the
@@ -23,9 +22,9 @@ func ExampleOpen() {
 	if err != nil {
 		panic(err)
 	}
-	b.XAdd(ctx, "orders", []stream.Field{{Name: "item", Value: "book"}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
+	b.XAdd(ctx, "orders", []broker.Field{{Name: "item", Value: "book"}}, broker.AddOptions{ID: broker.ExplicitID(broker.ID{Ms: 1})})
 	b.XGroupCreate(ctx, "orders", "shipping", broker.GroupCreateOptions{})
-	b.XReadGroup(ctx, "shipping", "alice", []broker.GroupReadStream{{Key: "orders", New: true}}, broker.GroupReadOptions{})
+	b.XReadGroup(ctx, "shipping", "alice", []broker.ReadStream{{Key: "orders", From: broker.Undelivered()}}, broker.GroupReadOptions{})
 	b.Close()
 
 	b, err = broker.Open(dir, broker.Options{})
@@ -33,7 +32,7 @@ func ExampleOpen() {
 		panic(err)
 	}
 	defer b.Close()
-	entries, _ := b.XRange(ctx, "orders", stream.MinID, stream.MaxID, 0)
+	entries, _ := b.XRange(ctx, "orders", broker.MinID, broker.MaxID, 0)
 	pending, _ := b.XPending(ctx, "orders", "shipping")
 	fmt.Println(entries[0].ID, entries[0].Fields[0].Value, pending.Count, pending.Consumers[0].Consumer)
 	// Output: 1-0 book 1 alice

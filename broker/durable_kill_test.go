@@ -130,7 +130,7 @@ func killGroupOps(ctx context.Context, b *broker.Broker, clock *msClock, rng *ra
 		case r < 65:
 			line = fmt.Sprintf("read %s %d", c, 1+rng.IntN(3))
 		default:
-			ps, err := b.XPendingRange(ctx, killKey, killGroup, stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 10})
+			ps, err := b.XPendingRange(ctx, killKey, killGroup, broker.PendingOptions{Start: stream.MinID, End: stream.MaxID, Count: 10})
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "child: XPENDING: %v\n", err)
 				os.Exit(2)
@@ -181,7 +181,7 @@ func applyKillOp(ctx context.Context, b *broker.Broker, ms int64, line string) e
 		return err
 	case "read":
 		count, _ := strconv.Atoi(f[2])
-		_, err := b.XReadGroup(ctx, killGroup, f[1], []broker.GroupReadStream{{Key: killKey, New: true}},
+		_, err := b.XReadGroup(ctx, killGroup, f[1], []broker.ReadStream{{Key: killKey, From: broker.Undelivered()}},
 			broker.GroupReadOptions{Count: count})
 		return err
 	case "ack", "claim":
@@ -200,7 +200,7 @@ func applyKillOp(ctx context.Context, b *broker.Broker, ms int64, line string) e
 			_, err := b.XAck(ctx, killKey, killGroup, ids...)
 			return err
 		}
-		_, err := b.XClaim(ctx, killKey, killGroup, consumer, 0, ids, stream.ClaimOptions{})
+		_, err := b.XClaim(ctx, killKey, killGroup, consumer, ids, broker.ClaimOptions{})
 		return err
 	}
 	return fmt.Errorf("unknown operation %q", line)
@@ -282,8 +282,7 @@ func TestKill(t *testing.T) {
 	}
 	dir := t.TempDir()
 	twinClock := newMsClock(0)
-	twin := broker.New(broker.Options{Clock: twinClock.Now})
-	defer twin.Close()
+	twin := newBroker(t, broker.Options{Clock: twinClock.Now})
 	known := make(map[string][]stream.Entry) // recovered entries of p1..p3
 	var groupOps, inFlightDone int
 	clockStart := int64(1_700_000_000_000)

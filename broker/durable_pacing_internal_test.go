@@ -29,7 +29,7 @@ func TestSnapshotPacing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.dur.snapshot(); err != nil {
+	if err := b.jr.d.snapshot(); err != nil {
 		t.Fatal(err)
 	}
 	size := newestSnapshotSize(t, dir)
@@ -50,7 +50,7 @@ func TestSnapshotPacing(t *testing.T) {
 		}
 		d.pending.Store(0)
 	}
-	checkDue(b.dur)
+	checkDue(b.jr.d)
 	if err := b.Close(); err != nil { // writes no new snapshot: nothing changed
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestSnapshotPacing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	checkDue(b.dur)
+	checkDue(b.jr.d)
 }
 
 func newestSnapshotSize(t *testing.T, dir string) int64 {

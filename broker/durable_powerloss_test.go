@@ -106,7 +106,11 @@ func powerLossTrial(t *testing.T, seed uint64, out *outcomes) bool {
 		return false
 	}
 	defer b.Close()
-	twin := broker.New(broker.Options{Clock: clock.Now})
+	twin, err := broker.New(broker.Options{Clock: clock.Now})
+	if err != nil {
+		t.Errorf("seed %d: New: %v", seed, err)
+		return false
+	}
 	defer twin.Close()
 	w := newWorkload(seed, clock)
 	nops := 10 + rng.IntN(60)
@@ -224,11 +228,11 @@ func withoutImplicit(st state) state {
 		if in.Info.LastGeneratedID.IsZero() && len(in.Groups) == 0 {
 			continue
 		}
-		groups := make([]stream.GroupFull, len(in.Groups))
+		groups := make([]broker.GroupFull, len(in.Groups))
 		for i, g := range in.Groups {
-			var cs []stream.ConsumerFull
+			var cs []broker.ConsumerFull
 			for _, c := range g.Consumers {
-				if c.ActiveMs != -1 || c.PELCount != 0 {
+				if !c.Active.IsZero() || c.PELCount != 0 {
 					cs = append(cs, c)
 				}
 			}

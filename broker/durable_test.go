@@ -208,7 +208,7 @@ func TestDurableConcurrentSnapshots(t *testing.T) {
 					return
 				}
 				if i%3 == 0 {
-					if _, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: key, New: true}}, broker.GroupReadOptions{Count: 2}); err != nil {
+					if _, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: key, From: broker.Undelivered()}}, broker.GroupReadOptions{Count: 2}); err != nil {
 						t.Error(err)
 						return
 					}
@@ -273,7 +273,7 @@ func TestSyncRelaxedPolicies(t *testing.T) {
 // TestSyncInMemoryAndClosed: an in-memory broker has nothing to sync; a
 // closed one says so.
 func TestSyncInMemoryAndClosed(t *testing.T) {
-	m := broker.New(broker.Options{})
+	m := newBroker(t, broker.Options{})
 	if err := m.Sync(); err != nil {
 		t.Fatalf("in-memory Sync: %v", err)
 	}

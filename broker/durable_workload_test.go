@@ -46,7 +46,7 @@ func (w *workload) consumer() string { return "c" + strconv.Itoa(w.rng.IntN(3)) 
 
 // pendingIDs returns up to 3 IDs pending in key's group, plus maybe a made-up one.
 func (w *workload) pendingIDs(ctx context.Context, b *broker.Broker, key, group string) []stream.ID {
-	ps, _ := b.XPendingRange(ctx, key, group, stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 20})
+	ps, _ := b.XPendingRange(ctx, key, group, broker.PendingOptions{Start: stream.MinID, End: stream.MaxID, Count: 20})
 	var ids []stream.ID
 	for _, p := range ps {
 		if w.rng.IntN(3) == 0 && len(ids) < 3 {
@@ -89,11 +89,11 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 		f := []stream.Field{{Name: "n", Value: strconv.Itoa(w.n)}, {Name: "k", Value: key}}
 		return func(b *broker.Broker) error { _, err := b.XAdd(ctx, key, f, o); return err }
 	case r < 50:
-		s := []broker.GroupReadStream{{Key: key, New: true}}
+		s := []broker.ReadStream{{Key: key, From: broker.Undelivered()}}
 		o := broker.GroupReadOptions{Count: 1 + w.rng.IntN(4), NoAck: w.rng.IntN(10) == 0}
 		return func(b *broker.Broker) error { _, err := b.XReadGroup(ctx, group, consumer, s, o); return err }
 	case r < 55:
-		s := []broker.GroupReadStream{{Key: key}}
+		s := []broker.ReadStream{{Key: key}}
 		return func(b *broker.Broker) error {
 			_, err := b.XReadGroup(ctx, group, consumer, s, broker.GroupReadOptions{Count: 3})
 			return err
@@ -103,15 +103,15 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 		return func(b *broker.Broker) error { _, err := b.XAck(ctx, key, group, ids...); return err }
 	case r < 70:
 		ids := w.pendingIDs(ctx, b0, key, group)
-		o := stream.ClaimOptions{RetryCount: new(w.rng.Uint64N(5)), Force: w.rng.IntN(2) == 0}
+		o := broker.ClaimOptions{MinIdle: minIdle, RetryCount: new(w.rng.Uint64N(5)), Force: w.rng.IntN(2) == 0}
 		return func(b *broker.Broker) error {
-			_, err := b.XClaim(ctx, key, group, consumer, minIdle, ids, o)
+			_, err := b.XClaim(ctx, key, group, consumer, ids, o)
 			return err
 		}
 	case r < 75:
-		count, justID := 1+w.rng.IntN(5), w.rng.IntN(2) == 0
+		o := broker.AutoClaimOptions{MinIdle: minIdle, Start: stream.MinID, Count: 1 + w.rng.IntN(5), JustID: w.rng.IntN(2) == 0}
 		return func(b *broker.Broker) error {
-			_, _, _, err := b.XAutoClaim(ctx, key, group, consumer, minIdle, stream.MinID, count, justID)
+			_, err := b.XAutoClaim(ctx, key, group, consumer, o)
 			return err
 		}
 	case r < 80:
@@ -121,11 +121,17 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 		t := stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(30))}
 		return func(b *broker.Broker) error { _, err := b.XTrim(ctx, key, t); return err }
 	case r < 90:
-		o := broker.GroupCreateOptions{MkStream: true, Latest: w.rng.IntN(2) == 0}
+		o := broker.GroupCreateOptions{MkStream: true}
+		if w.rng.IntN(2) == 0 {
+			o.Start = broker.Latest()
+		}
 		return func(b *broker.Broker) error { return b.XGroupCreate(ctx, key, group, o) }
 	case r < 92:
-		latest := w.rng.IntN(2) == 0
-		return func(b *broker.Broker) error { return b.XGroupSetID(ctx, key, group, stream.MinID, latest, nil) }
+		o := broker.GroupSetIDOptions{Start: broker.After(stream.MinID)}
+		if w.rng.IntN(2) == 0 {
+			o.Start = broker.Latest()
+		}
+		return func(b *broker.Broker) error { return b.XGroupSetID(ctx, key, group, o) }
 	case r < 94:
 		return func(b *broker.Broker) error { _, err := b.XGroupDestroy(ctx, key, group); return err }
 	case r < 97:
@@ -143,9 +149,9 @@ func durabilityError(err error) error {
 	switch {
 	case err == nil,
 		errors.Is(err, broker.ErrNoStream),
-		errors.Is(err, stream.ErrNoGroup),
-		errors.Is(err, stream.ErrGroupExists),
-		errors.Is(err, stream.ErrIDTooSmall):
+		errors.Is(err, broker.ErrNoGroup),
+		errors.Is(err, broker.ErrGroupExists),
+		errors.Is(err, broker.ErrIDTooSmall):
 		return nil
 	}
 	return err
@@ -170,15 +176,26 @@ func observe(t testing.TB, b *broker.Broker) state {
 		}
 		// A consumer's seen-time also moves on reads and claims that find
 		// nothing; like Redis, the broker does not log those, so it is not
-		// part of the state a restart keeps.
+		// part of the state a restart keeps. Idle times are measured when
+		// the call runs, from the delivery times that are kept.
 		for gi := range in.Groups {
-			for ci := range in.Groups[gi].Consumers {
-				in.Groups[gi].Consumers[ci].SeenMs = 0
+			g := &in.Groups[gi]
+			clearIdle(g.Pending)
+			for ci := range g.Consumers {
+				g.Consumers[ci].Seen = time.Time{}
+				clearIdle(g.Consumers[ci].Pending)
 			}
 		}
 		st[k] = in
 	}
 	return st
+}
+
+// clearIdle zeroes the idle times of ps.
+func clearIdle(ps []broker.Pending) {
+	for i := range ps {
+		ps[i].Idle = 0
+	}
 }
 
 // diffState describes the first difference between two states, or "".

@@ -12,7 +12,10 @@ import (
 // A subscription receives what is published on its channels.
 func ExampleBroker_Subscribe() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	sub, err := b.Subscribe("news")
@@ -34,10 +37,16 @@ func ExampleBroker_Subscribe() {
 // that matches several of them is delivered once per match, as in Redis.
 func ExampleSubscription_PSubscribe() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
-	sub := b.NewSubscription(broker.SubscriptionOptions{})
+	sub, err := b.NewSubscription(broker.SubscriptionOptions{})
+	if err != nil {
+		panic(err)
+	}
 	defer sub.Close()
 	confs, _ := sub.Subscribe("news.tech")
 	fmt.Println(confs)
@@ -74,7 +83,10 @@ func ExampleSubscription_PSubscribe() {
 // subscriber; the publisher never waits.
 func ExampleSlowPolicy_disconnect() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: 1 << 10}})
+	b, err := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: 1 << 10}})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	sub, _ := b.Subscribe("ticks")
@@ -82,7 +94,7 @@ func ExampleSlowPolicy_disconnect() {
 	for range 100 { // nobody reads
 		b.Publish(ctx, "ticks", make([]byte, 100))
 	}
-	_, err := sub.Next(ctx)
+	_, err = sub.Next(ctx)
 	fmt.Println(errors.Is(err, broker.ErrSlowConsumer))
 	fmt.Println(b.NumSub("ticks"))
 	// Output:
@@ -94,14 +106,20 @@ func ExampleSlowPolicy_disconnect() {
 // fit in its limit.
 func ExampleSlowPolicy_dropOldest() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	perMessage := broker.MessageOverhead + int64(len("ticks")) + 1
-	sub := b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{
+	sub, err := b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{
 		HardLimit: 3 * perMessage,
 		Policy:    broker.PolicyDropOldest,
 	}})
+	if err != nil {
+		panic(err)
+	}
 	defer sub.Close()
 	sub.Subscribe("ticks")
 	for i := range 5 {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
-	"github.com/brookmq/brook/stream"
 )
 
 // The order-processing flow: orders go into a stream, a consumer group
@@ -16,11 +15,14 @@ import (
 func Example_orderProcessing() {
 	ctx := context.Background()
 	now := time.UnixMilli(1700000000000)
-	b := broker.New(broker.Options{Clock: func() time.Time { return now }})
+	b, err := broker.New(broker.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	for _, o := range [][2]string{{"1001", "book"}, {"1002", "lamp"}, {"1003", "pen"}} {
-		id, err := b.XAdd(ctx, "orders", []stream.Field{{Name: "order", Value: o[0]}, {Name: "item", Value: o[1]}}, broker.AddOptions{})
+		id, err := b.XAdd(ctx, "orders", []broker.Field{{Name: "order", Value: o[0]}, {Name: "item", Value: o[1]}}, broker.AddOptions{})
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -32,9 +34,9 @@ func Example_orderProcessing() {
 		return
 	}
 
-	read := func(consumer string, count int) []stream.Entry {
+	read := func(consumer string, count int) []broker.Entry {
 		res, err := b.XReadGroup(ctx, "order_processors", consumer,
-			[]broker.GroupReadStream{{Key: "orders", New: true}}, broker.GroupReadOptions{Count: count})
+			[]broker.ReadStream{{Key: "orders", From: broker.Undelivered()}}, broker.GroupReadOptions{Count: count})
 		if err != nil || len(res) == 0 {
 			return nil
 		}
@@ -55,21 +57,19 @@ func Example_orderProcessing() {
 	now = now.Add(90 * time.Second)
 	sum, _ := b.XPending(ctx, "orders", "order_processors")
 	fmt.Printf("XPENDING: %d pending, %s..%s, %v\n", sum.Count, sum.Min, sum.Max, sum.Consumers)
-	all := stream.PendingQuery{Start: stream.MinID, End: stream.MaxID, Count: 10}
+	all := broker.PendingOptions{Count: 10}
 	stuck, _ := b.XPendingRange(ctx, "orders", "order_processors", all)
 	for _, p := range stuck {
-		idle := now.Sub(time.UnixMilli(int64(p.DeliveryMs)))
-		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, idle, p.DeliveryCount)
+		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, p.Idle, p.Deliveries)
 	}
 
-	claimed, _ := b.XClaim(ctx, "orders", "order_processors", "bob", time.Minute, []stream.ID{alice[1].ID}, stream.ClaimOptions{})
+	claimed, _ := b.XClaim(ctx, "orders", "order_processors", "bob", []broker.ID{alice[1].ID}, broker.ClaimOptions{MinIdle: time.Minute})
 	for _, e := range claimed {
 		fmt.Printf("bob claimed %s: order %s\n", e.ID, e.Fields[0].Value)
 	}
 	pending, _ := b.XPendingRange(ctx, "orders", "order_processors", all)
 	for _, p := range pending {
-		idle := now.Sub(time.UnixMilli(int64(p.DeliveryMs)))
-		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, idle, p.DeliveryCount)
+		fmt.Printf("pending %s owner=%s idle=%v deliveries=%d\n", p.ID, p.Consumer, p.Idle, p.Deliveries)
 	}
 	n, _ = b.XAck(ctx, "orders", "order_processors", claimed[0].ID)
 	fmt.Println("bob XACK:", n)
@@ -94,27 +94,33 @@ func Example_orderProcessing() {
 }
 
 // A blocking XREAD waits until the stream has an entry after the given ID
-// (here 0-0: any entry; a key that does not exist yet is waited for). The
-// context carries the timeout, Redis's BLOCK milliseconds.
+// (here 0-0: any entry; a key that does not exist yet is waited for), or
+// until its Block time passes, Redis's BLOCK milliseconds: then the result
+// is nil and so is the error.
 func ExampleBroker_XRead() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		res, err := b.XRead(ctx, []broker.ReadStream{{Key: "events"}}, broker.ReadOptions{Block: true})
+		res, err := b.XRead(ctx, []broker.ReadStream{{Key: "events"}}, broker.ReadOptions{Block: 10 * time.Second})
 		if err != nil {
 			fmt.Println(err)
+			return
+		}
+		if res == nil {
+			fmt.Println("timed out")
 			return
 		}
 		e := res[0].Entries[0]
 		fmt.Println(res[0].Key, e.ID, e.Fields[0].Value)
 	}()
-	b.XAdd(ctx, "events", []stream.Field{{Name: "msg", Value: "hello"}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
+	b.XAdd(ctx, "events", []broker.Field{{Name: "msg", Value: "hello"}}, broker.AddOptions{ID: broker.ExplicitID(broker.ID{Ms: 1})})
 	<-done
 	// Output: events 1-0 hello
 }
@@ -123,13 +129,16 @@ func ExampleBroker_XRead() {
 // the loop body runs.
 func ExampleBroker_Range() {
 	ctx := context.Background()
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 	for i := uint64(1); i <= 1000; i++ {
-		b.XAdd(ctx, "metrics", []stream.Field{{Name: "v", Value: fmt.Sprint(i)}}, broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: i})})
+		b.XAdd(ctx, "metrics", []broker.Field{{Name: "v", Value: fmt.Sprint(i)}}, broker.AddOptions{ID: broker.ExplicitID(broker.ID{Ms: i})})
 	}
 	n, last := 0, ""
-	for e, err := range b.Range(ctx, "metrics", stream.ID{Ms: 100}, stream.MaxID) {
+	for e, err := range b.Range(ctx, "metrics", broker.ID{Ms: 100}, broker.MaxID) {
 		if err != nil {
 			fmt.Println(err)
 			return

@@ -2,23 +2,23 @@ package broker
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/brookmq/brook/stream"
 )
 
 // GroupCreateOptions are the options of [Broker.XGroupCreate]. The zero
-// value starts the group at 0-0 on an existing key.
+// value starts the group at the beginning of an existing key.
 type GroupCreateOptions struct {
-	ID          stream.ID // last-delivered-id of the new group
-	Latest      bool      // "$": the stream's last ID instead of ID
-	MkStream    bool      // MKSTREAM: create an empty stream if key is missing
-	EntriesRead *int64    // ENTRIESREAD; nil: unknown
+	Start       Position // After(id) (zero: After(0-0)) or Latest() ("$")
+	MkStream    bool     // MKSTREAM: create an empty stream if key is missing
+	EntriesRead *int64   // ENTRIESREAD; nil: unknown
 }
 
 // XGroupCreate creates a consumer group (XGROUP CREATE). A missing key is
-// [ErrNoStream] unless o.MkStream; a name in use is [stream.ErrGroupExists].
+// [ErrNoStream] unless o.MkStream; a name in use is [ErrGroupExists]; a
+// Start other than After or Latest, or EntriesRead below -1, is
+// [ErrInvalidArgument].
 //
 // Like every call that changes a stream or a group (XGroupSetID,
 // XGroupDestroy, XGroupCreateConsumer, XGroupDelConsumer, XAck, XClaim,
@@ -26,244 +26,332 @@ type GroupCreateOptions struct {
 // ends while it waits for the disk it returns ctx's error with the change
 // already applied: see "Cancellation" in the package documentation.
 func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCreateOptions) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	st, err := b.reg.lock(key, o.MkStream)
+	entriesRead, err := groupStart(o.Start, o.EntriesRead)
 	if err != nil {
 		return err
 	}
-	err = b.groupCreateLocked(st, group, &o)
-	pos := st.pos
-	b.reg.unlockAndDrop(st)
-	if err != nil {
-		return err
-	}
-	return b.waitDurable(ctx, pos)
-}
-
-func (b *Broker) groupCreateLocked(st *streamState, group string, o *GroupCreateOptions) error {
-	if err := b.writable(); err != nil {
-		return err
-	}
-	if st.s == nil {
-		if !o.MkStream {
-			return ErrNoStream
-		}
-		st.s = stream.New()
-		if b.dur != nil {
-			if err := b.logLocked(st, &mutation{kind: opCreateStream, key: st.key}); err != nil {
+	return b.upsert(ctx, key, func(t *tx) error {
+		if t.st.s == nil {
+			if !o.MkStream {
+				return ErrNoStream
+			}
+			if _, err := t.apply(&mutation{kind: opCreateStream, key: key}); err != nil {
 				return err
 			}
 		}
-	}
-	last := o.ID
-	if o.Latest {
-		last = st.s.LastID()
-	}
-	entriesRead := stream.EntriesReadUnknown
-	if o.EntriesRead != nil {
-		entriesRead = *o.EntriesRead
-	}
-	if err := st.s.CreateGroup(group, last, entriesRead); err != nil {
+		m := mutation{kind: opGroupCreate, key: key, group: group, id: startID(t.st.s, o.Start), entriesRead: entriesRead}
+		_, err := t.apply(&m)
 		return err
-	}
-	if b.dur == nil {
-		return nil
-	}
-	return b.logLocked(st, &mutation{kind: opGroupCreate, key: st.key, group: group, id: last, entriesRead: entriesRead})
+	})
 }
 
-// XGroupSetID moves a group's last-delivered-id to id, or to the stream's
-// last ID if latest, and sets its entries-read (nil: unknown) (XGROUP SETID).
-func (b *Broker) XGroupSetID(ctx context.Context, key, group string, id stream.ID, latest bool, entriesRead *int64) error {
-	return b.writeLocked(ctx, key, func(st *streamState) error {
-		if latest {
-			id = st.s.LastID()
-		}
-		er := stream.EntriesReadUnknown
-		if entriesRead != nil {
-			er = *entriesRead
-		}
-		if err := st.s.SetGroupID(group, id, er); err != nil {
-			return err
-		}
-		if b.dur == nil {
-			return nil
-		}
-		return b.logLocked(st, &mutation{kind: opGroupSetID, key: st.key, group: group, id: id, entriesRead: er})
+// GroupSetIDOptions are the options of [Broker.XGroupSetID].
+type GroupSetIDOptions struct {
+	Start       Position // After(id) (zero: After(0-0)) or Latest() ("$")
+	EntriesRead *int64   // ENTRIESREAD; nil: unknown
+}
+
+// XGroupSetID moves a group's last-delivered-id to o.Start and sets its
+// entries-read (XGROUP SETID). A missing key is [ErrNoStream], a missing
+// group [ErrNoGroup]; invalid options are [ErrInvalidArgument].
+func (b *Broker) XGroupSetID(ctx context.Context, key, group string, o GroupSetIDOptions) error {
+	entriesRead, err := groupStart(o.Start, o.EntriesRead)
+	if err != nil {
+		return err
+	}
+	return b.update(ctx, key, func(t *tx) error {
+		m := mutation{kind: opGroupSetID, key: key, group: group, id: startID(t.st.s, o.Start), entriesRead: entriesRead}
+		_, err := t.apply(&m)
+		return err
 	})
+}
+
+// groupStart validates a group's start position and entries-read and
+// returns the latter as the engine takes it.
+func groupStart(p Position, entriesRead *int64) (int64, error) {
+	if p.kind != posAfter && p.kind != posLatest {
+		return 0, invalid("a group starts After an ID or at Latest, not at %q", p)
+	}
+	if entriesRead == nil {
+		return stream.EntriesReadUnknown, nil
+	}
+	if *entriesRead < stream.EntriesReadUnknown {
+		return 0, ErrEntriesRead
+	}
+	return *entriesRead, nil
+}
+
+// startID resolves a group start position on s.
+func startID(s *stream.Stream, p Position) ID {
+	if p.kind == posLatest {
+		return s.LastID()
+	}
+	return p.id
 }
 
 // XGroupDestroy removes a group and its pending entries and reports whether
 // it existed (XGROUP DESTROY). Its blocked readers return [ErrGroupDeleted].
+// A missing key is [ErrNoStream].
 func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, error) {
-	var ok bool
-	err := b.writeLocked(ctx, key, func(st *streamState) error {
-		if ok = st.s.DestroyGroup(group); !ok {
-			return nil
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		if e, err = t.apply(&mutation{kind: opGroupDestroy, key: key, group: group}); err != nil || !e.ok {
+			return err
 		}
-		st.failWaitersLocked(func(w *waiter) error {
+		t.st.failWaitersLocked(func(w *waiter) error {
 			if w.group == group {
 				return ErrGroupDeleted
 			}
 			return nil
 		})
-		if b.dur == nil {
-			return nil
-		}
-		return b.logLocked(st, &mutation{kind: opGroupDestroy, key: st.key, group: group})
+		return nil
 	})
-	return ok, err
+	return e.ok, err
 }
 
 // XGroupCreateConsumer creates a consumer and reports whether it was new
-// (XGROUP CREATECONSUMER).
+// (XGROUP CREATECONSUMER). A missing key is [ErrNoStream], a missing group
+// [ErrNoGroup].
 func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer string) (bool, error) {
-	var created bool
-	err := b.writeLocked(ctx, key, func(st *streamState) (err error) {
-		created, err = b.createConsumerLocked(st, group, consumer, b.nowMs())
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		e, err = t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: b.nowMs()})
 		return err
 	})
-	return created, err
-}
-
-// createConsumerLocked creates consumer if missing and logs the creation.
-func (b *Broker) createConsumerLocked(st *streamState, group, consumer string, nowMs uint64) (bool, error) {
-	created, err := st.s.CreateConsumer(group, consumer, nowMs)
-	if err != nil || !created || b.dur == nil {
-		return created, err
-	}
-	return true, b.logLocked(st, &mutation{kind: opConsumerCreate, key: st.key, group: group, consumer: consumer, nowMs: nowMs})
+	return e.ok, err
 }
 
 // XGroupDelConsumer removes a consumer and returns how many pending entries
-// it had; they are dropped from the group (XGROUP DELCONSUMER).
+// it had; they are dropped from the group (XGROUP DELCONSUMER). A missing
+// key is [ErrNoStream], a missing group [ErrNoGroup].
 func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer string) (int64, error) {
-	var n int64
-	err := b.writeLocked(ctx, key, func(st *streamState) (err error) {
-		if n, err = st.s.DeleteConsumer(group, consumer); err != nil || b.dur == nil {
-			return err
-		}
-		return b.logLocked(st, &mutation{kind: opConsumerDelete, key: st.key, group: group, consumer: consumer})
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		e, err = t.apply(&mutation{kind: opConsumerDelete, key: key, group: group, consumer: consumer})
+		return err
 	})
-	return n, err
+	return e.n, err
 }
 
 // XAck acknowledges ids in group and returns how many were pending (XACK).
-// A missing key or group acknowledges nothing.
-func (b *Broker) XAck(ctx context.Context, key, group string, ids ...stream.ID) (int64, error) {
-	var n int64
-	err := b.writeLocked(ctx, key, func(st *streamState) error {
-		if n = st.s.Ack(group, ids...); n == 0 || b.dur == nil {
-			return nil
-		}
-		return b.logLocked(st, &mutation{kind: opAck, key: st.key, group: group, ids: ids})
+// As in Redis, a missing key or group acknowledges nothing: 0, no error.
+func (b *Broker) XAck(ctx context.Context, key, group string, ids ...ID) (int64, error) {
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		e, err = t.apply(&mutation{kind: opAck, key: key, group: group, ids: ids})
+		return err
 	})
-	if err == ErrNoStream {
-		return 0, b.waitDurable(ctx, b.reg.delPos.Load())
-	}
-	return n, err
+	return b.countOrMissing(ctx, e.n, err)
 }
 
-// groupRead is onStream for commands that name a group: on a missing key
-// Redis answers NOGROUP, so [stream.ErrNoGroup] replaces ErrNoStream.
-func (b *Broker) groupRead(ctx context.Context, key string, write bool, f func(st *streamState) error) error {
-	err := b.onStream(ctx, key, write, f)
-	if errors.Is(err, ErrNoStream) {
-		return stream.ErrNoGroup
-	}
-	return err
-}
-
-// XPending is XPENDING's summary form. A missing key or group is
-// [stream.ErrNoGroup].
-func (b *Broker) XPending(ctx context.Context, key, group string) (stream.PendingSummary, error) {
-	var sum stream.PendingSummary
-	err := b.groupRead(ctx, key, false, func(st *streamState) (err error) {
-		sum, err = st.s.PendingSummary(group)
+// XPending is XPENDING's summary form. A missing key is [ErrNoStream], a
+// missing group [ErrNoGroup].
+func (b *Broker) XPending(ctx context.Context, key, group string) (PendingSummary, error) {
+	var sum PendingSummary
+	err := b.viewExisting(ctx, key, func(s *stream.Stream) (err error) {
+		sum, err = s.PendingSummary(group)
 		return err
 	})
 	return sum, err
 }
 
-// XPendingRange is XPENDING's extended form: the pending entries q selects.
-// Each carries the time of its last delivery ([stream.Pending].DeliveryMs,
-// Unix ms on the broker clock), not an idle time: the caller computes idle
-// as now minus DeliveryMs with the same clock. q.MinIdleMs, if set, is
-// measured against the broker clock when the call runs.
-func (b *Broker) XPendingRange(ctx context.Context, key, group string, q stream.PendingQuery) ([]stream.Pending, error) {
-	var out []stream.Pending
-	err := b.groupRead(ctx, key, false, func(st *streamState) (err error) {
-		out, err = st.s.PendingRange(group, b.nowMs(), q)
+// viewExisting is view on a key that must exist: a missing key is
+// [ErrNoStream].
+func (b *Broker) viewExisting(ctx context.Context, key string, f func(s *stream.Stream) error) error {
+	return b.view(ctx, key, func(s *stream.Stream) error {
+		if s == nil {
+			return ErrNoStream
+		}
+		return f(s)
+	})
+}
+
+// Pending is one pending entry: delivered to a consumer of a group and not
+// yet acknowledged.
+type Pending struct {
+	ID         ID
+	Consumer   string
+	Delivered  time.Time     // its last delivery, on the broker clock
+	Idle       time.Duration // since Delivered, when the call ran
+	Deliveries uint64        // how many times it was delivered
+}
+
+// PendingOptions select pending entries for [Broker.XPendingRange]. The zero
+// value selects every pending entry.
+type PendingOptions struct {
+	Start    ID            // inclusive; zero: from the first
+	End      ID            // inclusive; zero: to the last
+	Count    int           // at most this many; 0: no limit
+	Consumer string        // only this consumer's entries; "": every consumer's
+	MinIdle  time.Duration // IDLE: only entries idle for at least this long
+}
+
+// XPendingRange is XPENDING's extended form: the pending entries o selects,
+// by ID. A missing key is [ErrNoStream], a missing group [ErrNoGroup], a
+// negative Count or MinIdle [ErrInvalidArgument].
+func (b *Broker) XPendingRange(ctx context.Context, key, group string, o PendingOptions) ([]Pending, error) {
+	if err := checkCount("Count", o.Count); err != nil {
+		return nil, err
+	}
+	if o.MinIdle < 0 {
+		return nil, invalid("negative MinIdle %v", o.MinIdle)
+	}
+	q := stream.PendingQuery{Start: o.Start, End: o.End, Count: limit(o.Count), Consumer: o.Consumer, MinIdleMs: durationMs(o.MinIdle)}
+	if q.End == (ID{}) {
+		q.End = MaxID
+	}
+	var out []Pending
+	err := b.viewExisting(ctx, key, func(s *stream.Stream) error {
+		now := b.nowMs()
+		ps, err := s.PendingRange(group, now, q)
+		out = pendingOf(ps, now)
 		return err
 	})
 	return out, err
 }
 
-// XClaim gives consumer the pending entries among ids that have been idle
-// for at least minIdle (XCLAIM), and returns them (IDs only with o.JustID).
-func (b *Broker) XClaim(ctx context.Context, key, group, consumer string, minIdle time.Duration, ids []stream.ID, o stream.ClaimOptions) ([]stream.Entry, error) {
-	var out []stream.Entry
-	minIdleMs := durationMs(minIdle)
-	err := b.groupRead(ctx, key, true, func(st *streamState) (err error) {
-		now := b.nowMs()
-		if out, err = st.s.Claim(group, consumer, now, minIdleMs, ids, o); err != nil || b.dur == nil {
-			return err
-		}
-		return b.logLocked(st, &mutation{kind: opClaim, key: st.key, group: group, consumer: consumer,
-			nowMs: now, minIdleMs: minIdleMs, ids: ids, claim: o})
-	})
-	return out, err
-}
-
-// XAutoClaim scans group's pending entries from start and gives consumer up
-// to count of those idle for at least minIdle (XAUTOCLAIM). It returns the
-// cursor to continue from (0-0 when the scan is complete), the claimed
-// entries and the IDs of pending entries whose stream entry was deleted
-// (dropped from the pending list).
-func (b *Broker) XAutoClaim(ctx context.Context, key, group, consumer string, minIdle time.Duration, start stream.ID, count int, justID bool) (next stream.ID, claimed []stream.Entry, deleted []stream.ID, err error) {
-	minIdleMs := durationMs(minIdle)
-	err = b.groupRead(ctx, key, true, func(st *streamState) (err error) {
-		now := b.nowMs()
-		next, claimed, deleted, err = st.s.AutoClaim(group, consumer, now, minIdleMs, start, count, justID)
-		if err != nil || b.dur == nil {
-			return err
-		}
-		return b.logLocked(st, &mutation{kind: opAutoClaim, key: st.key, group: group, consumer: consumer,
-			nowMs: now, minIdleMs: minIdleMs, id: start, count: count, justID: justID})
-	})
-	if err != nil {
-		return stream.ID{}, nil, nil, err
+// pendingOf converts the engine's pending records, idle times as of nowMs.
+func pendingOf(ps []stream.Pending, nowMs uint64) []Pending {
+	if ps == nil {
+		return nil
 	}
-	return next, claimed, deleted, nil
+	out := make([]Pending, len(ps))
+	for i, p := range ps {
+		out[i] = Pending{ID: p.ID, Consumer: p.Consumer, Delivered: timeOf(p.DeliveryMs),
+			Idle: idleSince(nowMs, p.DeliveryMs), Deliveries: p.DeliveryCount}
+	}
+	return out
 }
 
-// durationMs converts a non-negative duration to whole milliseconds.
-func durationMs(d time.Duration) uint64 {
-	if d <= 0 {
+// idleSince is the time from ms to nowMs, never negative.
+func idleSince(nowMs, ms uint64) time.Duration {
+	if ms >= nowMs {
 		return 0
 	}
-	return uint64(d / time.Millisecond)
+	return time.Duration(nowMs-ms) * time.Millisecond
+}
+
+// ClaimOptions are the options of [Broker.XClaim]. The zero value claims the
+// entries idle for any time and counts a delivery, as XCLAIM does with no
+// option.
+type ClaimOptions struct {
+	MinIdle    time.Duration // claim only entries idle for at least this long
+	Idle       time.Duration // IDLE: make the claimed entries this idle (0: delivered now)
+	Time       time.Time     // TIME: their last delivery instead (wins over Idle); zero: unset
+	RetryCount *uint64       // RETRYCOUNT: set their delivery count; nil: add one (unless JustID)
+	Force      bool          // FORCE: claim IDs in the stream that are not pending
+	JustID     bool          // JUSTID: return IDs only, do not count a delivery
+	LastID     ID            // LASTID: raise the group's last-delivered-id to this (zero: no change)
+}
+
+// XClaim gives consumer the pending entries among ids that have been idle
+// for at least o.MinIdle (XCLAIM), creating the consumer if needed, and
+// returns them (IDs only with o.JustID). A missing key is [ErrNoStream], a
+// missing group [ErrNoGroup], a negative duration [ErrInvalidArgument].
+func (b *Broker) XClaim(ctx context.Context, key, group, consumer string, ids []ID, o ClaimOptions) ([]Entry, error) {
+	if o.MinIdle < 0 || o.Idle < 0 {
+		return nil, invalid("negative MinIdle or Idle")
+	}
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		m := mutation{kind: opClaim, key: key, group: group, consumer: consumer,
+			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), ids: ids, claim: o.engine()}
+		e, err = t.apply(&m)
+		return err
+	})
+	return e.entries, err
+}
+
+// engine converts o to the engine's form.
+func (o ClaimOptions) engine() stream.ClaimOptions {
+	c := stream.ClaimOptions{RetryCount: o.RetryCount, Force: o.Force, JustID: o.JustID}
+	if !o.Time.IsZero() {
+		ms := msOf(o.Time)
+		c.TimeMs = &ms
+	} else if o.Idle > 0 {
+		ms := durationMs(o.Idle)
+		c.IdleMs = &ms
+	}
+	if o.LastID != (ID{}) {
+		c.LastID = &o.LastID
+	}
+	return c
+}
+
+// AutoClaimOptions are the options of [Broker.XAutoClaim]. The zero value
+// claims every pending entry, scanning from the first.
+type AutoClaimOptions struct {
+	MinIdle time.Duration // claim only entries idle for at least this long
+	Start   ID            // scan pending entries from this ID
+	Count   int           // claim at most this many; 0: no limit (XAUTOCLAIM's default is 100)
+	JustID  bool          // JUSTID: return IDs only, do not count a delivery
+}
+
+// AutoClaimResult is [Broker.XAutoClaim]'s reply.
+type AutoClaimResult struct {
+	Next    ID      // the cursor to continue from; 0-0 when the scan is complete
+	Claimed []Entry // the claimed entries (IDs only with JustID)
+	Deleted []ID    // pending entries whose stream entry was deleted: dropped from the group
+}
+
+// XAutoClaim scans group's pending entries from o.Start and gives consumer
+// up to o.Count of those idle for at least o.MinIdle (XAUTOCLAIM), creating
+// the consumer if needed. As in Redis, the scan looks at no more than ten
+// times Count pending entries. A missing key is [ErrNoStream], a missing
+// group [ErrNoGroup], a negative Count or MinIdle [ErrInvalidArgument].
+func (b *Broker) XAutoClaim(ctx context.Context, key, group, consumer string, o AutoClaimOptions) (AutoClaimResult, error) {
+	if err := checkCount("Count", o.Count); err != nil {
+		return AutoClaimResult{}, err
+	}
+	if o.MinIdle < 0 {
+		return AutoClaimResult{}, invalid("negative MinIdle %v", o.MinIdle)
+	}
+	var e effect
+	err := b.update(ctx, key, func(t *tx) (err error) {
+		m := mutation{kind: opAutoClaim, key: key, group: group, consumer: consumer,
+			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), id: o.Start, count: limit(o.Count), justID: o.JustID}
+		e, err = t.apply(&m)
+		return err
+	})
+	if err != nil {
+		return AutoClaimResult{}, err
+	}
+	return AutoClaimResult{Next: e.next, Claimed: e.entries, Deleted: e.deleted}, nil
 }
 
 // XInfoGroups is XINFO GROUPS. A missing key is [ErrNoStream].
-func (b *Broker) XInfoGroups(ctx context.Context, key string) ([]stream.GroupInfo, error) {
-	var out []stream.GroupInfo
-	err := b.onStream(ctx, key, false, func(st *streamState) error {
-		out = st.s.Groups()
+func (b *Broker) XInfoGroups(ctx context.Context, key string) ([]GroupInfo, error) {
+	var out []GroupInfo
+	err := b.viewExisting(ctx, key, func(s *stream.Stream) error {
+		out = s.Groups()
 		return nil
 	})
 	return out, err
 }
 
-// XInfoConsumers is XINFO CONSUMERS, idle times measured on the broker
-// clock. A missing key is [ErrNoStream], a missing group [stream.ErrNoGroup].
-func (b *Broker) XInfoConsumers(ctx context.Context, key, group string) ([]stream.ConsumerInfo, error) {
-	var out []stream.ConsumerInfo
-	err := b.onStream(ctx, key, false, func(st *streamState) (err error) {
-		out, err = st.s.Consumers(group, b.nowMs())
-		return err
+// ConsumerInfo is one consumer of XINFO CONSUMERS's reply.
+type ConsumerInfo struct {
+	Name     string
+	Pending  int64         // entries pending for it
+	Idle     time.Duration // since its last attempted interaction (seen-time)
+	Inactive time.Duration // since its last successful one (active-time); negative: never
+}
+
+// XInfoConsumers is XINFO CONSUMERS, times measured on the broker clock. A
+// missing key is [ErrNoStream], a missing group [ErrNoGroup].
+func (b *Broker) XInfoConsumers(ctx context.Context, key, group string) ([]ConsumerInfo, error) {
+	var out []ConsumerInfo
+	err := b.viewExisting(ctx, key, func(s *stream.Stream) error {
+		cs, err := s.Consumers(group, b.nowMs())
+		if err != nil {
+			return err
+		}
+		out = make([]ConsumerInfo, len(cs))
+		for i, c := range cs {
+			out[i] = ConsumerInfo{Name: c.Name, Pending: c.Pending, Idle: time.Duration(c.IdleMs) * time.Millisecond,
+				Inactive: time.Duration(c.InactiveMs) * time.Millisecond}
+		}
+		return nil
 	})
 	return out, err
 }

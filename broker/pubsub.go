@@ -119,6 +119,15 @@ type limits struct {
 	policy     SlowPolicy
 }
 
+// check validates o: a known Policy.
+func (o PubSubOptions) check() error {
+	switch o.Policy {
+	case PolicyDisconnect, PolicyDropOldest, PolicyBlock:
+		return nil
+	}
+	return invalid("unknown %v", o.Policy)
+}
+
 // inherit fills o's zero fields from def.
 func (o PubSubOptions) inherit(def PubSubOptions) PubSubOptions {
 	if o.HardLimit == 0 {
@@ -325,23 +334,27 @@ func (h *hub) detachLocked(s *Subscription) {
 // NewSubscription returns a subscription with no channels or patterns yet.
 // Zero options take the broker's defaults ([Options.PubSub]). A subscription
 // made after [Broker.Close] is already closed: its calls return [ErrClosed].
-func (b *Broker) NewSubscription(o SubscriptionOptions) *Subscription {
+// An unknown Policy is [ErrInvalidArgument].
+func (b *Broker) NewSubscription(o SubscriptionOptions) (*Subscription, error) {
+	if err := o.Limits.check(); err != nil {
+		return nil, err
+	}
 	h := b.hub
 	s := newSubscription(h, b.clock, o.Limits.inherit(h.defaults).resolve())
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		s.terminate(ErrClosed)
-		return s
+		return s, nil
 	}
 	h.subs[s] = struct{}{}
-	return s
+	return s, nil
 }
 
 // Subscribe returns a new subscription with the broker's default options,
 // subscribed to channels.
 func (b *Broker) Subscribe(channels ...string) (*Subscription, error) {
-	s := b.NewSubscription(SubscriptionOptions{})
+	s, _ := b.NewSubscription(SubscriptionOptions{}) // the defaults were checked by New
 	if _, err := s.Subscribe(channels...); err != nil {
 		s.Close()
 		return nil, err
@@ -352,7 +365,7 @@ func (b *Broker) Subscribe(channels ...string) (*Subscription, error) {
 // PSubscribe returns a new subscription with the broker's default options,
 // subscribed to the glob patterns.
 func (b *Broker) PSubscribe(patterns ...string) (*Subscription, error) {
-	s := b.NewSubscription(SubscriptionOptions{})
+	s, _ := b.NewSubscription(SubscriptionOptions{}) // the defaults were checked by New
 	if _, err := s.PSubscribe(patterns...); err != nil {
 		s.Close()
 		return nil, err

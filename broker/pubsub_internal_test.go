@@ -24,9 +24,11 @@ func TestPublishServesPatternsFromMemo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := New(Options{})
-			defer b.Close()
-			ps := b.NewSubscription(SubscriptionOptions{})
+			b := mustNew(t, Options{})
+			ps, err := b.NewSubscription(SubscriptionOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := range tt.patterns {
 				if _, err := ps.PSubscribe("sensor." + strconv.Itoa(i) + ".*"); err != nil {
 					t.Fatal(err)
@@ -39,7 +41,10 @@ func TestPublishServesPatternsFromMemo(t *testing.T) {
 				}
 				want = 2
 			}
-			cs := b.NewSubscription(SubscriptionOptions{})
+			cs, err := b.NewSubscription(SubscriptionOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, err := cs.Subscribe("news.tech"); err != nil {
 				t.Fatal(err)
 			}

@@ -24,7 +24,7 @@ func TestPatternDeliveryModel(t *testing.T) {
 	subs := make([]*broker.Subscription, 3)
 	model := make([]map[string]bool, 3) // subscription -> channels and patterns ("p:" prefix)
 	for i := range subs {
-		subs[i], model[i] = b.NewSubscription(broker.SubscriptionOptions{}), map[string]bool{}
+		subs[i], model[i] = newSub(t, b, broker.SubscriptionOptions{}), map[string]bool{}
 		t.Cleanup(func() { subs[i].Close() })
 	}
 	for step := range 1500 {
@@ -110,7 +110,7 @@ func TestPatternChangesDuringPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plain.Close()
-	ps := b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
+	ps := newSub(t, b, broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
 	defer ps.Close()
 	pats := []string{"news.*", "*.tech", "n*"}
 	var wg sync.WaitGroup

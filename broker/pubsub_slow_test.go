@@ -51,7 +51,7 @@ func psPayloads(t *testing.T, s *broker.Subscription) []string {
 func TestDisconnectHardLimit(t *testing.T) {
 	b := psNewBroker(t, broker.Options{PubSub: broker.PubSubOptions{HardLimit: 3 * psMsgSize}})
 	slow, _ := b.Subscribe("a")
-	fast := b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
+	fast := newSub(t, b, broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
 	defer fast.Close()
 	fast.Subscribe("a")
 
@@ -190,7 +190,7 @@ func TestDisconnectSoftLimit(t *testing.T) {
 
 func TestDropOldest(t *testing.T) {
 	b := psNewBroker(t, broker.Options{})
-	s := b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{
+	s := newSub(t, b, broker.SubscriptionOptions{Limits: broker.PubSubOptions{
 		HardLimit: 3 * psMsgSize, Policy: broker.PolicyDropOldest,
 	}})
 	defer s.Close()
@@ -221,13 +221,12 @@ func TestDropOldest(t *testing.T) {
 // psBlockBroker returns a broker inside a synctest bubble with a PolicyBlock
 // subscription that holds one message, and an unlimited one, both on "a".
 func psBlockBroker(t *testing.T) (b *broker.Broker, blocked, free *broker.Subscription) {
-	b = broker.New(broker.Options{})
-	t.Cleanup(func() { b.Close() })
-	blocked = b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{
+	b = newBroker(t, broker.Options{})
+	blocked = newSub(t, b, broker.SubscriptionOptions{Limits: broker.PubSubOptions{
 		HardLimit: psMsgSize, Policy: broker.PolicyBlock,
 	}})
 	blocked.Subscribe("a")
-	free = b.NewSubscription(broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
+	free = newSub(t, b, broker.SubscriptionOptions{Limits: broker.PubSubOptions{HardLimit: -1}})
 	free.Subscribe("a")
 	return b, blocked, free
 }
@@ -328,7 +327,7 @@ func TestCloseWakesNext(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := broker.New(broker.Options{})
+				b := newBroker(t, broker.Options{})
 				defer b.Close()
 				s, _ := b.Subscribe("a")
 				done := make(chan error, 1)
@@ -348,7 +347,7 @@ func TestCloseWakesNext(t *testing.T) {
 
 func TestNextWakesOnPublish(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := broker.New(broker.Options{})
+		b := newBroker(t, broker.Options{})
 		defer b.Close()
 		s, _ := b.Subscribe("a")
 		got := make(chan string, 3)

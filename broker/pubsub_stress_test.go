@@ -31,7 +31,7 @@ func TestQueueStress(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := psNewBroker(t, broker.Options{})
-			s := b.NewSubscription(broker.SubscriptionOptions{Limits: tt.limits})
+			s := newSub(t, b, broker.SubscriptionOptions{Limits: tt.limits})
 			defer s.Close()
 			if _, err := s.Subscribe("a"); err != nil {
 				t.Fatal(err)

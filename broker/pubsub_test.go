@@ -14,9 +14,7 @@ import (
 
 func psNewBroker(t *testing.T, o broker.Options) *broker.Broker {
 	t.Helper()
-	b := broker.New(o)
-	t.Cleanup(func() { b.Close() })
-	return b
+	return newBroker(t, o)
 }
 
 func psPublish(t *testing.T, b *broker.Broker, ch, payload string) int {
@@ -100,7 +98,7 @@ func TestConfirmations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := psNewBroker(t, broker.Options{})
-			s := b.NewSubscription(broker.SubscriptionOptions{})
+			s := newSub(t, b, broker.SubscriptionOptions{})
 			defer s.Close()
 			for i, st := range tt.steps {
 				ops := map[string]func(...string) ([]broker.Confirmation, error){
@@ -120,7 +118,7 @@ func TestConfirmations(t *testing.T) {
 
 func TestPublishCounts(t *testing.T) {
 	b := psNewBroker(t, broker.Options{})
-	s1 := b.NewSubscription(broker.SubscriptionOptions{})
+	s1 := newSub(t, b, broker.SubscriptionOptions{})
 	if _, err := s1.Subscribe("news.tech"); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +173,7 @@ func TestPublishCounts(t *testing.T) {
 // "".
 func TestEmptyPattern(t *testing.T) {
 	b := psNewBroker(t, broker.Options{})
-	s := b.NewSubscription(broker.SubscriptionOptions{})
+	s := newSub(t, b, broker.SubscriptionOptions{})
 	defer s.Close()
 	s.Subscribe("")
 	s.PSubscribe("")
@@ -343,7 +341,11 @@ func TestConcurrentChurn(t *testing.T) {
 	for r := range 3 {
 		wg.Go(func() {
 			for i := range 200 {
-				s := b.NewSubscription(broker.SubscriptionOptions{})
+				s, err := b.NewSubscription(broker.SubscriptionOptions{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				s.Subscribe("c" + strconv.Itoa(i%3))
 				s.PSubscribe("c*", "c"+strconv.Itoa(r))
 				if i%2 == 0 {
@@ -408,7 +410,7 @@ func TestNextContext(t *testing.T) {
 }
 
 func TestBrokerClose(t *testing.T) {
-	b := broker.New(broker.Options{})
+	b := newBroker(t, broker.Options{})
 	s, _ := b.Subscribe("a")
 	psPublish(t, b, "a", "x")
 	b.Close()
@@ -421,7 +423,10 @@ func TestBrokerClose(t *testing.T) {
 	if _, err := b.Subscribe("a"); !errors.Is(err, broker.ErrClosed) {
 		t.Errorf("Subscribe after Close = %v, want ErrClosed", err)
 	}
-	late := b.NewSubscription(broker.SubscriptionOptions{})
+	late, err := b.NewSubscription(broker.SubscriptionOptions{})
+	if err != nil {
+		t.Fatalf("NewSubscription after Close = %v; want a closed subscription", err)
+	}
 	if _, err := late.Next(context.Background()); !errors.Is(err, broker.ErrClosed) {
 		t.Errorf("Next on late subscription = %v, want ErrClosed", err)
 	}
@@ -469,5 +474,24 @@ func TestSlowPolicyString(t *testing.T) {
 		if got := p.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", p, got, want)
 		}
+	}
+}
+
+// TestInvalidPolicy: an unknown SlowPolicy is refused by New, Open and
+// NewSubscription with ErrInvalidArgument.
+func TestInvalidPolicy(t *testing.T) {
+	bad := broker.PubSubOptions{Policy: 9}
+	if b, err := broker.New(broker.Options{PubSub: bad}); !errors.Is(err, broker.ErrInvalidArgument) || b != nil {
+		t.Errorf("New with an unknown policy = %v, %v; want nil, ErrInvalidArgument", b, err)
+	}
+	if b, err := broker.Open(t.TempDir(), broker.Options{PubSub: bad}); !errors.Is(err, broker.ErrInvalidArgument) || b != nil {
+		t.Errorf("Open with an unknown policy = %v, %v; want nil, ErrInvalidArgument", b, err)
+	}
+	b := psNewBroker(t, broker.Options{})
+	if s, err := b.NewSubscription(broker.SubscriptionOptions{Limits: bad}); !errors.Is(err, broker.ErrInvalidArgument) || s != nil {
+		t.Errorf("NewSubscription with an unknown policy = %v, %v; want nil, ErrInvalidArgument", s, err)
+	}
+	if got := b.NumSub(); len(got) != 0 {
+		t.Errorf("NumSub() = %v", got)
 	}
 }

@@ -3,7 +3,6 @@ package broker
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -149,102 +148,6 @@ func (r *registry) close() {
 	}
 }
 
-// writable returns the log's sticky error, if any: a mutation is applied
-// only while the log accepts records, so applying and logging agree.
-func (b *Broker) writable() error {
-	if b.dur == nil {
-		return nil
-	}
-	return b.dur.err()
-}
-
-// logLocked appends m to the log and records its position as st's last
-// mutation. st.mu is held, so the log order of one stream's mutations is the
-// order in which they were applied. Callers validate their input first
-// (limits, IDs), so the log refuses a record only when it is poisoned by a
-// write or fsync error (or for an oversized record of a call with no limit
-// of its own). The change is then already applied in memory: the stream
-// refuses every later call with that error (it must not show data that is
-// not in the log) and the broker takes no more snapshots (registry.snapshot),
-// so the change never becomes durable; reopening recovers the logged state.
-func (b *Broker) logLocked(st *streamState, m *mutation) error {
-	pos, err := b.dur.append(m)
-	if err != nil {
-		st.err = fmt.Errorf("broker: stream %q: log append: %w", st.key, err)
-		return st.err
-	}
-	st.pos = pos
-	return nil
-}
-
-// waitDurable waits until the log position pos is durable. Every reply that
-// shows state (data, IDs, counts) passes here with the position of the last
-// mutation it could observe: that is the visibility rule of a durable broker.
-func (b *Broker) waitDurable(ctx context.Context, pos uint64) error {
-	if b.dur == nil || pos == 0 {
-		return nil
-	}
-	return b.dur.wait(ctx, pos)
-}
-
-// readLocked runs f on key's stream under its lock and waits until what f
-// observed is durable. A missing key runs f with a nil stream.
-func (b *Broker) readLocked(ctx context.Context, key string, f func(s *stream.Stream) error) error {
-	st, err := b.reg.lock(key, false)
-	var pos uint64
-	switch {
-	case errors.Is(err, ErrNoStream):
-		pos = b.reg.delPos.Load()
-		if err := f(nil); err != nil {
-			return err
-		}
-	case err != nil:
-		return err
-	default:
-		err = f(st.s)
-		pos = st.pos
-		st.mu.Unlock()
-		if err != nil {
-			return err
-		}
-	}
-	return b.waitDurable(ctx, pos)
-}
-
-// writeLocked runs f on key's existing stream under its lock, after checking
-// that the log accepts writes, and waits until f's mutations are durable.
-func (b *Broker) writeLocked(ctx context.Context, key string, f func(st *streamState) error) error {
-	return b.onStream(ctx, key, true, f)
-}
-
-// onStream runs f on key's existing stream under its lock (after checking
-// that the log accepts writes if write) and waits until everything f could
-// observe or change is durable.
-func (b *Broker) onStream(ctx context.Context, key string, write bool, f func(st *streamState) error) error {
-	if write {
-		if err := ctx.Err(); err != nil { // an ended ctx changes nothing
-			return err
-		}
-	}
-	st, err := b.reg.lock(key, false)
-	if err != nil {
-		return err
-	}
-	if write {
-		if err := b.writable(); err != nil {
-			st.mu.Unlock()
-			return err
-		}
-	}
-	err = f(st)
-	pos := st.pos
-	st.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	return b.waitDurable(ctx, pos)
-}
-
 // Del deletes keys and returns how many existed (DEL). Blocked XReadGroup
 // callers on a deleted stream return [ErrStreamDeleted]; blocked XRead
 // callers keep waiting for the key to be created again, as in Redis.
@@ -266,7 +169,7 @@ func (b *Broker) Del(ctx context.Context, keys ...string) (int64, error) {
 			pos = max(pos, p)
 		}
 	}
-	return n, b.waitDurable(ctx, max(pos, b.reg.delPos.Load()))
+	return n, b.jr.wait(ctx, max(pos, b.reg.delPos.Load()))
 }
 
 // del deletes one key. The registry lock is held across the log append so a
@@ -289,16 +192,14 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	if st.err != nil {
 		return false, 0, st.err
 	}
-	if err := r.b.writable(); err != nil {
+	if err := r.b.jr.writable(); err != nil {
 		return false, 0, err
 	}
-	st.s = nil
-	if r.b.dur != nil {
-		if err := r.b.logLocked(st, &mutation{kind: opDeleteKey, key: key}); err != nil {
-			return false, 0, err
-		}
-		r.delPos.Store(max(r.delPos.Load(), st.pos))
+	t := tx{b: r.b, st: st}
+	if _, err := t.apply(&mutation{kind: opDeleteKey, key: key}); err != nil {
+		return false, 0, err
 	}
+	r.delPos.Store(max(r.delPos.Load(), st.pos))
 	st.failWaitersLocked(func(w *waiter) error {
 		if w.group != "" {
 			return ErrStreamDeleted
@@ -316,7 +217,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 func (b *Broker) Exists(ctx context.Context, keys ...string) (int64, error) {
 	var n int64
 	for _, key := range keys {
-		err := b.readLocked(ctx, key, func(s *stream.Stream) error {
+		err := b.view(ctx, key, func(s *stream.Stream) error {
 			if s != nil {
 				n++
 			}
@@ -364,5 +265,5 @@ func (b *Broker) Keys(ctx context.Context) ([]string, error) {
 		st.mu.Unlock()
 	}
 	sort.Strings(keys)
-	return keys, b.waitDurable(ctx, max(pos, b.reg.delPos.Load()))
+	return keys, b.jr.wait(ctx, max(pos, b.reg.delPos.Load()))
 }

@@ -36,7 +36,7 @@ func TestEndedContextChangesNothing(t *testing.T) {
 			return b.XGroupCreate(ctx, "k", "g2", broker.GroupCreateOptions{})
 		}},
 		{"XReadGroup", func(ctx context.Context, b *broker.Broker) error {
-			_, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "k", New: true}}, broker.GroupReadOptions{})
+			_, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "k", From: broker.Undelivered()}}, broker.GroupReadOptions{})
 			return err
 		}},
 		{"XAck", func(ctx context.Context, b *broker.Broker) error {
@@ -50,7 +50,7 @@ func TestEndedContextChangesNothing(t *testing.T) {
 		if err := b.XGroupCreate(bg, "k", "g", broker.GroupCreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.XReadGroup(bg, "g", "c", []broker.GroupReadStream{{Key: "k", New: true}}, broker.GroupReadOptions{}); err != nil {
+		if _, err := b.XReadGroup(bg, "g", "c", []broker.ReadStream{{Key: "k", From: broker.Undelivered()}}, broker.GroupReadOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		mustAdd(t, b, "k", id(2, 0), "b", "2")
@@ -114,7 +114,7 @@ func TestContextEndsDuringDiskWait(t *testing.T) {
 			}
 		}},
 		{"XReadGroup", func(ctx context.Context, b *broker.Broker) error {
-			_, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "k", New: true}}, broker.GroupReadOptions{})
+			_, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "k", From: broker.Undelivered()}}, broker.GroupReadOptions{})
 			return err
 		}, func(t *testing.T, b *broker.Broker) {
 			if sum, err := b.XPending(bg, "k", "g"); err != nil || sum.Count != 1 {

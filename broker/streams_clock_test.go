@@ -22,8 +22,7 @@ func TestClockBeforeEpoch(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b := broker.New(broker.Options{Clock: func() time.Time { return tc.at }})
-			defer b.Close()
+			b := newBroker(t, broker.Options{Clock: func() time.Time { return tc.at }})
 			got, err := b.XAdd(context.Background(), "k", fields("f", "v"), broker.AddOptions{})
 			if err != nil {
 				t.Fatalf("XAdd: %v", err)

@@ -36,9 +36,12 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 			b.Del(ctx, "k")
 		}},
 		{"blocked XREAD on a missing key times out", func(b *Broker) {
+			b.XRead(ctx, []ReadStream{{Key: "k", From: Latest()}, {Key: "k2"}}, ReadOptions{Block: time.Millisecond})
+		}},
+		{"blocked XREAD on a missing key is cancelled", func(b *Broker) {
 			ctx, cancel := context.WithTimeout(ctx, time.Millisecond)
 			defer cancel()
-			b.XRead(ctx, []ReadStream{{Key: "k", Latest: true}, {Key: "k2"}}, ReadOptions{Block: true})
+			b.XRead(ctx, []ReadStream{{Key: "k", From: Latest()}, {Key: "k2"}}, ReadOptions{Block: BlockForever})
 		}},
 		{"blocked XREAD outlives a DEL", func(b *Broker) {
 			b.XAdd(ctx, "k", f, AddOptions{ID: stream.ExplicitID(stream.ID{Ms: 1})})
@@ -46,7 +49,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				b.XRead(ctx, []ReadStream{{Key: "k", After: stream.ID{Ms: 1}}}, ReadOptions{Block: true})
+				b.XRead(ctx, []ReadStream{{Key: "k", From: After(stream.ID{Ms: 1})}}, ReadOptions{Block: BlockForever})
 			}()
 			synctest.Wait()
 			if !hasWaiter(b, "k") {
@@ -60,7 +63,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				b := New(Options{})
+				b := mustNew(t, Options{})
 				defer b.Close()
 				tt.op(b)
 				b.reg.mu.RLock()
@@ -83,4 +86,16 @@ func hasWaiter(b *Broker, key string) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return len(st.waiters) > 0
+}
+
+// mustNew returns an in-memory broker made by New, failing the test if New
+// refuses opts, and closes it at the end of the test.
+func mustNew(t testing.TB, opts Options) *Broker {
+	t.Helper()
+	b, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
 }

@@ -49,10 +49,13 @@ func (l Limits) resolved() Limits {
 	return l
 }
 
-// checkEntry returns an error wrapping [ErrEntryTooLarge] if an entry of
-// fields added to key breaks b's limits or could not be logged as one
-// record.
+// checkEntry returns [ErrNoFields] for an entry without fields, and an
+// error wrapping [ErrEntryTooLarge] if an entry of fields added to key
+// breaks b's limits or could not be logged as one record.
 func (b *Broker) checkEntry(key string, fields []stream.Field) error {
+	if len(fields) == 0 {
+		return ErrNoFields
+	}
 	lim := b.limits
 	if lim.MaxFields > 0 && len(fields) > lim.MaxFields {
 		return fmt.Errorf("%w: %d fields, limit %d", ErrEntryTooLarge, len(fields), lim.MaxFields)

@@ -63,9 +63,7 @@ func (k kind) openLimits(t *testing.T, lim broker.Limits) *broker.Broker {
 	t.Helper()
 	o := broker.Options{Limits: lim}
 	if !k.durable {
-		b := broker.New(o)
-		t.Cleanup(func() { b.Close() })
-		return b
+		return newBroker(t, o)
 	}
 	o.Durability = broker.DurabilityOptions{FS: faultfs.New(1), Logf: t.Logf}
 	b, err := broker.Open("/data", o)

@@ -82,7 +82,7 @@ func randomOp(rng *rand.Rand, clk *fakeClock) modelOp {
 		mk := rng.IntN(2) == 0
 		return modelOp{fmt.Sprintf("XGROUP CREATE %s %s %v mk=%v", key, group, id, mk),
 			func(b *broker.Broker) error {
-				return b.XGroupCreate(ctx, key, group, broker.GroupCreateOptions{ID: id, MkStream: mk})
+				return b.XGroupCreate(ctx, key, group, broker.GroupCreateOptions{Start: broker.After(id), MkStream: mk})
 			},
 			func(m model) error {
 				s := m[key]
@@ -99,13 +99,17 @@ func randomOp(rng *rand.Rand, clk *fakeClock) modelOp {
 		now, count, isNew := uint64(clk.Now().UnixMilli()), rng.IntN(3), rng.IntN(3) > 0
 		return modelOp{fmt.Sprintf("XREADGROUP %s %s %s new=%v", key, group, consumer, isNew),
 			func(b *broker.Broker) error {
-				_, err := b.XReadGroup(ctx, group, consumer, []broker.GroupReadStream{{Key: key, New: isNew}}, broker.GroupReadOptions{Count: count})
+				from := broker.After(stream.MinID)
+				if isNew {
+					from = broker.Undelivered()
+				}
+				_, err := b.XReadGroup(ctx, group, consumer, []broker.ReadStream{{Key: key, From: from}}, broker.GroupReadOptions{Count: count})
 				return err
 			},
 			func(m model) error {
 				s := m[key]
 				if s == nil {
-					return stream.ErrNoGroup
+					return broker.ErrNoStream
 				}
 				if _, err := s.CreateConsumer(group, consumer, now); err != nil {
 					return err
@@ -145,7 +149,7 @@ func TestBrokerModel(t *testing.T) {
 				if !sameError(errB, errM) {
 					t.Fatalf("seed %d step %d %s: broker error %v, model error %v", seed, step, op.name, errB, errM)
 				}
-				if d := diffModel(b, m, false); d != "" {
+				if d := diffModel(b, m, clk, false); d != "" {
 					t.Fatalf("seed %d step %d %s: %s", seed, step, op.name, d)
 				}
 				clk.Advance(time.Duration(rng.IntN(3)) * time.Millisecond)
@@ -163,7 +167,7 @@ func TestBrokerModel(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := diffModel(r, m, name == "killed"); d != "" {
+				if d := diffModel(r, m, clk, name == "killed"); d != "" {
 					t.Errorf("seed %d, reopened %s: %s", seed, name, d)
 				}
 				r.Close()
@@ -189,7 +193,7 @@ func sameError(got, want error) bool {
 
 // diffModel compares every key of b with m, consumers' seen-times too
 // unless ignoreSeen.
-func diffModel(b *broker.Broker, m model, ignoreSeen bool) string {
+func diffModel(b *broker.Broker, m model, clk *fakeClock, ignoreSeen bool) string {
 	ctx := context.Background()
 	for _, key := range []string{"k0", "k1", "k2"} {
 		s := m[key]
@@ -203,7 +207,7 @@ func diffModel(b *broker.Broker, m model, ignoreSeen bool) string {
 		if err != nil {
 			return fmt.Sprintf("%s: %v", key, err)
 		}
-		want := broker.StreamFullInfo{Info: s.Info(), Entries: s.Range(stream.MinID, stream.MaxID, 0), Groups: s.GroupsFull(0)}
+		want := fullOf(s, uint64(clk.Now().UnixMilli()))
 		if ignoreSeen {
 			clearSeen(in.Groups)
 			clearSeen(want.Groups)
@@ -215,10 +219,47 @@ func diffModel(b *broker.Broker, m model, ignoreSeen bool) string {
 	return ""
 }
 
-func clearSeen(groups []stream.GroupFull) {
+func clearSeen(groups []broker.GroupFull) {
 	for gi := range groups {
 		for ci := range groups[gi].Consumers {
-			groups[gi].Consumers[ci].SeenMs = 0
+			groups[gi].Consumers[ci].Seen = time.Time{}
 		}
 	}
+}
+
+// fullOf is XINFO STREAM FULL of the model's stream s, with no COUNT, on
+// the broker clock reading nowMs (idle times are measured from it).
+func fullOf(s *stream.Stream, nowMs uint64) broker.StreamFullInfo {
+	in := broker.StreamFullInfo{Info: s.Info(), Entries: s.Range(stream.MinID, stream.MaxID, 0)}
+	for _, g := range s.GroupsFull(0) {
+		gf := broker.GroupFull{Name: g.Name, LastDeliveredID: g.LastDeliveredID, EntriesRead: g.EntriesRead,
+			Lag: g.Lag, LagUnknown: g.LagUnknown, PELCount: g.PELCount, Pending: pendingAt(g.Pending, nowMs)}
+		for _, c := range g.Consumers {
+			cf := broker.ConsumerFull{Name: c.Name, Seen: time.UnixMilli(int64(c.SeenMs)), PELCount: c.PELCount,
+				Pending: pendingAt(c.Pending, nowMs)}
+			if c.ActiveMs >= 0 {
+				cf.Active = time.UnixMilli(c.ActiveMs)
+			}
+			gf.Consumers = append(gf.Consumers, cf)
+		}
+		in.Groups = append(in.Groups, gf)
+	}
+	return in
+}
+
+// pendingAt converts the model's pending entries, idle times as of nowMs.
+func pendingAt(ps []stream.Pending, nowMs uint64) []broker.Pending {
+	if ps == nil {
+		return nil
+	}
+	out := make([]broker.Pending, len(ps))
+	for i, p := range ps {
+		var idle time.Duration
+		if nowMs > p.DeliveryMs {
+			idle = time.Duration(nowMs-p.DeliveryMs) * time.Millisecond
+		}
+		out[i] = broker.Pending{ID: p.ID, Consumer: p.Consumer, Delivered: time.UnixMilli(int64(p.DeliveryMs)),
+			Idle: idle, Deliveries: p.DeliveryCount}
+	}
+	return out
 }

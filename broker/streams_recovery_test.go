@@ -80,7 +80,7 @@ func recoveryScenario(t *testing.T, b *broker.Broker, clk *fakeClock) {
 	c2 := start(xreadgroup(b, ctx, "g", "c2", "jobs"))
 	c2.blocked()
 	h := start(func() ([]broker.StreamEntries, error) {
-		return b.XReadGroup(ctx, "h", "x", []broker.GroupReadStream{{Key: "jobs", New: true}}, broker.GroupReadOptions{Block: true, NoAck: true})
+		return b.XReadGroup(ctx, "h", "x", []broker.ReadStream{{Key: "jobs", From: broker.Undelivered()}}, broker.GroupReadOptions{Block: broker.BlockForever, NoAck: true})
 	})
 	h.blocked()
 	addN("jobs", 1, broker.AddOptions{})
@@ -103,10 +103,10 @@ func recoveryScenario(t *testing.T, b *broker.Broker, clk *fakeClock) {
 	check(err)
 	addN("tmp", 2, broker.AddOptions{})
 	clk.Advance(time.Minute)
-	_, err = b.XReadGroup(ctx, "g", "c1", []broker.GroupReadStream{{Key: "jobs"}}, broker.GroupReadOptions{})
+	_, err = b.XReadGroup(ctx, "g", "c1", []broker.ReadStream{{Key: "jobs"}}, broker.GroupReadOptions{})
 	check(err)
-	_, err = b.XClaim(ctx, "jobs", "g", "c3", time.Second, []stream.ID{c2.res[0].Entries[0].ID}, stream.ClaimOptions{})
+	_, err = b.XClaim(ctx, "jobs", "g", "c3", []stream.ID{c2.res[0].Entries[0].ID}, broker.ClaimOptions{MinIdle: time.Second})
 	check(err)
-	_, _, _, err = b.XAutoClaim(ctx, "jobs", "g", "c4", 0, stream.MinID, 10, true)
+	_, err = b.XAutoClaim(ctx, "jobs", "g", "c4", broker.AutoClaimOptions{Start: stream.MinID, Count: 10, JustID: true})
 	check(err)
 }

@@ -7,77 +7,22 @@ import (
 	"github.com/brookmq/brook/stream"
 )
 
-// replay applies a logged mutation to the registry with the same stream
-// operations the live call used, from the resolved arguments in m; nothing
-// is logged and nobody is woken (recovery runs before the broker is in use).
-// Replaying the log after a snapshot therefore rebuilds exactly the state the
-// live broker had.
+// replay applies a logged mutation to the registry through [apply], the
+// function the live calls use, from the resolved arguments in m; nothing is
+// logged and nobody is woken (recovery runs before the broker is in use).
+// Replaying the log after a snapshot therefore rebuilds exactly the state
+// the live broker had.
 func (r *registry) replay(m *mutation) error {
 	create := m.kind == opAdd || m.kind == opAddBatch || m.kind == opCreateStream
 	st, err := r.lock(m.key, create)
-	if err != nil {
-		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
+	if err == nil {
+		_, err = apply(st, m)
+		r.unlockAndDrop(st)
 	}
-	err = replayLocked(st, m)
-	r.unlockAndDrop(st)
 	if err != nil {
 		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
 	}
 	return nil
-}
-
-// replayLocked applies m to st. st.mu is held.
-func replayLocked(st *streamState, m *mutation) error {
-	if st.s == nil {
-		st.s = stream.New()
-	}
-	s := st.s
-	var err error
-	switch m.kind {
-	case opAdd:
-		if err = s.Append(m.id, m.fields); err == nil && m.trim.Strategy != stream.TrimNone {
-			s.Trim(m.trim)
-		}
-	case opAddBatch:
-		for _, e := range m.batch {
-			if err = s.Append(e.ID, e.Fields); err != nil {
-				break
-			}
-		}
-		if err == nil && m.trim.Strategy != stream.TrimNone {
-			s.Trim(m.trim)
-		}
-	case opTrim:
-		s.Trim(m.trim)
-	case opDelete:
-		s.Delete(m.ids...)
-	case opCreateStream:
-	case opDeleteKey:
-		st.s = nil
-	case opGroupCreate:
-		err = s.CreateGroup(m.group, m.id, m.entriesRead)
-	case opGroupSetID:
-		err = s.SetGroupID(m.group, m.id, m.entriesRead)
-	case opGroupDestroy:
-		s.DestroyGroup(m.group)
-	case opConsumerCreate:
-		_, err = s.CreateConsumer(m.group, m.consumer, m.nowMs)
-	case opConsumerDelete:
-		_, err = s.DeleteConsumer(m.group, m.consumer)
-	case opReadNew:
-		_, err = s.ReadGroupNew(m.group, m.consumer, m.nowMs, m.count, m.noAck)
-	case opReadHistory:
-		_, err = s.ReadGroupHistory(m.group, m.consumer, m.nowMs, m.id, m.count)
-	case opAck:
-		s.Ack(m.group, m.ids...)
-	case opClaim:
-		_, err = s.Claim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.ids, m.claim)
-	case opAutoClaim:
-		_, _, _, err = s.AutoClaim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.id, m.count, m.justID)
-	default:
-		err = fmt.Errorf("unknown mutation kind %d", m.kind)
-	}
-	return err
 }
 
 // snapshot returns a consistent copy of every stream and the log position it

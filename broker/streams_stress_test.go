@@ -84,12 +84,12 @@ func (r *stressRun) produce(p int) {
 // consume reads from every stream as one consumer of the group, blocking,
 // and acknowledges what it gets, until ctx ends.
 func (r *stressRun) consume(ctx context.Context, name string) {
-	streams := make([]broker.GroupReadStream, len(stressKeys))
+	streams := make([]broker.ReadStream, len(stressKeys))
 	for i, key := range stressKeys {
-		streams[i] = broker.GroupReadStream{Key: key, New: true}
+		streams[i] = broker.ReadStream{Key: key, From: broker.Undelivered()}
 	}
 	for {
-		res, err := r.b.XReadGroup(ctx, "g", name, streams, broker.GroupReadOptions{Count: 7, Block: true})
+		res, err := r.b.XReadGroup(ctx, "g", name, streams, broker.GroupReadOptions{Count: 7, Block: broker.BlockForever})
 		if err != nil {
 			if ctx.Err() == nil {
 				r.t.Errorf("%s: XReadGroup: %v", name, err)
@@ -118,7 +118,7 @@ func (r *stressRun) follow(i int) {
 	key := stressKeys[i]
 	var after stream.ID
 	for r.followed[i].Load() < r.expect[i] {
-		res, err := r.b.XRead(context.Background(), []broker.ReadStream{{Key: key, After: after}}, broker.ReadOptions{Block: true, Count: 5})
+		res, err := r.b.XRead(context.Background(), []broker.ReadStream{{Key: key, From: broker.After(after)}}, broker.ReadOptions{Block: broker.BlockForever, Count: 5})
 		if err != nil {
 			r.t.Errorf("follower %s: %v", key, err)
 			return

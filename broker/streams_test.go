@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
@@ -273,7 +274,7 @@ func TestClosed(t *testing.T) {
 				return err
 			},
 			"XReadGroup": func() error {
-				_, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s", New: true}}, broker.GroupReadOptions{})
+				_, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "s", From: broker.Undelivered()}}, broker.GroupReadOptions{})
 				return err
 			},
 			"XAck":   func() error { _, err := b.XAck(ctx, "s", "g", id(1, 0)); return err },
@@ -287,4 +288,94 @@ func TestClosed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestInvalidArguments checks the argument errors of the streams API:
+// ErrNoFields for an entry without fields, ErrInvalidArgument for negative
+// counts and durations, unknown trim strategies and positions a method does
+// not take. Each is found before anything changes.
+func TestInvalidArguments(t *testing.T) {
+	eachKind(t, func(t *testing.T, k kind) {
+		ctx := context.Background()
+		b, _ := k.open(t, 1000)
+		mustAdd(t, b, "s", id(1, 0), "f", "v")
+		if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		badTrim := stream.Trim{Strategy: 9, MaxLen: 1}
+		tests := []struct {
+			name    string
+			op      func() error
+			wantErr error
+		}{
+			{"XAdd nil fields", func() error { _, err := b.XAdd(ctx, "s", nil, broker.AddOptions{}); return err }, broker.ErrNoFields},
+			{"XAdd empty fields on a new key", func() error {
+				_, err := b.XAdd(ctx, "new", []stream.Field{}, broker.AddOptions{})
+				return err
+			}, broker.ErrNoFields},
+			{"XAdd unknown trim", func() error {
+				_, err := b.XAdd(ctx, "s", fields("f", "v"), broker.AddOptions{Trim: badTrim})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XAdd negative MaxLen", func() error {
+				_, err := b.XAdd(ctx, "s", fields("f", "v"), broker.AddOptions{Trim: stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: -1}})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XTrim unknown strategy", func() error { _, err := b.XTrim(ctx, "s", badTrim); return err }, broker.ErrInvalidArgument},
+			{"XRange negative count", func() error { _, err := b.XRange(ctx, "s", stream.MinID, stream.MaxID, -1); return err }, broker.ErrInvalidArgument},
+			{"XRevRange negative count", func() error { _, err := b.XRevRange(ctx, "s", stream.MaxID, stream.MinID, -1); return err }, broker.ErrInvalidArgument},
+			{"XRead negative count", func() error {
+				_, err := b.XRead(ctx, []broker.ReadStream{{Key: "s"}}, broker.ReadOptions{Count: -1})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XRead negative block", func() error {
+				_, err := b.XRead(ctx, []broker.ReadStream{{Key: "s"}}, broker.ReadOptions{Block: -1})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XRead undelivered", func() error {
+				_, err := b.XRead(ctx, []broker.ReadStream{{Key: "s", From: broker.Undelivered()}}, broker.ReadOptions{})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XInfoStreamFull negative count", func() error { _, err := b.XInfoStreamFull(ctx, "s", -1); return err }, broker.ErrInvalidArgument},
+			{"XClaim negative idle", func() error {
+				_, err := b.XClaim(ctx, "s", "g", "c", []stream.ID{id(1, 0)}, broker.ClaimOptions{Idle: -time.Second})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XAutoClaim negative min idle", func() error {
+				_, err := b.XAutoClaim(ctx, "s", "g", "c", broker.AutoClaimOptions{MinIdle: -time.Second})
+				return err
+			}, broker.ErrInvalidArgument},
+			{"XPendingRange negative min idle", func() error {
+				_, err := b.XPendingRange(ctx, "s", "g", broker.PendingOptions{MinIdle: -time.Second})
+				return err
+			}, broker.ErrInvalidArgument},
+		}
+		before := fullState(t, b)
+		for _, tt := range tests {
+			if err := tt.op(); !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s = %v, want %v", tt.name, err, tt.wantErr)
+			}
+		}
+		if d := diffState(fullState(t, b), before); d != "" {
+			t.Errorf("refused calls changed the state: %s", d)
+		}
+	})
+}
+
+// fullState is observe with the consumers' seen-times, which a refused call
+// must not move either.
+func fullState(t *testing.T, b *broker.Broker) state {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := b.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := make(state, len(keys))
+	for _, k := range keys {
+		if st[k], err = b.XInfoStreamFull(ctx, k, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
 }

@@ -66,9 +66,7 @@ func (k kind) openFS(t testing.TB, ms int64) (*broker.Broker, *fakeClock, *fault
 	clk := newFakeClock(ms)
 	o := broker.Options{Clock: clk.Now}
 	if !k.durable {
-		b := broker.New(o)
-		t.Cleanup(func() { b.Close() })
-		return b, clk, nil
+		return newBroker(t, o), clk, nil
 	}
 	fsys := faultfs.New(1)
 	o.Durability = broker.DurabilityOptions{FS: fsys, Logf: t.Logf}
@@ -78,6 +76,30 @@ func (k kind) openFS(t testing.TB, ms int64) (*broker.Broker, *fakeClock, *fault
 	}
 	t.Cleanup(func() { b.Close() })
 	return b, clk, fsys
+}
+
+// newBroker returns an in-memory broker made by New with opts, failing the
+// test if New refuses them, and closes it at the end of the test (Close is
+// idempotent, so a test may close it earlier).
+func newBroker(t testing.TB, opts broker.Options) *broker.Broker {
+	t.Helper()
+	b, err := broker.New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// newSub returns a subscription of b made with o, failing the test if
+// NewSubscription refuses o. Call it only from the test's goroutine.
+func newSub(t testing.TB, b *broker.Broker, o broker.SubscriptionOptions) *broker.Subscription {
+	t.Helper()
+	s, err := b.NewSubscription(o)
+	if err != nil {
+		t.Fatalf("NewSubscription: %v", err)
+	}
+	return s
 }
 
 func id(ms, seq uint64) stream.ID { return stream.ID{Ms: ms, Seq: seq} }

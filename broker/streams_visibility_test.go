@@ -20,7 +20,7 @@ func TestVisibilityWaitsForFsync(t *testing.T) {
 		ctx := context.Background()
 		b, _, fsys := durable.openFS(t, 1000)
 		mustAdd(t, b, "s", id(1, 0), "f", "v")
-		if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{Latest: true}); err != nil {
+		if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{Start: broker.Latest()}); err != nil {
 			t.Fatal(err)
 		}
 		var hold atomic.Bool
@@ -30,7 +30,7 @@ func TestVisibilityWaitsForFsync(t *testing.T) {
 				<-gate
 			}
 		})
-		blockedRead := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", After: id(1, 0)}))
+		blockedRead := start(xread(b, ctx, 0, broker.ReadStream{Key: "s", From: broker.After(id(1, 0))}))
 		blockedGroup := start(xreadgroup(b, ctx, "g", "c", "s"))
 		if !blockedRead.blocked() || !blockedGroup.blocked() {
 			t.Fatal("readers returned before any append")
@@ -83,7 +83,7 @@ func TestPoisonedLog(t *testing.T) {
 		"XADD other stream": func() error { _, err := b.XAdd(ctx, "t", fields("f", "v"), broker.AddOptions{}); return err },
 		"XRANGE":            func() error { _, err := b.XRange(ctx, "s", stream.MinID, stream.MaxID, 0); return err },
 		"XREADGROUP": func() error {
-			_, err := b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: "s", New: true}}, broker.GroupReadOptions{})
+			_, err := b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "s", From: broker.Undelivered()}}, broker.GroupReadOptions{})
 			return err
 		},
 		"XGROUP CREATE": func() error { return b.XGroupCreate(ctx, "s", "g2", broker.GroupCreateOptions{}) },

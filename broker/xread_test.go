@@ -48,15 +48,15 @@ func TestXRead(t *testing.T) {
 			want    string
 		}{
 			{name: "from start", streams: []broker.ReadStream{{Key: "a"}}, want: "a:1-0,2-0,3-0"},
-			{name: "after", streams: []broker.ReadStream{{Key: "a", After: id(1, 0)}}, want: "a:2-0,3-0"},
+			{name: "after", streams: []broker.ReadStream{{Key: "a", From: broker.After(id(1, 0))}}, want: "a:2-0,3-0"},
 			{name: "count", streams: []broker.ReadStream{{Key: "a"}}, count: 2, want: "a:1-0,2-0"},
-			{name: "two streams", streams: []broker.ReadStream{{Key: "a", After: id(2, 0)}, {Key: "b"}}, want: "a:3-0 b:10-0"},
-			{name: "empty streams left out", streams: []broker.ReadStream{{Key: "a", After: id(3, 0)}, {Key: "b"}}, want: "b:10-0"},
-			{name: "nothing is nil", streams: []broker.ReadStream{{Key: "a", After: id(3, 0)}, {Key: "nope"}}, want: "nil"},
-			{name: "latest never returns without block", streams: []broker.ReadStream{{Key: "a", Latest: true}}, want: "nil"},
-			{name: "last entry", streams: []broker.ReadStream{{Key: "a", LastEntry: true}, {Key: "nope", LastEntry: true}}, want: "a:3-0"},
-			{name: "same key twice", streams: []broker.ReadStream{{Key: "a", After: id(2, 0)}, {Key: "a", After: id(2, 0)}}, want: "a:3-0 a:3-0"},
-			{name: "after max", streams: []broker.ReadStream{{Key: "a", After: stream.MaxID}}, want: "nil"},
+			{name: "two streams", streams: []broker.ReadStream{{Key: "a", From: broker.After(id(2, 0))}, {Key: "b"}}, want: "a:3-0 b:10-0"},
+			{name: "empty streams left out", streams: []broker.ReadStream{{Key: "a", From: broker.After(id(3, 0))}, {Key: "b"}}, want: "b:10-0"},
+			{name: "nothing is nil", streams: []broker.ReadStream{{Key: "a", From: broker.After(id(3, 0))}, {Key: "nope"}}, want: "nil"},
+			{name: "latest never returns without block", streams: []broker.ReadStream{{Key: "a", From: broker.Latest()}}, want: "nil"},
+			{name: "last entry", streams: []broker.ReadStream{{Key: "a", From: broker.LastEntry()}, {Key: "nope", From: broker.LastEntry()}}, want: "a:3-0"},
+			{name: "same key twice", streams: []broker.ReadStream{{Key: "a", From: broker.After(id(2, 0))}, {Key: "a", From: broker.After(id(2, 0))}}, want: "a:3-0 a:3-0"},
+			{name: "after max", streams: []broker.ReadStream{{Key: "a", From: broker.After(stream.MaxID)}}, want: "nil"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

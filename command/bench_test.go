@@ -13,7 +13,7 @@ import (
 // BenchmarkDoXAdd measures the command layer around XADD: parsing, the
 // broker call and building the reply.
 func BenchmarkDoXAdd(b *testing.B) {
-	br := broker.New(broker.Options{})
+	br, _ := broker.New(broker.Options{})
 	defer br.Close()
 	h := &command.Handler{B: br}
 	ctx := context.Background()
@@ -28,7 +28,7 @@ func BenchmarkDoXAdd(b *testing.B) {
 
 // BenchmarkXRangePrint measures XRANGE of 100 entries, printed.
 func BenchmarkXRangePrint(b *testing.B) {
-	br := broker.New(broker.Options{})
+	br, _ := broker.New(broker.Options{})
 	defer br.Close()
 	h := &command.Handler{B: br}
 	ctx := context.Background()

@@ -10,7 +10,10 @@ import (
 )
 
 func ExampleHandler() {
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 	h := &command.Handler{B: b}
 	ctx := context.Background()
@@ -49,7 +52,10 @@ func ExampleSplitArgs() {
 }
 
 func ExampleSession() {
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		panic(err)
+	}
 	defer b.Close()
 	h := &command.Handler{B: b}
 	ctx := context.Background()

@@ -34,7 +34,7 @@ func FuzzDo(f *testing.F) {
 		if err != nil || len(args) == 0 {
 			return
 		}
-		b := broker.New(broker.Options{})
+		b, _ := broker.New(broker.Options{})
 		defer b.Close()
 		h := &command.Handler{B: b}
 		for _, l := range fuzzSetup {

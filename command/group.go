@@ -93,10 +93,8 @@ func (h *Handler) xgroupCreate(ctx context.Context, args []string) Reply {
 		return subSyntaxError(args)
 	}
 	key, group := args[2], args[3]
-	o := broker.GroupCreateOptions{MkStream: mkstream, EntriesRead: entriesRead}
-	if args[4] == "$" {
-		o.Latest = true
-	} else {
+	o := broker.GroupCreateOptions{Start: broker.Latest(), MkStream: mkstream, EntriesRead: entriesRead}
+	if args[4] != "$" {
 		id, ok := parseStrictID(args[4])
 		if !ok {
 			if !mkstream && !h.keyExists(ctx, key) {
@@ -104,7 +102,7 @@ func (h *Handler) xgroupCreate(ctx context.Context, args []string) Reply {
 			}
 			return Error(errInvalidID)
 		}
-		o.ID = id
+		o.Start = broker.After(id)
 	}
 	err := h.B.XGroupCreate(ctx, key, group, o)
 	switch {
@@ -125,18 +123,18 @@ func (h *Handler) xgroupSetID(ctx context.Context, args []string) Reply {
 		return subSyntaxError(args)
 	}
 	key, group := args[2], args[3]
-	latest := args[4] == "$"
-	var id stream.ID
-	if !latest {
-		var ok bool
-		if id, ok = parseLooseID(args[4]); !ok {
+	o := broker.GroupSetIDOptions{Start: broker.Latest(), EntriesRead: entriesRead}
+	if args[4] != "$" {
+		id, ok := parseLooseID(args[4])
+		if !ok {
 			if r, missing := h.groupMissing(ctx, key, group); missing {
 				return r
 			}
 			return Error(errInvalidID)
 		}
+		o.Start = broker.After(id)
 	}
-	err := h.B.XGroupSetID(ctx, key, group, id, latest, entriesRead)
+	err := h.B.XGroupSetID(ctx, key, group, o)
 	if err != nil {
 		return h.groupError(key, group, err)
 	}

@@ -16,7 +16,7 @@ import (
 // end of the test.
 func newHandler(t *testing.T) *command.Handler {
 	t.Helper()
-	b := broker.New(broker.Options{})
+	b, _ := broker.New(broker.Options{})
 	t.Cleanup(func() { b.Close() })
 	return &command.Handler{B: b}
 }
@@ -206,7 +206,7 @@ func TestArgumentOrder(t *testing.T) {
 func TestXPendingIdleUsesClock(t *testing.T) {
 	now := time.UnixMilli(1_000_000)
 	clock := func() time.Time { return now }
-	b := broker.New(broker.Options{Clock: clock})
+	b, _ := broker.New(broker.Options{Clock: clock})
 	defer b.Close()
 	h := &command.Handler{B: b, Clock: clock}
 	runSteps(t, h, []step{
@@ -281,7 +281,7 @@ func TestBlockedGroupReadUnblocked(t *testing.T) {
 }
 
 func TestEntryLimits(t *testing.T) {
-	b := broker.New(broker.Options{Limits: broker.Limits{MaxEntryBytes: 64, MaxFields: 2}})
+	b, _ := broker.New(broker.Options{Limits: broker.Limits{MaxEntryBytes: 64, MaxFields: 2}})
 	t.Cleanup(func() { b.Close() })
 	h := &command.Handler{B: b}
 	runSteps(t, h, []step{

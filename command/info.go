@@ -66,7 +66,7 @@ func (h *Handler) xinfoConsumers(ctx context.Context, args []string) Reply {
 		elems[i] = Array(
 			Bulk("name"), Bulk(c.Name),
 			Bulk("pending"), Int(c.Pending),
-			Bulk("idle"), Int(c.IdleMs),
+			Bulk("idle"), Int(c.Idle.Milliseconds()),
 		)
 	}
 	return Array(elems...)
@@ -161,17 +161,17 @@ func (h *Handler) streamFullReply(in broker.StreamFullInfo) Reply {
 		pel := make([]Reply, len(g.Pending))
 		for j, p := range g.Pending {
 			pel[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer),
-				Int(int64(p.DeliveryMs)), Int(int64(p.DeliveryCount)))
+				Int(p.Delivered.UnixMilli()), Int(int64(p.Deliveries)))
 		}
 		consumers := make([]Reply, len(g.Consumers))
 		for j, c := range g.Consumers {
 			cpel := make([]Reply, len(c.Pending))
 			for k, p := range c.Pending {
-				cpel[k] = Array(Bulk(p.ID.String()), Int(int64(p.DeliveryMs)), Int(int64(p.DeliveryCount)))
+				cpel[k] = Array(Bulk(p.ID.String()), Int(p.Delivered.UnixMilli()), Int(int64(p.Deliveries)))
 			}
 			consumers[j] = Array(
 				Bulk("name"), Bulk(c.Name),
-				Bulk("seen-time"), Int(int64(c.SeenMs)),
+				Bulk("seen-time"), Int(c.Seen.UnixMilli()),
 				Bulk("pel-count"), Int(c.PELCount),
 				Bulk("pending"), Array(cpel...),
 			)

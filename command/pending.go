@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -21,8 +22,10 @@ func (h *Handler) xpending(ctx context.Context, args []string) Reply {
 	if bad != nil {
 		return *bad
 	}
-	if q.Count == 0 {
-		// Nothing to list, but the group must exist.
+	if q.Count == 0 || q.End == (stream.ID{}) {
+		// Nothing to list (a COUNT of 0 or less, or an end of 0-0, which no
+		// entry has; to the broker a zero End means no bound), but the
+		// group must exist.
 		if _, err := h.B.XPending(ctx, key, group); err != nil {
 			return pendingError(key, group, err)
 		}
@@ -32,11 +35,10 @@ func (h *Handler) xpending(ctx context.Context, args []string) Reply {
 	if err != nil {
 		return pendingError(key, group, err)
 	}
-	now := h.nowMs()
 	elems := make([]Reply, len(pending))
 	for j, p := range pending {
 		elems[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer),
-			Int(idleMs(now, p.DeliveryMs)), Int(int64(p.DeliveryCount)))
+			Int(p.Idle.Milliseconds()), Int(int64(p.Deliveries)))
 	}
 	return Array(elems...)
 }
@@ -51,9 +53,9 @@ func pendingError(key, group string, err error) Reply {
 // parsePendingQuery parses XPENDING's extended form: [IDLE n] start end
 // count [consumer]. Like Redis it accepts 6 to 9 arguments and ignores one
 // extra argument after the consumer.
-func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
-	var q stream.PendingQuery
-	fail := func(r Reply) (stream.PendingQuery, *Reply) { return q, &r }
+func parsePendingQuery(args []string) (broker.PendingOptions, *Reply) {
+	var q broker.PendingOptions
+	fail := func(r Reply) (broker.PendingOptions, *Reply) { return q, &r }
 	if len(args) < 6 || len(args) > 9 {
 		return fail(Error(errSyntax))
 	}
@@ -66,7 +68,7 @@ func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
 		if len(args) < 8 {
 			return fail(Error(errSyntax))
 		}
-		q.MinIdleMs = uint64(max(n, 0))
+		q.MinIdle = msDuration(max(n, 0))
 		i += 2
 	}
 	// Redis reads the count before the range.
@@ -90,7 +92,7 @@ func parsePendingQuery(args []string) (stream.PendingQuery, *Reply) {
 
 // pendingSummaryReply is XPENDING's summary: [count, min, max,
 // [[consumer, "count"], ...]] or [0, nil, nil, nil].
-func pendingSummaryReply(sum stream.PendingSummary) Reply {
+func pendingSummaryReply(sum broker.PendingSummary) Reply {
 	if sum.Count == 0 {
 		return Array(Int(0), Nil(), Nil(), Nil())
 	}
@@ -99,23 +101,6 @@ func pendingSummaryReply(sum stream.PendingSummary) Reply {
 		cs[i] = BulkArray(c.Consumer, itoa(c.Count))
 	}
 	return Array(Int(sum.Count), Bulk(sum.Min.String()), Bulk(sum.Max.String()), Array(cs...))
-}
-
-// nowMs is the handler's clock in Unix milliseconds.
-func (h *Handler) nowMs() uint64 {
-	now := time.Now
-	if h.Clock != nil {
-		now = h.Clock
-	}
-	return uint64(max(now().UnixMilli(), 0))
-}
-
-// idleMs is now - then, never negative.
-func idleMs(now, then uint64) int64 {
-	if then >= now {
-		return 0
-	}
-	return int64(now - then)
 }
 
 func (h *Handler) xclaim(ctx context.Context, args []string) Reply {
@@ -127,7 +112,8 @@ func (h *Handler) xclaim(ctx context.Context, args []string) Reply {
 		}
 		return *bad
 	}
-	claimed, err := h.B.XClaim(ctx, key, group, consumer, minIdle, ids, o)
+	o.MinIdle = minIdle
+	claimed, err := h.B.XClaim(ctx, key, group, consumer, ids, o)
 	if err != nil {
 		if isNoGroup(err) {
 			return noGroupReply(key, group)
@@ -151,9 +137,9 @@ func claimedReply(claimed []stream.Entry, justID bool) Reply {
 }
 
 // parseClaim parses XCLAIM's min-idle-time, IDs and options.
-func parseClaim(args []string) (time.Duration, []stream.ID, stream.ClaimOptions, *Reply) {
-	var o stream.ClaimOptions
-	fail := func(text string) (time.Duration, []stream.ID, stream.ClaimOptions, *Reply) {
+func parseClaim(args []string) (time.Duration, []stream.ID, broker.ClaimOptions, *Reply) {
+	var o broker.ClaimOptions
+	fail := func(text string) (time.Duration, []stream.ID, broker.ClaimOptions, *Reply) {
 		r := Error(sanitize(text))
 		return 0, nil, o, &r
 	}
@@ -191,7 +177,7 @@ func parseClaim(args []string) (time.Duration, []stream.ID, stream.ClaimOptions,
 			if !ok {
 				return fail(errInvalidID)
 			}
-			o.LastID = &id
+			o.LastID = id
 		default:
 			return fail("ERR Unrecognized XCLAIM option '" + args[j] + "'")
 		}
@@ -202,16 +188,14 @@ func parseClaim(args []string) (time.Duration, []stream.ID, stream.ClaimOptions,
 // setClaimNumber applies IDLE, TIME or RETRYCOUNT n. IDLE and TIME both set
 // the delivery time (the last one wins); a negative TIME means now, and a
 // negative RETRYCOUNT is ignored, as in Redis.
-func setClaimNumber(o *stream.ClaimOptions, opt string, n int64) {
+func setClaimNumber(o *broker.ClaimOptions, opt string, n int64) {
 	switch opt {
 	case "idle":
-		v := uint64(max(n, 0))
-		o.IdleMs, o.TimeMs = &v, nil
+		o.Idle, o.Time = msDuration(max(n, 0)), time.Time{}
 	case "time":
-		v := uint64(max(n, 0))
-		o.IdleMs, o.TimeMs = nil, &v
+		o.Idle, o.Time = 0, time.UnixMilli(n)
 		if n < 0 {
-			o.IdleMs, o.TimeMs = new(uint64), nil
+			o.Time = time.Time{}
 		}
 	default:
 		o.RetryCount = nil
@@ -249,12 +233,13 @@ func (h *Handler) xautoclaim(ctx context.Context, args []string) Reply {
 			return Error(errSyntax)
 		}
 	}
-	next, claimed, deleted, err := h.B.XAutoClaim(ctx, key, group, consumer, msDuration(minIdle), start, toInt(count), justID)
+	res, err := h.B.XAutoClaim(ctx, key, group, consumer,
+		broker.AutoClaimOptions{MinIdle: msDuration(minIdle), Start: start, Count: toInt(count), JustID: justID})
 	if err != nil {
 		if isNoGroup(err) {
 			return noGroupReply(key, group)
 		}
 		return errorReply(err)
 	}
-	return Array(Bulk(next.String()), claimedReply(claimed, justID), idsReply(deleted))
+	return Array(Bulk(res.Next.String()), claimedReply(res.Claimed, justID), idsReply(res.Deleted))
 }

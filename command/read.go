@@ -14,8 +14,7 @@ import (
 // readArgs is what XREAD and XREADGROUP parse before the stream IDs.
 type readArgs struct {
 	count           int64
-	block           bool
-	timeout         time.Duration // with block: 0 = forever
+	block           time.Duration // 0: no BLOCK; BLOCK 0 is broker.BlockForever
 	noAck           bool
 	group, consumer string
 	hasGroup        bool
@@ -40,9 +39,9 @@ func parseRead(args []string, group bool) (readArgs, *Reply) {
 			if ms < 0 {
 				return fail("ERR timeout is negative")
 			}
-			a.block, a.timeout = true, 0 // forever, also past Duration's range
-			if ms <= int64(math.MaxInt64/time.Millisecond) {
-				a.timeout = time.Duration(ms) * time.Millisecond
+			a.block = broker.BlockForever // BLOCK 0, and past Duration's range
+			if ms > 0 && ms <= int64(math.MaxInt64/time.Millisecond) {
+				a.block = time.Duration(ms) * time.Millisecond
 			}
 		case opt == "count" && more > 0:
 			i++
@@ -95,22 +94,10 @@ func readReply(res []broker.StreamEntries) Reply {
 	return Array(elems...)
 }
 
-// blockContext derives the context of a blocking read: BLOCK ms > 0 becomes
-// a deadline; BLOCK 0 waits as long as ctx does.
-func blockContext(ctx context.Context, a *readArgs) (context.Context, context.CancelFunc) {
-	if a.block && a.timeout > 0 {
-		return context.WithTimeout(ctx, a.timeout)
-	}
-	return context.WithCancel(ctx)
-}
-
-// readResult turns a read's outcome into a reply: the BLOCK timeout
-// expiring (the caller's ctx still alive) is a nil reply.
-func readResult(ctx context.Context, res []broker.StreamEntries, err error) Reply {
+// readResult turns a read's outcome into a reply; an expired BLOCK is the
+// nil reply readReply gives to an empty result.
+func readResult(res []broker.StreamEntries, err error) Reply {
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return Nil()
-		}
 		return errorReply(err)
 	}
 	return readReply(res)
@@ -126,9 +113,9 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 		rs := broker.ReadStream{Key: key}
 		switch a.ids[i] {
 		case "$":
-			rs.Latest = true
+			rs.From = broker.Latest()
 		case "+":
-			rs.LastEntry = true
+			rs.From = broker.LastEntry()
 		case ">":
 			return Error("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
 		default:
@@ -136,14 +123,12 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 			if !ok {
 				return Error(errInvalidID)
 			}
-			rs.After = id
+			rs.From = broker.After(id)
 		}
 		streams[i] = rs
 	}
-	bctx, cancel := blockContext(ctx, &a)
-	defer cancel()
-	res, err := h.B.XRead(bctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block})
-	return readResult(ctx, res, err)
+	res, err := h.B.XRead(ctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block})
+	return readResult(res, err)
 }
 
 func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
@@ -151,12 +136,12 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 	if bad != nil {
 		return *bad
 	}
-	streams := make([]broker.GroupReadStream, len(a.keys))
+	streams := make([]broker.ReadStream, len(a.keys))
 	for i, key := range a.keys {
-		gs := broker.GroupReadStream{Key: key}
+		gs := broker.ReadStream{Key: key}
 		switch a.ids[i] {
 		case ">":
-			gs.New = true
+			gs.From = broker.Undelivered()
 		case "$":
 			if r, missing := h.noGroupRead(ctx, a.keys[:i+1], a.group); missing {
 				return r
@@ -172,13 +157,11 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 				}
 				return Error(errInvalidID)
 			}
-			gs.After = id
+			gs.From = broker.After(id)
 		}
 		streams[i] = gs
 	}
-	bctx, cancel := blockContext(ctx, &a)
-	defer cancel()
-	res, err := h.B.XReadGroup(bctx, a.group, a.consumer, streams,
+	res, err := h.B.XReadGroup(ctx, a.group, a.consumer, streams,
 		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block, NoAck: a.noAck})
 	if !errors.Is(err, broker.ErrGroupDeleted) && !errors.Is(err, broker.ErrStreamDeleted) &&
 		(errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream)) {
@@ -187,7 +170,7 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 		}
 		return noGroupReadReply(a.keys[0], a.group)
 	}
-	return readResult(ctx, res, err)
+	return readResult(res, err)
 }
 
 // noGroupRead finds the first key among keys that is missing or has no

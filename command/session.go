@@ -72,7 +72,11 @@ func (s *Session) Do(ctx context.Context, args []string) []Reply {
 // subscription runs SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE or PUNSUBSCRIBE.
 func (s *Session) subscription(name string, names []string) []Reply {
 	if s.sub == nil {
-		s.sub = s.h.B.NewSubscription(broker.SubscriptionOptions{})
+		sub, err := s.h.B.NewSubscription(broker.SubscriptionOptions{})
+		if err != nil {
+			return []Reply{errorReply(err)}
+		}
+		s.sub = sub
 	}
 	set := s.channels
 	if name == "psubscribe" || name == "punsubscribe" {

@@ -204,3 +204,9 @@ func (g *consumerGroup) consumerFull(name string, count int) ConsumerFull {
 	})
 	return cf
 }
+
+// HasGroup reports whether the stream has a consumer group named group.
+func (s *Stream) HasGroup(group string) bool {
+	_, err := s.lookupGroup(group)
+	return err == nil
+}

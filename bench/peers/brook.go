@@ -23,7 +23,11 @@ type brookSession struct {
 }
 
 func (brookPeer) start(cfg pubsubConfig, sink *tracker) (pubsubSession, error) {
-	s := &brookSession{b: broker.New(broker.Options{})}
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		return nil, err
+	}
+	s := &brookSession{b: b}
 	if len(cfg.patterns) > 0 {
 		if _, err := s.b.PSubscribe(cfg.patterns...); err != nil {
 			s.close()
@@ -80,7 +84,8 @@ type brookStore struct{ b *broker.Broker }
 
 func (brookStreams) open(_ context.Context, mode storeMode, dir string) (streamStore, error) {
 	if mode == memStore {
-		return brookStore{broker.New(broker.Options{})}, nil
+		b, err := broker.New(broker.Options{})
+		return brookStore{b}, err
 	}
 	b, err := broker.Open(dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: wal.FsyncAlways}})
 	if err != nil {
@@ -122,7 +127,7 @@ func (s brookStore) close() error { return s.b.Close() }
 type brookGroup struct{ b *broker.Broker }
 
 func (g brookGroup) readAck(ctx context.Context, count int) (int, error) {
-	res, err := g.b.XReadGroup(ctx, "g", "c", []broker.GroupReadStream{{Key: streamKey, New: true}}, broker.GroupReadOptions{Count: count})
+	res, err := g.b.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: streamKey, From: broker.Undelivered()}}, broker.GroupReadOptions{Count: count})
 	if err != nil || len(res) == 0 {
 		return 0, err
 	}
@@ -139,7 +144,10 @@ func (g brookGroup) readAck(ctx context.Context, count int) (int, error) {
 // brookMemory measures brook's bytes per stream entry: the HeapAlloc delta
 // after GC over n entries.
 func brookMemory(ctx context.Context, n int) (float64, error) {
-	b := broker.New(broker.Options{})
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		return 0, err
+	}
 	defer b.Close()
 	before := heapAfterGC()
 	if err := (brookStore{b}).bulk(ctx, n); err != nil {

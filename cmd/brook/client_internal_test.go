@@ -18,7 +18,7 @@ import (
 // works again, as redis-cli reconnects after the server closed it.
 func TestClientResubscribesAfterSlowConsumer(t *testing.T) {
 	// The limit holds "PUBLISH b y" but not the 100-byte message.
-	b := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: broker.MessageOverhead + 10}})
+	b, _ := broker.New(broker.Options{PubSub: broker.PubSubOptions{HardLimit: broker.MessageOverhead + 10}})
 	defer b.Close()
 	var out bytes.Buffer
 	c := newClient(&command.Handler{B: b}, &out)

@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 // openBroker makes the broker the session talks to.
 func openBroker(cfg config) (*broker.Broker, error) {
 	if cfg.dir == "" {
-		return broker.New(broker.Options{}), nil
+		return broker.New(broker.Options{})
 	}
 	return broker.Open(cfg.dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: cfg.fsync}})
 }

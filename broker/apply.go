@@ -1,0 +1,133 @@
+package broker
+
+import (
+	"fmt"
+
+	"github.com/brookmq/brook/stream"
+)
+
+// effect is what applying a mutation did: the reply values of the call that
+// made it, and whether the stream changed (only changes are logged).
+type effect struct {
+	changed bool
+	n       int64          // entries deleted, trimmed or acked; pending entries dropped
+	ok      bool           // group destroyed, consumer created
+	entries []stream.Entry // delivered or claimed
+	next    stream.ID      // opAutoClaim: the cursor
+	deleted []stream.ID    // opAutoClaim: pending entries whose stream entry is gone
+}
+
+// apply applies m to st.s: the one place where a mutation changes a stream.
+// Live calls reach it through [tx.apply], which logs what changed; recovery
+// calls it with the mutations read back from the log, so replay cannot drift
+// from live behaviour. A key that m creates (opAdd, opAddBatch,
+// opCreateStream) gets its stream here if it has none. An error changes
+// nothing, except for a batch refused midway (see [Broker.XAddBatch]).
+//
+// A trim is normalised in m to its exact effect (see exactTrim) once it is
+// applied, so the logged record does not depend on the block layout.
+// st.mu is held.
+func apply(st *streamState, m *mutation) (effect, error) {
+	if st.s == nil {
+		switch m.kind {
+		case opAdd, opAddBatch, opCreateStream:
+			st.s = stream.New()
+		default:
+			return effect{}, ErrNoStream
+		}
+	}
+	s := st.s
+	var e effect
+	var err error
+	switch m.kind {
+	case opAdd:
+		if err = s.Append(m.id, m.fields); err == nil {
+			e.changed = true
+			trimExact(s, &m.trim)
+		}
+	case opAddBatch:
+		err = appendBatch(s, m.batch)
+		e.changed = err == nil
+		if err == nil {
+			trimExact(s, &m.trim)
+		}
+	case opTrim:
+		e.n = trimExact(s, &m.trim)
+		e.changed = e.n > 0
+	case opDelete:
+		e.n = s.Delete(m.ids...)
+		e.changed = e.n > 0
+	case opCreateStream:
+		e.changed = true
+	case opDeleteKey:
+		st.s, e.changed = nil, true
+	case opGroupCreate:
+		err = s.CreateGroup(m.group, m.id, m.entriesRead)
+		e.changed = err == nil
+	case opGroupSetID:
+		err = s.SetGroupID(m.group, m.id, m.entriesRead)
+		e.changed = err == nil
+	case opGroupDestroy:
+		e.ok = s.DestroyGroup(m.group)
+		e.changed = e.ok
+	case opConsumerCreate:
+		e.ok, err = s.CreateConsumer(m.group, m.consumer, m.nowMs)
+		e.changed = e.ok
+	case opConsumerDelete:
+		e.n, err = s.DeleteConsumer(m.group, m.consumer)
+		e.changed = err == nil
+	case opReadNew:
+		e.entries, err = s.ReadGroupNew(m.group, m.consumer, m.nowMs, m.count, m.noAck)
+		e.changed = len(e.entries) > 0
+	case opReadHistory:
+		e.entries, err = s.ReadGroupHistory(m.group, m.consumer, m.nowMs, m.id, m.count)
+		e.changed = len(e.entries) > 0
+	case opAck:
+		e.n = s.Ack(m.group, m.ids...)
+		e.changed = e.n > 0
+	case opClaim:
+		e.entries, err = s.Claim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.ids, m.claim)
+		e.changed = err == nil
+	case opAutoClaim:
+		e.next, e.entries, e.deleted, err = s.AutoClaim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.id, m.count, m.justID)
+		e.changed = err == nil
+	default:
+		err = fmt.Errorf("%w: unknown mutation kind %d", ErrCorrupt, m.kind)
+	}
+	if err != nil {
+		e.changed = false
+	}
+	return e, err
+}
+
+// appendBatch appends the entries of a batch in order. Their IDs were
+// checked before (batchIDs), so only a broken invariant can refuse one.
+func appendBatch(s *stream.Stream, batch []stream.Entry) error {
+	for i, e := range batch {
+		if err := s.Append(e.ID, e.Fields); err != nil {
+			return fmt.Errorf("batch entry %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// trimExact trims s as *t says and rewrites *t as the exact effect: MINID of
+// the first surviving entry, or MAXLEN 0 when nothing survives, or no trim
+// when nothing was removed. An approximate trim replayed on a differently
+// packed stream (after a snapshot) would remove a different number of
+// entries; the exact form removes the same ones on any layout.
+func trimExact(s *stream.Stream, t *stream.Trim) int64 {
+	if t.Strategy == stream.TrimNone {
+		return 0
+	}
+	n := s.Trim(*t)
+	switch first, ok := s.FirstID(); {
+	case n == 0:
+		*t = stream.Trim{}
+	case !ok:
+		*t = stream.Trim{Strategy: stream.TrimMaxLen}
+	default:
+		*t = stream.Trim{Strategy: stream.TrimMinID, MinID: first}
+	}
+	return n
+}
