@@ -17,21 +17,30 @@ import (
 // durable (the visibility rule, see [journal.wait]).
 
 // tx is one locked access to a stream that may change it. Every change goes
-// through tx.apply, which applies a mutation and journals it.
+// through tx.apply, which applies a mutation and journals it. A tx is a
+// small value passed by value, so that handing it to the caller's function
+// costs no allocation; what it must remember lives in the locked state
+// (st.applied).
 type tx struct {
-	b       *Broker
-	st      *streamState
-	applied bool // a mutation was applied (and journaled)
+	b  *Broker
+	st *streamState
 }
 
 // apply applies m to the stream and journals it if it changed anything.
-func (t *tx) apply(m *mutation) (effect, error) {
-	e, err := apply(t.st, m)
-	if err != nil || !e.changed {
-		return e, err
+func (t tx) apply(m *mutation) (effect, error) {
+	var e effect
+	err := t.applyTo(m, &e)
+	return e, err
+}
+
+// applyTo is apply writing the effect into *e, for hot paths that should
+// not copy it around.
+func (t tx) applyTo(m *mutation, e *effect) error {
+	if err := apply(t.st, m, e); err != nil || !e.changed {
+		return err
 	}
-	t.applied = true
-	return e, t.b.jr.record(t.st, m)
+	t.st.applied = true
+	return t.b.jr.record(t.st, m)
 }
 
 // view runs f on key's stream under its lock (s is nil when the key is
@@ -61,18 +70,18 @@ func (b *Broker) view(ctx context.Context, key string, f func(s *stream.Stream) 
 // update runs f in a transaction on key's existing stream. A ctx that has
 // already ended, a log that refuses writes or a missing key ([ErrNoStream])
 // changes nothing and f does not run.
-func (b *Broker) update(ctx context.Context, key string, f func(t *tx) error) error {
+func (b *Broker) update(ctx context.Context, key string, f func(t tx) error) error {
 	return b.access(ctx, key, false, f)
 }
 
 // upsert is update on a key that f may create: for a missing key f runs
 // with t.st.s == nil. A stream f creates without applying a mutation (to
 // resolve an ID against it, say) is dropped again.
-func (b *Broker) upsert(ctx context.Context, key string, f func(t *tx) error) error {
+func (b *Broker) upsert(ctx context.Context, key string, f func(t tx) error) error {
 	return b.access(ctx, key, true, f)
 }
 
-func (b *Broker) access(ctx context.Context, key string, create bool, f func(t *tx) error) error {
+func (b *Broker) access(ctx context.Context, key string, create bool, f func(t tx) error) error {
 	if err := ctx.Err(); err != nil { // an ended ctx changes nothing
 		return err
 	}
@@ -85,9 +94,9 @@ func (b *Broker) access(ctx context.Context, key string, create bool, f func(t *
 		return err
 	}
 	missing := st.s == nil
-	t := tx{b: b, st: st}
-	err = f(&t)
-	if missing && !t.applied {
+	st.applied = false
+	err = f(tx{b: b, st: st})
+	if missing && !st.applied {
 		st.s = nil
 	}
 	pos := st.pos

@@ -17,7 +17,8 @@ type effect struct {
 	deleted []stream.ID    // opAutoClaim: pending entries whose stream entry is gone
 }
 
-// apply applies m to st.s: the one place where a mutation changes a stream.
+// apply applies m to st.s and says in *e what it did: the one place where a
+// mutation changes a stream.
 // Live calls reach it through [tx.apply], which logs what changed; recovery
 // calls it with the mutations read back from the log, so replay cannot drift
 // from live behaviour. A key that m creates (opAdd, opAddBatch,
@@ -27,17 +28,16 @@ type effect struct {
 // A trim is normalised in m to its exact effect (see exactTrim) once it is
 // applied, so the logged record does not depend on the block layout.
 // st.mu is held.
-func apply(st *streamState, m *mutation) (effect, error) {
+func apply(st *streamState, m *mutation, e *effect) error {
 	if st.s == nil {
 		switch m.kind {
 		case opAdd, opAddBatch, opCreateStream:
 			st.s = stream.New()
 		default:
-			return effect{}, ErrNoStream
+			return ErrNoStream
 		}
 	}
 	s := st.s
-	var e effect
 	var err error
 	switch m.kind {
 	case opAdd:
@@ -97,7 +97,7 @@ func apply(st *streamState, m *mutation) (effect, error) {
 	if err != nil {
 		e.changed = false
 	}
-	return e, err
+	return err
 }
 
 // appendBatch appends the entries of a batch in order. Their IDs were

@@ -65,7 +65,7 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]Field, o
 		now = b.nowMs()
 	}
 	var ids []ID
-	err := b.upsert(ctx, key, func(t *tx) (err error) {
+	err := b.upsert(ctx, key, func(t tx) (err error) {
 		ids, err = t.addBatch(entries, &o, now)
 		return err
 	})
@@ -92,7 +92,7 @@ func batchBytes(key string, entries [][]Field) int {
 // anyway, the entries appended before it are neither shown nor logged: the
 // stream is marked failed like one whose log append failed (see
 // [journal.record]), so they are never visible nor durable.
-func (t *tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error) {
+func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error) {
 	if err := newStreamUnless(t.st, o.NoMkStream); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (t *tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error
 	m := mutation{kind: opAddBatch, key: t.st.key, nowMs: now, batch: batch, trim: o.Trim}
 	if _, err := t.apply(&m); err != nil {
 		if s.Len() != before {
-			t.applied = true // keep what was applied, refused from now on
+			t.st.applied = true // keep what was applied, refused from now on
 			return nil, t.st.logFailure("batch refused after some entries were applied: %w", err)
 		}
 		return nil, err

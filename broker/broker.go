@@ -44,8 +44,7 @@ type Broker struct {
 }
 
 // New returns an in-memory broker. Nothing it holds survives the process.
-// Invalid options (an unknown [SlowPolicy], a negative limit) are
-// [ErrInvalidArgument].
+// Invalid options (an unknown [SlowPolicy]) are [ErrInvalidArgument].
 func New(opts Options) (*Broker, error) {
 	if err := opts.check(); err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCre
 	if err != nil {
 		return err
 	}
-	return b.upsert(ctx, key, func(t *tx) error {
+	return b.upsert(ctx, key, func(t tx) error {
 		if t.st.s == nil {
 			if !o.MkStream {
 				return ErrNoStream
@@ -59,7 +59,7 @@ func (b *Broker) XGroupSetID(ctx context.Context, key, group string, o GroupSetI
 	if err != nil {
 		return err
 	}
-	return b.update(ctx, key, func(t *tx) error {
+	return b.update(ctx, key, func(t tx) error {
 		m := mutation{kind: opGroupSetID, key: key, group: group, id: startID(t.st.s, o.Start), entriesRead: entriesRead}
 		_, err := t.apply(&m)
 		return err
@@ -94,7 +94,7 @@ func startID(s *stream.Stream, p Position) ID {
 // A missing key is [ErrNoStream].
 func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, error) {
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		if e, err = t.apply(&mutation{kind: opGroupDestroy, key: key, group: group}); err != nil || !e.ok {
 			return err
 		}
@@ -114,7 +114,7 @@ func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, er
 // [ErrNoGroup].
 func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer string) (bool, error) {
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		e, err = t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: b.nowMs()})
 		return err
 	})
@@ -126,7 +126,7 @@ func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer 
 // key is [ErrNoStream], a missing group [ErrNoGroup].
 func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer string) (int64, error) {
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		e, err = t.apply(&mutation{kind: opConsumerDelete, key: key, group: group, consumer: consumer})
 		return err
 	})
@@ -137,7 +137,7 @@ func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer str
 // As in Redis, a missing key or group acknowledges nothing: 0, no error.
 func (b *Broker) XAck(ctx context.Context, key, group string, ids ...ID) (int64, error) {
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		e, err = t.apply(&mutation{kind: opAck, key: key, group: group, ids: ids})
 		return err
 	})
@@ -253,7 +253,7 @@ func (b *Broker) XClaim(ctx context.Context, key, group, consumer string, ids []
 		return nil, invalid("negative MinIdle or Idle")
 	}
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		m := mutation{kind: opClaim, key: key, group: group, consumer: consumer,
 			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), ids: ids, claim: o.engine()}
 		e, err = t.apply(&m)
@@ -307,7 +307,7 @@ func (b *Broker) XAutoClaim(ctx context.Context, key, group, consumer string, o 
 		return AutoClaimResult{}, invalid("negative MinIdle %v", o.MinIdle)
 	}
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		m := mutation{kind: opAutoClaim, key: key, group: group, consumer: consumer,
 			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), id: o.Start, count: limit(o.Count), justID: o.JustID}
 		e, err = t.apply(&m)

@@ -115,7 +115,7 @@ func (b *Broker) groupReadAll(group, consumer string, streams []ReadStream, o *G
 }
 
 // groupRead creates consumer if missing and reads one stream as it.
-func (t *tx) groupRead(group, consumer string, from Position, nowMs uint64, count int, noAck bool) ([]Entry, error) {
+func (t tx) groupRead(group, consumer string, from Position, nowMs uint64, count int, noAck bool) ([]Entry, error) {
 	key := t.st.key
 	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: nowMs}); err != nil {
 		return nil, err

@@ -53,6 +53,7 @@ type streamState struct {
 	waiters []waitRef // blocked readers, in arrival order (block.go)
 	dead    bool      // removed from the registry
 	err     error     // the log refused a mutation applied here: no more writes
+	applied bool      // the current access applied a mutation (access.go)
 }
 
 func newRegistry(b *Broker) *registry {

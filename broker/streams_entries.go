@@ -43,7 +43,7 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []Field, o AddOpti
 		now = b.nowMs()
 	}
 	var id ID
-	err := b.upsert(ctx, key, func(t *tx) error {
+	err := b.upsert(ctx, key, func(t tx) error {
 		if err := newStreamUnless(t.st, o.NoMkStream); err != nil {
 			return err
 		}
@@ -52,7 +52,8 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []Field, o AddOpti
 			return err
 		}
 		m := mutation{kind: opAdd, key: key, nowMs: now, id: id, fields: fields, trim: o.Trim}
-		if _, err := t.apply(&m); err != nil {
+		var e effect
+		if err := t.applyTo(&m, &e); err != nil {
 			return err
 		}
 		if len(t.st.waiters) > 0 {
@@ -164,7 +165,7 @@ func (b *Broker) Range(ctx context.Context, key string, start, end ID) iter.Seq2
 // already applied: see "Cancellation" in the package documentation.
 func (b *Broker) XDel(ctx context.Context, key string, ids ...ID) (int64, error) {
 	var e effect
-	err := b.update(ctx, key, func(t *tx) (err error) {
+	err := b.update(ctx, key, func(t tx) (err error) {
 		e, err = t.apply(&mutation{kind: opDelete, key: key, ids: ids})
 		return err
 	})
@@ -180,7 +181,7 @@ func (b *Broker) XTrim(ctx context.Context, key string, t Trim) (int64, error) {
 		return 0, err
 	}
 	var e effect
-	err := b.update(ctx, key, func(tx *tx) (err error) {
+	err := b.update(ctx, key, func(tx tx) (err error) {
 		e, err = tx.apply(&mutation{kind: opTrim, key: key, trim: t})
 		return err
 	})

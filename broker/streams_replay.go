@@ -16,7 +16,7 @@ func (r *registry) replay(m *mutation) error {
 	create := m.kind == opAdd || m.kind == opAddBatch || m.kind == opCreateStream
 	st, err := r.lock(m.key, create)
 	if err == nil {
-		_, err = apply(st, m)
+		err = apply(st, m, &effect{})
 		r.unlockAndDrop(st)
 	}
 	if err != nil {
