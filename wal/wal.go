@@ -97,7 +97,8 @@ type Options struct {
 	// 1 MiB; negative disables it (e.g. on a copy-on-write file system,
 	// where overwriting zeros gains nothing).
 	Preallocate int64
-	// Logf reports truncations and repairs made by Open. Default: discard.
+	// Logf reports truncations and repairs made by Open, and mark slots it
+	// found invalid and ignored. Default: discard.
 	Logf func(format string, args ...any)
 }
 
