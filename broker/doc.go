@@ -181,9 +181,9 @@
 // A change the log refused (a poisoned log) stays applied in memory but its
 // key refuses every later call and no snapshot is taken until the broker is
 // reopened, so the refused change is never made durable by a snapshot.
-// The log itself treats a last segment with an incomplete header as a
-// segment whose creation a crash interrupted and creates it again (reported
-// through Logf).
+// The log refuses as corruption (wal.ErrCorrupt, under ErrCorrupt) synced
+// records replaced by zeros and a segment with an incomplete header, which
+// no crash leaves; Repair salvages both (package wal documents the format).
 //
 // # Inside: locks
 //

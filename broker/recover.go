@@ -31,8 +31,9 @@ func (d *durable) recover(o DurabilityOptions) error {
 			ErrCorrupt, len(snaps), d.dir, walDir)
 	}
 	l, err := wal.Open(filepath.Join(d.dir, walDir), d.walOptions(o))
-	if errors.Is(err, wal.ErrCorrupt) {
-		return fmt.Errorf("%w: open log: %w", ErrCorrupt, err) // one sentinel for callers
+	if errors.Is(err, wal.ErrCorrupt) { // one sentinel for callers, and how to repair
+		return fmt.Errorf("%w: open log: %w; to repair, open with DurabilityOptions.Repair (from Go) or run brook with --repair (from the command line)",
+			ErrCorrupt, err)
 	}
 	if err != nil {
 		return fmt.Errorf("broker: open log: %w", err)

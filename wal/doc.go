@@ -72,21 +72,29 @@
 // TruncateFront deletes whole segments, oldest first, fsyncing the
 // directory after each, and never the last segment.
 //
-// # Segment format (version 2)
+// # Segment format (version 3)
 //
-// All integers are little-endian. A segment is a 32-byte header followed by
-// records, back to back, with no padding between them, then possibly zeros
-// to the end of the file: space preallocated for the next records (see
-// [Options.Preallocate]):
+// All integers are little-endian. A segment is a 64-byte header (32 bytes
+// of fields, then two mark slots) followed by records, back to back, with
+// no padding between them, then possibly zeros to the end of the file:
+// space preallocated for the next records (see [Options.Preallocate]):
 //
 //	offset  size  segment header
 //	0       8     magic "BROOKWAL"
-//	8       4     format version, uint32 (2; 1 is read too)
+//	8       4     format version, uint32 (3; 2 and 1 are read too)
 //	12      8     segment number, uint64: 1 for the first segment the log
 //	              ever made, +1 for each next one
 //	20      8     position of the segment's first record, uint64; equals the
 //	              number in the file name
 //	28      4     CRC-32C (Castagnoli) of bytes 0-27
+//	32      16    mark slot 0
+//	48      16    mark slot 1
+//
+//	offset  size  mark slot (synced-through mark)
+//	0       8     position P, uint64: every record of the log up to P had
+//	              been covered by an fdatasync when the slot was written
+//	8       4     reserved, zero
+//	12      4     CRC-32C of header bytes 0-31, then slot bytes 0-11
 //
 //	offset  size  record frame
 //	0       4     payload length L, uint32 (at most HardMaxRecordSize, 1 GiB)
@@ -101,11 +109,31 @@
 // anything is allocated or read), its CRC matches, and its position is the
 // one expected. An empty record (L = 0) is valid; an all-zero frame is not
 // (position 0 is never used). Where a record could start, zeros up to the
-// end of the file mark the end of the segment's records. Version 1 is the
-// same format without preallocated zeros: this package reads it, and
-// appends to a version 1 segment without preallocating, so that a build
-// that reads only version 1 can still read it; it refuses a version 2
-// segment with [ErrVersion].
+// end of the file mark the end of the segment's records.
+//
+// The mark slots tell recovery how far the segment's records were synced,
+// so that synced records replaced by zeros (a lost or misdirected write, a
+// bad disk) or cut off are never taken for preallocated space or a torn
+// tail. A new segment has both slots holding its first position minus one
+// (everything before it was synced before it was created). After each
+// fdatasync that covers records of the active segment, the flusher writes
+// the slot not holding the larger mark with the last position synced; it
+// writes no more and syncs no more than before: the segment's next
+// fdatasync (the next synced batch, a roll, Close, which fdatasyncs once
+// more for this) makes the mark durable, so a mark only ever claims what an
+// earlier fdatasync covered. The slots alternate, so a crash tearing the
+// write of one leaves the other, which that earlier fdatasync covered: a
+// slot whose CRC fails is ignored (and reported through [Options.Logf]),
+// and a header with no valid slot is invalid. The mark of a segment is the
+// larger of its valid slots.
+//
+// Versions 1 and 2 have the 32-byte header without the mark slots (their
+// records start at offset 32); version 1 never ends in preallocated zeros.
+// This package reads them and appends to them in their own format, without
+// marks (and without preallocating in version 1), so that a build that
+// reads only that version can still read them; the log's next segment is
+// version 3. Builds that read up to version 2 refuse a version 3 segment
+// with [ErrVersion].
 //
 // # Preallocation
 //
@@ -126,33 +154,54 @@
 //
 //   - Zeros from the end of the last valid record to the end of the file
 //     are preallocated space, not damage: the segment ends cleanly there,
-//     and the log appends over them.
-//   - An invalid record in the last segment with no valid frame anywhere
-//     after it (Open scans the rest of the file for one) is a torn tail: the
-//     segment is copied to "<name>.broken", cut before that record and
-//     fdatasynced, before anything new is appended; [Log.Recovery] and
-//     [Options.Logf] report it.
-//   - An invalid record anywhere else, or with a valid frame after it, is
-//     corruption: Open fails with a *[CorruptError] naming the segment file,
-//     the offset and the position. With [Options.Repair], Open instead cuts
-//     there (keeping a copy) and renames every later segment to *.broken;
+//     and the log appends over them; but only past every record the
+//     segment must hold: up to its mark, and, for a segment that has a
+//     successor, up to the successor's first position (the flusher
+//     fdatasyncs a segment before it creates the next one, so a successor
+//     proves the segment complete). Records that stop short of that, in
+//     zeros or at the end of the file, are corruption, as below.
+//   - An invalid record in the last segment, past its mark, with no valid
+//     frame anywhere after it (Open scans the rest of the file for one) is
+//     a torn tail: the segment is copied to "<name>.broken", cut before
+//     that record and fdatasynced, before anything new is appended;
+//     [Log.Recovery] and [Options.Logf] report it.
+//   - An invalid record anywhere else, at or before the mark, or with a
+//     valid frame after it, is corruption: Open fails with a
+//     *[CorruptError] naming the segment file, the offset and the
+//     position, and saying what a repair discards. With [Options.Repair],
+//     Open instead cuts there (keeping a copy, and lowering the marks to
+//     the last record kept) and renames every later segment to *.broken;
 //     [RecoveryReport.Repair] and Dropped say what was lost.
-//   - A last segment shorter than its header (a crash while creating it,
-//     e.g. a zero-length file) is set aside and created again.
-//   - A missing, empty or garbage header elsewhere, a gap in positions or
-//     numbers: corruption, as above.
+//   - A missing, short, empty or garbage header, in any segment, the last
+//     one included, a gap in positions or numbers: corruption, as above.
+//     A crash cannot leave a segment with an incomplete header under its
+//     name: the header is fdatasynced under a temporary name before the
+//     rename, so the name never becomes durable first. With Repair the
+//     segment and the later ones are set aside and the segment created
+//     again ([RecoveryReport.Recreated]).
 //   - A header with a valid checksum but another format version: Open fails
 //     with [ErrVersion], whatever Repair says.
 //
 // Finally Open fdatasyncs the last segment, so every recovered record counts
 // as durable.
 //
-// Two limits of telling a tear from corruption: a file system that persists
-// the pages of an unsynced batch out of order can leave a hole followed by
-// valid records, which Open refuses as corruption although none of them was
-// acknowledged (Repair salvages it); and a payload that itself contains a
-// well-formed frame with a plausible position could make a torn tail look
-// like corruption in the same way. Both need a crash in the middle of an
+// Limits. What the marks can prove: a mark is written after the fdatasync
+// it reports and made durable by the next one, so the records of the last
+// fdatasync before a power loss are covered by no durable mark yet (unless
+// the OS wrote the mark back on its own, or the log was closed); zeros over
+// them read as the end of the log, as they must for an unsynced batch,
+// which no format can tell apart without an extra fdatasync per batch.
+// Every earlier synced record is covered. Zeros over a whole segment's
+// header, or over both its mark slots, are refused as a bad header; zeros
+// over the last segment's file entirely (a missing file) are not seen by
+// the log (package broker checks its snapshot against the log's end).
+// Version 1 and 2 segments carry no marks. Telling a tear from corruption
+// has two more limits: a file system that persists the pages of an
+// unsynced batch out of order can leave a hole followed by valid records,
+// which Open refuses as corruption although none of them was acknowledged
+// (Repair salvages it); and a payload that itself contains a well-formed
+// frame with a plausible position could make a torn tail look like
+// corruption in the same way. Both need a crash in the middle of an
 // unsynced write; neither loses an acknowledged record.
 //
 // # File system seam

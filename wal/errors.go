@@ -15,7 +15,9 @@ var (
 
 	// ErrCorrupt is wrapped by the *[CorruptError] that [Open] returns when a
 	// segment holds an invalid record (bad checksum, impossible length, wrong
-	// position) that cannot be a torn tail, or an invalid segment header; by
+	// position) that cannot be a torn tail, when its records stop (in zeros
+	// or at the end of the file) before its mark or its successor says they
+	// reach, or when a segment header is invalid or incomplete; by
 	// [Log.Replay] when a segment changed on disk after Open; and by
 	// [DecodeRecord] for a frame whose length or checksum is invalid.
 	ErrCorrupt = errors.New("wal: corrupt log")
@@ -50,10 +52,12 @@ type CorruptError struct {
 	Err     error  // what was wrong
 }
 
-// Error implements error.
+// Error implements error. It says where the log is damaged and what a
+// repair ([Options.Repair]) would discard.
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("wal: corrupt log: segment %s offset %d (position %d): %v",
-		e.Segment, e.Offset, e.Pos, e.Err)
+	return fmt.Sprintf("wal: corrupt log: segment %s offset %d (position %d): %v; "+
+		"repair (Options.Repair) discards the records from position %d to the end of the log, keeping copies as *.broken",
+		e.Segment, e.Offset, e.Pos, e.Err, e.Pos)
 }
 
 // Unwrap returns [ErrCorrupt] and the underlying failure, so errors.Is works
@@ -69,4 +73,5 @@ var (
 	errChecksum  = errors.New("record checksum mismatch")
 	errPosition  = errors.New("record has the wrong log position")
 	errHeader    = errors.New("invalid segment header")
+	errLost      = errors.New("synced records missing")
 )

@@ -37,7 +37,11 @@ func (l *Log) run() {
 		case <-l.stop:
 			final = true
 		}
-		if err := l.flush(ticked, final); err != nil {
+		err := l.flush(ticked, final)
+		if err == nil && final {
+			err = l.syncMark()
+		}
+		if err != nil {
 			l.poison(err)
 			return
 		}
@@ -134,6 +138,7 @@ func (l *Log) flush(ticked, final bool) error {
 		if err := l.syncFile(l.active); err != nil {
 			return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
 		}
+		l.markDirty = false
 	}
 	if cap(buf) <= maxSpare {
 		l.spare = buf[:0]
@@ -158,7 +163,58 @@ func (l *Log) flush(ticked, final bool) error {
 	}
 	l.cond.Broadcast() // Sync
 	l.mu.Unlock()
+	if sync {
+		return l.writeMark(last)
+	}
 	return nil
+}
+
+// writeMark records in the active segment's next mark slot that every
+// record up to pos is synced, after the fdatasync that made it so; the
+// next fdatasync of the segment makes the mark durable (roll, the next
+// synced batch, Close). It writes nothing if the active segment has no mark
+// slots or its marks already say as much. Recovery refuses a segment whose
+// records end before its mark: synced records lost to zeros are corruption,
+// not a torn tail. The slots alternate, so a crash tearing one leaves the
+// other, which the previous fdatasync covered.
+func (l *Log) writeMark(pos uint64) error {
+	if !l.marks || pos <= l.markPos {
+		return nil
+	}
+	encodeMark(l.markBuf[:], l.markHdr[:], pos)
+	n, err := l.active.WriteAt(l.markBuf[:], markOffset(l.markSlot))
+	if err == nil && n < len(l.markBuf) {
+		err = fmt.Errorf("short write: %d of %d bytes", n, len(l.markBuf))
+	}
+	l.markDirty = true // even in part: the next fdatasync may persist it
+	if err != nil {
+		return fmt.Errorf("write mark in %s: %w", l.currentName(), err)
+	}
+	l.markSlot ^= 1
+	l.markPos = pos
+	return nil
+}
+
+// syncMark fdatasyncs the active segment if a mark was written since its
+// last fdatasync: Close makes the mark of its final sync durable, so a log
+// closed cleanly proves every record synced.
+func (l *Log) syncMark() error {
+	if !l.markDirty {
+		return nil
+	}
+	if err := l.syncFile(l.active); err != nil {
+		return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
+	}
+	l.markDirty = false
+	return nil
+}
+
+// setMarks prepares the mark writes of the active segment, whose header is
+// h (recovered or just created).
+func (l *Log) setMarks(h segmentHeader) {
+	l.marks = h.version >= markVersion
+	l.markSlot, l.markPos, l.markDirty = h.markSlot, h.mark, false
+	copy(l.markHdr[:], h.encode()[:headerSizeV2])
 }
 
 // writeBatch writes buf, starting a new segment at each roll point.
@@ -214,8 +270,10 @@ func (l *Log) roll(firstPos uint64) error {
 	}
 	l.active, l.activeNum = f, h.number
 	l.writeOff, l.zeroEnd, l.noZeros = SegmentHeaderSize, SegmentHeaderSize, false
+	h.version, h.mark = FormatVersion, firstPos-1
+	l.setMarks(h)
 	l.mu.Lock()
-	l.segs = append(l.segs, segment{name: segmentName(firstPos), number: h.number, firstPos: firstPos})
+	l.segs = append(l.segs, segment{name: segmentName(firstPos), number: h.number, firstPos: firstPos, dataOff: SegmentHeaderSize})
 	l.mu.Unlock()
 	return nil
 }

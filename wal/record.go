@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -11,19 +12,39 @@ import (
 const (
 	// RecordHeaderSize is the number of bytes framing each record.
 	RecordHeaderSize = 16
-	// SegmentHeaderSize is the number of bytes of a segment header.
-	SegmentHeaderSize = 32
+	// SegmentHeaderSize is the number of bytes of the header of a segment
+	// of [FormatVersion]: its records start there. Versions 1 and 2 have a
+	// header of 32 bytes (headerSizeV2), without the mark slots.
+	SegmentHeaderSize = 64
 	// HardMaxRecordSize is the largest record the format allows, whatever
 	// [Options.MaxRecordSize] says: a larger length field is corruption.
 	HardMaxRecordSize = 1 << 30
-	// FormatVersion is the segment format this package writes. Version 2
-	// segments may end in preallocated zeros; version 1 segments never do.
-	// This package reads both, and never preallocates in a version 1
-	// segment, which an older build could then not read.
-	FormatVersion = 2
+	// FormatVersion is the segment format this package writes. Version 3
+	// segments carry two synced-through mark slots after the header;
+	// version 2 segments may end in preallocated zeros; version 1 segments
+	// never do. This package reads all three, appends to an older segment
+	// in its own format (no marks, and no preallocation in version 1), and
+	// makes every new segment in version 3.
+	FormatVersion = 3
 	// minFormatVersion is the oldest segment format this package reads.
 	minFormatVersion = 1
+	// headerSizeV2 is the header size of format versions 1 and 2, and the
+	// offset of the first mark slot in version 3.
+	headerSizeV2 = 32
+	// markSlotSize is the size of one of the two mark slots of version 3.
+	markSlotSize = 16
+	// markVersion is the first format version with mark slots.
+	markVersion = 3
 )
+
+// headerSize returns where the records of a segment of format version v
+// start.
+func headerSize(v uint32) int64 {
+	if v >= markVersion {
+		return SegmentHeaderSize
+	}
+	return headerSizeV2
+}
 
 // segmentMagic opens every segment file.
 var segmentMagic = [8]byte{'B', 'R', 'O', 'O', 'K', 'W', 'A', 'L'}
@@ -83,28 +104,55 @@ type segmentHeader struct {
 	version  uint32 // format version (FormatVersion for a segment this build made)
 	number   uint64 // 1 for the first segment ever created, then +1 per roll
 	firstPos uint64 // position of the segment's first record
+	mark     uint64 // version 3: the largest valid mark (every record <= mark was synced)
+	markSlot int    // version 3: the slot to write next (the one not holding mark)
+	badSlots int    // version 3: mark slots whose checksum failed (ignored)
 }
 
+// encode returns the header of a new segment in FormatVersion: the 32
+// header bytes, then both mark slots holding firstPos-1 (every record before
+// the segment is synced before it is created).
 func (h segmentHeader) encode() []byte {
 	b := make([]byte, SegmentHeaderSize)
 	copy(b[0:8], segmentMagic[:])
-	binary.LittleEndian.PutUint32(b[8:12], FormatVersion)
+	binary.LittleEndian.PutUint32(b[8:12], cmp.Or(h.version, FormatVersion))
 	binary.LittleEndian.PutUint64(b[12:20], h.number)
 	binary.LittleEndian.PutUint64(b[20:28], h.firstPos)
 	binary.LittleEndian.PutUint32(b[28:32], crc32.Checksum(b[0:28], castagnoli))
+	hdr := b[:headerSizeV2]
+	encodeMark(b[headerSizeV2:headerSizeV2+markSlotSize], hdr, h.firstPos-1)
+	encodeMark(b[headerSizeV2+markSlotSize:], hdr, h.firstPos-1)
 	return b
 }
 
+// markOffset returns the offset of mark slot i (0 or 1) in a segment.
+func markOffset(i int) int64 { return headerSizeV2 + int64(i)*markSlotSize }
+
+// encodeMark fills the 16-byte slot with the mark pos for the segment
+// whose first 32 header bytes are hdr.
+func encodeMark(slot, hdr []byte, pos uint64) {
+	binary.LittleEndian.PutUint64(slot[0:8], pos)
+	clear(slot[8:12])
+	binary.LittleEndian.PutUint32(slot[12:16], markCRC(hdr, slot))
+}
+
+// markCRC is the CRC-32C of the 32 header bytes, then bytes 0-11 of the
+// slot: a slot only validates in the segment it was written for.
+func markCRC(hdr, slot []byte) uint32 {
+	return crc32.Update(crc32.Checksum(hdr[:headerSizeV2], castagnoli), castagnoli, slot[0:12])
+}
+
 // readSegmentHeader reads and checks the header of a segment of the given
-// size. It returns errTruncated for a file shorter than a header (a crash
-// while creating it), ErrVersion for a valid header of another version and
-// errHeader for anything else invalid.
+// size. It returns errTruncated for a file shorter than its header,
+// ErrVersion for a valid header of another version and errHeader for
+// anything else invalid, including two invalid mark slots (a torn write
+// spoils at most one).
 func readSegmentHeader(f io.ReaderAt, size int64) (segmentHeader, error) {
-	if size < SegmentHeaderSize {
-		return segmentHeader{}, fmt.Errorf("segment header: %d of %d bytes: %w", size, SegmentHeaderSize, errTruncated)
+	if size < headerSizeV2 {
+		return segmentHeader{}, fmt.Errorf("segment header: %d of %d bytes: %w", size, headerSizeV2, errTruncated)
 	}
 	b := make([]byte, SegmentHeaderSize)
-	if n, err := f.ReadAt(b, 0); n < len(b) { // io.ReaderAt may say EOF with n == len(b)
+	if n, err := f.ReadAt(b[:min(size, SegmentHeaderSize)], 0); int64(n) < min(size, SegmentHeaderSize) { // io.ReaderAt may say EOF with a full read
 		return segmentHeader{}, fmt.Errorf("read segment header: %w", err)
 	}
 	if [8]byte(b[0:8]) != segmentMagic {
@@ -113,13 +161,43 @@ func readSegmentHeader(f io.ReaderAt, size int64) (segmentHeader, error) {
 	if binary.LittleEndian.Uint32(b[28:32]) != crc32.Checksum(b[0:28], castagnoli) {
 		return segmentHeader{}, fmt.Errorf("%w: checksum mismatch", errHeader)
 	}
-	v := binary.LittleEndian.Uint32(b[8:12])
-	if v < minFormatVersion || v > FormatVersion {
-		return segmentHeader{}, fmt.Errorf("%w: version %d (this build reads %d to %d)", ErrVersion, v, minFormatVersion, FormatVersion)
-	}
-	return segmentHeader{
-		version:  v,
+	h := segmentHeader{
+		version:  binary.LittleEndian.Uint32(b[8:12]),
 		number:   binary.LittleEndian.Uint64(b[12:20]),
 		firstPos: binary.LittleEndian.Uint64(b[20:28]),
-	}, nil
+	}
+	if h.version < minFormatVersion || h.version > FormatVersion {
+		return segmentHeader{}, fmt.Errorf("%w: version %d (this build reads %d to %d)", ErrVersion, h.version, minFormatVersion, FormatVersion)
+	}
+	if h.version < markVersion {
+		return h, nil
+	}
+	if size < SegmentHeaderSize {
+		return segmentHeader{}, fmt.Errorf("segment header: %d of %d bytes: %w", size, SegmentHeaderSize, errTruncated)
+	}
+	return h, h.readMarks(b)
+}
+
+// readMarks decodes the two mark slots of a version 3 header b into h.mark,
+// h.markSlot and h.badSlots. It fails if neither slot is valid.
+func (h *segmentHeader) readMarks(b []byte) error {
+	var pos [2]uint64
+	var ok [2]bool
+	for i := range 2 {
+		slot := b[markOffset(i) : markOffset(i)+markSlotSize]
+		pos[i] = binary.LittleEndian.Uint64(slot[0:8])
+		ok[i] = binary.LittleEndian.Uint32(slot[12:16]) == markCRC(b, slot)
+		if !ok[i] {
+			h.badSlots++
+		}
+	}
+	switch {
+	case !ok[0] && !ok[1]:
+		return fmt.Errorf("%w: both mark slots invalid", errHeader)
+	case ok[1] && (!ok[0] || pos[1] >= pos[0]): // a new segment: slot 0 next
+		h.mark, h.markSlot = pos[1], 0
+	default:
+		h.mark, h.markSlot = pos[0], 1
+	}
+	return nil
 }

@@ -16,8 +16,8 @@ type RecoveryReport struct {
 	LastPos     uint64      // last position held after recovery (FirstPos-1 if none)
 	TornTail    *Truncation // torn tail cut from the last segment, if any
 	Repair      *Truncation // mid-log corruption cut because Options.Repair was set, if any
-	Dropped     []string    // segment files set aside (renamed to *.broken): by Repair, or a half-created last segment
-	Recreated   string      // last segment whose header was incomplete and was written again, if any
+	Dropped     []string    // segment files set aside (renamed to *.broken) by Repair
+	Recreated   string      // segment created again by Repair in place of one with an invalid header, if any
 	RemovedTemp []string    // leftover temporary files of an interrupted segment creation, removed
 }
 
@@ -43,8 +43,7 @@ type segmentScan struct {
 }
 
 // recover lists the segments, validates them in order, cuts a torn tail,
-// repairs or refuses mid-log corruption, and opens the last segment for
-// appending.
+// repairs or refuses corruption, and opens the last segment for appending.
 func (l *Log) recover() error {
 	segs, taken, err := l.listSegments()
 	if err != nil {
@@ -56,15 +55,18 @@ func (l *Log) recover() error {
 			return err
 		}
 		f.Close()
-		segs = []segment{{name: segmentName(1), number: 1, firstPos: 1}}
+		segs = []segment{{name: segmentName(1), number: 1, firstPos: 1, dataOff: SegmentHeaderSize}}
 	}
 	expected, prevNum := segs[0].firstPos, uint64(0)
-	end := int64(SegmentHeaderSize)  // of the records of the last segment
-	version := uint32(FormatVersion) // of the last segment
+	var hdr segmentHeader // of the last segment
+	end := int64(0)       // of the records of the last segment
 	for i := 0; i < len(segs); i++ {
 		s := &segs[i]
-		last := i == len(segs)-1
-		sc, err := l.scanSegment(*s, expected, prevNum, last)
+		need := uint64(0) // the records must reach it: the next segment starts after it
+		if i+1 < len(segs) {
+			need = segs[i+1].firstPos - 1
+		}
+		sc, err := l.scanSegment(*s, expected, prevNum, need, i == len(segs)-1)
 		if err != nil {
 			return err
 		}
@@ -73,19 +75,21 @@ func (l *Log) recover() error {
 			if err != nil {
 				return err
 			}
-			end, version = SegmentHeaderSize, FormatVersion
+			hdr = segmentHeader{version: FormatVersion, number: prevNum + 1, firstPos: expected, mark: expected - 1}
+			end = SegmentHeaderSize
 			break
 		}
-		s.number = sc.hdr.number
+		s.number, s.dataOff = sc.hdr.number, headerSize(sc.hdr.version)
 		if sc.fail != nil {
 			segs, err = l.recoverRecords(segs, i, sc, taken)
 			if err != nil {
 				return err
 			}
 		}
-		expected, prevNum, end, version = sc.lastPos+1, sc.hdr.number, sc.end, sc.hdr.version
+		expected, prevNum, end, hdr = sc.lastPos+1, sc.hdr.number, sc.end, sc.hdr
+		hdr.mark = min(hdr.mark, sc.lastPos) // lowered by a repair cut
 	}
-	return l.openActive(segs, expected-1, end, version)
+	return l.openActive(segs, expected-1, end, hdr)
 }
 
 // listSegments returns the segment files sorted by first position and the set
@@ -135,10 +139,12 @@ func cmpUint(a, b uint64) int {
 }
 
 // scanSegment reads one segment's header and records. expected is the
-// position its first record must hold and prevNum the number of the previous
-// segment (0 for the first one). I/O errors are returned; what is invalid in
-// the file is described in the result.
-func (l *Log) scanSegment(s segment, expected, prevNum uint64, last bool) (segmentScan, error) {
+// position its first record must hold, prevNum the number of the previous
+// segment (0 for the first one) and need the position its records must reach
+// (0 for the last segment: its successor's first position minus one). I/O
+// errors are returned; what is invalid in the file is described in the
+// result.
+func (l *Log) scanSegment(s segment, expected, prevNum, need uint64, last bool) (segmentScan, error) {
 	var sc segmentScan
 	f, err := l.fs.OpenFile(l.path(s.name), os.O_RDONLY, 0)
 	if err != nil {
@@ -163,41 +169,63 @@ func (l *Log) scanSegment(s segment, expected, prevNum uint64, last bool) (segme
 			errHeader, sc.hdr.number, sc.hdr.firstPos, prevNum+1, expected)
 		return sc, nil
 	}
-	scn := newScanner(f, sc.size, expected, false)
+	if sc.hdr.badSlots > 0 {
+		l.opts.Logf("wal: segment %s: a mark slot is invalid and was ignored (a mark write torn by a crash, or damage)", s.name)
+	}
+	if err := l.scanRecords(f, s, &sc, need, last); err != nil {
+		return sc, fmt.Errorf("wal: segment %s: %w", s.name, err)
+	}
+	return sc, nil
+}
+
+// scanRecords reads the records of segment s, whose header sc holds, up to
+// the first invalid one, and decides whether a failure can be a torn tail:
+// only in the last segment, past every record a mark says was synced, with
+// no valid frame after it. Records that end (in zeros or at the end of the
+// file) short of need or of the mark are a failure too, never a tear.
+func (l *Log) scanRecords(f File, s segment, sc *segmentScan, need uint64, last bool) error {
+	scn := newScanner(f, sc.size, headerSize(sc.hdr.version), sc.hdr.firstPos, false)
 	for {
 		_, err := scn.scan()
 		if err == nil {
 			continue
 		}
 		sc.end, sc.lastPos = scn.off, scn.next-1
-		if err == io.EOF {
-			return sc, nil
+		if err != io.EOF && !isDecodeError(err) {
+			return err
 		}
-		if !isDecodeError(err) {
-			return sc, fmt.Errorf("wal: segment %s: %w", s.name, err)
+		if err != io.EOF {
+			sc.fail = err
 		}
-		sc.fail = err
 		break
 	}
-	if last && !errors.Is(sc.fail, errPosition) {
+	switch {
+	case sc.fail == nil && sc.lastPos < sc.hdr.mark:
+		sc.fail = fmt.Errorf("%w: the records end at position %d (zeros or the end of the file follow), but the segment's mark says every record up to position %d was synced",
+			errLost, sc.lastPos, sc.hdr.mark)
+	case sc.fail == nil && sc.lastPos < need:
+		sc.fail = fmt.Errorf("%w: the records end at position %d, but the next segment starts at position %d",
+			errLost, sc.lastPos, need+1)
+	case sc.fail != nil && last && sc.lastPos >= sc.hdr.mark && !errors.Is(sc.fail, errPosition):
 		found, err := validFrameAfter(f, sc.end, sc.size, scn.next)
 		if err != nil {
-			return sc, fmt.Errorf("wal: segment %s: %w", s.name, err)
+			return err
 		}
 		sc.torn = !found
 	}
-	return sc, nil
+	return nil
 }
 
-// recoverHeader handles segment i whose header is invalid or incomplete. An
-// incomplete header of the last segment is a crash during its creation: the
-// stub is set aside and the segment created again. Anything else is
-// corruption: refused, or with Repair, segments i and later are set aside.
-// It returns the segments that remain.
+// recoverHeader handles segment i whose header is invalid or incomplete.
+// Every segment is created under a temporary name, its header fdatasynced,
+// and only then renamed into place (and the directory fsynced), so no crash
+// leaves a segment with a short header under its name: whatever is wrong
+// with a header is corruption, refused, or with Repair, segments i and
+// later are set aside (renamed *.broken) and segment i created again. It
+// returns the segments that remain.
 func (l *Log) recoverHeader(segs []segment, i int, expected, prevNum uint64, sc segmentScan, taken map[string]bool) ([]segment, error) {
 	s := segs[i]
-	stub := i == len(segs)-1 && errors.Is(sc.headerErr, errTruncated) && s.firstPos == expected
-	if !stub && !l.opts.Repair {
+	if !l.opts.Repair {
 		return nil, &CorruptError{Segment: s.name, Offset: 0, Pos: expected, Err: sc.headerErr}
 	}
 	dropped, err := l.setAside(segs[i:], taken)
@@ -210,25 +238,23 @@ func (l *Log) recoverHeader(segs []segment, i int, expected, prevNum uint64, sc 
 	}
 	f.Close()
 	l.report.Dropped = append(l.report.Dropped, dropped...)
-	if stub {
-		l.report.Recreated = segmentName(expected)
-		l.opts.Logf("wal: segment %s had an incomplete header (%d bytes, crash during creation): set aside as %v and created again", s.name, sc.size, dropped)
-	} else {
-		l.report.Repair = &Truncation{Segment: s.name, Pos: expected, Bytes: sc.size, Err: sc.headerErr}
-		l.opts.Logf("wal: repair: segment %s has an invalid header (%v): set aside %v; the log now ends at position %d", s.name, sc.headerErr, dropped, expected-1)
-	}
-	return append(segs[:i], segment{name: segmentName(expected), number: prevNum + 1, firstPos: expected}), nil
+	l.report.Recreated = segmentName(expected)
+	l.report.Repair = &Truncation{Segment: s.name, Pos: expected, Bytes: sc.size, Err: sc.headerErr}
+	l.opts.Logf("wal: repair: segment %s has an invalid header (%v): set aside %v and created %s; the log now ends at position %d",
+		s.name, sc.headerErr, dropped, l.report.Recreated, expected-1)
+	return append(segs[:i], segment{name: segmentName(expected), number: prevNum + 1, firstPos: expected, dataOff: SegmentHeaderSize}), nil
 }
 
-// recoverRecords handles segment i that ended with an invalid record: a torn
-// tail of the last segment is cut; corruption is refused, or with Repair cut
-// and the later segments set aside. It returns the segments that remain.
+// recoverRecords handles segment i that ended with an invalid record, or
+// short of what must be there: a torn tail of the last segment is cut;
+// corruption is refused, or with Repair cut and the later segments set
+// aside. It returns the segments that remain.
 func (l *Log) recoverRecords(segs []segment, i int, sc segmentScan, taken map[string]bool) ([]segment, error) {
 	s := segs[i]
 	if !sc.torn && !l.opts.Repair {
 		return nil, &CorruptError{Segment: s.name, Offset: sc.end, Pos: sc.lastPos + 1, Err: sc.fail}
 	}
-	cp, err := l.cut(s.name, sc.end, taken)
+	cp, err := l.cut(s.name, sc.end, sc.hdr, sc.lastPos, taken)
 	if err != nil {
 		return nil, err
 	}
@@ -250,14 +276,15 @@ func (l *Log) recoverRecords(segs []segment, i int, sc segmentScan, taken map[st
 	return segs[:i+1], nil
 }
 
-// openActive opens the last segment, of format version, whose records end at
-// offset end (zeros the log preallocated may follow), for appending (without
-// preallocating in a version 1 segment) and fdatasyncs it and the
-// directory, so that every recovered record counts as durable. The directory
-// sync matters after a crash in the middle of a segment roll: the new
-// segment's name may not be durable yet, and records appended to it after
-// recovery would vanish with it at the next power loss.
-func (l *Log) openActive(segs []segment, lastPos uint64, end int64, version uint32) error {
+// openActive opens the last segment, whose header is hdr and whose records
+// end at offset end (zeros the log preallocated may follow), for appending
+// (without preallocating in a version 1 segment, without marks before
+// version 3) and fdatasyncs it and the directory, so that every recovered
+// record counts as durable. The directory sync matters after a crash in the
+// middle of a segment roll: the new segment's name may not be durable yet,
+// and records appended to it after recovery would vanish with it at the next
+// power loss.
+func (l *Log) openActive(segs []segment, lastPos uint64, end int64, hdr segmentHeader) error {
 	s := segs[len(segs)-1]
 	f, err := l.fs.OpenFile(l.path(s.name), os.O_WRONLY, 0)
 	if err != nil {
@@ -276,8 +303,9 @@ func (l *Log) openActive(segs []segment, lastPos uint64, end int64, version uint
 	}
 	l.active, l.activeNum = f, s.number
 	l.segs = segs
-	l.segBytes, l.writeOff, l.zeroEnd = end, end, size
-	l.noZeros = version < 2
+	l.segStart, l.segBytes, l.writeOff, l.zeroEnd = s.dataOff, end, end, size
+	l.noZeros = hdr.version < 2
+	l.setMarks(hdr)
 	l.lastPos, l.writtenPos, l.syncedPos = lastPos, lastPos, lastPos
 	l.report.Segments = len(segs)
 	l.report.FirstPos, l.report.LastPos = segs[0].firstPos, lastPos

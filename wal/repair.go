@@ -39,8 +39,12 @@ func (l *Log) setAside(segs []segment, taken map[string]bool) ([]string, error) 
 }
 
 // cut keeps a durable copy of segment name as *.broken, then truncates the
-// segment to size bytes and fdatasyncs it. It returns the copy's name.
-func (l *Log) cut(name string, size int64, taken map[string]bool) (string, error) {
+// segment to size bytes and fdatasyncs it. If the segment's mark (in hdr)
+// says records after lastPos, the last one kept, were synced, both mark
+// slots are lowered to lastPos first, with one write: a torn write spoils at
+// most one slot, and the other holds a mark that is also true. It returns
+// the copy's name.
+func (l *Log) cut(name string, size int64, hdr segmentHeader, lastPos uint64, taken map[string]bool) (string, error) {
 	cp := brokenName(name, taken)
 	if err := l.copyFile(name, cp); err != nil {
 		return "", err
@@ -50,6 +54,15 @@ func (l *Log) cut(name string, size int64, taken map[string]bool) (string, error
 		return "", fmt.Errorf("wal: truncate %s: %w", name, err)
 	}
 	defer f.Close()
+	if hdr.version >= markVersion && hdr.mark > lastPos {
+		raw := hdr.encode()[:headerSizeV2]
+		slots := make([]byte, 2*markSlotSize)
+		encodeMark(slots[:markSlotSize], raw, lastPos)
+		encodeMark(slots[markSlotSize:], raw, lastPos)
+		if _, err := f.WriteAt(slots, markOffset(0)); err != nil {
+			return "", fmt.Errorf("wal: lower the marks of %s: %w", name, err)
+		}
+	}
 	if err := f.Truncate(size); err != nil {
 		return "", fmt.Errorf("wal: truncate %s: %w", name, err)
 	}

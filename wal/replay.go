@@ -53,10 +53,10 @@ func (l *Log) replaySegment(s segment, from, limit uint64, fn func(uint64, []byt
 	if err != nil {
 		return fmt.Errorf("wal: replay: stat segment %s: %w", s.name, err)
 	}
-	if size < SegmentHeaderSize {
+	if size < s.dataOff {
 		return &CorruptError{Segment: s.name, Pos: s.firstPos, Err: errTruncated}
 	}
-	sc := newScanner(f, size, s.firstPos, true)
+	sc := newScanner(f, size, s.dataOff, s.firstPos, true)
 	for sc.next <= limit {
 		pos := sc.next
 		rec, err := sc.scan()

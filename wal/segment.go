@@ -30,6 +30,7 @@ type segment struct {
 	name     string // base name: zero-padded first position + ".wal"
 	number   uint64 // from the header
 	firstPos uint64 // from the name, checked against the header
+	dataOff  int64  // where the records start: the header size of its format version
 }
 
 // segmentName returns the file name of the segment whose first record has
@@ -131,9 +132,11 @@ type scanner struct {
 	hdr   [RecordHeaderSize]byte
 }
 
-func newScanner(f io.ReaderAt, size int64, firstPos uint64, keep bool) *scanner {
-	sr := io.NewSectionReader(f, SegmentHeaderSize, size-SegmentHeaderSize)
-	return &scanner{f: f, r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-SegmentHeaderSize)))), size: size, off: SegmentHeaderSize, next: firstPos, keep: keep}
+// newScanner returns a scanner of the records of a segment of the given
+// size, which start at offset start with position firstPos.
+func newScanner(f io.ReaderAt, size, start int64, firstPos uint64, keep bool) *scanner {
+	sr := io.NewSectionReader(f, start, size-start)
+	return &scanner{f: f, r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-start)))), size: size, off: start, next: firstPos, keep: keep}
 }
 
 // scan returns the next record's payload (nil unless keep). It returns io.EOF

@@ -120,6 +120,15 @@ func TestWaitPerBatch(t *testing.T) {
 						t.Fatalf("Wait(2) afterwards: %v", err)
 					}
 				}
+				// Close fdatasyncs once more (the mark of its last sync): no
+				// hook may hold that one.
+				fsys.SetSyncHook(nil)
+				synctest.Wait()
+				select {
+				case <-held:
+					hold <- false
+				default:
+				}
 			})
 		})
 	}

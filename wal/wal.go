@@ -79,9 +79,11 @@ type Options struct {
 	Fsync FsyncPolicy
 	// FS is the file system. Default [OSFS].
 	FS FS
-	// Repair makes Open salvage a log with mid-log corruption: the segment is
-	// cut before the first invalid record (a copy is kept as *.broken) and
-	// later segments are set aside (renamed *.broken). Default false: Open
+	// Repair makes Open salvage a corrupt log: the segment is cut before the
+	// first invalid or missing record (a copy is kept as *.broken), or set
+	// aside and created again if its header is invalid, and later segments
+	// are set aside (renamed *.broken): every record from the damaged
+	// position to the end of the log is discarded. Default false: Open
 	// refuses with a *[CorruptError].
 	Repair bool
 	// MaxRecordSize is the largest record in bytes Append accepts. Default
@@ -95,7 +97,8 @@ type Options struct {
 	// 1 MiB; negative disables it (e.g. on a copy-on-write file system,
 	// where overwriting zeros gains nothing).
 	Preallocate int64
-	// Logf reports truncations and repairs made by Open. Default: discard.
+	// Logf reports truncations and repairs made by Open, and mark slots it
+	// found invalid and ignored. Default: discard.
 	Logf func(format string, args ...any)
 }
 
@@ -144,6 +147,7 @@ type Log struct {
 	pending    []byte       // frames appended but not yet written
 	backlog    atomic.Int64 // len(pending), readable without mu
 	rolls      []rollPoint
+	segStart   int64     // where the records of the current segment start (its header size)
 	segBytes   int64     // size of the current segment, pending frames included
 	segs       []segment // oldest first; the last is the one being written
 
@@ -158,9 +162,15 @@ type Log struct {
 	// Owned by the flusher goroutine (and by Open before it starts).
 	active      File
 	activeNum   uint64
-	writeOff    int64 // offset in active of the next write
-	zeroEnd     int64 // size of active: zeros from writeOff up to here
-	noZeros     bool  // do not preallocate in active: a write of zeros failed, or its format predates them
+	writeOff    int64  // offset in active of the next write
+	zeroEnd     int64  // size of active: zeros from writeOff up to here
+	noZeros     bool   // do not preallocate in active: a write of zeros failed, or its format predates them
+	marks       bool   // active has mark slots (format version 3)
+	markSlot    int    // the mark slot of active to write next
+	markPos     uint64 // the largest mark in active: every record <= markPos was synced
+	markDirty   bool   // a mark was written to active since its last fdatasync
+	markHdr     [headerSizeV2]byte
+	markBuf     [markSlotSize]byte
 	spare       []byte
 	spareRolls  []rollPoint
 	lastBatch   uint64 // records in the last batch taken
@@ -262,9 +272,9 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 		return 0, err
 	}
 	pos := l.lastPos + 1
-	if l.segBytes > SegmentHeaderSize && l.segBytes+frame > l.opts.SegmentSize {
+	if l.segBytes > l.segStart && l.segBytes+frame > l.opts.SegmentSize {
 		l.rolls = append(l.rolls, rollPoint{off: len(l.pending), firstPos: pos})
-		l.segBytes = SegmentHeaderSize
+		l.segStart, l.segBytes = SegmentHeaderSize, SegmentHeaderSize
 	}
 	l.segBytes += frame
 	was := len(l.pending)
@@ -462,8 +472,9 @@ func (l *Log) Recovery() RecoveryReport {
 	return r
 }
 
-// Close writes and fdatasyncs what was appended, stops the flusher and
-// closes the files. It returns the sticky error if the log is poisoned.
+// Close writes and fdatasyncs what was appended, then fdatasyncs the mark
+// that says so (see the segment format), stops the flusher and closes the
+// files. It returns the sticky error if the log is poisoned.
 // Close is idempotent; afterwards every method returns [ErrClosed].
 func (l *Log) Close() error {
 	l.mu.Lock()
@@ -504,7 +515,7 @@ func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
 // Stats are counters of a [Log] since Open.
 type Stats struct {
 	Appends  uint64        // records appended
-	Writes   uint64        // write calls to segment files (batches)
+	Writes   uint64        // write calls of batches to segment files (marks not counted)
 	Bytes    uint64        // record bytes (frames) written to segment files
 	Syncs    uint64        // fdatasyncs of segment files
 	SyncTime time.Duration // total time spent in those fdatasyncs

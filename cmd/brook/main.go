@@ -22,8 +22,9 @@ import (
 
 // config is what the flags set.
 type config struct {
-	dir   string          // --dir: data directory of a durable broker; "": in memory
-	fsync wal.FsyncPolicy // --appendfsync
+	dir    string          // --dir: data directory of a durable broker; "": in memory
+	fsync  wal.FsyncPolicy // --appendfsync
+	repair bool            // --repair: salvage a corrupt log in dir
 }
 
 const usageText = `Usage: brook [flags]
@@ -48,6 +49,10 @@ subscribed, brook keeps reading commands; UNSUBSCRIBE, PUNSUBSCRIBE and PING
 act on the subscription, any other command (PUBLISH, XADD, ...) runs as a
 second client, and the messages it causes are printed right after its reply.
 End of input (or Ctrl-C on a terminal) ends subscribed mode and brook.
+
+A damaged log in --dir makes brook refuse to start with an error naming the
+segment, offset and position; --repair starts it anyway, discarding the
+records from that position to the end of the log (copies are kept).
 
 Flags:
 `
@@ -77,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		cfg.fsync, err = wal.ParseFsyncPolicy(s)
 		return err
 	})
+	fs.BoolVar(&cfg.repair, "repair", false, "with --dir: open a corrupt log by cutting it where it is damaged, discarding\nthe records from there to its end (copies are kept as *.broken in DIR/wal)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -84,6 +90,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fmt.Fprintf(stderr, "brook: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
 		return cfg, errors.New("brook: unexpected arguments")
+	}
+	if cfg.repair && cfg.dir == "" {
+		fmt.Fprintln(stderr, "brook: --repair needs --dir")
+		return cfg, errors.New("brook: --repair without --dir")
 	}
 	return cfg, nil
 }
@@ -93,7 +103,7 @@ func openBroker(cfg config) (*broker.Broker, error) {
 	if cfg.dir == "" {
 		return broker.New(broker.Options{})
 	}
-	return broker.Open(cfg.dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: cfg.fsync}})
+	return broker.Open(cfg.dir, broker.Options{Durability: broker.DurabilityOptions{Fsync: cfg.fsync, Repair: cfg.repair}})
 }
 
 // describe says where the session's streams live, for the REPL's banner.

@@ -11,6 +11,9 @@
 //     middle of it would;
 //   - bit rot: [FS.FlipBit] and [FS.FlipRandomSyncedBit] flip bits of data
 //     already on "disk";
+//   - lost data: [FS.ZeroRange] and [FS.ZeroRandomSyncedRange] replace data
+//     already on "disk" with zeros (a lost or misdirected write, a bad
+//     disk);
 //   - I/O errors: [FS.FailSyncAfter] and [FS.FailDirSyncAfter] make one fsync
 //     fail (later ones succeed, as on Linux after a write-back error, which
 //     is why a log must never retry one); [FS.FailWriteAfter] makes one write

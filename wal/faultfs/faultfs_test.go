@@ -167,6 +167,36 @@ func TestFlipBit(t *testing.T) {
 	}
 }
 
+func TestZeroRange(t *testing.T) {
+	f := faultfs.New(4)
+	h := create(t, f, d+"/a")
+	write(t, h, "AAAAAA")
+	h.Sync()
+	f.SyncDir(d)
+	write(t, h, "BB") // unsynced
+	if err := f.ZeroRange(d+"/a", 4, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := content(f, d+"/a"); got != "AAAA\x00\x00\x00\x00" {
+		t.Fatalf("zeroed current content: %q", got)
+	}
+	if got := content(f.DropUnsynced(), d+"/a"); got != "AAAA\x00\x00" {
+		t.Fatalf("zeroed synced content: %q", got)
+	}
+	if err := f.ZeroRange(d+"/b", 0, 1); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("ZeroRange of a missing file: %v", err)
+	}
+	for range 20 {
+		name, off, n, ok := f.ZeroRandomSyncedRange(nil)
+		if !ok || name != d+"/a" || off < 0 || n < 1 || off+n > 6 {
+			t.Fatalf("ZeroRandomSyncedRange = %q, %d, %d, %v", name, off, n, ok)
+		}
+	}
+	if _, _, _, ok := f.ZeroRandomSyncedRange(func(string) bool { return false }); ok {
+		t.Fatal("zeroed a range in no file")
+	}
+}
+
 func TestInjectedErrors(t *testing.T) {
 	f := faultfs.New(4)
 	h := create(t, f, d+"/a")

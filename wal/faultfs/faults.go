@@ -183,6 +183,72 @@ func (f *FS) FlipRandomSyncedBit(match func(name string) bool) (name string, off
 	panic("faultfs: unreachable")
 }
 
+// ZeroRange replaces the n bytes of file name from off on (as far as the
+// file goes) with zeros, in its current and in its synced content: data
+// already on "disk" lost to a misdirected or lost write, or a disk that
+// returns zeros.
+func (f *FS) ZeroRange(name string, off, n int64) error {
+	name = clean(name)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	nd, ok := f.files[name]
+	if !ok {
+		return pathErr("zero", name, fs.ErrNotExist)
+	}
+	if off < 0 || n < 0 {
+		return pathErr("zero", name, syscall.EINVAL)
+	}
+	nd.zero(off, n)
+	return nil
+}
+
+func (n *node) zero(off, length int64) {
+	for _, b := range [][]byte{n.data, n.synced} {
+		if off < int64(len(b)) {
+			clear(b[off:min(int64(len(b)), off+length)])
+		}
+	}
+}
+
+// ZeroRandomSyncedRange zeros a random range of the synced bytes of one of
+// the files whose base name match accepts (all files if match is nil),
+// chosen with a probability proportional to its synced size: half the
+// time up to the end of its synced content (a lost tail), else of a random
+// length (a hole). It returns where and how many bytes, and false if there
+// was no synced byte.
+func (f *FS) ZeroRandomSyncedRange(match func(name string) bool) (name string, off, n int64, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	var total int64
+	for nm, nd := range f.files {
+		if match == nil || match(filepath.Base(nm)) {
+			names = append(names, nm)
+			total += int64(len(nd.synced))
+		}
+	}
+	if total == 0 {
+		return "", 0, 0, false
+	}
+	sort.Strings(names)
+	r := f.rng.Int64N(total)
+	for _, nm := range names {
+		nd := f.files[nm]
+		size := int64(len(nd.synced))
+		if r >= size {
+			r -= size
+			continue
+		}
+		n = size - r
+		if f.rng.IntN(2) == 0 {
+			n = 1 + f.rng.Int64N(n)
+		}
+		nd.zero(r, n)
+		return nm, r, n, true
+	}
+	panic("faultfs: unreachable")
+}
+
 // ErrInjected is the default error of injected failures.
 var ErrInjected = fmt.Errorf("faultfs: injected I/O error: %w", syscall.EIO)
 
