@@ -1,0 +1,3 @@
+// Package watermill implements Watermill's message.Publisher and
+// message.Subscriber on brook's streams.
+package watermill
