@@ -11,7 +11,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m,
+		// The suite's own fan-in of several subscribers (internal/subscriber's
+		// multiplier) blocks for good on its unbuffered output once a test
+		// stops reading, which happens with FanOut, where each of its
+		// subscribers receives every message. Our goroutines are still checked.
+		goleak.IgnoreAnyFunction("github.com/ThreeDotsLabs/watermill/internal/subscriber.(*multiplier).Subscribe.func2"),
+		goleak.IgnoreAnyFunction("github.com/ThreeDotsLabs/watermill/internal/subscriber.(*multiplier).Subscribe.func3"),
+	)
 }
 
 // features are what the backend has, the same for both brokers: consumer
@@ -31,8 +38,8 @@ var features = tests.Features{
 	NewSubscriberReceivesOldMessages:    false,
 }
 
-// suite runs Watermill's behavioural suite on b, with subscribers made by cfg
-// (Group is set by the consumer-group constructor).
+// suite runs Watermill's behavioural suite on b, with subscribers made by cfg;
+// the consumer-group constructor makes subscribers sharing the given group.
 func suite(t *testing.T, b *broker.Broker, f tests.Features, cfg bw.SubscriberConfig) {
 	pubSub := func(t *testing.T, group string) (message.Publisher, message.Subscriber) {
 		pub, err := bw.NewPublisher(b, bw.PublisherConfig{})
@@ -41,7 +48,7 @@ func suite(t *testing.T, b *broker.Broker, f tests.Features, cfg bw.SubscriberCo
 		}
 		c := cfg
 		if group != "" {
-			c.Group = group
+			c.Group, c.FanOut = group, false
 		}
 		sub, err := bw.NewSubscriber(b, c)
 		if err != nil {
@@ -72,4 +79,18 @@ func TestPubSubDurable(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	suite(t, b, features, bw.SubscriberConfig{})
+}
+
+// TestPubSubFanOut runs the suite with FanOut subscribers, each with a group
+// of its own that starts at the beginning of the stream, so a new subscriber
+// also receives the messages published before it.
+func TestPubSubFanOut(t *testing.T) {
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	f := features
+	f.NewSubscriberReceivesOldMessages = true
+	suite(t, b, f, bw.SubscriberConfig{FanOut: true})
 }
