@@ -62,8 +62,11 @@ type SubscriberConfig struct {
 	// ClaimMinIdle is how long an entry must stay pending, unacknowledged,
 	// for another consumer of the group before a subscription claims it
 	// (XAUTOCLAIM), so that a crashed consumer's entries are not stuck.
-	// Released entries are claimed at once whatever it is. Default (0):
-	// [DefaultClaimMinIdle].
+	// Released entries are claimed at once whatever it is. Idle time counts
+	// from the read, so entries read ahead (ReadCount) age while they wait
+	// their turn: keep ReadCount times the handling time of a message well
+	// below it, or a slow subscription's entries are delivered twice.
+	// Default (0): [DefaultClaimMinIdle].
 	ClaimMinIdle time.Duration
 	// NackDelay is how long a subscription waits before redelivering a
 	// message that was nacked. Default (0): redelivered at once.

@@ -400,3 +400,33 @@ func TestConfig(t *testing.T) {
 		t.Fatal("nil broker: no error")
 	}
 }
+
+func TestSubscriptionEnds(t *testing.T) {
+	ctx := context.Background()
+	for name, end := range map[string]func(b *broker.Broker) error{
+		"group destroyed": func(b *broker.Broker) error { _, err := b.XGroupDestroy(ctx, "t", "g"); return err },
+		"stream deleted":  func(b *broker.Broker) error { _, err := b.Del(ctx, "t"); return err },
+		"broker closed":   func(b *broker.Broker) error { return b.Close() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := newBroker(t)
+			ch, err := newSub(t, b, bw.SubscriberConfig{Group: "g"}).Subscribe(ctx, "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			publish(t, newPub(t, b), "t", "m1")
+			recv(t, ch).Ack()
+			if err := end(b); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case m, ok := <-ch:
+				if ok {
+					t.Fatalf("message %q after the end", m.UUID)
+				}
+			case <-time.After(failsafe):
+				t.Fatal("channel still open")
+			}
+		})
+	}
+}
