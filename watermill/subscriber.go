@@ -159,6 +159,9 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		stop()
 		cancel()
 		s.wg.Done()
+		if s.ctx.Err() != nil {
+			return nil, ErrClosed // Close came while the group was created
+		}
 		return nil, err
 	}
 	go func() {
