@@ -94,7 +94,7 @@ func (h *Handler) xgroupCreate(ctx context.Context, args []string) Reply {
 	}
 	key, group := args[2], args[3]
 	o := broker.GroupCreateOptions{MkStream: mkstream, EntriesRead: entriesRead}
-	if args[4] == "$" {
+	if cstr(args[4]) == "$" {
 		o.Latest = true
 	} else {
 		id, ok := parseStrictID(args[4])
@@ -125,7 +125,7 @@ func (h *Handler) xgroupSetID(ctx context.Context, args []string) Reply {
 		return subSyntaxError(args)
 	}
 	key, group := args[2], args[3]
-	latest := args[4] == "$"
+	latest := cstr(args[4]) == "$"
 	var id stream.ID
 	if !latest {
 		var ok bool

@@ -124,7 +124,7 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 	streams := make([]broker.ReadStream, len(a.keys))
 	for i, key := range a.keys {
 		rs := broker.ReadStream{Key: key}
-		switch a.ids[i] {
+		switch cstr(a.ids[i]) {
 		case "$":
 			rs.Latest = true
 		case "+":
@@ -154,7 +154,7 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 	streams := make([]broker.GroupReadStream, len(a.keys))
 	for i, key := range a.keys {
 		gs := broker.GroupReadStream{Key: key}
-		switch a.ids[i] {
+		switch cstr(a.ids[i]) {
 		case ">":
 			gs.New = true
 		case "$":
