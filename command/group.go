@@ -223,6 +223,11 @@ func (h *Handler) xack(ctx context.Context, args []string) Reply {
 	for _, s := range args[3:] {
 		id, ok := parseStrictID(s)
 		if !ok {
+			// Redis answers 0 for a missing key or group before it parses
+			// the IDs; with the group there, a bad ID acknowledges nothing.
+			if !h.groupExists(ctx, args[1], args[2]) {
+				return Int(0)
+			}
 			return Error(errInvalidID)
 		}
 		ids = append(ids, id)

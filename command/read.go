@@ -172,7 +172,9 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 				}
 				return Error(errInvalidID)
 			}
-			gs.After = id
+			// Redis stores ">" as the maximum ID, so the maximum ID written
+			// out reads (and blocks) as ">" does.
+			gs.After, gs.New = id, id == stream.MaxID
 		}
 		streams[i] = gs
 	}

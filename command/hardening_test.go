@@ -1,0 +1,64 @@
+package command_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+)
+
+// TestXAckChecksGroupBeforeIDs: Redis 7.0.15 answers XACK on a missing key
+// or group with 0 before it parses the IDs, so a bad ID is an error only
+// when the group exists, and then nothing is acknowledged.
+func TestXAckChecksGroupBeforeIDs(t *testing.T) {
+	const invalid = "(error) ERR Invalid stream ID specified as stream command argument\n"
+	runSteps(t, newHandler(t), []step{
+		{"XACK nokey g 1-1", "(integer) 0\n"},
+		{"XACK nokey g bad", "(integer) 0\n"},
+		{"XACK nokey g 2-2 bad", "(integer) 0\n"},
+		{"XADD k 1-1 f v", "\"1-1\"\n"},
+		{"XACK k nogroup 2-2 bad", "(integer) 0\n"},
+		{"XACK k nogroup bad", "(integer) 0\n"},
+		{"XGROUP CREATE k g 0", "OK\n"},
+		{"XACK k g 2-2 bad", invalid},
+		{"XREADGROUP GROUP g c STREAMS k >", "1) 1) \"k\"\n   2) 1) 1) \"1-1\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XACK k g 1-1 bad", invalid},
+		{"XPENDING k g", "1) (integer) 1\n2) \"1-1\"\n3) \"1-1\"\n4) 1) 1) \"c\"\n      2) \"1\"\n"},
+		{"XACK k g \" 1-1\"", "(integer) 1\n"},
+	})
+}
+
+// TestXReadGroupMaxIDIsNew: Redis 7.0 stores ">" as the maximum ID, so an
+// explicit 18446744073709551615-18446744073709551615 (however written)
+// reads new entries, and blocks, exactly like ">".
+func TestXReadGroupMaxIDIsNew(t *testing.T) {
+	const max = "18446744073709551615-18446744073709551615"
+	runSteps(t, newHandler(t), []step{
+		{"XADD k 1-1 f v", "\"1-1\"\n"},
+		{"XGROUP CREATE k g 0", "OK\n"},
+		{"XREADGROUP GROUP g c STREAMS k " + max, "1) 1) \"k\"\n   2) 1) 1) \"1-1\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XREADGROUP GROUP g c STREAMS k " + max, "(nil)\n"},
+		{"XREADGROUP GROUP g c BLOCK 1 STREAMS k " + max, "(nil)\n"},
+		{"XREADGROUP GROUP g c STREAMS k 18446744073709551615-18446744073709551614", "1) 1) \"k\"\n   2) (empty array)\n"},
+		{"XADD k 2-1 f v", "\"2-1\"\n"},
+		{"XREADGROUP GROUP g c2 STREAMS k \" 18446744073709551615--01\"", "1) 1) \"k\"\n   2) 1) 1) \"2-1\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XPENDING k g", "1) (integer) 2\n2) \"1-1\"\n3) \"2-1\"\n4) 1) 1) \"c\"\n      2) \"1\"\n   2) 1) \"c2\"\n      2) \"1\"\n"},
+	})
+	synctest.Test(t, func(t *testing.T) {
+		h := newHandler(t)
+		do(t, h, "XGROUP CREATE k g $ MKSTREAM")
+		done := make(chan string, 1)
+		go func() {
+			done <- h.Do(context.Background(), []string{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "k", max}).String()
+		}()
+		synctest.Wait()
+		select {
+		case got := <-done:
+			t.Fatalf("XREADGROUP BLOCK 0 with the maximum ID returned before any XADD: %q", got)
+		default:
+		}
+		do(t, h, "XADD k 3-1 f v")
+		if got, want := <-done, "1) 1) \"k\"\n   2) 1) 1) \"3-1\"\n         2) 1) \"f\"\n            2) \"v\"\n"; got != want {
+			t.Errorf("blocked XREADGROUP = %q, want %q", got, want)
+		}
+	})
+}
