@@ -62,3 +62,27 @@ func TestXReadGroupMaxIDIsNew(t *testing.T) {
 		}
 	})
 }
+
+// TestPubSubChannelsPattern: the argument of PUBSUB CHANNELS is always a
+// glob, so "" lists only the channel "" and "*" every channel but ""; with
+// no argument every channel is listed (observed with Redis 7.0.15).
+func TestPubSubChannelsPattern(t *testing.T) {
+	h := newHandler(t)
+	s := h.NewSession()
+	defer s.Close()
+	for _, line := range []string{`SUBSCRIBE a b "" x.y`} {
+		sessionDo(t, s, line)
+	}
+	runSteps(t, h, []step{
+		{`PUBSUB CHANNELS ""`, "1) \"\"\n"},
+		{`PUBSUB CHANNELS *`, "1) \"a\"\n2) \"b\"\n3) \"x.y\"\n"},
+		{`PUBSUB CHANNELS`, "1) \"\"\n2) \"a\"\n3) \"b\"\n4) \"x.y\"\n"},
+		{`PUBSUB CHANNELS x*`, "1) \"x.y\"\n"},
+		{`PUBSUB CHANNELS "" extra`, "(error) ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\n"},
+	})
+	sessionDo(t, s, `UNSUBSCRIBE ""`)
+	runSteps(t, h, []step{
+		{`PUBSUB CHANNELS ""`, "(empty array)\n"},
+		{`PUBSUB CHANNELS`, "1) \"a\"\n2) \"b\"\n3) \"x.y\"\n"},
+	})
+}
