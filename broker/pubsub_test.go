@@ -224,7 +224,7 @@ func TestIntrospection(t *testing.T) {
 		want    []string
 	}{
 		{"*", []string{"news.art", "news.tech", "sport"}}, // "*" never matches ""
-		{"", []string{""}},                                // a glob: only the empty channel
+		{"", []string{""}}, // a glob: only the empty channel
 		{"news.*", []string{"news.art", "news.tech"}},
 		{"nothing", []string{}},
 	}
