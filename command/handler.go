@@ -20,7 +20,21 @@ type Handler struct {
 	// Default: time.Now. Set it to the broker's [broker.Options.Clock] when
 	// that is not the wall clock.
 	Clock func() time.Time
+
+	// NoBlockForever is for a caller that runs one command at a time and is
+	// the broker's only writer, such as a CLI reading a script: nothing can
+	// add an entry while one of its reads waits, so a read that would wait
+	// for ever would hang it. With NoBlockForever, XREAD and XREADGROUP with
+	// BLOCK 0 (or a timeout too large for a time.Duration) that find nothing
+	// do not wait: they reply an error with the text [BlockForeverMessage].
+	// Reads that find data, and BLOCK with a timeout, are unchanged.
+	NoBlockForever bool
 }
+
+// BlockForeverMessage is the text of the error reply of a read that would
+// wait for ever under [Handler.NoBlockForever]. It is brook's: Redis, with
+// other clients to wake the read, waits.
+const BlockForeverMessage = "ERR BLOCK 0 would wait for ever: no other client can add an entry"
 
 // spec describes one command or subcommand.
 type spec struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"testing/synctest"
+
+	"github.com/brookmq/brook/command"
 )
 
 // TestXAckChecksGroupBeforeIDs: Redis 7.0.15 answers XACK on a missing key
@@ -84,5 +86,33 @@ func TestPubSubChannelsPattern(t *testing.T) {
 	runSteps(t, h, []step{
 		{`PUBSUB CHANNELS ""`, "(empty array)\n"},
 		{`PUBSUB CHANNELS`, "1) \"a\"\n2) \"b\"\n3) \"x.y\"\n"},
+	})
+}
+
+// TestNoBlockForever: under Handler.NoBlockForever a read that would wait
+// for ever replies BlockForeverMessage at once; reads that find data, that
+// never block, or that have a timeout behave as before.
+func TestNoBlockForever(t *testing.T) {
+	h := newHandler(t)
+	h.NoBlockForever = true
+	forever := "(error) " + command.BlockForeverMessage + "\n"
+	entry := "1) 1) \"s\"\n   2) 1) 1) \"1-0\"\n         2) 1) \"f\"\n            2) \"v\"\n"
+	runSteps(t, h, []step{
+		{"XREAD BLOCK 0 STREAMS s $", forever},
+		{"XREAD BLOCK 0 STREAMS s 0", forever},
+		{"XREAD BLOCK 99999999999999999 STREAMS s $", forever},
+		{"XADD s 1-0 f v", "\"1-0\"\n"},
+		{"XREAD BLOCK 0 STREAMS s 0", entry},
+		{"XREAD BLOCK 0 STREAMS s +", entry},
+		{"XREAD BLOCK 0 STREAMS s $", forever},
+		{"XREAD BLOCK 1 STREAMS s $", "(nil)\n"},
+		{"XREAD BLOCK 0 STREAMS s", "(error) ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.\n"},
+		{"XGROUP CREATE s g $", "OK\n"},
+		{"XREADGROUP GROUP g c BLOCK 0 STREAMS s >", forever},
+		{"XREADGROUP GROUP g c BLOCK 0 STREAMS s 0", "1) 1) \"s\"\n   2) (empty array)\n"},
+		{"XREADGROUP GROUP nog c BLOCK 0 STREAMS s >", "(error) NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option\n"},
+		{"XREADGROUP GROUP g c BLOCK 1 STREAMS s >", "(nil)\n"},
+		{"XGROUP SETID s g 0", "OK\n"},
+		{"XREADGROUP GROUP g c BLOCK 0 STREAMS s >", entry},
 	})
 }

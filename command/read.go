@@ -140,10 +140,22 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 		}
 		streams[i] = rs
 	}
+	forever := h.blocksForever(&a)
 	bctx, cancel := blockContext(ctx, &a)
 	defer cancel()
-	res, err := h.B.XRead(bctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block})
+	res, err := h.B.XRead(bctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block && !forever})
+	if forever && err == nil && res == nil {
+		return Error(BlockForeverMessage)
+	}
 	return readResult(ctx, res, err)
+}
+
+// blocksForever reports whether a read with these options would wait for
+// ever when it finds nothing, and the handler must not let it
+// ([Handler.NoBlockForever]). Such a read is made without blocking: if it
+// finds nothing, a blocking one would have waited for ever.
+func (h *Handler) blocksForever(a *readArgs) bool {
+	return h.NoBlockForever && a.block && a.timeout == 0
 }
 
 func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
@@ -178,10 +190,14 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 		}
 		streams[i] = gs
 	}
+	forever := h.blocksForever(&a)
 	bctx, cancel := blockContext(ctx, &a)
 	defer cancel()
 	res, err := h.B.XReadGroup(bctx, a.group, a.consumer, streams,
-		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block, NoAck: a.noAck})
+		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block && !forever, NoAck: a.noAck})
+	if forever && err == nil && res == nil {
+		return Error(BlockForeverMessage)
+	}
 	if !errors.Is(err, broker.ErrGroupDeleted) && !errors.Is(err, broker.ErrStreamDeleted) &&
 		(errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream)) {
 		if r, missing := h.noGroupRead(ctx, a.keys, a.group); missing {

@@ -26,6 +26,10 @@ type client struct {
 	// cursor is, so the reply to an interrupted command starts a new line;
 	// entering subscribed mode says that the prompt stays usable.
 	interactive bool
+
+	// stuck is set when a command was refused because it would wait for
+	// ever ([command.Handler.NoBlockForever]): the command's name.
+	stuck string
 }
 
 func newClient(h *command.Handler, out io.Writer) *client {
@@ -65,12 +69,12 @@ func (c *client) line(ctx context.Context, line string) bool {
 		return false
 	}
 	for range repeat {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || c.stuck != "" {
 			break
 		}
 		c.exec(ctx, args)
 	}
-	return true
+	return c.stuck == ""
 }
 
 // isComment reports whether line's first non-blank character is '#'.
@@ -128,6 +132,10 @@ func (c *client) exec(ctx context.Context, args []string) {
 		c.out.WriteByte('\n')
 	}
 	for _, r := range replies {
+		if r.IsError() && r.Str == command.BlockForeverMessage {
+			c.stuck = strings.ToUpper(name)
+			return
+		}
 		r.WriteTo(c.out)
 	}
 }
@@ -159,16 +167,24 @@ func (c *client) println(s string) {
 }
 
 // script serves a non-terminal stdin: one command per line, run as soon as
-// the line arrives, until end of input or quit.
-func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout io.Writer) int {
+// the line arrives, until end of input or quit. A read that would wait for
+// ever ends the script with status 1 and a message on stderr.
+func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newClient(h, stdout)
 	defer c.close()
 	defer c.flush()
 	in := bufio.NewReader(stdin)
-	for {
+	for n := 1; ; n++ {
 		line, err := in.ReadString('\n')
 		if line != "" {
 			if !c.line(ctx, strings.TrimSuffix(line, "\n")) {
+				if c.stuck != "" {
+					c.flush()
+					fmt.Fprintf(stderr, "brook: line %d: %s with BLOCK 0 found nothing and would wait for ever: "+
+						"brook runs one line at a time and is the only writer, so nothing can add an entry "+
+						"while it waits (give BLOCK a timeout, or run brook on a terminal)\n", n, c.stuck)
+					return 1
+				}
 				return 0
 			}
 		}

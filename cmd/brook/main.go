@@ -39,7 +39,11 @@ Stdin a terminal: a REPL with line editing and history (prompt "brook> ").
   Ctrl-C or Ctrl-D at the prompt quits; Ctrl-C while a command blocks (XREAD
   BLOCK 0) interrupts that command.
 Stdin a pipe or file: no prompt, no banner; each line runs as soon as it
-  arrives, so a blocking XREAD works through a pipe. End of input quits.
+  arrives. End of input quits. XREAD/XREADGROUP with BLOCK and a timeout
+  wait and time out as in Redis; with BLOCK 0 they return what is there,
+  but when nothing is, brook says so on stderr and exits with status 1
+  instead of waiting: brook runs one line at a time and is the broker's
+  only writer, so nothing could ever wake the read.
 
 Pub/Sub: SUBSCRIBE/PSUBSCRIBE print "Reading messages..." and the
 confirmations, as redis-cli does. Since the broker lives in this process,
@@ -117,7 +121,10 @@ func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Wri
 	if f, ok := terminal(stdin, stdout); ok {
 		status = repl(ctx, h, f, stderr, cfg.describe())
 	} else {
-		status = script(ctx, h, stdin, stdout)
+		// A script runs one line at a time and brook is the only writer:
+		// a read waiting for ever would hang it, so it is refused.
+		h.NoBlockForever = true
+		status = script(ctx, h, stdin, stdout, stderr)
 	}
 	if err := b.Close(); err != nil {
 		fmt.Fprintln(stderr, "brook: close:", err)
