@@ -29,7 +29,18 @@ type Handler struct {
 	// do not wait: they reply an error with the text [BlockForeverMessage].
 	// Reads that find data, and BLOCK with a timeout, are unchanged.
 	NoBlockForever bool
+
+	// MaxArgLen is the longest argument a command may have, in bytes: a
+	// command with a longer one is refused with Redis's reply to a bulk
+	// argument over proto-max-bulk-len, "ERR Protocol error: invalid bulk
+	// length", before anything else is looked at. 0 means
+	// [DefaultMaxArgLen].
+	MaxArgLen int
 }
+
+// DefaultMaxArgLen is Redis's default proto-max-bulk-len, 512 MB: the
+// longest argument Redis accepts.
+const DefaultMaxArgLen = 512 << 20
 
 // BlockForeverMessage is the text of the error reply of a read that would
 // wait for ever under [Handler.NoBlockForever]. It is brook's: Redis, with
@@ -64,11 +75,30 @@ func init() {
 // arrives, the BLOCK timeout passes (nil reply) or ctx ends. The subscription
 // commands need a [Session]: Do answers them with an error reply.
 func (h *Handler) Do(ctx context.Context, args []string) Reply {
+	if bad, ok := h.checkArgLen(args); !ok {
+		return bad
+	}
 	sp, bad := lookup(args)
 	if sp == nil {
 		return bad
 	}
 	return sp.run(h, ctx, args)
+}
+
+// checkArgLen refuses args with an argument longer than [Handler.MaxArgLen]
+// with Redis's protocol error, which Redis sends before it looks at the
+// command.
+func (h *Handler) checkArgLen(args []string) (Reply, bool) {
+	limit := h.MaxArgLen
+	if limit <= 0 {
+		limit = DefaultMaxArgLen
+	}
+	for _, a := range args {
+		if len(a) > limit {
+			return Error("ERR Protocol error: invalid bulk length"), false
+		}
+	}
+	return Reply{}, true
 }
 
 // lookup finds the spec for args and checks its arity, or returns the error

@@ -116,3 +116,30 @@ func TestNoBlockForever(t *testing.T) {
 		{"XREADGROUP GROUP g c BLOCK 0 STREAMS s >", entry},
 	})
 }
+
+// TestMaxArgLen: an argument over the limit (Redis's proto-max-bulk-len,
+// here made small) is refused with Redis's protocol error before the
+// command is looked at, through Handler.Do and Session.Do alike; an
+// argument of exactly the limit is fine (observed with Redis 7.0.15 and
+// proto-max-bulk-len 1mb).
+func TestMaxArgLen(t *testing.T) {
+	h := newHandler(t)
+	h.MaxArgLen = 10
+	const refused = "(error) ERR Protocol error: invalid bulk length\n"
+	runSteps(t, h, []step{
+		{"ECHO 0123456789", "\"0123456789\"\n"},
+		{"ECHO 01234567890", refused},
+		{"ECHO 0123456789 y", "(error) ERR wrong number of arguments for 'echo' command\n"},
+		{"NOSUCHCOMMAND 01234567890", refused},
+		{"XADD s 1-0 f 01234567890", refused},
+		{"XLEN s", "(integer) 0\n"},
+	})
+	s := h.NewSession()
+	defer s.Close()
+	if got := sessionDo(t, s, "SUBSCRIBE 01234567890"); got != refused {
+		t.Errorf("SUBSCRIBE with a long channel: %q", got)
+	}
+	if got := (&command.Handler{B: h.B}).Do(context.Background(), []string{"ECHO", "01234567890"}).String(); got != "\"01234567890\"\n" {
+		t.Errorf("default limit: %q", got)
+	}
+}

@@ -167,35 +167,40 @@ func (c *client) println(s string) {
 }
 
 // script serves a non-terminal stdin: one command per line, run as soon as
-// the line arrives, until end of input or quit. A read that would wait for
-// ever ends the script with status 1 and a message on stderr.
-func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout, stderr io.Writer) int {
+// the line arrives, until end of input or quit. A line longer than maxLine
+// bytes is not kept: brook prints an error for it and goes on. A read that
+// would wait for ever ends the script with status 1 and a message on
+// stderr.
+func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout, stderr io.Writer, maxLine int) int {
 	c := newClient(h, stdout)
 	defer c.close()
 	defer c.flush()
-	in := bufio.NewReader(stdin)
+	in := newLineReader(stdin, maxLine)
 	for n := 1; ; n++ {
-		line, err := in.ReadString('\n')
-		if line != "" {
-			if !c.line(ctx, strings.TrimSuffix(line, "\n")) {
-				if c.stuck != "" {
-					c.flush()
-					fmt.Fprintf(stderr, "brook: line %d: %s with BLOCK 0 found nothing and would wait for ever: "+
-						"brook runs one line at a time and is the only writer, so nothing can add an entry "+
-						"while it waits (give BLOCK a timeout, or run brook on a terminal)\n", n, c.stuck)
-					return 1
-				}
-				return 0
-			}
+		line, ok, err := in.next()
+		if errors.Is(err, errLineTooLong) {
+			c.println(fmt.Sprintf("(error) ERR Protocol error: line longer than %d bytes (brook's limit)", maxLine))
+			line, err = "", nil
 		}
-		if err == io.EOF {
+		if line != "" && !c.line(ctx, line) {
+			if c.stuck != "" {
+				c.flush()
+				fmt.Fprintf(stderr, "brook: line %d: %s with BLOCK 0 found nothing and would wait for ever: "+
+					"brook runs one line at a time and is the only writer, so nothing can add an entry "+
+					"while it waits (give BLOCK a timeout, or run brook on a terminal)\n", n, c.stuck)
+				return 1
+			}
 			return 0
 		}
 		if err != nil {
-			fmt.Fprintln(c.out, "brook: read:", err)
+			c.flush()
+			fmt.Fprintln(stderr, "brook: read:", err)
 			return 1
 		}
-		if in.Buffered() == 0 {
+		if !ok {
+			return 0
+		}
+		if !in.buffered() {
 			// Nothing more has arrived: show the replies before waiting
 			// for input. A script read in big chunks is flushed per chunk.
 			c.flush()

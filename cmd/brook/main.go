@@ -45,6 +45,11 @@ Stdin a pipe or file: no prompt, no banner; each line runs as soon as it
   instead of waiting: brook runs one line at a time and is the broker's
   only writer, so nothing could ever wake the read.
 
+Limits: an argument longer than 512 MB (Redis's proto-max-bulk-len) gets
+Redis's "ERR Protocol error: invalid bulk length"; a line longer than 1 GB
+(Redis's client-query-buffer-limit) is read and dropped without being kept,
+with an error line, and brook goes on with the next line.
+
 Pub/Sub: SUBSCRIBE/PSUBSCRIBE print "Reading messages..." and the
 confirmations, as redis-cli does. Since the broker lives in this process,
 messages can only come from commands typed in this same session: while
@@ -124,7 +129,7 @@ func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Wri
 		// A script runs one line at a time and brook is the only writer:
 		// a read waiting for ever would hang it, so it is refused.
 		h.NoBlockForever = true
-		status = script(ctx, h, stdin, stdout, stderr)
+		status = script(ctx, h, stdin, stdout, stderr, defaultMaxLine)
 	}
 	if err := b.Close(); err != nil {
 		fmt.Fprintln(stderr, "brook: close:", err)
