@@ -131,6 +131,9 @@ func (c *client) exec(ctx context.Context, args []string) {
 	if c.interactive && ctx.Err() != nil {
 		c.out.WriteByte('\n')
 	}
+	if name == "help" && len(replies) == 1 && replies[0].Kind == command.KindArray {
+		replies[0] = helpWithCLI(replies[0])
+	}
 	for _, r := range replies {
 		if r.IsError() && r.Str == command.BlockForeverMessage {
 			c.stuck = strings.ToUpper(name)
@@ -138,6 +141,13 @@ func (c *client) exec(ctx context.Context, args []string) {
 		}
 		r.WriteTo(c.out)
 	}
+}
+
+// helpWithCLI adds the CLI's own commands to the reply of HELP.
+func helpWithCLI(r command.Reply) command.Reply {
+	elems := append(append([]command.Reply(nil), r.Elems...),
+		command.Simple("QUIT | EXIT (this CLI: end the session)"))
+	return command.Array(elems...)
 }
 
 // drain prints the messages already queued for the subscription. When the

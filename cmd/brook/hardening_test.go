@@ -87,3 +87,25 @@ func TestScriptBlockForever(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendfsyncNeedsDir: --appendfsync without --dir would be ignored
+// (an in-memory broker has no log), so it is an error.
+func TestAppendfsyncNeedsDir(t *testing.T) {
+	t.Parallel()
+	_, stderr, status := runBrookStatus(t, "PING\n", "--appendfsync", "everysec")
+	if status != 2 || !strings.Contains(stderr, "--appendfsync needs --dir") {
+		t.Fatalf("--appendfsync without --dir: status %d, stderr %q", status, stderr)
+	}
+	if stdout, _, status := runBrookStatus(t, "PING\n", "--appendfsync", "everysec", "--dir", t.TempDir()); status != 0 || stdout != "PONG\n" {
+		t.Fatalf("--appendfsync with --dir: status %d, stdout %q", status, stdout)
+	}
+}
+
+// TestHelpMentionsQuit: HELP lists the CLI's own quit and exit.
+func TestHelpMentionsQuit(t *testing.T) {
+	t.Parallel()
+	out := runBrook(t, "HELP\n")
+	if !strings.HasSuffix(out, ") QUIT | EXIT (this CLI: end the session)\n") || !strings.Contains(out, "1) brook commands") {
+		t.Fatalf("HELP:\n%s", out)
+	}
+}

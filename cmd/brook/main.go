@@ -36,6 +36,9 @@ followed by a command runs the command N times, as in redis-cli. Lines whose
 first non-blank character is # are comments (redis-cli has no comments).
 
 Stdin a terminal: a REPL with line editing and history (prompt "brook> ").
+  The history is kept in ~/.brookcli_history, as redis-cli keeps
+  ~/.rediscli_history; the environment variable BROOKCLI_HISTFILE moves it,
+  and BROOKCLI_HISTFILE empty or /dev/null keeps no file.
   Ctrl-C or Ctrl-D at the prompt quits; Ctrl-C while a command blocks (XREAD
   BLOCK 0) interrupts that command.
 Stdin a pipe or file: no prompt, no banner; each line runs as soon as it
@@ -82,12 +85,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.dir, "dir", "", "data `directory`: streams are durable there and a later run finds them\n(created 0700, locked while in use); empty: in memory only")
+	fsyncSet := false
 	fs.Func("appendfsync", "when the log is fsynced with --dir: `always` (before each reply, the\ndefault), everysec or no, as Redis's appendfsync", func(s string) (err error) {
 		cfg.fsync, err = wal.ParseFsyncPolicy(s)
+		fsyncSet = true
 		return err
 	})
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if fsyncSet && cfg.dir == "" {
+		fmt.Fprintln(stderr, "brook: --appendfsync needs --dir: without a data directory the broker is in memory and has no log to fsync")
+		return cfg, errors.New("brook: --appendfsync without --dir")
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "brook: unexpected argument %q\n", fs.Arg(0))
