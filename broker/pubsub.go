@@ -374,18 +374,19 @@ func (b *Broker) PSubscribe(patterns ...string) (*Subscription, error) {
 }
 
 // Channels returns the active channels (those with at least one
-// subscription) that match the glob pattern, or all of them if pattern is
-// empty, sorted. Like Redis's PUBSUB CHANNELS.
+// subscription) that match the glob pattern, sorted, like Redis's PUBSUB
+// CHANNELS pattern. The pattern is always a glob with Redis's rules: ""
+// matches only the channel "", and "*" every channel but "" (Redis's
+// matcher never matches an empty name with "*"). PUBSUB CHANNELS without a
+// pattern, which lists every channel, is Channels("*") plus "" when
+// [Broker.NumSub] counts subscriptions to "".
 func (b *Broker) Channels(pat string) []string {
-	var match func(string) bool
-	if pat != "" {
-		match = pattern.Compile(pat).Match
-	}
+	match := pattern.Compile(pat).Match
 	h := b.hub
 	h.mu.RLock()
 	out := make([]string, 0, len(h.channels))
 	for ch := range h.channels {
-		if match == nil || match(ch) {
+		if match(ch) {
 			out = append(out, ch)
 		}
 	}

@@ -69,11 +69,15 @@ func (h *Handler) pubsubChannels(_ context.Context, args []string) Reply {
 	if len(args) > 3 {
 		return subSyntaxError(args)
 	}
-	pat := ""
 	if len(args) == 3 {
-		pat = args[2]
+		return BulkArray(h.B.Channels(args[2])...)
 	}
-	return BulkArray(h.B.Channels(pat)...)
+	// No pattern: every channel, "" included, which "*" does not match.
+	chans := h.B.Channels("*")
+	if h.B.NumSub("")[0] > 0 {
+		chans = append([]string{""}, chans...)
+	}
+	return BulkArray(chans...)
 }
 
 func (h *Handler) pubsubNumSub(_ context.Context, args []string) Reply {

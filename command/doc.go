@@ -36,5 +36,8 @@
 //
 // Everything in this package is synchronous; the only blocking commands are
 // XREAD and XREADGROUP with BLOCK, which wait on the context passed to
-// [Handler.Do] (a BLOCK timeout becomes a deadline on that context).
+// [Handler.Do] (a BLOCK timeout becomes a deadline on that context). A
+// caller that is the broker's only writer and runs one command at a time
+// sets [Handler.NoBlockForever], so that BLOCK 0 with nothing to read is an
+// error ([BlockForeverMessage]) instead of a wait nothing can end.
 package command

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
@@ -98,11 +99,15 @@ func parseStrictID(s string) (stream.ID, bool) {
 
 // parseLooseID parses an ID where "-" and "+" mean the minimum and maximum.
 func parseLooseID(s string) (stream.ID, bool) {
-	switch s {
-	case "-":
-		return stream.MinID, true
-	case "+":
-		return stream.MaxID, true
+	id, err := stream.ParseLooseID(s)
+	return id, err == nil
+}
+
+// cstr returns s up to its first NUL byte. Redis compares the special IDs
+// "$", ">", "*" with strcmp, so "$\x00junk" is "$" to it.
+func cstr(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
 	}
-	return parseStrictID(s)
+	return s
 }

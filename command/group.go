@@ -94,7 +94,7 @@ func (h *Handler) xgroupCreate(ctx context.Context, args []string) Reply {
 	}
 	key, group := args[2], args[3]
 	o := broker.GroupCreateOptions{Start: broker.Latest(), MkStream: mkstream, EntriesRead: entriesRead}
-	if args[4] != "$" {
+	if cstr(args[4]) != "$" {
 		id, ok := parseStrictID(args[4])
 		if !ok {
 			if !mkstream && !h.keyExists(ctx, key) {
@@ -124,7 +124,7 @@ func (h *Handler) xgroupSetID(ctx context.Context, args []string) Reply {
 	}
 	key, group := args[2], args[3]
 	o := broker.GroupSetIDOptions{Start: broker.Latest(), EntriesRead: entriesRead}
-	if args[4] != "$" {
+	if cstr(args[4]) != "$" {
 		id, ok := parseLooseID(args[4])
 		if !ok {
 			if r, missing := h.groupMissing(ctx, key, group); missing {
@@ -221,6 +221,11 @@ func (h *Handler) xack(ctx context.Context, args []string) Reply {
 	for _, s := range args[3:] {
 		id, ok := parseStrictID(s)
 		if !ok {
+			// Redis answers 0 for a missing key or group before it parses
+			// the IDs; with the group there, a bad ID acknowledges nothing.
+			if !h.groupExists(ctx, args[1], args[2]) {
+				return Int(0)
+			}
 			return Error(errInvalidID)
 		}
 		ids = append(ids, id)

@@ -20,7 +20,32 @@ type Handler struct {
 	// Default: time.Now. Set it to the broker's [broker.Options.Clock] when
 	// that is not the wall clock.
 	Clock func() time.Time
+
+	// NoBlockForever is for a caller that runs one command at a time and is
+	// the broker's only writer, such as a CLI reading a script: nothing can
+	// add an entry while one of its reads waits, so a read that would wait
+	// for ever would hang it. With NoBlockForever, XREAD and XREADGROUP with
+	// BLOCK 0 (or a timeout too large for a time.Duration) that find nothing
+	// do not wait: they reply an error with the text [BlockForeverMessage].
+	// Reads that find data, and BLOCK with a timeout, are unchanged.
+	NoBlockForever bool
+
+	// MaxArgLen is the longest argument a command may have, in bytes: a
+	// command with a longer one is refused with Redis's reply to a bulk
+	// argument over proto-max-bulk-len, "ERR Protocol error: invalid bulk
+	// length", before anything else is looked at. 0 means
+	// [DefaultMaxArgLen].
+	MaxArgLen int
 }
+
+// DefaultMaxArgLen is Redis's default proto-max-bulk-len, 512 MB: the
+// longest argument Redis accepts.
+const DefaultMaxArgLen = 512 << 20
+
+// BlockForeverMessage is the text of the error reply of a read that would
+// wait for ever under [Handler.NoBlockForever]. It is brook's: Redis, with
+// other clients to wake the read, waits.
+const BlockForeverMessage = "ERR BLOCK 0 would wait for ever: no other client can add an entry"
 
 // spec describes one command or subcommand.
 type spec struct {
@@ -50,11 +75,30 @@ func init() {
 // arrives, the BLOCK timeout passes (nil reply) or ctx ends. The subscription
 // commands need a [Session]: Do answers them with an error reply.
 func (h *Handler) Do(ctx context.Context, args []string) Reply {
+	if bad, ok := h.checkArgLen(args); !ok {
+		return bad
+	}
 	sp, bad := lookup(args)
 	if sp == nil {
 		return bad
 	}
 	return sp.run(h, ctx, args)
+}
+
+// checkArgLen refuses args with an argument longer than [Handler.MaxArgLen]
+// with Redis's protocol error, which Redis sends before it looks at the
+// command.
+func (h *Handler) checkArgLen(args []string) (Reply, bool) {
+	limit := h.MaxArgLen
+	if limit <= 0 {
+		limit = DefaultMaxArgLen
+	}
+	for _, a := range args {
+		if len(a) > limit {
+			return Error("ERR Protocol error: invalid bulk length"), false
+		}
+	}
+	return Reply{}, true
 }
 
 // lookup finds the spec for args and checks its arity, or returns the error

@@ -111,7 +111,7 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 	streams := make([]broker.ReadStream, len(a.keys))
 	for i, key := range a.keys {
 		rs := broker.ReadStream{Key: key}
-		switch a.ids[i] {
+		switch cstr(a.ids[i]) {
 		case "$":
 			rs.From = broker.Latest()
 		case "+":
@@ -127,8 +127,28 @@ func (h *Handler) xread(ctx context.Context, args []string) Reply {
 		}
 		streams[i] = rs
 	}
-	res, err := h.B.XRead(ctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.block})
+	forever := h.blocksForever(&a)
+	res, err := h.B.XRead(ctx, streams, broker.ReadOptions{Count: toInt(a.count), Block: a.blockUnless(forever)})
+	if forever && err == nil && res == nil {
+		return Error(BlockForeverMessage)
+	}
 	return readResult(res, err)
+}
+
+// blocksForever reports whether a read with these options would wait for
+// ever when it finds nothing, and the handler must not let it
+// ([Handler.NoBlockForever]). Such a read is made without blocking: if it
+// finds nothing, a blocking one would have waited for ever.
+func (h *Handler) blocksForever(a *readArgs) bool {
+	return h.NoBlockForever && a.block == broker.BlockForever
+}
+
+// blockUnless is the Block option of the read: none if forever is refused.
+func (a *readArgs) blockUnless(forever bool) time.Duration {
+	if forever {
+		return 0
+	}
+	return a.block
 }
 
 func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
@@ -139,7 +159,7 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 	streams := make([]broker.ReadStream, len(a.keys))
 	for i, key := range a.keys {
 		gs := broker.ReadStream{Key: key}
-		switch a.ids[i] {
+		switch cstr(a.ids[i]) {
 		case ">":
 			gs.From = broker.Undelivered()
 		case "$":
@@ -157,12 +177,21 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 				}
 				return Error(errInvalidID)
 			}
+			// Redis stores ">" as the maximum ID, so the maximum ID written
+			// out reads (and blocks) as ">" does.
 			gs.From = broker.After(id)
+			if id == stream.MaxID {
+				gs.From = broker.Undelivered()
+			}
 		}
 		streams[i] = gs
 	}
+	forever := h.blocksForever(&a)
 	res, err := h.B.XReadGroup(ctx, a.group, a.consumer, streams,
-		broker.GroupReadOptions{Count: toInt(a.count), Block: a.block, NoAck: a.noAck})
+		broker.GroupReadOptions{Count: toInt(a.count), Block: a.blockUnless(forever), NoAck: a.noAck})
+	if forever && err == nil && res == nil {
+		return Error(BlockForeverMessage)
+	}
 	if !errors.Is(err, broker.ErrGroupDeleted) && !errors.Is(err, broker.ErrStreamDeleted) &&
 		(errors.Is(err, stream.ErrNoGroup) || errors.Is(err, broker.ErrNoStream)) {
 		if r, missing := h.noGroupRead(ctx, a.keys, a.group); missing {

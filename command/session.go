@@ -46,6 +46,9 @@ func IsSubscription(name string) bool {
 // In subscribed mode only the subscription commands and PING are allowed,
 // as in Redis (PING then replies ["pong", message]).
 func (s *Session) Do(ctx context.Context, args []string) []Reply {
+	if bad, ok := s.h.checkArgLen(args); !ok {
+		return []Reply{bad}
+	}
 	sp, bad := lookup(args)
 	if sp == nil {
 		return []Reply{bad}

@@ -81,7 +81,7 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 		more := len(args) - 1 - i
 		opt := strings.ToLower(args[i])
 		switch {
-		case xadd && args[i] == "*":
+		case xadd && cstr(args[i]) == "*":
 			a.id, a.idGiven = stream.AutoID(), true
 			a.next = i + 1
 			return a, a.check(xadd)

@@ -5,7 +5,7 @@
 // # Dialect
 //
 // The rules are those of Redis 7's stringmatchlen (checked against Redis
-// 7.0.15; the recorded rows are in shared/conformance/glob-vectors.tsv).
+// 7.0.15; the recorded rows are in testdata/conformance/glob-vectors.tsv).
 // Matching is on bytes, never on characters or runes:
 //
 //   - `*` matches any run of bytes; consecutive stars are one.
@@ -118,7 +118,7 @@
 //
 // # Verification
 //
-// The tests check every row of the shared conformance vectors, compare
+// The tests check every row of the recorded conformance vectors, compare
 // Match with an independent oracle that follows stringmatchlen step by step
 // (also checked against the vectors) on random and fuzzed inputs, and
 // compare Index with brute force. During development the package was also

@@ -10,16 +10,17 @@ import (
 	"github.com/brookmq/brook/pattern"
 )
 
-// vector is one row of shared/conformance/glob-vectors.tsv.
+// vector is one row of a glob-vectors.tsv file.
 type vector struct {
+	file             string
 	line             int
 	pattern, subject string
 	match            bool
 }
 
-// sharedDir returns <repo root>/../shared, the repo root being the nearest
-// directory above the working directory that holds go.mod.
-func sharedDir(t testing.TB) string {
+// repoRoot returns the nearest directory above the working directory that
+// holds go.mod.
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -27,7 +28,7 @@ func sharedDir(t testing.TB) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -37,10 +38,34 @@ func sharedDir(t testing.TB) string {
 	}
 }
 
-// loadVectors reads every row of the glob vectors.
+// vectorFiles returns the glob vector files to check: the repository's
+// copy, testdata/conformance/glob-vectors.tsv, always; and the team's
+// ../shared/conformance/glob-vectors.tsv when it exists beside the
+// repository, so rows recorded there count at once.
+func vectorFiles(t testing.TB) []string {
+	t.Helper()
+	root := repoRoot(t)
+	files := []string{filepath.Join(root, "testdata", "conformance", "glob-vectors.tsv")}
+	shared := filepath.Join(root, "..", "shared", "conformance", "glob-vectors.tsv")
+	if _, err := os.Stat(shared); err == nil {
+		files = append(files, shared)
+	}
+	return files
+}
+
+// loadVectors reads every row of every vector file.
 func loadVectors(t testing.TB) []vector {
 	t.Helper()
-	path := filepath.Join(sharedDir(t), "conformance", "glob-vectors.tsv")
+	var vs []vector
+	for _, path := range vectorFiles(t) {
+		vs = append(vs, readVectors(t, path)...)
+	}
+	return vs
+}
+
+// readVectors reads the rows of one file.
+func readVectors(t testing.TB, path string) []vector {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +78,7 @@ func loadVectors(t testing.TB) []vector {
 		if len(fields) != 3 || (fields[2] != "0" && fields[2] != "1") {
 			t.Fatalf("%s:%d: malformed row %q", path, n, sc.Text())
 		}
-		vs = append(vs, vector{n, fields[0], fields[1], fields[2] == "1"})
+		vs = append(vs, vector{path, n, fields[0], fields[1], fields[2] == "1"})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -75,18 +100,18 @@ func TestGlobVectors(t *testing.T) {
 	}
 	for _, v := range vs {
 		if got := pattern.Match(v.pattern, v.subject); got != v.match {
-			t.Errorf("line %d: Match(%q, %q) = %t, Redis says %t", v.line, v.pattern, v.subject, got, v.match)
+			t.Errorf("%s:%d: Match(%q, %q) = %t, Redis says %t", v.file, v.line, v.pattern, v.subject, got, v.match)
 		}
 		if got := pattern.Compile(v.pattern).Match(v.subject); got != v.match {
-			t.Errorf("line %d: Compile(%q).Match(%q) = %t, Redis says %t", v.line, v.pattern, v.subject, got, v.match)
+			t.Errorf("%s:%d: Compile(%q).Match(%q) = %t, Redis says %t", v.file, v.line, v.pattern, v.subject, got, v.match)
 		}
 		if got := refMatch(v.pattern, v.subject); got != v.match {
-			t.Errorf("line %d: oracle(%q, %q) = %t, Redis says %t", v.line, v.pattern, v.subject, got, v.match)
+			t.Errorf("%s:%d: oracle(%q, %q) = %t, Redis says %t", v.file, v.line, v.pattern, v.subject, got, v.match)
 		}
 		found := false
 		idx.Match(v.subject, func(p string) { found = found || p == v.pattern })
 		if found != v.match {
-			t.Errorf("line %d: Index.Match(%q) reports %q: %t, Redis says %t", v.line, v.subject, v.pattern, found, v.match)
+			t.Errorf("%s:%d: Index.Match(%q) reports %q: %t, Redis says %t", v.file, v.line, v.subject, v.pattern, found, v.match)
 		}
 	}
 	t.Logf("%d rows", len(vs))

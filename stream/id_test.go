@@ -2,6 +2,8 @@ package stream_test
 
 import (
 	"errors"
+	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/brookmq/brook/stream"
@@ -29,8 +31,46 @@ func TestParseID(t *testing.T) {
 		{"0x10", stream.ID{}, stream.ErrInvalidID},
 		{"", stream.ID{}, stream.ErrInvalidID},
 		{"*", stream.ID{}, stream.ErrInvalidID},
-		{"+5", stream.ID{}, stream.ErrInvalidID},
-		{" 5", stream.ID{}, stream.ErrInvalidID},
+		// Redis 7.0.15 reads each part with string2ull (string2ll, then
+		// strtoull): every row below is what it answered to XADD.
+		{"+5", sid(5, 0), nil},
+		{" 5", sid(5, 0), nil},
+		{"+6-1", sid(6, 1), nil},
+		{" 7-1", sid(7, 1), nil},
+		{"\t8-1", sid(8, 1), nil},
+		{"\n9-1", sid(9, 1), nil},
+		{"\v10-1", sid(10, 1), nil},
+		{"\f11-1", sid(11, 1), nil},
+		{"\r12-1", sid(12, 1), nil},
+		{"13 -1", stream.ID{}, stream.ErrInvalidID},
+		{"14-1 ", stream.ID{}, stream.ErrInvalidID},
+		{"15- 1", sid(15, 1), nil},
+		{"16-+1", sid(16, 1), nil},
+		{"17--0", sid(17, 0), nil},
+		{"18--1", stream.ID{}, stream.ErrInvalidID},
+		{"19--01", sid(19, maxU), nil},
+		{"20- -1", sid(20, maxU), nil},
+		{"+-21", stream.ID{}, stream.ErrInvalidID},
+		{"++22", stream.ID{}, stream.ErrInvalidID},
+		{"-23", stream.ID{}, stream.ErrInvalidID},
+		{"024-0001", sid(24, 1), nil},
+		{"101--18446744073709551615", sid(101, 1), nil},
+		{"102--18446744073709551616", stream.ID{}, stream.ErrInvalidID},
+		{"103--9223372036854775808", stream.ID{}, stream.ErrInvalidID},
+		{"104--9223372036854775809", sid(104, 9223372036854775807), nil},
+		{"105--10000000000000000000", sid(105, 8446744073709551616), nil},
+		{"106-1e3", stream.ID{}, stream.ErrInvalidID},
+		{"108\x00junk", sid(108, 0), nil},
+		{"109-1\x00junk", sid(109, 1), nil},
+		{"\x00", stream.ID{}, stream.ErrInvalidID},
+		{"-", stream.ID{}, stream.ErrInvalidID},
+		{"+", stream.ID{}, stream.ErrInvalidID},
+		{"-\x00", stream.ID{}, stream.ErrInvalidID},
+		{" ", stream.ID{}, stream.ErrInvalidID},
+		{"5-*", stream.ID{}, stream.ErrInvalidID},
+		// An argument of more than 127 bytes is invalid, whatever it holds.
+		{strings.Repeat("0", 124) + "110", sid(110, 0), nil},
+		{strings.Repeat("0", 125) + "111", stream.ID{}, stream.ErrInvalidID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -66,6 +106,17 @@ func TestParseRangeBounds(t *testing.T) {
 		{"((5", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
 		{"(", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
 		{"x", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
+		// Observed with Redis 7.0.15's XRANGE and XPENDING.
+		{"( 110", sid(110, 1), sid(110, maxU-1), nil, nil},
+		{"(+110", sid(110, 1), sid(110, maxU-1), nil, nil},
+		{"+1", sid(1, 0), sid(1, maxU), nil, nil},
+		{" -", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
+		{"+ ", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
+		{"-\x00", stream.MinID, stream.MinID, nil, nil},
+		{"+\x00x", stream.MaxID, stream.MaxID, nil, nil},
+		{"(\x00", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
+		{"(" + strings.Repeat("0", 124) + "110", sid(110, 1), sid(110, maxU-1), nil, nil},
+		{"(" + strings.Repeat("0", 125) + "110", stream.ID{}, stream.ID{}, stream.ErrInvalidID, stream.ErrInvalidID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -97,6 +148,18 @@ func TestParseAddID(t *testing.T) {
 		{"5-**", stream.AddID{}, "*", stream.ErrInvalidID},
 		{"*-5", stream.AddID{}, "*", stream.ErrInvalidID},
 		{"18446744073709551616-*", stream.AddID{}, "*", stream.ErrInvalidID},
+		// Observed with Redis 7.0.15.
+		{" +28-*", stream.PartialID(28), "28-*", nil},
+		{" 29 -*", stream.AddID{}, "*", stream.ErrInvalidID},
+		{"30-* ", stream.AddID{}, "*", stream.ErrInvalidID},
+		{"300-*\x00", stream.PartialID(300), "300-*", nil},
+		{"*\x00junk", stream.AutoID(), "*", nil},
+		{"112--*", stream.AddID{}, "*", stream.ErrInvalidID},
+		{"-", stream.AddID{}, "*", stream.ErrInvalidID},
+		{"+", stream.AddID{}, "*", stream.ErrInvalidID},
+		{"0--0", stream.ExplicitID(sid(0, 0)), "0-0", nil},
+		{strings.Repeat("0", 124) + "1-*", stream.PartialID(1), "1-*", nil},
+		{strings.Repeat("0", 125) + "1-*", stream.AddID{}, "*", stream.ErrInvalidID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -131,14 +194,103 @@ func TestIDNextPrev(t *testing.T) {
 	}
 }
 
-// FuzzParseID checks that parsing never panics and that every accepted ID
-// prints in a form that parses back to it.
+func TestParseLooseID(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want stream.ID
+		err  error
+	}{
+		{"-", stream.MinID, nil},
+		{"+", stream.MaxID, nil},
+		{"-\x00x", stream.MinID, nil},
+		{" 0", sid(0, 0), nil},
+		{"5-1", sid(5, 1), nil},
+		{"x", stream.ID{}, stream.ErrInvalidID},
+		{"(5", stream.ID{}, stream.ErrInvalidID},
+	} {
+		if got, err := stream.ParseLooseID(tt.in); got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("ParseLooseID(%q) = %s, %v; want %s, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// refPart is an independent model of Redis 7.0's string2ull for one part
+// of an ID (string2ll, refusing negatives, then strtoull), on big integers.
+func refPart(s string) (uint64, bool) {
+	if ll, ok := refString2ll(s); ok {
+		return uint64(ll), ll >= 0
+	}
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	if t == "" || strings.Trim(t, "0123456789") != "" {
+		return 0, false
+	}
+	n, _ := new(big.Int).SetString(t, 10)
+	if n.BitLen() > 64 {
+		return 0, false
+	}
+	v := n.Uint64()
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// refString2ll models Redis's string2ll: "0", or an optional '-' and digits
+// without a leading zero, shorter than 21 bytes, within int64.
+func refString2ll(s string) (int64, bool) {
+	if s == "0" {
+		return 0, true
+	}
+	if len(s) == 0 || len(s) >= 21 {
+		return 0, false
+	}
+	t := strings.TrimPrefix(s, "-")
+	if t == "" || t[0] < '1' || t[0] > '9' || strings.Trim(t, "0123456789") != "" {
+		return 0, false
+	}
+	n, _ := new(big.Int).SetString(s, 10)
+	return n.Int64(), n.IsInt64()
+}
+
+// refParseID models streamGenericParseIDOrReply (strict, missing seq 0).
+func refParseID(s string) (stream.ID, bool) {
+	if len(s) > 127 {
+		return stream.ID{}, false
+	}
+	s, _, _ = strings.Cut(s, "\x00")
+	if s == "-" || s == "+" {
+		return stream.ID{}, false
+	}
+	msText, seqText, hasSeq := strings.Cut(s, "-")
+	ms, ok := refPart(msText)
+	if !ok {
+		return stream.ID{}, false
+	}
+	if !hasSeq {
+		return sid(ms, 0), true
+	}
+	seq, ok := refPart(seqText)
+	return sid(ms, seq), ok
+}
+
+// FuzzParseID checks that parsing never panics, that ParseID agrees with
+// an independent model of Redis's parser, and that every accepted ID prints
+// in a form that parses back to it.
 func FuzzParseID(f *testing.F) {
-	for _, s := range []string{"1-2", "5", "(5", "+", "-", "(0-0", "18446744073709551615-18446744073709551615", "5-*", "1-2-3"} {
+	for _, s := range []string{"1-2", "5", "(5", "+", "-", "(0-0", "18446744073709551615-18446744073709551615", "5-*", "1-2-3",
+		" +6-1", "5--01", "5- -1", "-0", "9-\v-9223372036854775809", "\x00", "5\x00x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if id, err := stream.ParseID(s); err == nil {
+		id, err := stream.ParseID(s)
+		if want, ok := refParseID(s); ok != (err == nil) || ok && id != want {
+			t.Fatalf("ParseID(%q) = %s, %v; the model says %s, %t", s, id, err, want, ok)
+		}
+		if err == nil {
 			if back, err := stream.ParseID(id.String()); err != nil || back != id {
 				t.Fatalf("ParseID(%q) = %s, which parses back as %s, %v", s, id, back, err)
 			}

@@ -26,6 +26,10 @@ type client struct {
 	// cursor is, so the reply to an interrupted command starts a new line;
 	// entering subscribed mode says that the prompt stays usable.
 	interactive bool
+
+	// stuck is set when a command was refused because it would wait for
+	// ever ([command.Handler.NoBlockForever]): the command's name.
+	stuck string
 }
 
 func newClient(h *command.Handler, out io.Writer) *client {
@@ -65,12 +69,12 @@ func (c *client) line(ctx context.Context, line string) bool {
 		return false
 	}
 	for range repeat {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || c.stuck != "" {
 			break
 		}
 		c.exec(ctx, args)
 	}
-	return true
+	return c.stuck == ""
 }
 
 // isComment reports whether line's first non-blank character is '#'.
@@ -127,9 +131,23 @@ func (c *client) exec(ctx context.Context, args []string) {
 	if c.interactive && ctx.Err() != nil {
 		c.out.WriteByte('\n')
 	}
+	if name == "help" && len(replies) == 1 && replies[0].Kind == command.KindArray {
+		replies[0] = helpWithCLI(replies[0])
+	}
 	for _, r := range replies {
+		if r.IsError() && r.Str == command.BlockForeverMessage {
+			c.stuck = strings.ToUpper(name)
+			return
+		}
 		r.WriteTo(c.out)
 	}
+}
+
+// helpWithCLI adds the CLI's own commands to the reply of HELP.
+func helpWithCLI(r command.Reply) command.Reply {
+	elems := append(append([]command.Reply(nil), r.Elems...),
+		command.Simple("QUIT | EXIT (this CLI: end the session)"))
+	return command.Array(elems...)
 }
 
 // drain prints the messages already queued for the subscription. When the
@@ -159,27 +177,40 @@ func (c *client) println(s string) {
 }
 
 // script serves a non-terminal stdin: one command per line, run as soon as
-// the line arrives, until end of input or quit.
-func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout io.Writer) int {
+// the line arrives, until end of input or quit. A line longer than maxLine
+// bytes is not kept: brook prints an error for it and goes on. A read that
+// would wait for ever ends the script with status 1 and a message on
+// stderr.
+func script(ctx context.Context, h *command.Handler, stdin io.Reader, stdout, stderr io.Writer, maxLine int) int {
 	c := newClient(h, stdout)
 	defer c.close()
 	defer c.flush()
-	in := bufio.NewReader(stdin)
-	for {
-		line, err := in.ReadString('\n')
-		if line != "" {
-			if !c.line(ctx, strings.TrimSuffix(line, "\n")) {
-				return 0
-			}
+	in := newLineReader(stdin, maxLine)
+	for n := 1; ; n++ {
+		line, ok, err := in.next()
+		if errors.Is(err, errLineTooLong) {
+			c.println(fmt.Sprintf("(error) ERR Protocol error: line longer than %d bytes (brook's limit)", maxLine))
+			line, err = "", nil
 		}
-		if err == io.EOF {
+		if line != "" && !c.line(ctx, line) {
+			if c.stuck != "" {
+				c.flush()
+				fmt.Fprintf(stderr, "brook: line %d: %s with BLOCK 0 found nothing and would wait for ever: "+
+					"brook runs one line at a time and is the only writer, so nothing can add an entry "+
+					"while it waits (give BLOCK a timeout, or run brook on a terminal)\n", n, c.stuck)
+				return 1
+			}
 			return 0
 		}
 		if err != nil {
-			fmt.Fprintln(c.out, "brook: read:", err)
+			c.flush()
+			fmt.Fprintln(stderr, "brook: read:", err)
 			return 1
 		}
-		if in.Buffered() == 0 {
+		if !ok {
+			return 0
+		}
+		if !in.buffered() {
 			// Nothing more has arrived: show the replies before waiting
 			// for input. A script read in big chunks is flushed per chunk.
 			c.flush()

@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,22 +81,6 @@ func TestAppendfsyncInvalid(t *testing.T) {
 	if err == nil || !strings.Contains(string(msg), "sometimes") {
 		t.Fatalf("--appendfsync sometimes: %v %q", err, msg)
 	}
-}
-
-// runBrookStatus pipes input into the brook binary and returns its stdout,
-// its stderr and its exit status.
-func runBrookStatus(t *testing.T, input string, args ...string) (stdout, stderr string, status int) {
-	t.Helper()
-	cmd := exec.Command(brookBinary(t), args...)
-	cmd.Stdin = strings.NewReader(input)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("brook %v: %v", args, err)
-	}
-	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
 // zeroSyncedTail replaces the second half of the records of the last log

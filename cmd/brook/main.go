@@ -37,10 +37,22 @@ followed by a command runs the command N times, as in redis-cli. Lines whose
 first non-blank character is # are comments (redis-cli has no comments).
 
 Stdin a terminal: a REPL with line editing and history (prompt "brook> ").
+  The history is kept in ~/.brookcli_history, as redis-cli keeps
+  ~/.rediscli_history; the environment variable BROOKCLI_HISTFILE moves it,
+  and BROOKCLI_HISTFILE empty or /dev/null keeps no file.
   Ctrl-C or Ctrl-D at the prompt quits; Ctrl-C while a command blocks (XREAD
   BLOCK 0) interrupts that command.
 Stdin a pipe or file: no prompt, no banner; each line runs as soon as it
-  arrives, so a blocking XREAD works through a pipe. End of input quits.
+  arrives. End of input quits. XREAD/XREADGROUP with BLOCK and a timeout
+  wait and time out as in Redis; with BLOCK 0 they return what is there,
+  but when nothing is, brook says so on stderr and exits with status 1
+  instead of waiting: brook runs one line at a time and is the broker's
+  only writer, so nothing could ever wake the read.
+
+Limits: an argument longer than 512 MB (Redis's proto-max-bulk-len) gets
+Redis's "ERR Protocol error: invalid bulk length"; a line longer than 1 GB
+(Redis's client-query-buffer-limit) is read and dropped without being kept,
+with an error line, and brook goes on with the next line.
 
 Pub/Sub: SUBSCRIBE/PSUBSCRIBE print "Reading messages..." and the
 confirmations, as redis-cli does. Since the broker lives in this process,
@@ -78,13 +90,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.dir, "dir", "", "data `directory`: streams are durable there and a later run finds them\n(created 0700, locked while in use); empty: in memory only")
+	fsyncSet := false
 	fs.Func("appendfsync", "when the log is fsynced with --dir: `always` (before each reply, the\ndefault), everysec or no, as Redis's appendfsync", func(s string) (err error) {
 		cfg.fsync, err = wal.ParseFsyncPolicy(s)
+		fsyncSet = true
 		return err
 	})
 	fs.BoolVar(&cfg.repair, "repair", false, "with --dir: open a corrupt log by cutting it where it is damaged, discarding\nthe records from there to its end (copies are kept as *.broken in DIR/wal)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if fsyncSet && cfg.dir == "" {
+		fmt.Fprintln(stderr, "brook: --appendfsync needs --dir: without a data directory the broker is in memory and has no log to fsync")
+		return cfg, errors.New("brook: --appendfsync without --dir")
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "brook: unexpected argument %q\n", fs.Arg(0))
@@ -127,7 +145,10 @@ func run(ctx context.Context, cfg config, stdin io.Reader, stdout, stderr io.Wri
 	if f, ok := terminal(stdin, stdout); ok {
 		status = repl(ctx, h, f, stderr, cfg.describe())
 	} else {
-		status = script(ctx, h, stdin, stdout)
+		// A script runs one line at a time and brook is the only writer:
+		// a read waiting for ever would hang it, so it is refused.
+		h.NoBlockForever = true
+		status = script(ctx, h, stdin, stdout, stderr, defaultMaxLine)
 	}
 	if err := b.Close(); err != nil {
 		fmt.Fprintln(stderr, "brook: close:", err)

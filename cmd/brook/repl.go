@@ -39,6 +39,7 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 		io.Writer
 	}{tty, os.Stdout}, "brook> ")
 	t.AutoCompleteCallback = complete
+	t.History = loadHistory(historyFile())
 	c := newClient(h, os.Stdout)
 	c.interactive = true
 	defer c.close()

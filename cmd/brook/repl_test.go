@@ -3,7 +3,9 @@ package main_test
 import (
 	"bytes"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +25,10 @@ type ptySession struct {
 	done chan struct{}
 }
 
-func startPTY(t *testing.T) *ptySession {
+// startPTY starts brook on a pseudo-terminal, with the environment
+// variables env ("NAME=value") added; BROOKCLI_HISTFILE is a file in a
+// temporary directory unless env sets it, so no test touches ~.
+func startPTY(t *testing.T, env ...string) *ptySession {
 	t.Helper()
 	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("script(1) not found: no pseudo-terminal to run the REPL on")
@@ -33,6 +38,7 @@ func startPTY(t *testing.T) *ptySession {
 	// pty's only process: a shell left waiting (dash does not exec the last
 	// command) would take the Ctrl-C below as its own SIGINT and die.
 	p.cmd = exec.Command("script", "-qec", "exec '"+brookBinary(t)+"'", "/dev/null")
+	p.cmd.Env = append(append(os.Environ(), "BROOKCLI_HISTFILE="+filepath.Join(t.TempDir(), "history")), env...)
 	var err error
 	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -130,4 +136,36 @@ func TestREPL(t *testing.T) {
 	if err := p.cmd.Wait(); err != nil {
 		t.Errorf("brook on a terminal exited with %v", err)
 	}
+}
+
+// TestREPLHistoryFile: the REPL keeps its history in BROOKCLI_HISTFILE, so
+// a second session recalls the first one's lines with Up.
+func TestREPLHistoryFile(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "brook_history")
+	p := startPTY(t, "BROOKCLI_HISTFILE="+hist)
+	p.expect("brook> ")
+	p.send("ECHO remembered\r")
+	p.expect("\"remembered\"\r\n")
+	p.expect("brook> ")
+	p.send("quit\r")
+	<-p.done
+	p.cmd.Wait()
+	data, err := os.ReadFile(hist)
+	if err != nil || string(data) != "ECHO remembered\nquit\n" {
+		t.Fatalf("history file: %q, %v", data, err)
+	}
+	if fi, err := os.Stat(hist); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode: %v, %v", fi.Mode(), err)
+	}
+
+	p = startPTY(t, "BROOKCLI_HISTFILE="+hist)
+	p.expect("brook> ")
+	p.send("\x1b[A\x1b[A") // Up twice: past quit to the ECHO
+	p.expect("ECHO remembered")
+	p.send("\r")
+	p.expect("\"remembered\"\r\n")
+	p.expect("brook> ")
+	p.send("\x04")
+	<-p.done
+	p.cmd.Wait()
 }
