@@ -75,8 +75,8 @@ var (
 	MaxID = stream.MaxID
 )
 
-// ParseID parses "ms-seq" or "ms" (seq 0) as Redis does. A malformed ID is
-// [ErrInvalidID].
+// ParseID parses an ID as [ID.String] writes it: "ms-seq", or "ms" (seq 0).
+// Anything else is [ErrInvalidID].
 func ParseID(s string) (ID, error) { return stream.ParseID(s) }
 
 // AutoID is "*": an ID from the broker clock, greater than the last one.

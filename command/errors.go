@@ -31,9 +31,9 @@ func errorReply(err error) Reply {
 	switch {
 	case errors.Is(err, stream.ErrInvalidID):
 		return Error(errInvalidID)
-	case errors.Is(err, stream.ErrInvalidStart):
+	case errors.Is(err, errInvalidStartID):
 		return Error(errInvalidStart)
-	case errors.Is(err, stream.ErrInvalidEnd):
+	case errors.Is(err, errInvalidEndID):
 		return Error(errInvalidEnd)
 	case errors.Is(err, stream.ErrIDZero):
 		return Error("ERR The ID specified in XADD must be greater than 0-0")
@@ -93,13 +93,13 @@ func toInt(n int64) int {
 
 // parseStrictID parses an ID where "-" and "+" are not allowed.
 func parseStrictID(s string) (stream.ID, bool) {
-	id, err := stream.ParseID(s)
+	id, err := parseRedisID(s)
 	return id, err == nil
 }
 
 // parseLooseID parses an ID where "-" and "+" mean the minimum and maximum.
 func parseLooseID(s string) (stream.ID, bool) {
-	id, err := stream.ParseLooseID(s)
+	id, err := parseRedisLooseID(s)
 	return id, err == nil
 }
 

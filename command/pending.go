@@ -78,10 +78,10 @@ func parsePendingQuery(args []string) (broker.PendingOptions, *Reply) {
 	}
 	q.Count = toInt(max(count, 0))
 	var err error
-	if q.Start, err = stream.ParseRangeStart(args[i]); err != nil {
+	if q.Start, err = parseRangeStart(args[i]); err != nil {
 		return fail(errorReply(err))
 	}
-	if q.End, err = stream.ParseRangeEnd(args[i+1]); err != nil {
+	if q.End, err = parseRangeEnd(args[i+1]); err != nil {
 		return fail(errorReply(err))
 	}
 	if len(args) > i+3 {
@@ -212,7 +212,7 @@ func (h *Handler) xautoclaim(ctx context.Context, args []string) Reply {
 	if !ok {
 		return Error("ERR Invalid min-idle-time argument for XAUTOCLAIM")
 	}
-	start, err := stream.ParseRangeStart(args[5])
+	start, err := parseRangeStart(args[5])
 	if err != nil {
 		return errorReply(err)
 	}

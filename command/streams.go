@@ -104,7 +104,7 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 		case xadd && opt == "nomkstream":
 			a.noMk = true
 		case xadd:
-			id, err := stream.ParseAddID(args[i])
+			id, err := parseAddID(args[i])
 			if err != nil {
 				return fail(errInvalidID)
 			}
@@ -227,11 +227,11 @@ func (h *Handler) rangeGeneric(ctx context.Context, args []string, rev bool) Rep
 	if rev {
 		startArg, endArg = endArg, startArg
 	}
-	start, err := stream.ParseRangeStart(startArg)
+	start, err := parseRangeStart(startArg)
 	if err != nil {
 		return errorReply(err)
 	}
-	end, err := stream.ParseRangeEnd(endArg)
+	end, err := parseRangeEnd(endArg)
 	if err != nil {
 		return errorReply(err)
 	}
