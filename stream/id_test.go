@@ -55,4 +55,3 @@ func TestIDNextPrev(t *testing.T) {
 		})
 	}
 }
-
