@@ -4,7 +4,9 @@ package broker
 //
 // A broker made by [Open] keeps its streams in a data directory:
 //
-//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked)
+//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked);
+//	                            the lock is the FS's (wal.FS.Lock), so a test
+//	                            file system keeps it in its own memory
 //	DIR/wal/                    the write-ahead log (package wal), one record
 //	                            per mutation (record.go)
 //	DIR/snap-<position>.snap    snapshots (format in snapshot.go); normally one
@@ -188,26 +190,6 @@ func openDurable(dir string, b *Broker) (*durable, error) {
 	}
 	go d.run()
 	return d, nil
-}
-
-// lock takes the data directory: flock for the operating system's file
-// system, an in-process lock for any other.
-func (d *durable) lock() error {
-	switch d.fs.(type) {
-	case wal.OSFS, *wal.OSFS:
-		l, err := lockDir(d.dir)
-		if err != nil {
-			return err
-		}
-		d.unlock = func() { l.unlock() }
-		return nil
-	}
-	unlock, err := lockMem(d.fs, d.dir)
-	if err != nil {
-		return err
-	}
-	d.unlock = unlock
-	return nil
 }
 
 // walOptions are the log's options derived from o.
