@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 
+	"github.com/brookmq/brook/internal/wire"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -247,18 +247,18 @@ func decodeRecord(data []byte) (mutation, error) {
 		return m, fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
 	m.kind = opKind(data[1])
-	d := decoder{buf: data[2:]}
-	present := d.uvarint()
+	d := newDecoder(data[2:])
+	present := d.Uvarint()
 	if present&^recAll != 0 {
 		return m, fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
 	}
-	m.key = d.string()
+	m.key = d.Str()
 	decodeFields(&d, &m, present)
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail("%d trailing bytes", len(d.buf))
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("%d trailing bytes", d.Len())
 	}
-	if d.err != nil {
-		return mutation{}, fmt.Errorf("%w: record: %w", ErrCorrupt, d.err)
+	if err := d.Err(); err != nil {
+		return mutation{}, fmt.Errorf("%w: record: %w", ErrCorrupt, err)
 	}
 	return m, nil
 }
@@ -266,7 +266,7 @@ func decodeRecord(data []byte) (mutation, error) {
 // decodeFields decodes the optional fields named by present into m.
 func decodeFields(d *decoder, m *mutation, present uint64) {
 	if present&recNow != 0 {
-		m.nowMs = d.uvarint()
+		m.nowMs = d.Uvarint()
 	}
 	if present&recID != 0 {
 		m.id = d.id()
@@ -281,150 +281,56 @@ func decodeFields(d *decoder, m *mutation, present uint64) {
 		m.ids = d.ids()
 	}
 	if present&recGroup != 0 {
-		m.group = d.string()
+		m.group = d.Str()
 	}
 	if present&recConsumer != 0 {
-		m.consumer = d.string()
+		m.consumer = d.Str()
 	}
 	if present&recEntries != 0 {
-		m.entriesRead = d.varint()
+		m.entriesRead = d.Varint()
 	}
 	if present&recCount != 0 {
-		m.count = d.int()
+		m.count = d.Int()
 	}
 	m.noAck = present&recNoAck != 0
 	m.justID = present&recJustID != 0
 	if present&recMinIdle != 0 {
-		m.minIdleMs = d.uvarint()
+		m.minIdleMs = d.Uvarint()
 	}
 	if present&recClaim != 0 {
 		m.claim = d.claim()
 	}
 	if present&recBatch != 0 {
-		m.batch = make([]stream.Entry, d.count(3)) // id (2 bytes) and a field count
+		m.batch = make([]stream.Entry, d.Count(3)) // id (2 bytes) and a field count
 		for i := range m.batch {
 			m.batch[i] = stream.Entry{ID: d.id(), Fields: d.fields()}
 		}
 	}
 }
 
-// decoder reads varint-encoded values from buf. The first failure sticks in
-// err; later reads return zero values.
+// decoder reads a record or a snapshot file: a [wire.Reader] (failures not
+// wrapped; the callers wrap them in ErrCorrupt) and the record's composite
+// values.
 type decoder struct {
-	buf []byte
-	err error
+	wire.Reader
 }
 
-func (d *decoder) fail(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf(format, args...)
-	}
-	d.buf = nil
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.fail("bad uvarint")
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) int() int {
-	v := d.varint()
-	if v < math.MinInt || v > math.MaxInt {
-		d.fail("integer %d out of range", v)
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) byte() byte {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.buf) == 0 {
-		d.fail("unexpected end")
-		return 0
-	}
-	c := d.buf[0]
-	d.buf = d.buf[1:]
-	return c
-}
-
-func (d *decoder) bool() bool {
-	switch c := d.byte(); c {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.fail("bad boolean %d", c)
-		return false
-	}
-}
-
-// bytes returns the next n bytes without copying.
-func (d *decoder) bytes(n uint64) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.buf)) {
-		d.fail("length %d exceeds the %d bytes left", n, len(d.buf))
-		return nil
-	}
-	b := d.buf[:n]
-	d.buf = d.buf[n:]
-	return b
-}
-
-func (d *decoder) string() string {
-	return string(d.bytes(d.uvarint()))
-}
-
-// count reads an element count and checks that n elements of at least
-// minSize bytes each fit in what is left, so callers may allocate n.
-func (d *decoder) count(minSize int) int {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.buf)/minSize) {
-		d.fail("count %d exceeds the %d bytes left", n, len(d.buf))
-		return 0
-	}
-	return int(n)
-}
+func newDecoder(data []byte) decoder { return decoder{wire.NewReader(data, nil)} }
 
 func (d *decoder) fields() []stream.Field {
-	fields := make([]stream.Field, d.count(2)) // a field is at least two empty strings
+	fields := make([]stream.Field, d.Count(2)) // a field is at least two empty strings
 	for i := range fields {
-		fields[i] = stream.Field{Name: d.string(), Value: d.string()}
+		fields[i] = stream.Field{Name: d.Str(), Value: d.Str()}
 	}
 	return fields
 }
 
 func (d *decoder) id() stream.ID {
-	return stream.ID{Ms: d.uvarint(), Seq: d.uvarint()}
+	return stream.ID{Ms: d.Uvarint(), Seq: d.Uvarint()}
 }
 
 func (d *decoder) ids() []stream.ID {
-	ids := make([]stream.ID, d.count(2))
+	ids := make([]stream.ID, d.Count(2))
 	for i := range ids {
 		ids[i] = d.id()
 	}
@@ -433,29 +339,29 @@ func (d *decoder) ids() []stream.ID {
 
 func (d *decoder) trim() stream.Trim {
 	var t stream.Trim
-	t.Strategy = stream.TrimStrategy(d.byte())
+	t.Strategy = stream.TrimStrategy(d.Byte())
 	if t.Strategy > stream.TrimMinID {
-		d.fail("trim strategy %d", t.Strategy)
+		d.Fail("trim strategy %d", t.Strategy)
 	}
-	t.MaxLen = d.varint()
+	t.MaxLen = d.Varint()
 	t.MinID = d.id()
-	t.Approx = d.bool()
-	t.Limit = d.varint()
+	t.Approx = d.Bool()
+	t.Limit = d.Varint()
 	return t
 }
 
 func (d *decoder) claim() stream.ClaimOptions {
 	var c stream.ClaimOptions
-	flags := d.byte()
+	flags := d.Byte()
 	if flags&^claimAll != 0 {
-		d.fail("claim flags %#x", flags)
+		d.Fail("claim flags %#x", flags)
 		return c
 	}
 	ptr := func(bit byte) *uint64 {
 		if flags&bit == 0 {
 			return nil
 		}
-		v := d.uvarint()
+		v := d.Uvarint()
 		return &v
 	}
 	c.IdleMs = ptr(claimIdle)
