@@ -18,6 +18,7 @@ import (
 //	  recNow       nowMs                 uvarint
 //	  recID        id                    uvarint ms, uvarint seq
 //	  recFields    fields                uvarint n, n x (name, value) strings
+//	                                     (a stream field list)
 //	  recTrim      trim                  strategy byte, maxLen varint, minID,
 //	                                     approx byte (0/1), limit varint
 //	  recIDs       ids                   uvarint n, n x id
@@ -167,12 +168,11 @@ func presentBits(m *mutation) uint64 {
 	return p
 }
 
+// appendFields appends a field list: the encoding is stream's
+// (stream.AppendFieldList), so that replay can hand it to
+// stream.Stream.AppendList as it is.
 func appendFields(b []byte, fields []stream.Field) []byte {
-	b = binary.AppendUvarint(b, uint64(len(fields)))
-	for _, f := range fields {
-		b = appendString(appendString(b, f.Name), f.Value)
-	}
-	return b
+	return stream.AppendFieldList(b, fields)
 }
 
 func appendString(b []byte, s string) []byte {

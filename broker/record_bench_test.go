@@ -28,7 +28,8 @@ func BenchmarkDecodeRecord(b *testing.B) {
 		b.ReportAllocs()
 		rd := newReplayDecoder()
 		for b.Loop() {
-			if _, err := rd.decode(rec); err != nil {
+			var m mutation
+			if err := rd.decode(&m, rec); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -38,12 +39,12 @@ func BenchmarkDecodeRecord(b *testing.B) {
 		rd := newReplayDecoder()
 		st := &streamState{s: stream.New()}
 		for b.Loop() {
-			m, err := rd.decode(rec)
-			if err != nil {
+			var m mutation
+			if err := rd.decode(&m, rec); err != nil {
 				b.Fatal(err)
 			}
 			m.id = stream.ID{Ms: m.id.Ms, Seq: uint64(st.s.Len())}
-			if err := replayLocked(st, m); err != nil {
+			if err := replayLocked(st, &m); err != nil {
 				b.Fatal(err)
 			}
 		}

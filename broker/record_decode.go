@@ -2,7 +2,6 @@ package broker
 
 import (
 	"fmt"
-	"unsafe"
 
 	"github.com/brookmq/brook/internal/wire"
 	"github.com/brookmq/brook/stream"
@@ -12,77 +11,76 @@ import (
 // record.go). The mutation shares no memory with data.
 func decodeRecord(data []byte) (mutation, error) {
 	var rd recordDecoder
-	m, err := rd.decode(data)
-	if err != nil {
+	var m mutation
+	if err := rd.decode(&m, data); err != nil {
 		return mutation{}, err
 	}
-	return *m, nil
+	return m, nil
 }
 
 // recordDecoder decodes log records. The zero value decodes each record
 // into fresh memory. One made by newReplayDecoder serves replay, where
-// decoding allocated more than applying did: it reuses its mutation and its
-// field and entry slices from one record to the next, keeps the key, group,
-// consumer and field names of the last record and returns them again when
-// the next record repeats them (strings are immutable: sharing them is
-// safe), and returns field values that alias the record's bytes. Such a
-// mutation is valid only until the next decode and while the record's bytes
-// are unchanged, and its fields must be copied by whoever keeps them, as
-// [stream.Stream.Append] does. A recordDecoder is not safe for concurrent
-// use.
+// decoding once cost more than applying: it leaves the fields of XADD and
+// XAddBatch records encoded, as [stream.FieldList]s that alias the record
+// (mutation.fieldList and batchLists, for [stream.Stream.AppendList], which
+// packs them into the stream's block without a []Field or a string per
+// field), reuses its slice of batch entries from one record to the next,
+// and returns the key, group and consumer of the last record again when the
+// next one repeats them (strings are immutable: sharing them is safe). Such
+// a mutation is valid until the next decode, and while the record's bytes
+// are unchanged. A recordDecoder is not safe for concurrent use.
 type recordDecoder struct {
 	borrow bool
-	m      mutation
-	fields []stream.Field // borrow: the fields of the last record
-	batch  []stream.Entry // borrow: the entries of the last record
-	names  []string       // field names of the last record, by position
+	lists  []listEntry // borrow: the batch entries of the last record
 
 	key, group, consumer string // of the last record
 }
 
-// newReplayDecoder returns a decoder that reuses its memory and lends the
-// record's bytes (see recordDecoder).
-func newReplayDecoder() *recordDecoder {
-	return &recordDecoder{
-		borrow: true,
-		fields: make([]stream.Field, 0, 16), // never nil: a present empty list stays non-nil
-		batch:  make([]stream.Entry, 0, 16),
-	}
+// listEntry is a logged entry whose fields are still encoded.
+type listEntry struct {
+	id     stream.ID
+	fields stream.FieldList
 }
 
-// decode decodes one record. Errors wrap ErrCorrupt, or ErrFormatVersion for
-// an unknown record version.
-func (rd *recordDecoder) decode(data []byte) (*mutation, error) {
+// newReplayDecoder returns a decoder that leaves fields encoded and reuses
+// its memory (see recordDecoder).
+func newReplayDecoder() *recordDecoder {
+	return &recordDecoder{borrow: true, lists: make([]listEntry, 0, 16)}
+}
+
+// decode decodes one record into *m, which must be the zero mutation (a
+// fresh variable: the caller may keep it on its stack, where zeroing it
+// costs no write barrier). Errors wrap ErrCorrupt, or ErrFormatVersion for
+// an unknown record version; m is then undefined.
+func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 	if len(data) < 2 {
-		return nil, fmt.Errorf("%w: record of %d bytes", ErrCorrupt, len(data))
+		return fmt.Errorf("%w: record of %d bytes", ErrCorrupt, len(data))
 	}
 	if data[0] != recordVersion {
-		return nil, fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
+		return fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
 	}
 	if data[1] < byte(opAdd) || data[1] > byte(opMax) {
-		return nil, fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
+		return fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
-	rd.m = mutation{kind: opKind(data[1])}
-	rd.fields, rd.batch = rd.fields[:0], rd.batch[:0]
+	m.kind = opKind(data[1])
 	d := decoder{wire.NewReader(data[2:], nil)}
 	present := d.Uvarint()
 	if present&^recAll != 0 {
-		return nil, fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
+		return fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
 	}
-	rd.m.key = intern(&rd.key, d.Bytes())
-	rd.decodeFields(&d, present)
+	m.key = intern(&rd.key, d.Bytes())
+	rd.decodeFields(&d, m, present)
 	if d.Err() == nil && d.Len() != 0 {
 		d.Fail("%d trailing bytes", d.Len())
 	}
 	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("%w: record: %w", ErrCorrupt, err)
+		return fmt.Errorf("%w: record: %w", ErrCorrupt, err)
 	}
-	return &rd.m, nil
+	return nil
 }
 
-// decodeFields decodes the optional fields named by present into rd.m.
-func (rd *recordDecoder) decodeFields(d *decoder, present uint64) {
-	m := &rd.m
+// decodeFields decodes the optional fields named by present into m.
+func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 	if present&recNow != 0 {
 		m.nowMs = d.Uvarint()
 	}
@@ -90,7 +88,11 @@ func (rd *recordDecoder) decodeFields(d *decoder, present uint64) {
 		m.id = d.id()
 	}
 	if present&recFields != 0 {
-		m.fields = rd.readFields(d)
+		if rd.borrow {
+			m.fieldList = fieldList(d)
+		} else {
+			m.fields = readFields(d)
+		}
 	}
 	if present&recTrim != 0 {
 		m.trim = d.trim()
@@ -119,48 +121,81 @@ func (rd *recordDecoder) decodeFields(d *decoder, present uint64) {
 		m.claim = d.claim()
 	}
 	if present&recBatch != 0 {
-		m.batch = rd.readBatch(d)
+		if rd.borrow {
+			m.batchLists = rd.readBatchLists(d)
+		} else {
+			m.batch = readBatch(d)
+		}
 	}
 }
 
 // readBatch reads the entries of an XAddBatch record.
-func (rd *recordDecoder) readBatch(d *decoder) []stream.Entry {
-	n := d.Count(3) // id (2 bytes) and a field count
-	if !rd.borrow {
-		batch := make([]stream.Entry, n)
-		for i := range batch {
-			batch[i] = stream.Entry{ID: d.id(), Fields: rd.readFields(d)}
-		}
-		return batch
+func readBatch(d *decoder) []stream.Entry {
+	batch := make([]stream.Entry, d.Count(3)) // id (2 bytes) and a field count
+	for i := range batch {
+		batch[i] = stream.Entry{ID: d.id(), Fields: readFields(d)}
 	}
-	for range n {
-		rd.batch = append(rd.batch, stream.Entry{ID: d.id(), Fields: rd.readFields(d)})
-	}
-	return rd.batch
+	return batch
 }
 
-// readFields reads a field list: into a new slice of new strings, or, when
-// borrowing, appended to rd.fields with the names of the last record
-// reused and the values aliasing the record. Each list is capped at its
-// length, so appending to it copies.
-func (rd *recordDecoder) readFields(d *decoder) []stream.Field {
-	n := d.Count(2) // a field is at least two empty strings
-	if !rd.borrow {
-		fields := make([]stream.Field, n)
-		for i := range fields {
-			fields[i] = stream.Field{Name: d.Str(), Value: d.Str()}
-		}
-		return fields
+// readBatchLists reads the entries of an XAddBatch record into rd.lists,
+// their fields left encoded.
+func (rd *recordDecoder) readBatchLists(d *decoder) []listEntry {
+	n := d.Count(3)
+	rd.lists = rd.lists[:0]
+	for range n {
+		rd.lists = append(rd.lists, listEntry{id: d.id(), fields: fieldList(d)})
 	}
-	start := len(rd.fields)
-	for i := range n {
-		if i == len(rd.names) {
-			rd.names = append(rd.names, "")
-		}
-		name := intern(&rd.names[i], d.Bytes())
-		rd.fields = append(rd.fields, stream.Field{Name: name, Value: borrowString(d.Bytes())})
+	return rd.lists
+}
+
+// readFields reads a field list into new Fields.
+func readFields(d *decoder) []stream.Field {
+	fields := make([]stream.Field, d.Count(2)) // a field is at least two empty strings
+	for i := range fields {
+		fields[i] = stream.Field{Name: d.Str(), Value: d.Str()}
 	}
-	return rd.fields[start:len(rd.fields):len(rd.fields)]
+	return fields
+}
+
+// fieldList reads a field list as it is, checked, aliasing the record.
+func fieldList(d *decoder) stream.FieldList {
+	if d.Err() != nil {
+		return stream.FieldList{}
+	}
+	list, rest, err := stream.CutFieldList(d.Rest())
+	if err != nil {
+		d.Fail("%w", err)
+		return stream.FieldList{}
+	}
+	d.Next(d.Len() - len(rest))
+	return list
+}
+
+// appendLogged appends the entries of an opAdd or opAddBatch mutation to s,
+// from fields and batch or, if the replay decoder left them encoded (fields
+// and batch are then nil), from fieldList and batchLists. It stops at the
+// first error.
+func appendLogged(s *stream.Stream, m *mutation) error {
+	switch {
+	case m.kind == opAdd && m.fields != nil:
+		return s.Append(m.id, m.fields)
+	case m.kind == opAdd:
+		return s.AppendList(m.id, m.fieldList) // a zero list: no fields
+	case m.batch != nil:
+		for _, e := range m.batch {
+			if err := s.Append(e.ID, e.Fields); err != nil {
+				return err
+			}
+		}
+	default:
+		for _, e := range m.batchLists {
+			if err := s.AppendList(e.id, e.fields); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // intern returns b as a string: *last if it holds the same bytes, else a new
@@ -170,12 +205,6 @@ func intern(last *string, b []byte) string {
 		*last = string(b)
 	}
 	return *last
-}
-
-// borrowString returns a string that shares b's memory: valid only while
-// b is not modified (see recordDecoder).
-func borrowString(b []byte) string {
-	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // decoder reads a record or a snapshot file: a [wire.Reader] (failures not

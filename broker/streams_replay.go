@@ -34,17 +34,8 @@ func replayLocked(st *streamState, m *mutation) error {
 	s := st.s
 	var err error
 	switch m.kind {
-	case opAdd:
-		if err = s.Append(m.id, m.fields); err == nil && m.trim.Strategy != stream.TrimNone {
-			s.Trim(m.trim)
-		}
-	case opAddBatch:
-		for _, e := range m.batch {
-			if err = s.Append(e.ID, e.Fields); err != nil {
-				break
-			}
-		}
-		if err == nil && m.trim.Strategy != stream.TrimNone {
+	case opAdd, opAddBatch:
+		if err = appendLogged(s, m); err == nil && m.trim.Strategy != stream.TrimNone {
 			s.Trim(m.trim)
 		}
 	case opTrim:

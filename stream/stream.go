@@ -143,37 +143,60 @@ func (s *Stream) NextID(spec AddID, nowMs uint64) (ID, error) {
 // than [Stream.LastID] ([ErrIDTooSmall]) and not 0-0 ([ErrIDZero]). The
 // fields are copied.
 func (s *Stream) Append(id ID, fields []Field) error {
+	if err := s.checkNext(id); err != nil {
+		return err
+	}
+	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+		b = s.mutable(b)
+		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
+		if s.addToOpen(b, id, buf) {
+			return nil
+		}
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = strings.Clone(f.Name)
+	}
+	s.startBlock(id, names, appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true))
+	return nil
+}
+
+// checkNext returns the error of appending id: 0-0, or not after the last ID.
+func (s *Stream) checkNext(id ID) error {
 	if id.IsZero() {
 		return ErrIDZero
 	}
 	if !s.lastID.Less(id) {
 		return ErrIDTooSmall
 	}
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
-		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
-		if len(buf) <= blockMaxBytes {
-			b.addMark(int(b.n), len(b.buf), b.last)
-			b.buf = buf
-			b.n++
-			b.last = id
-			s.appended(id, b)
-			return nil
-		}
-		// It does not fit: b.buf is unchanged (the bytes written past its
-		// length are ignored), and the entry starts a new block.
+	return nil
+}
+
+// addToOpen makes buf, which is b.buf with the packed entry id appended
+// (same array or a grown copy), the buffer of b, the open block, and reports
+// true; or false if it grew past blockMaxBytes, leaving b unchanged (the
+// bytes written past its length are ignored) for the entry to start a new
+// block.
+func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
+	if len(buf) > blockMaxBytes {
+		return false
 	}
+	b.addMark(int(b.n), len(b.buf), b.last)
+	b.buf = buf
+	b.n++
+	b.last = id
+	s.appended(id, b)
+	return true
+}
+
+// startBlock seals the open block and opens a new one holding the single
+// entry id, packed in buf with names as its names table.
+func (s *Stream) startBlock(id ID, names []string, buf []byte) {
 	s.sealOpen()
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = strings.Clone(f.Name)
-	}
-	b := &block{first: id, last: id, n: 1, names: names, own: s.own}
-	b.buf = appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true)
+	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b)
-	return nil
 }
 
 // appended updates the metadata after id went into b, and seals b when it

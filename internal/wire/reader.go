@@ -9,8 +9,13 @@ import (
 // Reader decodes values from a byte slice. The first failure sticks: later
 // reads return zero values and do not move. A Reader is not safe for
 // concurrent use.
+//
+// It moves an offset rather than reslicing its input, so a read stores no
+// pointer: no write barrier while the garbage collector runs, which matters
+// on a decoding path such as log replay.
 type Reader struct {
-	buf  []byte // what is left
+	data []byte // the input
+	off  int    // of the next byte; len(data) after a failure
 	err  error
 	wrap error // wrapped by every failure, if not nil
 }
@@ -18,17 +23,18 @@ type Reader struct {
 // NewReader returns a Reader of data. If wrap is not nil, every failure
 // wraps it, reading "<wrap>: <what failed>".
 func NewReader(data []byte, wrap error) Reader {
-	return Reader{buf: data, wrap: wrap}
+	return Reader{data: data, wrap: wrap}
 }
 
 // Err returns the first failure, or nil.
 func (r *Reader) Err() error { return r.err }
 
 // Len returns the number of bytes left.
-func (r *Reader) Len() int { return len(r.buf) }
+func (r *Reader) Len() int { return len(r.data) - r.off }
 
-// Rest returns the bytes left, without consuming them (nil after a failure).
-func (r *Reader) Rest() []byte { return r.buf }
+// Rest returns the bytes left, without consuming them (empty after a
+// failure).
+func (r *Reader) Rest() []byte { return r.data[r.off:] }
 
 // Fail records a failure described by format and args, unless one is
 // recorded already, and drops the bytes left.
@@ -39,45 +45,44 @@ func (r *Reader) Fail(format string, args ...any) {
 			r.err = fmt.Errorf("%w: %w", r.wrap, r.err)
 		}
 	}
-	r.buf = nil
+	r.off = len(r.data)
 }
 
 // Uvarint reads an unsigned varint.
 func (r *Reader) Uvarint() uint64 {
-	if len(r.buf) > 0 && r.buf[0] < 0x80 { // one byte: inlined
-		v := r.buf[0]
-		r.buf = r.buf[1:]
-		return uint64(v)
+	if r.off < len(r.data) && r.data[r.off] < 0x80 { // one byte
+		r.off++
+		return uint64(r.data[r.off-1])
 	}
 	return r.uvarintSlow()
 }
 
 func (r *Reader) uvarintSlow() uint64 {
-	v, n := binary.Uvarint(r.buf)
+	v, n := binary.Uvarint(r.data[r.off:])
 	if n <= 0 {
-		r.failVarint("uvarint")
+		r.failEnd("bad uvarint")
 		return 0
 	}
-	r.buf = r.buf[n:]
+	r.off += n
 	return v
 }
 
 // Varint reads a zig-zag signed varint.
 func (r *Reader) Varint() int64 {
-	v, n := binary.Varint(r.buf)
+	v, n := binary.Varint(r.data[r.off:])
 	if n <= 0 {
-		r.failVarint("varint")
+		r.failEnd("bad varint")
 		return 0
 	}
-	r.buf = r.buf[n:]
+	r.off += n
 	return v
 }
 
-// failVarint records a bad varint unless a failure is recorded already (the
-// buffer is then empty, which is why the read failed).
-func (r *Reader) failVarint(kind string) {
+// failEnd records what as the failure unless one is recorded already: the
+// input is then used up, which is why the read failed.
+func (r *Reader) failEnd(what string) {
 	if r.err == nil {
-		r.Fail("bad %s", kind)
+		r.Fail("%s", what)
 	}
 }
 
@@ -93,21 +98,12 @@ func (r *Reader) Int() int {
 
 // Byte reads one byte.
 func (r *Reader) Byte() byte {
-	if len(r.buf) == 0 {
-		r.failEnd()
+	if r.off >= len(r.data) {
+		r.failEnd("unexpected end")
 		return 0
 	}
-	c := r.buf[0]
-	r.buf = r.buf[1:]
-	return c
-}
-
-// failEnd records an unexpected end unless a failure is recorded already
-// (the buffer is then empty, which is why the read failed).
-func (r *Reader) failEnd() {
-	if r.err == nil {
-		r.Fail("unexpected end")
-	}
+	r.off++
+	return r.data[r.off-1]
 }
 
 // Bool reads a byte that must be 0 (false) or 1 (true).
@@ -127,13 +123,31 @@ func (r *Reader) Bool() bool {
 // input, its capacity cut to its length, so appending to it copies.
 func (r *Reader) Bytes() []byte {
 	n := r.Uvarint()
-	if n > uint64(len(r.buf)) {
-		r.Fail("length %d exceeds the %d bytes left", n, len(r.buf))
+	if r.err != nil {
 		return nil
 	}
-	b := r.buf[:n:n]
-	r.buf = r.buf[n:]
-	return b
+	if left := uint64(len(r.data) - r.off); n > left {
+		r.Fail("length %d exceeds the %d bytes left", n, left)
+		return nil
+	}
+	start := r.off
+	r.off += int(n)
+	return r.data[start:r.off:r.off]
+}
+
+// Next reads the next n bytes, which alias the input, capacity cut to
+// their length.
+func (r *Reader) Next(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if left := len(r.data) - r.off; n < 0 || n > left {
+		r.Fail("length %d exceeds the %d bytes left", n, left)
+		return nil
+	}
+	start := r.off
+	r.off += n
+	return r.data[start:r.off:r.off]
 }
 
 // Str reads what [Reader.Bytes] reads, as a new string.
@@ -144,8 +158,8 @@ func (r *Reader) Str() string { return string(r.Bytes()) }
 // caller may allocate that many.
 func (r *Reader) Count(minSize int) int {
 	n := r.Uvarint()
-	if n > uint64(len(r.buf)/minSize) {
-		r.Fail("count %d exceeds the %d bytes left", n, len(r.buf))
+	if left := len(r.data) - r.off; n > uint64(left/minSize) {
+		r.Fail("count %d exceeds the %d bytes left", n, left)
 		return 0
 	}
 	return int(n)

@@ -28,6 +28,7 @@ func TestReaderRoundTrip(t *testing.T) {
 	b = append(b, "xy"...)
 	b = binary.AppendUvarint(b, 2) // a count of 2 one-byte elements
 	b = append(b, 5, 6)
+	b = append(b, "next"...)
 	r := wire.NewReader(b, errBad)
 	if v := r.Uvarint(); v != 1<<40 {
 		t.Errorf("Uvarint = %d", v)
@@ -51,8 +52,12 @@ func TestReaderRoundTrip(t *testing.T) {
 	if s := r.Str(); s != "xy" {
 		t.Errorf("Str = %q", s)
 	}
-	if n := r.Count(1); n != 2 || r.Len() != 2 || string(r.Rest()) != "\x05\x06" {
+	if n := r.Count(1); n != 2 || r.Len() != 6 || string(r.Rest()) != "\x05\x06next" {
 		t.Errorf("Count = %d, Len = %d, Rest = %q", n, r.Len(), r.Rest())
+	}
+	r.Next(2)
+	if p := r.Next(4); string(p) != "next" || cap(p) != 4 || r.Len() != 0 {
+		t.Errorf("Next = %q (cap %d), Len = %d", p, cap(p), r.Len())
 	}
 	if err := r.Err(); err != nil {
 		t.Fatalf("Err = %v", err)
@@ -76,6 +81,8 @@ func TestReaderFailures(t *testing.T) {
 		{"long bytes", []byte{4, 'a', 'b', 'c'}, func(r *wire.Reader) { r.Bytes() }},
 		{"long string", []byte{9}, func(r *wire.Reader) { r.Str() }},
 		{"large count", []byte{3, 0, 0, 0, 0, 0}, func(r *wire.Reader) { r.Count(2) }},
+		{"long next", []byte{1, 2}, func(r *wire.Reader) { r.Next(3) }},
+		{"negative next", []byte{1, 2}, func(r *wire.Reader) { r.Next(-1) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
