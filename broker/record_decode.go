@@ -63,7 +63,8 @@ func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 		return fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
 	m.kind = opKind(data[1])
-	d := decoder{wire.NewReader(data[2:], nil)}
+	var d decoder
+	d.Reader = wire.NewReader(data[2:], nil)
 	present := d.Uvarint()
 	if present&^recAll != 0 {
 		return fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
