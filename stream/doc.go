@@ -28,8 +28,9 @@
 //
 // The block's names table is taken from its first entry, so entries with the
 // same field names store only their values. The open tail block preallocates
-// 4 KiB; when it is sealed (full, or the next entry does not fit) its buffer
-// is cut to size. For the data of the design notes (three small fields, two
+// 4 KiB; when it is sealed (full, or the next entry does not fit) its entries
+// are copied to a buffer cut to size, and the 4 KiB buffer is kept for the
+// next open block, so a stream holds at most one such buffer, open or spare. For the data of the design notes (three small fields, two
 // of them integers) BenchmarkMemory measures 21.1 heap bytes per entry,
 // against 31.4 for Redis 7.0.
 //

@@ -104,7 +104,7 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 		}
 	}
 	names := list.names()
-	buf, _ := list.appendSame(make([]byte, 0, blockMaxBytes), id, id, names)
+	buf, _ := list.appendSame(s.openBuffer(), id, id, names)
 	s.startBlock(id, names, buf)
 	return nil
 }

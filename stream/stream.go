@@ -85,9 +85,10 @@ const btreeBlockDegree = 16
 // as each other. [Stream.Clone] gives an independent copy that another
 // goroutine may use.
 type Stream struct {
-	tree *btree.BTreeG[slot]
-	open *block // the tail block while it takes entries; nil when none
-	own  *owner // copy-on-write token: blocks with another owner are shared
+	tree  *btree.BTreeG[slot]
+	open  *block // the tail block while it takes entries; nil when none
+	own   *owner // copy-on-write token: blocks with another owner are shared
+	spare []byte // the buffer the last sealed block left, for the next open one
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -157,7 +158,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	for i, f := range fields {
 		names[i] = strings.Clone(f.Name)
 	}
-	s.startBlock(id, names, appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true))
+	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true))
 	return nil
 }
 
@@ -187,6 +188,16 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
 	b.last = id
 	s.appended(id, b)
 	return true
+}
+
+// openBuffer returns an empty buffer of blockMaxBytes for a new open block:
+// the one the last sealed block left, if any, else a new one.
+func (s *Stream) openBuffer() []byte {
+	if b := s.spare; b != nil {
+		s.spare = nil
+		return b
+	}
+	return make([]byte, 0, blockMaxBytes)
 }
 
 // startBlock seals the open block and opens a new one holding the single
@@ -221,7 +232,14 @@ func (s *Stream) sealOpen() {
 		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)).slot())
 		return
 	}
+	// s owns b, so nothing else holds its buffer (a clone would have
+	// changed s.own): once seal copies the entries out, the next open block
+	// may reuse it.
+	old := b.buf
 	b.seal()
+	if cap(old) == blockMaxBytes && len(b.buf) > 0 && &b.buf[0] != &old[0] {
+		s.spare = old[:0]
+	}
 }
 
 // mutable returns b itself when s owns it, or else a private copy that
