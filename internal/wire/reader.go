@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Reader decodes values from a byte slice. The first failure sticks: later
@@ -58,6 +59,10 @@ func (r *Reader) Uvarint() uint64 {
 }
 
 func (r *Reader) uvarintSlow() uint64 {
+	if v, n := uvarint8(r.data[r.off:]); n > 0 {
+		r.off += n
+		return v
+	}
 	v, n := binary.Uvarint(r.data[r.off:])
 	if n <= 0 {
 		r.failEnd("bad uvarint")
@@ -65,6 +70,28 @@ func (r *Reader) uvarintSlow() uint64 {
 	}
 	r.off += n
 	return v
+}
+
+// uvarint8 decodes a uvarint of at most 8 bytes from the first 8 bytes of
+// b without a loop, as binary.Uvarint would; n is 0 when b is shorter than
+// 8 bytes or the varint longer. Most IDs' milliseconds take 6 bytes.
+func uvarint8(b []byte) (v uint64, n int) {
+	if len(b) < 8 {
+		return 0, 0
+	}
+	x := binary.LittleEndian.Uint64(b)
+	stop := ^x & 0x8080808080808080 // the high bit of each byte that ends it
+	if stop == 0 {
+		return 0, 0
+	}
+	n = bits.TrailingZeros64(stop)/8 + 1
+	if n < 8 {
+		x &= 1<<(8*n) - 1
+	}
+	// Byte i carries bits 7i..7i+6 in its low 7 bits.
+	v = x&0x7f | x>>1&(0x7f<<7) | x>>2&(0x7f<<14) | x>>3&(0x7f<<21) |
+		x>>4&(0x7f<<28) | x>>5&(0x7f<<35) | x>>6&(0x7f<<42) | x>>7&(0x7f<<49)
+	return v, n
 }
 
 // Varint reads a zig-zag signed varint.

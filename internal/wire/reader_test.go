@@ -135,3 +135,42 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUvarint checks that Uvarint reads what binary.Uvarint reads, from
+// any bytes.
+func FuzzUvarint(f *testing.F) {
+	f.Add(binary.AppendUvarint(nil, 1700000000000), uint8(0))
+	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 9}, uint8(3))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, pad uint8) {
+		data = append(data, make([]byte, pad%9)...) // with and without 8 bytes to read
+		want, n := binary.Uvarint(data)
+		r := wire.NewReader(data, nil)
+		got := r.Uvarint()
+		if n <= 0 {
+			if r.Err() == nil {
+				t.Fatalf("%x: no error, binary.Uvarint fails", data)
+			}
+			return
+		}
+		if r.Err() != nil || got != want || r.Len() != len(data)-n {
+			t.Fatalf("%x: Uvarint = %d (%v, %d left), binary.Uvarint = %d, %d bytes", data, got, r.Err(), r.Len(), want, n)
+		}
+	})
+}
+
+// TestUvarintLengths reads every length of uvarint with and without
+// bytes after it.
+func TestUvarintLengths(t *testing.T) {
+	for shift := range 64 {
+		for _, v := range []uint64{1 << shift, 1<<shift - 1, 1<<shift | 1} {
+			for pad := range 9 {
+				b := append(binary.AppendUvarint(nil, v), make([]byte, pad)...)
+				r := wire.NewReader(b, nil)
+				if got := r.Uvarint(); got != v || r.Err() != nil || r.Len() != pad {
+					t.Fatalf("%d with %d bytes after: got %d, %v, %d left", v, pad, got, r.Err(), r.Len())
+				}
+			}
+		}
+	}
+}
