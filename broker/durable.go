@@ -37,7 +37,10 @@ package broker
 // (which cuts a torn tail of its last segment, keeping a copy, and refuses
 // corruption anywhere else unless Repair is set), loads the newest usable
 // snapshot and replays the records after its position through the same
-// stream operations the live calls used. The usable snapshot is the newest
+// stream operations the live calls used (XADD's fields go from the record's
+// bytes into the stream's block through stream.Stream.AppendList, which
+// packs them as Append does, without decoding them into Fields and
+// strings; record_decode.go). The usable snapshot is the newest
 // one that passes its checksum and decodes: a damaged newer one is renamed
 // "*.broken" (the directory fsynced after) and reported through Logf, and
 // recovery falls back to an older snapshot, or to the log alone, only when

@@ -6,20 +6,6 @@ import (
 	"fmt"
 )
 
-// Field lists. An entry's fields also have a flat encoding, written by
-// [AppendFieldList]:
-//
-//	count   uvarint, the number of fields
-//	then per field:
-//	  name    uvarint length, then the bytes
-//	  value   uvarint length, then the bytes
-//
-// (uvarints as encoding/binary writes them). Package broker's log records
-// carry fields in this form; recovery cuts them out of a record with
-// [CutFieldList] and appends them with [Stream.AppendList], which packs them
-// into a block straight from these bytes, without a []Field or a string per
-// field.
-
 // ErrFieldList is returned (wrapped) by [CutFieldList] for bytes that do
 // not start with a field list.
 var ErrFieldList = errors.New("stream: malformed field list")
