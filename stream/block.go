@@ -164,6 +164,10 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
 // appendValue appends the tagged encoding of one value.
 func appendValue[S string | []byte](b []byte, v S) []byte {
+	if len(v) == 0 || v[0]-'0' > 9 && v[0] != '-' { // not a number: no need to parse it
+		b = binary.AppendUvarint(b, uint64(len(v))<<1)
+		return append(b, v...)
+	}
 	if n, ok := canonicalInt(v); ok {
 		return binary.AppendUvarint(b, zigzag(n)<<1|1)
 	}
