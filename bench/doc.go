@@ -53,8 +53,12 @@
 //     durable rate over the in-memory one.
 //   - BenchmarkRecovery, BenchmarkReplay: broker.Open of a directory of
 //     1,000,000 entries (a snapshot and a log tail; or a log alone, also read
-//     through package wal alone), open-ms and replay MB/s. bench/durable.sh
-//     runs these and the durable ones as RESULTS.md reports them.
+//     through package wal alone), open-ms and replay MB/s. Replay's
+//     layer=broker also reads the log through package wal alone before each
+//     open and reports the pair in the same iteration: of-wal, the broker's
+//     replay rate over the log's own read rate, and cpu-of-wal, the same from
+//     CPU time. bench/durable.sh runs these and the durable ones as
+//     RESULTS.md reports them.
 //
 // redis-compare.sh measures Redis 7 on loopback with the same data:
 // redis-benchmark for XADD and for XREADGROUP + XACK (one EVAL per page),

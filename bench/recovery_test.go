@@ -55,6 +55,12 @@ func BenchmarkRecovery(b *testing.B) {
 // records framed in the log over the time), entries/s or records/s (one
 // entry per record), wal-MB; layer=broker also reports open-ms and the
 // untimed close-ms, as BenchmarkRecovery does.
+//
+// layer=broker also reads the same log through package wal alone in each
+// iteration, untimed, just before the open, and reports the pair: wal-MB/s,
+// of-wal (its MB/s over wal-MB/s: the share of the log's own read rate that
+// the broker's replay reaches) and cpu-of-wal (the same from the process's
+// CPU time, steadier on a shared machine).
 func BenchmarkReplay(b *testing.B) {
 	master, err := buildReplayDir(b.TempDir(), replayEntries)
 	if err != nil {
@@ -65,7 +71,9 @@ func BenchmarkReplay(b *testing.B) {
 }
 
 // benchOpen times broker.Open of fresh copies of master, which holds
-// entries entries in recoveryKey.
+// entries entries in recoveryKey. For a master with no snapshot it also
+// times, untimed for the benchmark, the log's read by package wal alone
+// (see BenchmarkReplay).
 func benchOpen(b *testing.B, master string, entries int) {
 	snapBytes, err := snapshotBytes(master)
 	if err != nil {
@@ -75,7 +83,8 @@ func benchOpen(b *testing.B, master string, entries int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var closing time.Duration
+	var closing, cpu time.Duration
+	var walRead pairTimes
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -83,9 +92,16 @@ func benchOpen(b *testing.B, master string, entries int) {
 		if err := os.CopyFS(dir, os.DirFS(master)); err != nil {
 			b.Fatal(err)
 		}
+		if snapBytes == 0 {
+			if err := walRead.add(func() error { _, _, err := replayLog(filepath.Join(master, "wal")); return err }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu0 := processCPU()
 		b.StartTimer()
 		br, err := broker.Open(dir, broker.Options{Durability: broker.DurabilityOptions{Logf: b.Logf}})
 		b.StopTimer()
+		cpu += processCPU() - cpu0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -106,10 +122,29 @@ func benchOpen(b *testing.B, master string, entries int) {
 	b.ReportMetric(float64(entries)/open.Seconds(), "entries/s")
 	if snapBytes == 0 { // all of it is log replay
 		b.ReportMetric(float64(walBytes)/open.Seconds()/1e6, "MB/s")
+		b.ReportMetric(float64(walBytes)/(walRead.wall/time.Duration(n)).Seconds()/1e6, "wal-MB/s")
+		b.ReportMetric(walRead.wall.Seconds()/b.Elapsed().Seconds(), "of-wal")
+		if cpu > 0 {
+			b.ReportMetric(walRead.cpu.Seconds()/cpu.Seconds(), "cpu-of-wal")
+		}
 	}
 	b.ReportMetric(float64(snapBytes)/1e6, "snap-MB")
 	b.ReportMetric(float64(walBytes)/1e6, "wal-MB")
 	b.ReportMetric(float64(closing)/1e6/float64(n), "close-ms")
+}
+
+// pairTimes sums the wall-clock and CPU time of runs of a baseline.
+type pairTimes struct {
+	wall, cpu time.Duration
+}
+
+// add runs fn and adds its times.
+func (p *pairTimes) add(fn func() error) error {
+	cpu0, start := processCPU(), time.Now()
+	err := fn()
+	p.wall += time.Since(start)
+	p.cpu += processCPU() - cpu0
+	return err
 }
 
 // checkLenClose checks that br's stream holds want entries, then closes br.

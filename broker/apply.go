@@ -40,15 +40,9 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	s := st.s
 	var err error
 	switch m.kind {
-	case opAdd:
-		if err = s.Append(m.id, m.fields); err == nil {
+	case opAdd, opAddBatch:
+		if err = appendLogged(s, m); err == nil {
 			e.changed = true
-			trimExact(s, &m.trim)
-		}
-	case opAddBatch:
-		err = appendBatch(s, m.batch)
-		e.changed = err == nil
-		if err == nil {
 			trimExact(s, &m.trim)
 		}
 	case opTrim:
@@ -98,17 +92,6 @@ func apply(st *streamState, m *mutation, e *effect) error {
 		e.changed = false
 	}
 	return err
-}
-
-// appendBatch appends the entries of a batch in order. Their IDs were
-// checked before (batchIDs), so only a broken invariant can refuse one.
-func appendBatch(s *stream.Stream, batch []stream.Entry) error {
-	for i, e := range batch {
-		if err := s.Append(e.ID, e.Fields); err != nil {
-			return fmt.Errorf("batch entry %d: %w", i, err)
-		}
-	}
-	return nil
 }
 
 // trimExact trims s as *t says and rewrites *t as the exact effect: MINID of

@@ -3,45 +3,25 @@ package broker
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
-	"sync"
+
+	"github.com/brookmq/brook/wal"
 )
 
 // ErrLocked is returned by [Open] when another broker, in this process or
-// another one, holds the data directory.
+// another one, holds the data directory. It wraps the file system's error,
+// which matches [github.com/brookmq/brook/wal.ErrLocked].
 var ErrLocked = errors.New("broker: data directory is in use by another broker")
 
-// lockName is the lock file inside the data directory.
-const lockName = "LOCK"
-
-// memLocks holds the directories locked in a file system other than the
-// operating system's (the FS seam used by tests): flock cannot reach them,
-// and only this process can see them.
-var memLocks struct {
-	sync.Mutex
-	held map[memLockKey]bool
-}
-
-type memLockKey struct {
-	fs  any
-	dir string
-}
-
-// lockMem takes an in-process lock on dir in the file system fs.
-func lockMem(fs any, dir string) (func(), error) {
-	k := memLockKey{fs: fs, dir: filepath.Clean(dir)}
-	memLocks.Lock()
-	defer memLocks.Unlock()
-	if memLocks.held[k] {
-		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+// lock takes the data directory through the file system's Lock (flock(2)
+// for the operating system's), and keeps the closer that releases it.
+func (d *durable) lock() error {
+	l, err := d.fs.Lock(d.dir)
+	if errors.Is(err, wal.ErrLocked) {
+		return fmt.Errorf("%w: %w", ErrLocked, err)
 	}
-	if memLocks.held == nil {
-		memLocks.held = make(map[memLockKey]bool)
+	if err != nil {
+		return fmt.Errorf("broker: lock data directory: %w", err)
 	}
-	memLocks.held[k] = true
-	return func() {
-		memLocks.Lock()
-		delete(memLocks.held, k)
-		memLocks.Unlock()
-	}, nil
+	d.unlock = func() { l.Close() }
+	return nil
 }

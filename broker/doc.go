@@ -130,7 +130,9 @@
 //
 // A broker made by [Open] keeps its streams in a data directory:
 //
-//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked)
+//	DIR/LOCK                    flock(2)ed for the life of the broker (ErrLocked);
+//	                            the lock is the FS's (wal.FS.Lock), so a test
+//	                            file system keeps it in its own memory
 //	DIR/wal/                    the write-ahead log (package wal), one record
 //	                            per mutation (record.go)
 //	DIR/snap-<position>.snap    snapshots (format in snapshot.go); normally one
@@ -160,8 +162,11 @@
 // fsynced with its parent, as is the log's) and locks it, opens the log
 // (which cuts a torn tail of its last segment, keeping a copy, and refuses
 // corruption anywhere else unless Repair is set), loads the newest usable
-// snapshot and replays the records after its position through the same
-// stream operations the live calls used. The usable snapshot is the newest
+// snapshot and replays the records after its position through apply, the
+// function the live calls use (XADD's fields go from the record's bytes into
+// the stream's block through stream.Stream.AppendList, which packs them as
+// Append does, without decoding them into Fields and strings;
+// record_decode.go). The usable snapshot is the newest
 // one that passes its checksum and decodes: a damaged newer one is renamed
 // "*.broken" (the directory fsynced after) and reported through Logf, and
 // recovery falls back to an older snapshot, or to the log alone, only when

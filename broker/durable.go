@@ -144,26 +144,6 @@ func openDurable(dir string, b *Broker) (*durable, error) {
 	return d, nil
 }
 
-// lock takes the data directory: flock for the operating system's file
-// system, an in-process lock for any other.
-func (d *durable) lock() error {
-	switch d.fs.(type) {
-	case wal.OSFS, *wal.OSFS:
-		l, err := lockDir(d.dir)
-		if err != nil {
-			return err
-		}
-		d.unlock = func() { l.unlock() }
-		return nil
-	}
-	unlock, err := lockMem(d.fs, d.dir)
-	if err != nil {
-		return err
-	}
-	d.unlock = unlock
-	return nil
-}
-
 // walOptions are the log's options derived from o.
 func (d *durable) walOptions(o DurabilityOptions) wal.Options {
 	seg := o.SegmentSize

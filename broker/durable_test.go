@@ -101,6 +101,32 @@ func TestOpenLocked(t *testing.T) {
 	}
 }
 
+// TestOpenLockedFaultFS checks the lock on a test file system: a second Open
+// on the same FS fails with ErrLocked (wrapping the FS's wal.ErrLocked); the
+// FS a crash leaves is unlocked, as a dead process holds no flock.
+func TestOpenLockedFaultFS(t *testing.T) {
+	fsys := faultfs.New(1)
+	o := broker.Options{Durability: broker.DurabilityOptions{FS: fsys}}
+	b := openDurable(t, "/data", o)
+	_, err := broker.Open("/data", o)
+	if !errors.Is(err, broker.ErrLocked) || !errors.Is(err, wal.ErrLocked) {
+		t.Fatalf("second Open: err = %v, want ErrLocked and wal.ErrLocked", err)
+	}
+	o.Durability.FS = fsys.Crash()
+	after := openDurable(t, "/data", o)
+	if err := after.Close(); err != nil {
+		t.Fatalf("Close after crash: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	o.Durability.FS = fsys
+	b = openDurable(t, "/data", o)
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
 func TestOpenCreatesPrivateDirectory(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "data")
 	b := openDurable(t, dir, broker.Options{})

@@ -25,6 +25,11 @@ type mutation struct {
 	justID          bool  // opAutoClaim
 	minIdleMs       uint64
 	claim           stream.ClaimOptions // opClaim
+
+	// Set instead of fields and batch by the replay decoder (record_decode.go):
+	// the entries' fields as the log holds them.
+	fieldList  stream.FieldList // opAdd
+	batchLists []listEntry      // opAddBatch
 }
 
 type opKind uint8

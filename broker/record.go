@@ -3,8 +3,6 @@ package broker
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"math"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -20,6 +18,7 @@ import (
 //	  recNow       nowMs                 uvarint
 //	  recID        id                    uvarint ms, uvarint seq
 //	  recFields    fields                uvarint n, n x (name, value) strings
+//	                                     (a stream field list)
 //	  recTrim      trim                  strategy byte, maxLen varint, minID,
 //	                                     approx byte (0/1), limit varint
 //	  recIDs       ids                   uvarint n, n x id
@@ -169,12 +168,11 @@ func presentBits(m *mutation) uint64 {
 	return p
 }
 
+// appendFields appends a field list: the encoding is stream's
+// (stream.AppendFieldList), so that replay can hand it to
+// stream.Stream.AppendList as it is.
 func appendFields(b []byte, fields []stream.Field) []byte {
-	b = binary.AppendUvarint(b, uint64(len(fields)))
-	for _, f := range fields {
-		b = appendString(appendString(b, f.Name), f.Value)
-	}
-	return b
+	return stream.AppendFieldList(b, fields)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -231,241 +229,4 @@ func appendClaim(b []byte, c stream.ClaimOptions) []byte {
 		b = appendID(b, *c.LastID)
 	}
 	return b
-}
-
-// decodeRecord decodes one record written by appendRecord. The mutation
-// shares no memory with data.
-func decodeRecord(data []byte) (mutation, error) {
-	var m mutation
-	if len(data) < 2 {
-		return m, fmt.Errorf("%w: record of %d bytes", ErrCorrupt, len(data))
-	}
-	if data[0] != recordVersion {
-		return m, fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
-	}
-	if data[1] < byte(opAdd) || data[1] > byte(opMax) {
-		return m, fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
-	}
-	m.kind = opKind(data[1])
-	d := decoder{buf: data[2:]}
-	present := d.uvarint()
-	if present&^recAll != 0 {
-		return m, fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
-	}
-	m.key = d.string()
-	decodeFields(&d, &m, present)
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail("%d trailing bytes", len(d.buf))
-	}
-	if d.err != nil {
-		return mutation{}, fmt.Errorf("%w: record: %w", ErrCorrupt, d.err)
-	}
-	return m, nil
-}
-
-// decodeFields decodes the optional fields named by present into m.
-func decodeFields(d *decoder, m *mutation, present uint64) {
-	if present&recNow != 0 {
-		m.nowMs = d.uvarint()
-	}
-	if present&recID != 0 {
-		m.id = d.id()
-	}
-	if present&recFields != 0 {
-		m.fields = d.fields()
-	}
-	if present&recTrim != 0 {
-		m.trim = d.trim()
-	}
-	if present&recIDs != 0 {
-		m.ids = d.ids()
-	}
-	if present&recGroup != 0 {
-		m.group = d.string()
-	}
-	if present&recConsumer != 0 {
-		m.consumer = d.string()
-	}
-	if present&recEntries != 0 {
-		m.entriesRead = d.varint()
-	}
-	if present&recCount != 0 {
-		m.count = d.int()
-	}
-	m.noAck = present&recNoAck != 0
-	m.justID = present&recJustID != 0
-	if present&recMinIdle != 0 {
-		m.minIdleMs = d.uvarint()
-	}
-	if present&recClaim != 0 {
-		m.claim = d.claim()
-	}
-	if present&recBatch != 0 {
-		m.batch = make([]stream.Entry, d.count(3)) // id (2 bytes) and a field count
-		for i := range m.batch {
-			m.batch[i] = stream.Entry{ID: d.id(), Fields: d.fields()}
-		}
-	}
-}
-
-// decoder reads varint-encoded values from buf. The first failure sticks in
-// err; later reads return zero values.
-type decoder struct {
-	buf []byte
-	err error
-}
-
-func (d *decoder) fail(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf(format, args...)
-	}
-	d.buf = nil
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.fail("bad uvarint")
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.buf)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
-
-func (d *decoder) int() int {
-	v := d.varint()
-	if v < math.MinInt || v > math.MaxInt {
-		d.fail("integer %d out of range", v)
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) byte() byte {
-	if d.err != nil {
-		return 0
-	}
-	if len(d.buf) == 0 {
-		d.fail("unexpected end")
-		return 0
-	}
-	c := d.buf[0]
-	d.buf = d.buf[1:]
-	return c
-}
-
-func (d *decoder) bool() bool {
-	switch c := d.byte(); c {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.fail("bad boolean %d", c)
-		return false
-	}
-}
-
-// bytes returns the next n bytes without copying.
-func (d *decoder) bytes(n uint64) []byte {
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.buf)) {
-		d.fail("length %d exceeds the %d bytes left", n, len(d.buf))
-		return nil
-	}
-	b := d.buf[:n]
-	d.buf = d.buf[n:]
-	return b
-}
-
-func (d *decoder) string() string {
-	return string(d.bytes(d.uvarint()))
-}
-
-// count reads an element count and checks that n elements of at least
-// minSize bytes each fit in what is left, so callers may allocate n.
-func (d *decoder) count(minSize int) int {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.buf)/minSize) {
-		d.fail("count %d exceeds the %d bytes left", n, len(d.buf))
-		return 0
-	}
-	return int(n)
-}
-
-func (d *decoder) fields() []stream.Field {
-	fields := make([]stream.Field, d.count(2)) // a field is at least two empty strings
-	for i := range fields {
-		fields[i] = stream.Field{Name: d.string(), Value: d.string()}
-	}
-	return fields
-}
-
-func (d *decoder) id() stream.ID {
-	return stream.ID{Ms: d.uvarint(), Seq: d.uvarint()}
-}
-
-func (d *decoder) ids() []stream.ID {
-	ids := make([]stream.ID, d.count(2))
-	for i := range ids {
-		ids[i] = d.id()
-	}
-	return ids
-}
-
-func (d *decoder) trim() stream.Trim {
-	var t stream.Trim
-	t.Strategy = stream.TrimStrategy(d.byte())
-	if t.Strategy > stream.TrimMinID {
-		d.fail("trim strategy %d", t.Strategy)
-	}
-	t.MaxLen = d.varint()
-	t.MinID = d.id()
-	t.Approx = d.bool()
-	t.Limit = d.varint()
-	return t
-}
-
-func (d *decoder) claim() stream.ClaimOptions {
-	var c stream.ClaimOptions
-	flags := d.byte()
-	if flags&^claimAll != 0 {
-		d.fail("claim flags %#x", flags)
-		return c
-	}
-	ptr := func(bit byte) *uint64 {
-		if flags&bit == 0 {
-			return nil
-		}
-		v := d.uvarint()
-		return &v
-	}
-	c.IdleMs = ptr(claimIdle)
-	c.TimeMs = ptr(claimTime)
-	c.RetryCount = ptr(claimRetry)
-	c.Force = flags&claimForce != 0
-	c.JustID = flags&claimJustID != 0
-	if flags&claimLastID != 0 {
-		id := d.id()
-		c.LastID = &id
-	}
-	return c
 }

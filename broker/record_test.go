@@ -4,10 +4,14 @@ package broker
 // behaviour across restarts is tested black-box in durable_test.go.
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/brookmq/brook/internal/wire"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -63,6 +67,7 @@ func recordCases() map[string]mutation {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
+	rd := newReplayDecoder() // shared by the cases, as by the records of a replay
 	for name, m := range recordCases() {
 		t.Run(name, func(t *testing.T) {
 			data := appendRecord(nil, &m)
@@ -73,13 +78,79 @@ func TestRecordRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(got, m) {
 				t.Fatalf("round trip:\n got %+v\nwant %+v", got, m)
 			}
+			if got, err = replayDecode(rd, data); err != nil || !reflect.DeepEqual(got, m) {
+				t.Fatalf("replay decoder: %v\n got %+v\nwant %+v", err, got, m)
+			}
 			// Every strict prefix is rejected, never accepted as a shorter record.
 			for i := range len(data) {
 				if _, err := decodeRecord(data[:i]); !errors.Is(err, ErrCorrupt) {
 					t.Fatalf("prefix of %d/%d bytes: err = %v, want ErrCorrupt", i, len(data), err)
 				}
+				if _, err := replayDecode(rd, data[:i]); !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("replay decoder, prefix of %d/%d bytes: err = %v, want ErrCorrupt", i, len(data), err)
+				}
 			}
 		})
+	}
+}
+
+// replayDecode decodes data with the replay decoder rd and decodes the
+// field lists it leaves encoded, so that the result compares with
+// decodeRecord's.
+func replayDecode(rd *recordDecoder, data []byte) (mutation, error) {
+	var m mutation
+	if err := rd.decode(&m, data); err != nil {
+		return mutation{}, err
+	}
+	fields := func(list stream.FieldList) []stream.Field {
+		d := decoder{wire.NewReader(list.Bytes(), nil)}
+		return readFields(&d)
+	}
+	if m.fieldList.Bytes() != nil {
+		m.fields, m.fieldList = fields(m.fieldList), stream.FieldList{}
+	}
+	if m.batchLists != nil {
+		m.batch = make([]stream.Entry, len(m.batchLists))
+		for i, e := range m.batchLists {
+			m.batch[i] = stream.Entry{ID: e.id, Fields: fields(e.fields)}
+		}
+		m.batchLists = nil
+	}
+	return m, nil
+}
+
+// TestReplayDecoderApplies checks that a stream replayed from field lists
+// left encoded is the stream replayed from decoded fields, byte for byte.
+func TestReplayDecoderApplies(t *testing.T) {
+	var fresh, lists streamState
+	rd := newReplayDecoder()
+	for i := range 500 {
+		id := stream.ID{Ms: uint64(1 + i), Seq: 0}
+		f := []stream.Field{{Name: "n", Value: strconv.Itoa(i)}, {Name: "s", Value: strings.Repeat("x", i%50)}}
+		m := mutation{kind: opAdd, key: "k", id: id, fields: f}
+		if i%7 == 0 {
+			m = mutation{kind: opAddBatch, key: "k", batch: []stream.Entry{{ID: id, Fields: f}, {ID: stream.ID{Ms: id.Ms, Seq: 1}}}}
+		}
+		data := appendRecord(nil, &m)
+		a, err := decodeRecord(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b mutation
+		if err := rd.decode(&b, data); err != nil {
+			t.Fatal(err)
+		}
+		if err := apply(&fresh, &a, &effect{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := apply(&lists, &b, &effect{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ea, _ := fresh.s.AppendBinary(nil)
+	eb, _ := lists.s.AppendBinary(nil)
+	if !bytes.Equal(ea, eb) {
+		t.Fatal("replay from field lists differs from replay from fields")
 	}
 }
 
@@ -130,7 +201,14 @@ func FuzzDecodeRecord(f *testing.F) {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrFormatVersion) {
 				t.Fatalf("error %v is neither ErrCorrupt nor ErrFormatVersion", err)
 			}
+			if _, rerr := replayDecode(newReplayDecoder(), data); rerr == nil {
+				t.Fatalf("replay decoder accepts what decodeRecord refuses (%v)", err)
+			}
 			return
+		}
+		// The replay decoder agrees.
+		if got, err := replayDecode(newReplayDecoder(), data); err != nil || !reflect.DeepEqual(got, m) {
+			t.Fatalf("replay decoder: %v\n got %+v\nwant %+v", err, got, m)
 		}
 		// What decodes re-encodes to something that decodes to the same value.
 		again, err := decodeRecord(appendRecord(nil, &m))

@@ -149,12 +149,17 @@ func (d *durable) replay(from uint64) error {
 	if from >= d.log.LastPos() {
 		return nil
 	}
+	rd := newReplayDecoder()
+	rp := replayer{r: d.reg}
+	defer rp.done()
 	err := d.log.Replay(from+1, func(pos uint64, rec []byte) error {
-		m, err := decodeRecord(rec)
-		if err != nil {
+		// rec is ours (wal.Log.Replay) and never written to, so m may
+		// borrow it; m is applied before the next record is decoded.
+		var m mutation
+		if err := rd.decode(&m, rec); err != nil {
 			return fmt.Errorf("log position %d: %w", pos, err)
 		}
-		if err := d.reg.replay(&m); err != nil {
+		if err := rp.replay(&m); err != nil {
 			return fmt.Errorf("%w: log position %d: %w", ErrCorrupt, pos, err)
 		}
 		return nil

@@ -8,6 +8,8 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+
+	"github.com/brookmq/brook/internal/wire"
 )
 
 // Snapshot file format. A snapshot holds every stream of the broker as of
@@ -130,23 +132,23 @@ func parseSnapshot(file []byte) (pos uint64, entries []snapEntry, err error) {
 		return 0, nil, fmt.Errorf("%w: snapshot flags %#x", ErrCorrupt, f)
 	}
 	pos = binary.LittleEndian.Uint64(body[12:])
-	d := decoder{buf: body[snapHeaderSize:]}
-	n := d.count(2) // a stream is at least two lengths
+	d := wire.NewReader(body[snapHeaderSize:], nil)
+	n := d.Count(2) // a stream is at least two lengths
 	entries = make([]snapEntry, 0, n)
 	seen := make(map[string]bool, n)
 	for range n {
-		e := snapEntry{name: d.string(), data: d.bytes(d.uvarint())}
-		if d.err == nil && seen[e.name] {
-			d.fail("stream %q twice", e.name)
+		e := snapEntry{name: d.Str(), data: d.Bytes()}
+		if d.Err() == nil && seen[e.name] {
+			d.Fail("stream %q twice", e.name)
 		}
 		seen[e.name] = true
 		entries = append(entries, e)
 	}
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail("%d trailing bytes", len(d.buf))
+	if d.Err() == nil && d.Len() != 0 {
+		d.Fail("%d trailing bytes", d.Len())
 	}
-	if d.err != nil {
-		return 0, nil, fmt.Errorf("%w: snapshot: %w", ErrCorrupt, d.err)
+	if err := d.Err(); err != nil {
+		return 0, nil, fmt.Errorf("%w: snapshot: %w", ErrCorrupt, err)
 	}
 	return pos, entries, nil
 }

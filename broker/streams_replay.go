@@ -7,22 +7,51 @@ import (
 	"github.com/brookmq/brook/stream"
 )
 
-// replay applies a logged mutation to the registry through [apply], the
-// function the live calls use, from the resolved arguments in m; nothing is
-// logged and nobody is woken (recovery runs before the broker is in use).
-// Replaying the log after a snapshot therefore rebuilds exactly the state
-// the live broker had.
-func (r *registry) replay(m *mutation) error {
-	create := m.kind == opAdd || m.kind == opAddBatch || m.kind == opCreateStream
-	st, err := r.lock(m.key, create)
-	if err == nil {
-		err = apply(st, m, &effect{})
-		r.unlockAndDrop(st)
+// replayer applies logged mutations to the registry, in log order, through
+// [apply], the function the live calls use, from the resolved arguments in
+// each mutation; nothing is logged and nobody is woken (recovery runs
+// before the broker is in use). Replaying the log after a snapshot
+// therefore rebuilds exactly the state the live broker had.
+//
+// It keeps the stream of the last mutation locked while the next ones are
+// for the same key, so that a run of one stream's records (most of a log)
+// takes the registry's and the stream's locks once; done releases it. A
+// replayer is not safe for concurrent use.
+type replayer struct {
+	r  *registry
+	st *streamState // locked, with a stream; or nil
+}
+
+// replay applies m.
+func (p *replayer) replay(m *mutation) error {
+	if p.st != nil && p.st.key != m.key {
+		p.done()
+	}
+	st := p.st
+	if st == nil {
+		create := m.kind == opAdd || m.kind == opAddBatch || m.kind == opCreateStream
+		var err error
+		if st, err = p.r.lock(m.key, create); err != nil {
+			return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
+		}
+		p.st = st
+	}
+	err := apply(st, m, &effect{})
+	if err != nil || st.s == nil { // an empty placeholder is dropped at once, as by the live calls
+		p.done()
 	}
 	if err != nil {
 		return fmt.Errorf("broker: replay %d on %q: %w", m.kind, m.key, err)
 	}
 	return nil
+}
+
+// done releases the stream held, if any.
+func (p *replayer) done() {
+	if p.st != nil {
+		p.r.unlockAndDrop(p.st)
+		p.st = nil
+	}
 }
 
 // snapshot returns a consistent copy of every stream and the log position it

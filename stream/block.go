@@ -132,7 +132,7 @@ func sameNames(names []string, fields []Field) bool {
 // canonicalInt reports whether s is the decimal form of an integer that
 // fits the packed integer encoding (|v| < 2^62): an optional '-' then digits
 // without a leading zero ("0" itself, but not "-0"), and returns it.
-func canonicalInt(s string) (int64, bool) {
+func canonicalInt[S string | []byte](s S) (int64, bool) {
 	digits := s
 	neg := len(s) > 0 && s[0] == '-'
 	if neg {
@@ -163,7 +163,11 @@ func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
 func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
 // appendValue appends the tagged encoding of one value.
-func appendValue(b []byte, v string) []byte {
+func appendValue[S string | []byte](b []byte, v S) []byte {
+	if len(v) == 0 || v[0]-'0' > 9 && v[0] != '-' { // not a number: no need to parse it
+		b = binary.AppendUvarint(b, uint64(len(v))<<1)
+		return append(b, v...)
+	}
 	if n, ok := canonicalInt(v); ok {
 		return binary.AppendUvarint(b, zigzag(n)<<1|1)
 	}
@@ -173,18 +177,7 @@ func appendValue(b []byte, v string) []byte {
 
 // appendEntry appends the packed form of an entry whose previous ID is prev.
 func appendEntry(b []byte, prev, id ID, fields []Field, same bool) []byte {
-	var flags byte
-	if same {
-		flags = flagSameFields
-	}
-	b = append(b, flags)
-	msDelta := id.Ms - prev.Ms
-	b = binary.AppendUvarint(b, msDelta)
-	if msDelta == 0 {
-		b = binary.AppendUvarint(b, id.Seq-prev.Seq)
-	} else {
-		b = binary.AppendUvarint(b, id.Seq)
-	}
+	b = appendEntryHeader(b, prev, id, same)
 	if same {
 		for _, f := range fields {
 			b = appendValue(b, f.Value)
@@ -198,6 +191,21 @@ func appendEntry(b []byte, prev, id ID, fields []Field, same bool) []byte {
 		b = appendValue(b, f.Value)
 	}
 	return b
+}
+
+// appendEntryHeader appends the flags and the ID deltas of an entry.
+func appendEntryHeader(b []byte, prev, id ID, same bool) []byte {
+	var flags byte
+	if same {
+		flags = flagSameFields
+	}
+	b = append(b, flags)
+	msDelta := id.Ms - prev.Ms
+	b = binary.AppendUvarint(b, msDelta)
+	if msDelta == 0 {
+		return binary.AppendUvarint(b, id.Seq-prev.Seq)
+	}
+	return binary.AppendUvarint(b, id.Seq)
 }
 
 // rawEntry locates one packed entry inside a block's buffer.

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/brookmq/brook/internal/wire"
 )
 
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
@@ -99,24 +101,23 @@ func appendID(b []byte, id ID) []byte {
 // else; it never panics and allocates no more than the input's size
 // justifies.
 func Decode(data []byte) (*Stream, error) {
-	r := snapReader{b: data}
 	if len(data) < len(snapMagic) || [4]byte(data[:4]) != snapMagic {
 		return nil, fmt.Errorf("%w: bad magic or version", ErrCorrupt)
 	}
-	r.b = r.b[len(snapMagic):]
+	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
 	s := New()
 	s.lastID, s.maxDeletedID = r.id(), r.id()
-	s.entriesAdded = r.uvarint()
-	open := r.uvarint()
-	n := r.count(minBlockBytes)
+	s.entriesAdded = r.Uvarint()
+	open := r.Uvarint()
+	n := r.Count(minBlockBytes)
 	var prev *block
-	for i := 0; i < n && r.err == nil; i++ {
+	for i := 0; i < n && r.Err() == nil; i++ {
 		b := r.block()
-		if r.err != nil {
+		if r.Err() != nil {
 			break
 		}
 		if prev != nil && !prev.last.Less(b.first) {
-			r.fail("block %d starts at %s, not after %s", i, b.first, prev.last)
+			r.Fail("block %d starts at %s, not after %s", i, b.first, prev.last)
 			break
 		}
 		b.own = s.own
@@ -124,13 +125,13 @@ func Decode(data []byte) (*Stream, error) {
 		s.length += int64(b.live())
 		prev = b
 	}
-	if r.err == nil {
+	if r.Err() == nil {
 		r.checkMeta(s, prev, open)
 	}
-	if r.err != nil {
-		return nil, r.err
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
-	rest, err := s.decodeGroups(r.b)
+	rest, err := s.decodeGroups(r.Rest())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
@@ -145,13 +146,13 @@ func Decode(data []byte) (*Stream, error) {
 func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
 	switch {
 	case last != nil && s.lastID.Less(last.last):
-		r.fail("last-generated-id %s before the last entry %s", s.lastID, last.last)
+		r.Fail("last-generated-id %s before the last entry %s", s.lastID, last.last)
 	case s.lastID.Less(s.maxDeletedID):
-		r.fail("max-deleted-entry-id %s after last-generated-id %s", s.maxDeletedID, s.lastID)
+		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.maxDeletedID, s.lastID)
 	case s.entriesAdded < uint64(s.length):
-		r.fail("entries-added %d below the length %d", s.entriesAdded, s.length)
+		r.Fail("entries-added %d below the length %d", s.entriesAdded, s.length)
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
-		r.fail("bad open-block flag %d", open)
+		r.Fail("bad open-block flag %d", open)
 	case open == 1:
 		buf := make([]byte, len(last.buf), blockMaxBytes)
 		copy(buf, last.buf)
@@ -160,80 +161,39 @@ func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
 	}
 }
 
-// snapReader reads the stream encoding; the first error sticks.
+// snapReader reads the stream encoding: a [wire.Reader] whose failures wrap
+// ErrCorrupt, and the encoding's composite values.
 type snapReader struct {
-	b   []byte
-	err error
+	wire.Reader
 }
 
-func (r *snapReader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
-	}
-}
-
-func (r *snapReader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("bad uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *snapReader) id() ID { return ID{Ms: r.uvarint(), Seq: r.uvarint()} }
-
-// count reads a count of items taking at least minBytes each.
-func (r *snapReader) count(minBytes int) int {
-	v := r.uvarint()
-	if v > uint64(len(r.b)/minBytes) {
-		r.fail("count %d exceeds the %d bytes left", v, len(r.b))
-		return 0
-	}
-	return int(v)
-}
-
-// bytes reads a length-prefixed byte string (aliasing the input).
-func (r *snapReader) bytes() []byte {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.fail("%d bytes wanted, %d left", n, len(r.b))
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
+func (r *snapReader) id() ID { return ID{Ms: r.Uvarint(), Seq: r.Uvarint()} }
 
 // block reads and checks one block.
 func (r *snapReader) block() *block {
 	b := &block{first: r.id()}
-	n, del := r.uvarint(), r.uvarint()
-	names := make([]string, r.count(1))
+	n, del := r.Uvarint(), r.Uvarint()
+	names := make([]string, r.Count(1))
 	for i := range names {
-		names[i] = string(r.bytes())
+		names[i] = r.Str()
 	}
-	data := r.bytes()
+	data := r.Bytes()
 	switch {
-	case r.err != nil:
+	case r.Err() != nil:
 		return nil
 	case b.first.IsZero():
-		r.fail("block starts at 0-0")
+		r.Fail("block starts at 0-0")
 	case n == 0 || n > blockMaxEntries || del >= n:
-		r.fail("block %s: %d entries, %d deleted", b.first, n, del)
+		r.Fail("block %s: %d entries, %d deleted", b.first, n, del)
 	case n > 1 && len(data) > blockMaxBytes:
-		r.fail("block %s: %d entries in %d bytes", b.first, n, len(data))
+		r.Fail("block %s: %d entries in %d bytes", b.first, n, len(data))
 	}
-	if r.err != nil {
+	if r.Err() != nil {
 		return nil
 	}
 	b.n, b.del, b.names, b.buf = uint16(n), uint16(del), names, data
 	if err := b.check(); err != nil {
-		r.fail("block %s: %v", b.first, err)
+		r.Fail("block %s: %v", b.first, err)
 		return nil
 	}
 	b.buf = append([]byte(nil), data...)

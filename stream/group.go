@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/brookmq/brook/internal/wire"
 	"github.com/google/btree"
 )
 
@@ -401,103 +402,50 @@ const (
 // owners in range, counts bounded by the input) and leaves s unchanged on
 // error.
 func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) {
-	d := decoder{b: data}
-	n := d.count(minGroupBytes)
+	d := decoder{wire.NewReader(data, errGroupsCorrupt)}
+	n := d.Count(minGroupBytes)
 	m := make(map[string]*consumerGroup, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		name := d.string()
+	for i := 0; i < n && d.Err() == nil; i++ {
+		name := d.Str()
 		g := d.group()
-		if _, dup := m[name]; dup && d.err == nil {
-			d.fail("duplicate group %q", name)
+		if _, dup := m[name]; dup && d.Err() == nil {
+			d.Fail("duplicate group %q", name)
 		}
 		m[name] = g
 	}
-	if d.err != nil {
-		return data, d.err
+	if err := d.Err(); err != nil {
+		return data, err
 	}
 	s.grp = groups{}
 	if len(m) > 0 {
 		s.grp.m = m
 	}
-	return d.b, nil
+	return d.Rest(), nil
 }
 
-// decoder reads the group encoding; the first error sticks.
+// decoder reads the group encoding: a [wire.Reader] whose failures wrap
+// errGroupsCorrupt, and the groups it holds.
 type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) fail(format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%w: "+format, append([]any{errGroupsCorrupt}, args...)...)
-	}
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad uvarint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-// count reads a count of items of at least minBytes each.
-func (d *decoder) count(minBytes int) int {
-	v := d.uvarint()
-	if v > uint64(len(d.b)/minBytes) {
-		d.fail("count %d exceeds the %d bytes left", v, len(d.b))
-		return 0
-	}
-	return int(v)
-}
-
-func (d *decoder) string() string {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.fail("string of %d bytes exceeds the %d bytes left", n, len(d.b))
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
+	wire.Reader
 }
 
 func (d *decoder) group() *consumerGroup {
-	g := newGroup(ID{Ms: d.uvarint(), Seq: d.uvarint()}, d.varint())
+	g := newGroup(ID{Ms: d.Uvarint(), Seq: d.Uvarint()}, d.Varint())
 	if g.entriesRead < EntriesReadUnknown {
-		d.fail("entries-read %d", g.entriesRead)
+		d.Fail("entries-read %d", g.entriesRead)
 	}
-	nc := d.count(minConsumerBytes)
+	nc := d.Count(minConsumerBytes)
 	owners := make([]*groupConsumer, 0, nc)
-	for i := 0; i < nc && d.err == nil; i++ {
-		name := d.string()
-		seen := d.uvarint()
+	for i := 0; i < nc && d.Err() == nil; i++ {
+		name := d.Str()
+		seen := d.Uvarint()
 		if _, dup := g.consumers[name]; dup {
-			d.fail("duplicate consumer %q", name)
+			d.Fail("duplicate consumer %q", name)
 			break
 		}
 		c := g.addConsumer(name, seen)
-		if c.activeMs = d.varint(); c.activeMs < -1 {
-			d.fail("active-time %d", c.activeMs)
+		if c.activeMs = d.Varint(); c.activeMs < -1 {
+			d.Fail("active-time %d", c.activeMs)
 		}
 		owners = append(owners, c)
 	}
@@ -506,18 +454,18 @@ func (d *decoder) group() *consumerGroup {
 }
 
 func (d *decoder) pel(g *consumerGroup, owners []*groupConsumer) {
-	np := d.count(minNackBytes)
+	np := d.Count(minNackBytes)
 	var prev ID
-	for i := 0; i < np && d.err == nil; i++ {
-		delta, seq := d.uvarint(), d.uvarint()
+	for i := 0; i < np && d.Err() == nil; i++ {
+		delta, seq := d.Uvarint(), d.Uvarint()
 		id := ID{Ms: prev.Ms + delta, Seq: seq}
 		if id.Ms < prev.Ms || (i > 0 && !prev.Less(id)) {
-			d.fail("pending IDs out of order at %s", id)
+			d.Fail("pending IDs out of order at %s", id)
 		}
-		owner := d.uvarint()
-		n := nack{id: id, deliveryMs: d.uvarint(), count: d.uvarint()}
+		owner := d.Uvarint()
+		n := nack{id: id, deliveryMs: d.Uvarint(), count: d.Uvarint()}
 		if owner >= uint64(len(owners)) {
-			d.fail("owner %d of %s out of range", owner, id)
+			d.Fail("owner %d of %s out of range", owner, id)
 			return
 		}
 		c := owners[owner]

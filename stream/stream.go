@@ -85,9 +85,10 @@ const btreeBlockDegree = 16
 // as each other. [Stream.Clone] gives an independent copy that another
 // goroutine may use.
 type Stream struct {
-	tree *btree.BTreeG[slot]
-	open *block // the tail block while it takes entries; nil when none
-	own  *owner // copy-on-write token: blocks with another owner are shared
+	tree  *btree.BTreeG[slot]
+	open  *block // the tail block while it takes entries; nil when none
+	own   *owner // copy-on-write token: blocks with another owner are shared
+	spare []byte // the buffer the last sealed block left, for the next open one
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -143,37 +144,70 @@ func (s *Stream) NextID(spec AddID, nowMs uint64) (ID, error) {
 // than [Stream.LastID] ([ErrIDTooSmall]) and not 0-0 ([ErrIDZero]). The
 // fields are copied.
 func (s *Stream) Append(id ID, fields []Field) error {
+	if err := s.checkNext(id); err != nil {
+		return err
+	}
+	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+		b = s.mutable(b)
+		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
+		if s.addToOpen(b, id, buf) {
+			return nil
+		}
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = strings.Clone(f.Name)
+	}
+	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true))
+	return nil
+}
+
+// checkNext returns the error of appending id: 0-0, or not after the last ID.
+func (s *Stream) checkNext(id ID) error {
 	if id.IsZero() {
 		return ErrIDZero
 	}
 	if !s.lastID.Less(id) {
 		return ErrIDTooSmall
 	}
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
-		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
-		if len(buf) <= blockMaxBytes {
-			b.addMark(int(b.n), len(b.buf), b.last)
-			b.buf = buf
-			b.n++
-			b.last = id
-			s.appended(id, b)
-			return nil
-		}
-		// It does not fit: b.buf is unchanged (the bytes written past its
-		// length are ignored), and the entry starts a new block.
+	return nil
+}
+
+// addToOpen makes buf, which is b.buf with the packed entry id appended
+// (same array or a grown copy), the buffer of b, the open block, and reports
+// true; or false if it grew past blockMaxBytes, leaving b unchanged (the
+// bytes written past its length are ignored) for the entry to start a new
+// block.
+func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
+	if len(buf) > blockMaxBytes {
+		return false
 	}
+	b.addMark(int(b.n), len(b.buf), b.last)
+	b.buf = buf
+	b.n++
+	b.last = id
+	s.appended(id, b)
+	return true
+}
+
+// openBuffer returns an empty buffer of blockMaxBytes for a new open block:
+// the one the last sealed block left, if any, else a new one.
+func (s *Stream) openBuffer() []byte {
+	if b := s.spare; b != nil {
+		s.spare = nil
+		return b
+	}
+	return make([]byte, 0, blockMaxBytes)
+}
+
+// startBlock seals the open block and opens a new one holding the single
+// entry id, packed in buf with names as its names table.
+func (s *Stream) startBlock(id ID, names []string, buf []byte) {
 	s.sealOpen()
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = strings.Clone(f.Name)
-	}
-	b := &block{first: id, last: id, n: 1, names: names, own: s.own}
-	b.buf = appendEntry(make([]byte, 0, blockMaxBytes), id, id, fields, true)
+	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b)
-	return nil
 }
 
 // appended updates the metadata after id went into b, and seals b when it
@@ -198,7 +232,14 @@ func (s *Stream) sealOpen() {
 		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)).slot())
 		return
 	}
+	// s owns b, so nothing else holds its buffer (a clone would have
+	// changed s.own): once seal copies the entries out, the next open block
+	// may reuse it.
+	old := b.buf
 	b.seal()
+	if cap(old) == blockMaxBytes && len(b.buf) > 0 && &b.buf[0] != &old[0] {
+		s.spare = old[:0]
+	}
 }
 
 // mutable returns b itself when s owns it, or else a private copy that

@@ -41,6 +41,10 @@ var (
 	// [Log.FirstPos]: the records in between were removed by
 	// [Log.TruncateFront] and replaying from there would silently skip them.
 	ErrCompacted = errors.New("wal: records before the first position were truncated")
+
+	// ErrLocked is wrapped by the error [FS.Lock] returns when another
+	// holder, in this process or another one, has the directory's lock.
+	ErrLocked = errors.New("wal: directory is locked by another holder")
 )
 
 // CorruptError describes where [Open] (or [Log.Replay]) found the log invalid.

@@ -28,6 +28,13 @@ type FS interface {
 	// SyncDir makes the entries of dir (creations, renames, removals)
 	// durable.
 	SyncDir(dir string) error
+	// Lock takes an exclusive lock on the directory dir, which must exist,
+	// without waiting: while another holder has it, Lock returns an error
+	// wrapping [ErrLocked]. The lock is held until the returned Closer is
+	// closed, or until its holder dies (the process, for [OSFS]; a simulated
+	// crash, for an in-memory FS), so a crash never leaves dir locked. Close
+	// releases it once; later calls return an error and do nothing.
+	Lock(dir string) (io.Closer, error)
 }
 
 // File is an open file of an [FS].

@@ -11,5 +11,8 @@ func TestMain(m *testing.M) {
 	if d := os.Getenv(killChildEnv); d != "" {
 		killChild(d) // never returns: the parent kills it
 	}
+	if d := os.Getenv(lockChildEnv); d != "" {
+		lockChild(d) // exits
+	}
 	goleak.VerifyTestMain(m)
 }

@@ -24,5 +24,7 @@
 // reproducible given the same sequence of calls. An FS is safe for
 // concurrent use. The model is strict: a created, renamed or removed name is
 // durable only after SyncDir of its directory; file data only after Sync.
-// Directories made by MkdirAll are durable at once.
+// Directories made by MkdirAll are durable at once. Directory locks
+// ([FS.Lock]) live in the FS's memory, one table per FS: the FS a crash
+// returns starts with none.
 package faultfs

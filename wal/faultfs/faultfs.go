@@ -1,6 +1,7 @@
 package faultfs
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -19,8 +20,9 @@ type FS struct {
 	mu      sync.Mutex
 	rng     *rand.Rand
 	dirs    map[string]bool
-	files   map[string]*node // the namespace as programs see it
-	durable map[string]*node // the namespace a power loss would leave
+	files   map[string]*node    // the namespace as programs see it
+	durable map[string]*node    // the namespace a power loss would leave
+	locks   map[string]*dirLock // directories locked by Lock, by clean name
 
 	space       int64 // capacity in bytes; < 0: unlimited
 	syncFail    fault
@@ -91,6 +93,7 @@ func New(seed uint64) *FS {
 		dirs:        map[string]bool{"/": true, ".": true},
 		files:       map[string]*node{},
 		durable:     map[string]*node{},
+		locks:       map[string]*dirLock{},
 		space:       -1,
 		syncFail:    fault{after: -1},
 		dirSyncFail: fault{after: -1},
@@ -216,6 +219,45 @@ func (f *FS) SyncDir(dir string) error {
 			f.durable[name] = n
 		}
 	}
+	return nil
+}
+
+// Lock implements [wal.FS] in memory: an exclusive lock on the directory
+// dir, which must exist, held by this FS alone (another FS, even one made
+// from this by [FS.Crash], has its own locks). While it is held, Lock of the
+// same directory fails with an error wrapping [wal.ErrLocked]. A crash
+// releases it as a dying process releases its flock: the FS that [FS.Crash],
+// [FS.DropUnsynced] and [FS.Kill] return holds no lock. No file is created.
+func (f *FS) Lock(dir string) (io.Closer, error) {
+	dir = clean(dir)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.dirs[dir] {
+		return nil, pathErr("lock", dir, fs.ErrNotExist)
+	}
+	if f.locks[dir] != nil {
+		return nil, fmt.Errorf("%w: %s", wal.ErrLocked, dir)
+	}
+	l := &dirLock{fs: f, dir: dir}
+	f.locks[dir] = l
+	return l, nil
+}
+
+// dirLock is a lock taken by [FS.Lock].
+type dirLock struct {
+	fs  *FS
+	dir string
+}
+
+// Close releases the lock the first time; later calls return an error
+// wrapping fs.ErrClosed.
+func (l *dirLock) Close() error {
+	l.fs.mu.Lock()
+	defer l.fs.mu.Unlock()
+	if l.fs.locks[l.dir] != l {
+		return pathErr("unlock", l.dir, fs.ErrClosed)
+	}
+	delete(l.fs.locks, l.dir)
 	return nil
 }
 

@@ -15,7 +15,8 @@ import (
 // made to it since its last Sync, in order, up to a random one (none to
 // all), that one torn at a random byte. A file truncated since its last Sync
 // keeps its synced content only. f itself is unchanged
-// and stays usable (a program still running on it sees nothing).
+// and stays usable (a program still running on it sees nothing). The
+// result holds no directory lock: the process that held them died.
 func (f *FS) Crash() *FS { return f.crash(true) }
 
 // DropUnsynced is like [FS.Crash] but keeps no unsynced byte.
@@ -25,6 +26,8 @@ func (f *FS) DropUnsynced() *FS { return f.crash(false) }
 // at this instant would leave: everything written and every name, synced or
 // not, since the OS keeps them. The most recent write is remembered, so
 // g.TearLastWrite on the result models a process killed in the middle of it.
+// The result holds no directory lock, as the killed process's flocks die
+// with it.
 func (f *FS) Kill() *FS {
 	f.mu.Lock()
 	defer f.mu.Unlock()
