@@ -144,66 +144,27 @@ func (d *durable) readFile(name string) ([]byte, error) {
 }
 
 // replay applies the log records after position from to the registry.
-//
-// It decodes and applies them in batches of replayBatch: the log's read
-// (framing, checksums, copies) runs for a batch, then decoding and applying
-// runs for it, each loop staying warm in the CPU's caches and branch
-// predictors, which alternating them record by record does not. The records
-// are the replay's own (wal.Log.Replay), so it may hold a batch of them.
 func (d *durable) replay(from uint64) error {
 	if from >= d.log.LastPos() {
 		return nil
 	}
-	r := replayBatcher{rd: newReplayDecoder(), rp: replayer{r: d.reg}}
-	defer r.rp.done()
-	err := d.log.Replay(from+1, r.add)
-	if ferr := r.flush(); ferr != nil {
-		err = ferr // the records held come before whatever stopped the read
-	}
+	rd := newReplayDecoder()
+	rp := replayer{r: d.reg}
+	defer rp.done()
+	err := d.log.Replay(from+1, func(pos uint64, rec []byte) error {
+		// rec is ours (wal.Log.Replay) and never written to, so m may
+		// borrow it; m is applied before the next record is decoded.
+		var m mutation
+		if err := rd.decode(&m, rec); err != nil {
+			return fmt.Errorf("log position %d: %w", pos, err)
+		}
+		if err := rp.replay(&m); err != nil {
+			return fmt.Errorf("%w: log position %d: %w", ErrCorrupt, pos, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("broker: recovery: replay: %w", err)
 	}
-	return nil
-}
-
-// replayBatch is the number of log records decoded and applied together.
-const replayBatch = 128
-
-// replayBatcher holds log records and applies them a batch at a time.
-type replayBatcher struct {
-	rd   *recordDecoder
-	rp   replayer
-	n    int
-	pos  [replayBatch]uint64
-	recs [replayBatch][]byte
-}
-
-// add takes the record at pos, and applies the batch once it is full.
-func (r *replayBatcher) add(pos uint64, rec []byte) error {
-	r.pos[r.n], r.recs[r.n] = pos, rec
-	r.n++
-	if r.n < replayBatch {
-		return nil
-	}
-	return r.flush()
-}
-
-// flush decodes and applies the records held, in order, and drops them;
-// after an error, the rest too.
-func (r *replayBatcher) flush() error {
-	n := r.n
-	r.n = 0
-	for i, rec := range r.recs[:n] {
-		// rec is never written to, so m may borrow it; m is applied
-		// before the next record is decoded.
-		var m mutation
-		if err := r.rd.decode(&m, rec); err != nil {
-			return fmt.Errorf("log position %d: %w", r.pos[i], err)
-		}
-		if err := r.rp.replay(&m); err != nil {
-			return fmt.Errorf("%w: log position %d: %w", ErrCorrupt, r.pos[i], err)
-		}
-	}
-	clear(r.recs[:n])
 	return nil
 }
