@@ -1,0 +1,15 @@
+module github.com/brookmq/brook/examples
+
+go 1.26.0
+
+require (
+	github.com/brookmq/brook v0.0.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	github.com/gobwas/glob v1.1.0 // indirect
+	github.com/google/btree v1.1.3 // indirect
+)
+
+replace github.com/brookmq/brook => ../
