@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/brookmq/brook v0.0.0
+	github.com/coder/websocket v1.8.15
 	go.uber.org/goleak v1.3.0
 )
 
