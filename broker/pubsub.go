@@ -180,7 +180,7 @@ type hub struct {
 	index    *pattern.Index    // the keys of patterns
 	patGen   uint64            // bumped when the set of patterns changes
 
-	defaults PubSubOptions
+	defaults PubSubOptions              // of new subscriptions; guarded by mu
 	subs     map[*Subscription]struct{} // every open subscription
 	_        [24]byte
 }
@@ -340,15 +340,51 @@ func (b *Broker) NewSubscription(o SubscriptionOptions) (*Subscription, error) {
 		return nil, err
 	}
 	h := b.hub
-	s := newSubscription(h, b.clock, o.Limits.inherit(h.defaults).resolve())
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	s := newSubscription(h, b.clock, o.Limits.inherit(h.defaults).resolve())
 	if h.closed {
 		s.terminate(ErrClosed)
 		return s, nil
 	}
 	h.subs[s] = struct{}{}
 	return s, nil
+}
+
+// SetPubSubLimits replaces the broker's default Pub/Sub limits and policy
+// ([Options.PubSub]), as Redis's CONFIG SET client-output-buffer-limit
+// pubsub does. They apply to the subscriptions made afterwards; existing
+// subscriptions keep the limits they were made with. Zero fields mean the
+// package defaults, as in [Options]. An unknown Policy is
+// [ErrInvalidArgument] and changes nothing; after [Broker.Close] it returns
+// [ErrClosed].
+func (b *Broker) SetPubSubLimits(o PubSubOptions) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	h := b.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	h.defaults = o
+	return nil
+}
+
+// PubSubLimits returns the broker's default Pub/Sub limits and policy, those
+// of a subscription made now with zero [SubscriptionOptions], with the
+// package defaults filled in for zero fields: HardLimit and SoftLimit in
+// bytes (negative: no limit), SoftPeriod (negative: zero).
+func (b *Broker) PubSubLimits() PubSubOptions {
+	h := b.hub
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.defaults.inherit(PubSubOptions{
+		HardLimit:  DefaultHardLimit,
+		SoftLimit:  DefaultSoftLimit,
+		SoftPeriod: DefaultSoftPeriod,
+	})
 }
 
 // Subscribe returns a new subscription with the broker's default options,

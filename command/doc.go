@@ -11,7 +11,8 @@
 //     \xHH, 'single quotes' only \', and a badly quoted line is
 //     [ErrInvalidArgs] (redis-cli prints [InvalidArgsMessage]).
 //   - [Handler.Do] runs one command (PING, ECHO, PUBLISH, PUBSUB, HELP, the
-//     stream commands XADD ... XINFO, DEL, EXISTS, TYPE) and returns a
+//     stream commands XADD ... XINFO, DEL, EXISTS, TYPE, KEYS, and CONFIG
+//     GET/SET client-output-buffer-limit) and returns a
 //     [Reply]. Argument parsing, arity checks and every error text are
 //     Redis 7.0's: broker and stream sentinel errors are mapped to Redis's
 //     texts here and nowhere else.
@@ -32,7 +33,14 @@
 //
 // Deliberate differences from Redis 7.0: XREAD accepts "+" as an ID (the
 // stream's last entry, as Redis 7.4 does); HELP lists brook's commands
-// instead of redis-cli's help; PUBSUB has no shard subcommands.
+// instead of redis-cli's help; PUBSUB has no shard subcommands. CONFIG
+// knows one parameter, client-output-buffer-limit: its pubsub class sets
+// the broker's limits for the subscriptions made afterwards
+// ([broker.Broker.SetPubSubLimits]; Redis applies them to connected clients
+// too), the normal and replica classes are only remembered for CONFIG GET,
+// a size beyond an int64 is kept as the largest int64, CONFIG HELP lists GET
+// and SET only, and RESETSTAT and REWRITE are unknown subcommands. KEYS
+// lists streams, sorted (Redis: in its hash table's order).
 //
 // Everything in this package is synchronous; the only blocking commands are
 // XREAD and XREADGROUP with BLOCK, which wait on the context passed to

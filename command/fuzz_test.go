@@ -26,6 +26,7 @@ func FuzzDo(f *testing.F) {
 		"XPENDING s g IDLE 0 - + 10 c", "XCLAIM s g d 0 1-0 JUSTID RETRYCOUNT 3", "XAUTOCLAIM s g d 0 0 COUNT 1",
 		"XINFO STREAM s FULL COUNT 1", "XGROUP SETID s g $ ENTRIESREAD 2", "XTRIM s MAXLEN ~ 1 LIMIT 1",
 		"PUBSUB NUMSUB a b", "XREAD BLOCK 1 STREAMS s $", `foo "bar\nbaz"`, "XINFO GROUPS s",
+		`CONFIG SET client-output-buffer-limit "pubsub 1k 2kb 3"`, "CONFIG GET *output*", "KEYS [a-z]*",
 	} {
 		f.Add(seed)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brookmq/brook/broker"
@@ -11,7 +12,10 @@ import (
 
 // Handler runs Redis commands against a broker. It holds no per-client
 // state, so one Handler may serve many goroutines at once; subscribed mode
-// is per client and lives in a [Session].
+// is per client and lives in a [Session]. CONFIG SET changes the broker
+// (client-output-buffer-limit pubsub) or the Handler (the other classes,
+// kept only for CONFIG GET), for every client of either. A Handler must
+// not be copied after first use.
 type Handler struct {
 	// B is the broker the commands run against. It must be set.
 	B *broker.Broker
@@ -36,6 +40,11 @@ type Handler struct {
 	// length", before anything else is looked at. 0 means
 	// [DefaultMaxArgLen].
 	MaxArgLen int
+
+	// cfgMu guards cfg, the client-output-buffer-limit classes other than
+	// pubsub (CONFIG SET keeps them for CONFIG GET; they have no effect).
+	cfgMu sync.Mutex
+	cfg   otherLimits
 }
 
 // DefaultMaxArgLen is Redis's default proto-max-bulk-len, 512 MB: the
@@ -62,7 +71,7 @@ var commands map[string]*spec
 
 func init() {
 	commands = make(map[string]*spec)
-	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs()} {
+	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs(), configSpecs()} {
 		for _, sp := range group {
 			commands[sp.name] = sp
 		}

@@ -3,7 +3,9 @@ package main_test
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -134,4 +136,23 @@ func TestScriptFlushesBeforeBlocking(t *testing.T) {
 	}
 	cmd.Process.Kill() // blocked until the timeout, as redis-cli would be
 	cmd.Wait()
+}
+
+// TestOrdersScript runs the README's first command, go run ./cmd/brook <
+// examples/orders.redis, and requires the output Redis 7.0.15 gave for the
+// same script (examples/orders.expected, recorded with
+// testdata/conformance/run.sh -d examples --record).
+func TestOrdersScript(t *testing.T) {
+	root := repoRoot(t)
+	script, err := os.ReadFile(filepath.Join(root, "examples", "orders.redis"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(root, "examples", "orders.expected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runBrook(t, string(script)); got != string(want) {
+		t.Errorf("examples/orders.redis printed\n%s\nRedis printed\n%s", got, want)
+	}
 }

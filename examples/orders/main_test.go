@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// build compiles the program into a temporary directory.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "orders")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestKilledAndResumed kills the program (SIGKILL) a few times at random
+// points, then runs it to completion: every order ends processed exactly
+// once or dead-lettered, by the program's report and by reading the streams
+// afterwards.
+func TestKilledAndResumed(t *testing.T) {
+	bin := build(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	args := []string{"--dir", dir, "--orders", "60", "--idle", "100ms", "--work", "2ms"}
+
+	// Kill it after a random number of lines of output: mid-way, at a
+	// different point every time.
+	for range 3 {
+		lines := 1 + rng.IntN(60)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cmd := exec.CommandContext(ctx, bin, args...)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		n := 0
+		for n < lines && sc.Scan() {
+			n++
+		}
+		_ = cmd.Process.Kill() // SIGKILL
+		_ = cmd.Wait()
+		cancel()
+		t.Logf("killed after %d lines of output", n)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).Output()
+	text := string(out)
+	if err != nil {
+		t.Fatalf("last run: %v\n%s", err, text)
+	}
+	for _, want := range []string{
+		"processed exactly once, 2 dead-lettered [13 38], 0 duplicated [], 0 both done and dead [], 0 missing [], 0 still pending",
+		"OK: every order was processed exactly once or dead-lettered",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks %q:\n%s", want, text)
+		}
+	}
+
+	// Check the streams ourselves.
+	b, err := broker.Open(dir, broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	seen := make(map[int]string)
+	for _, key := range []string{doneKey, deadKey} {
+		entries, err := b.XRange(ctx, key, broker.MinID, broker.MaxID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			o := orderID(e)
+			if prev, dup := seen[o]; dup {
+				t.Errorf("order %d is in %s and in %s", o, prev, key)
+			}
+			seen[o] = key
+		}
+	}
+	for o := 1; o <= 60; o++ {
+		want := doneKey
+		if poisoned(o) {
+			want = deadKey
+		}
+		if seen[o] != want {
+			t.Errorf("order %d: in %q, want %q", o, seen[o], want)
+		}
+	}
+}
