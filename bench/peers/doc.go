@@ -8,6 +8,10 @@
 // the machine's redis-server when present, skipped with a printed reason
 // otherwise).
 //
+// The watermill workload compares brook's Watermill backend
+// (github.com/brookmq/brook/watermill) with Watermill's GoChannel through
+// Watermill's own Publisher and Subscriber.
+//
 // It lives in its own module so that brook's go.mod never depends on a peer:
 //
 //	cd bench/peers && go run . -out ../RESULTS.md

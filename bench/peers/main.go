@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory"}
+var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill"}
 
 func main() {
 	if err := run(); err != nil {

@@ -151,6 +151,22 @@ func TestBrookStreams(t *testing.T) {
 	}
 }
 
+// TestWatermillRate runs the Watermill API workload small on both backends:
+// every message must be acked, and closing must stop every goroutine
+// (goleak checks at the end).
+func TestWatermillRate(t *testing.T) {
+	for _, be := range []wmBackend{brookWM{}, goChannelWM{}} {
+		for _, batch := range []int{1, 7, 100} {
+			t.Run(fmt.Sprintf("%s batch=%d", be.name(), batch), func(t *testing.T) {
+				r, err := wmRate(context.Background(), be, 3*wmWindow+5, batch, 16)
+				if err != nil || r <= 0 {
+					t.Fatalf("wmRate = %v, %v", r, err)
+				}
+			})
+		}
+	}
+}
+
 func TestWriteReportKeepsOtherSections(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "RESULTS.md")
 	res := &results{}

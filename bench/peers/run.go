@@ -21,6 +21,8 @@ type sizes struct {
 	durProducers   []int
 	consumeEntries int
 	memoryEntries  int
+	wmMessages     int   // messages per point of the Watermill API workload
+	wmBatches      []int // its messages per Publish call
 }
 
 func sizesFor(tiny bool) sizes {
@@ -29,12 +31,14 @@ func sizesFor(tiny bool) sizes {
 			subscribers: []int{1, 10}, payloads: []int{64}, deliveries: 2000, floodTime: 500 * time.Millisecond,
 			probeSamples: 20, patterns: []int{0, 100}, patternMsgs: 1000, appendTime: 100 * time.Millisecond,
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
+			wmMessages: 2000, wmBatches: []int{1, 100},
 		}
 	}
 	return sizes{
 		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 3_000_000, floodTime: 1500 * time.Millisecond,
 		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
+		wmMessages: 200_000, wmBatches: []int{1, 100},
 	}
 }
 
@@ -62,13 +66,14 @@ const (
 
 // workloads maps each -only name to its runner.
 var workloads = map[string]func(*env) error{
-	"fanout":   runFanout,
-	"patterns": runPatterns,
-	"manypub":  runManyPublishers,
-	"append":   runAppend,
-	"durable":  runDurable,
-	"consume":  runConsume,
-	"memory":   runMemory,
+	"fanout":    runFanout,
+	"patterns":  runPatterns,
+	"manypub":   runManyPublishers,
+	"append":    runAppend,
+	"durable":   runDurable,
+	"consume":   runConsume,
+	"memory":    runMemory,
+	"watermill": runWatermill,
 }
 
 // pubsubPeers are the Pub/Sub systems; Redis only when it runs.
