@@ -52,4 +52,3 @@ func (c *Client) sameSlot(keys []string) error {
 	}
 	return nil
 }
-
