@@ -64,7 +64,10 @@ func New(rdb redis.UniversalClient, opts Options) *Client {
 }
 
 // blockSlice returns the longest BLOCK one command may ask for so that the
-// server answers before go-redis's read deadline (ReadTimeout) passes.
+// server answers before go-redis's read deadline (ReadTimeout) passes: half
+// of ReadTimeout, or ReadTimeout less one second when that is longer. Redis
+// checks BLOCK timeouts hz times a second (10 by default), so an expiry can
+// come about 100 ms late: ReadTimeout should be above 300 ms.
 func blockSlice(readTimeout time.Duration) time.Duration {
 	switch {
 	case readTimeout < 0: // -1, -2: no deadline

@@ -32,7 +32,9 @@
 // a nil error, an ended ctx returns ctx's error. go-redis bounds a reply by
 // the client's ReadTimeout, so a longer wait is a series of BLOCK commands,
 // each shorter than ReadTimeout (for XREAD "$" is first turned into the
-// stream's last ID, so nothing added between two of them is missed). ctx's
+// stream's last ID, so nothing added between two of them is missed). Redis
+// checks BLOCK timeouts hz times a second (10 by default), so an expiry can
+// come up to about 100 ms late, and ReadTimeout should stay above 300 ms. ctx's
 // end reaches a waiting command through CLIENT UNBLOCK: the wait runs on a
 // connection of its own (from the pool of the node that holds the key) whose
 // client ID is known, and when ctx ends a second connection unblocks it.

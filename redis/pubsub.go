@@ -138,10 +138,19 @@ func (r *receiver) Close() error {
 	return nil
 }
 
+// close closes the PubSub and drains its channel: go-redis's reader may be
+// waiting to hand it one more message (for up to ChannelSendTimeout), and only
+// then sees the connection closed, closes the channel and ends.
 func (r *receiver) close() {
 	r.once.Do(func() {
 		close(r.done)
 		r.ps.Close()
+		if r.ch != nil {
+			go func() {
+				for range r.ch {
+				}
+			}()
+		}
 	})
 }
 

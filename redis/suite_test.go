@@ -28,4 +28,5 @@ func TestCluster(t *testing.T) {
 	needRedis(t, "redis-server", "redis-cli")
 	addrs := startCluster(t)
 	brooktest.Run(t, func(t *testing.T) broker.Client { return newClient(addrs...) })
+	clusterRules(t, addrs)
 }
