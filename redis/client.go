@@ -36,6 +36,7 @@ type Client struct {
 	cluster *redis.ClusterClient // rdb, when it is a Cluster client
 	opts    Options
 	slice   time.Duration // longest BLOCK of one command, under the read timeout
+	warmed  sync.Map      // *redis.Client -> struct{}: see Client.warm
 
 	mu        sync.Mutex
 	closed    bool

@@ -251,6 +251,9 @@ func (c *Client) dedicated(ctx context.Context, key string) (*redis.Conn, *redis
 	default:
 		return nil, nil, 0, nil
 	}
+	if err := c.warm(ctx, node); err != nil {
+		return nil, nil, 0, err
+	}
 	conn := node.Conn()
 	id, err := conn.ClientID(ctx).Result()
 	if err != nil {
@@ -258,6 +261,23 @@ func (c *Client) dedicated(ctx context.Context, key string) (*redis.Conn, *redis
 		return nil, nil, 0, c.callError(ctx, err)
 	}
 	return conn, node, id, nil
+}
+
+// warm runs one command on node's own pool before the first Conn of node.
+// go-redis v9.23 settles one option when it initialises a connection (its
+// maintenance notifications fall back to disabled on a server without them),
+// writing it under the client's lock while a Conn reads the same options
+// under a lock of its own: a data race unless the write came first. It
+// comes with the first connection and never again.
+func (c *Client) warm(ctx context.Context, node *redis.Client) error {
+	if _, ok := c.warmed.Load(node); ok {
+		return nil
+	}
+	if err := node.Ping(ctx).Err(); err != nil {
+		return c.callError(ctx, err)
+	}
+	c.warmed.Store(node, struct{}{})
+	return nil
 }
 
 // callError maps err, or returns ctx's error if ctx has ended.
