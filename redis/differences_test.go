@@ -273,3 +273,25 @@ func TestServerEmptyPattern(t *testing.T) {
 		t.Fatalf("Next = %+v, %v; want ByPattern false on Redis (true on the broker)", m, err)
 	}
 }
+
+// TestServerDuplicateKey: go-redis speaks RESP3 by default, where XREAD's
+// reply is a map: a key listed twice is answered once (the broker, and Redis
+// over RESP2, answer it twice).
+func TestServerDuplicateKey(t *testing.T) {
+	needRedis(t, "redis-server", "redis-cli")
+	addr := startServer(t)
+	ctx := testCtx(t)
+	for _, c := range []struct {
+		protocol, want int
+	}{{3, 1}, {2, 2}} {
+		cl := brookredis.New(redis.NewClient(&redis.Options{Addr: addr, Protocol: c.protocol}), brookredis.Options{})
+		if _, err := cl.XAdd(ctx, "dup", fields("a", "1"), broker.AddOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cl.XRead(ctx, []broker.ReadStream{{Key: "dup"}, {Key: "dup"}}, broker.ReadOptions{})
+		cl.Close()
+		if err != nil || len(got) != c.want {
+			t.Fatalf("RESP%d: XRead dup dup = %v, %v; want %d answers", c.protocol, got, err, c.want)
+		}
+	}
+}
