@@ -69,6 +69,7 @@ var workloads = map[string]func(*env) error{
 	"durable":  runDurable,
 	"consume":  runConsume,
 	"memory":   runMemory,
+	"outgrow":  runOutgrow,
 }
 
 // pubsubPeers are the Pub/Sub systems; Redis only when it runs.
