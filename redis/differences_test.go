@@ -295,3 +295,48 @@ func TestServerDuplicateKey(t *testing.T) {
 		}
 	}
 }
+
+// TestServerCancelLeaksNothing: cancelled waits end on the server too
+// (CLIENT UNBLOCK), and their connections go back to the pool: after many,
+// Redis has no blocked client and the pool no more connections than it
+// allows. goleak (TestMain) checks that no goroutine is left.
+func TestServerCancelLeaksNothing(t *testing.T) {
+	needRedis(t, "redis-server", "redis-cli")
+	addr := startServer(t)
+	ctx := testCtx(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 4})
+	c := brookredis.New(rdb, brookredis.Options{})
+	defer c.Close()
+	if err := c.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.XReadGroup(rctx, "g", "c", []broker.ReadStream{{Key: "s", From: broker.Undelivered()}}, broker.GroupReadOptions{Block: broker.BlockForever})
+			done <- err
+		}()
+		if i%2 == 0 {
+			time.Sleep(time.Millisecond) // half of them cancelled while blocked, most likely
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("read %d: %v, want context.Canceled", i, err)
+		}
+	}
+	info, err := rdb.Info(ctx, "clients").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(info, "blocked_clients:0\r\n") {
+		t.Fatalf("Redis still has blocked clients:\n%s", info)
+	}
+	if n := rdb.PoolStats().TotalConns; n > 4 {
+		t.Fatalf("pool holds %d connections, more than its size 4", n)
+	}
+	sum, err := c.XPending(ctx, "s", "g")
+	if err != nil || sum.Count != 0 {
+		t.Fatalf("XPending = %+v, %v; want nothing delivered", sum, err)
+	}
+}

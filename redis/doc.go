@@ -40,7 +40,9 @@
 // client ID is known, and when ctx ends a second connection unblocks it.
 // Redis answers an unblocked XREADGROUP as a timeout, so it delivers nothing;
 // the connection returns to the pool and no goroutine is left behind.
-// A context.Background wait needs no such connection.
+// A context.Background wait needs no such connection. As with go-redis's own
+// blocking commands, each waiting read holds a connection of the pool, and
+// its cancellation takes a second one for a moment.
 //
 // # Pub/Sub
 //

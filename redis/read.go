@@ -290,9 +290,13 @@ func (c *Client) callError(ctx context.Context, err error) error {
 
 // unblock sends CLIENT UNBLOCK id through node until it unblocks the
 // command or done is closed (the command returned): ctx may end before the
-// command reached the server, when there is nothing to unblock yet.
+// command reached the server, when there is nothing to unblock yet, and
+// UNBLOCK may fail (the pool exhausted by other waits): it is retried, with
+// a growing pause, until the command returns, which it does within one BLOCK
+// command (c.slice) in the worst case.
 func unblock(node *redis.Client, id int64, done <-chan struct{}) {
-	retry := time.NewTimer(0)
+	pause := time.Duration(0)
+	retry := time.NewTimer(pause)
 	defer retry.Stop()
 	for {
 		select {
@@ -301,9 +305,10 @@ func unblock(node *redis.Client, id int64, done <-chan struct{}) {
 		case <-retry.C:
 		}
 		n, err := node.ClientUnblock(context.Background(), id).Result()
-		if err != nil || n == 1 {
+		if err == nil && n == 1 {
 			return
 		}
-		retry.Reset(time.Millisecond)
+		pause = min(max(2*pause, time.Millisecond), 50*time.Millisecond)
+		retry.Reset(pause)
 	}
 }
