@@ -118,9 +118,7 @@ func (c *Client) do(ctx context.Context, keyPos int, args ...any) (any, error) {
 }
 
 // run runs a command on p without the closed check.
-func (c *Client) run(ctx context.Context, p interface {
-	Process(context.Context, redis.Cmder) error
-}, keyPos int, args ...any) (any, error) {
+func (c *Client) run(ctx context.Context, p processor, keyPos int, args ...any) (any, error) {
 	cmd := redis.NewCmd(ctx, args...)
 	if keyPos > 0 {
 		cmd.SetFirstKeyPos(int8(keyPos))

@@ -30,22 +30,23 @@ func (c *Client) XRead(ctx context.Context, streams []broker.ReadStream, o broke
 		return nil, err
 	}
 	for i, id := range ids {
-		// "+": after the entry before the last one; "$" if there is none.
-		// "$" itself is made an ID when the wait may take several commands,
-		// so that the later ones miss nothing added in between.
-		if id == posLastEntry || id == posLatest && o.Block > c.slice {
-			last, err := c.lastID(ctx, keys[i])
-			if err != nil {
-				return nil, err
-			}
-			switch {
-			case id == posLatest:
-				ids[i] = last.String()
-			case last == (broker.ID{}):
-				ids[i] = posLatest
-			default:
-				ids[i] = before(last).String()
-			}
+		// "+": after the entry before the last one, or "$" if there is none.
+		// "$" is made an ID when the wait may take several commands, so that
+		// the later ones miss nothing added in between.
+		if id != posLastEntry && (id != posLatest || o.Block <= c.slice) {
+			continue
+		}
+		last, err := c.lastID(ctx, keys[i])
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case id == posLastEntry && last != (broker.ID{}):
+			ids[i] = before(last).String()
+		case o.Block > c.slice:
+			ids[i] = last.String()
+		default:
+			ids[i] = posLatest
 		}
 	}
 	build := func(blockMs int64) ([]any, int) {
@@ -201,7 +202,10 @@ func (c *Client) blocking(ctx context.Context, key string, block time.Duration, 
 		}
 	}
 	forever := block == broker.BlockForever
-	end := time.Now().Add(block)
+	var end time.Time
+	if !forever {
+		end = time.Now().Add(block)
+	}
 	bctx := context.WithoutCancel(ctx) // ctx's end comes through CLIENT UNBLOCK
 	for {
 		if err := ctx.Err(); err != nil {
