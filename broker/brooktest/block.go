@@ -22,7 +22,7 @@ var blockCases = []testCase{
 // tested by its result only.
 const expiry = 20 * time.Millisecond
 
-func blockXReadExpires(t *T) {
+func blockXReadExpires(t *suite) {
 	k := t.name("s")
 	t.add(k, id(1, 0))
 	got, err := t.c.XRead(t.ctx, []broker.ReadStream{{Key: k, From: broker.Latest()}, {Key: t.name("missing")}}, broker.ReadOptions{Block: expiry})
@@ -35,7 +35,7 @@ func blockXReadExpires(t *T) {
 	t.wantIDs("XRead with data", got[0].Entries, id(1, 0))
 }
 
-func blockXReadGroupExpires(t *T) {
+func blockXReadGroupExpires(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	got, err := t.c.XReadGroup(t.ctx, "g", "c", []broker.ReadStream{{Key: k, From: broker.Undelivered()}}, broker.GroupReadOptions{Block: expiry})
@@ -53,7 +53,7 @@ type result struct {
 // blockXReadWakes: a read blocked on a missing key returns the entry that
 // creates it (the read starts After 0-0, so it sees the entry whether the
 // append comes before or after it blocks).
-func blockXReadWakes(t *T) {
+func blockXReadWakes(t *suite) {
 	k, other := t.name("s"), t.name("other")
 	done := make(chan result, 1)
 	go func() {
@@ -69,7 +69,7 @@ func blockXReadWakes(t *T) {
 	t.wantIDs("blocked XRead", r.got[0].Entries, id(1, 0))
 }
 
-func blockXReadGroupWakes(t *T) {
+func blockXReadGroupWakes(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	done := make(chan result, 1)
@@ -89,7 +89,7 @@ func blockXReadGroupWakes(t *T) {
 
 // blockXReadCancel: cancelling ctx ends a blocked read with ctx's error,
 // whether it came before or while the read waited.
-func blockXReadCancel(t *T) {
+func blockXReadCancel(t *suite) {
 	ctx, cancel := context.WithCancel(t.ctx)
 	done := make(chan result, 1)
 	go func() {
@@ -106,7 +106,7 @@ func blockXReadCancel(t *T) {
 	t.add(t.name("s"), id(1, 0))
 }
 
-func blockXReadDeadline(t *T) {
+func blockXReadDeadline(t *suite) {
 	ctx, cancel := context.WithTimeout(t.ctx, expiry)
 	defer cancel()
 	got, err := t.c.XRead(ctx, []broker.ReadStream{{Key: t.name("s"), From: broker.Latest()}}, broker.ReadOptions{Block: broker.BlockForever})
@@ -118,7 +118,7 @@ func blockXReadDeadline(t *T) {
 
 // blockXReadGroupCancel: a blocked group read whose ctx ends delivers
 // nothing, then or later.
-func blockXReadGroupCancel(t *T) {
+func blockXReadGroupCancel(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	ctx, cancel := context.WithCancel(t.ctx)
@@ -137,7 +137,7 @@ func blockXReadGroupCancel(t *T) {
 
 // blockEndedCtx: a ctx that has already ended is an error before anything
 // happens, even with data at hand.
-func blockEndedCtx(t *T) {
+func blockEndedCtx(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	t.add(k, id(1, 0))

@@ -15,6 +15,12 @@
 // hash tag ("{...}"), so multi-key calls stay in one Redis Cluster slot and,
 // for Pub/Sub, on one node.
 //
+// The subtests are named by area: PubSub/ (receiver counts, patterns, order
+// per publisher, Close), Streams/ (XAdd IDs, ranges, trimming, deletion,
+// XRead), Groups/ (create, read new and history, pending, ack, claim,
+// autoclaim, delivery counts, consumers, SETID, NOACK), Block/ (expiry,
+// wake-up, ctx cancellation and deadline) and Errors/ (the sentinels).
+//
 // The suite asserts no timing: a Block expiry is tested by its result, never by
 // how long it took, and every wait is bounded by a generous context deadline
 // that only a hung implementation reaches.
@@ -49,14 +55,14 @@ func Run(t *testing.T, newClient func(t *testing.T) broker.Client) {
 			t.Cleanup(func() { cl.Close() })
 			ctx, cancel := context.WithTimeout(t.Context(), hang)
 			defer cancel()
-			c.run(&T{T: t, c: cl, ctx: ctx, tag: "{" + prefix + "." + c.name + "}"})
+			c.run(&suite{T: t, c: cl, ctx: ctx, tag: "{" + prefix + "." + c.name + "}"})
 		})
 	}
 }
 
-// T is a subtest's state: the client, a context bounded by hang, and the
+// suite is a subtest's state: the client, a context bounded by hang, and the
 // hash tag of the subtest's names.
-type T struct {
+type suite struct {
 	*testing.T
 	c   broker.Client
 	ctx context.Context
@@ -64,11 +70,11 @@ type T struct {
 }
 
 // name returns a key or channel name of this subtest.
-func (t *T) name(s string) string { return t.tag + s }
+func (t *suite) name(s string) string { return t.tag + s }
 
 type testCase struct {
 	name string
-	run  func(t *T)
+	run  func(t *suite)
 }
 
 var cases []testCase
@@ -90,7 +96,7 @@ func fields(kv ...string) []broker.Field {
 }
 
 // add appends an entry with an explicit ID and fields n=<ms>.
-func (t *T) add(key string, at broker.ID) {
+func (t *suite) add(key string, at broker.ID) {
 	t.Helper()
 	got, err := t.c.XAdd(t.ctx, key, fields("n", strconv.FormatUint(at.Ms, 10)), broker.AddOptions{ID: broker.ExplicitID(at)})
 	if err != nil || got != at {
@@ -108,7 +114,7 @@ func ids(entries []broker.Entry) []broker.ID {
 }
 
 // wantIDs fails unless entries have exactly the IDs want.
-func (t *T) wantIDs(what string, entries []broker.Entry, want ...broker.ID) {
+func (t *suite) wantIDs(what string, entries []broker.Entry, want ...broker.ID) {
 	t.Helper()
 	if got := ids(entries); !slices.Equal(got, want) {
 		t.Fatalf("%s: IDs %v, want %v", what, got, want)
@@ -116,7 +122,7 @@ func (t *T) wantIDs(what string, entries []broker.Entry, want ...broker.ID) {
 }
 
 // wantErr fails unless errors.Is(err, want).
-func (t *T) wantErr(what string, err, want error) {
+func (t *suite) wantErr(what string, err, want error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("%s: error %v, want %v", what, err, want)
@@ -124,7 +130,7 @@ func (t *T) wantErr(what string, err, want error) {
 }
 
 // ok fails on a non-nil error.
-func (t *T) ok(what string, err error) {
+func (t *suite) ok(what string, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -132,13 +138,13 @@ func (t *T) ok(what string, err error) {
 }
 
 // group creates group on key at the beginning, making the key if needed.
-func (t *T) group(key, group string) {
+func (t *suite) group(key, group string) {
 	t.Helper()
 	t.ok("XGroupCreate", t.c.XGroupCreate(t.ctx, key, group, broker.GroupCreateOptions{MkStream: true}))
 }
 
 // readGroup reads key's undelivered entries as consumer, without waiting.
-func (t *T) readGroup(key, group, consumer string, count int) []broker.Entry {
+func (t *suite) readGroup(key, group, consumer string, count int) []broker.Entry {
 	t.Helper()
 	got, err := t.c.XReadGroup(t.ctx, group, consumer, []broker.ReadStream{{Key: key, From: broker.Undelivered()}}, broker.GroupReadOptions{Count: count})
 	t.ok("XReadGroup", err)
@@ -152,7 +158,7 @@ func (t *T) readGroup(key, group, consumer string, count int) []broker.Entry {
 }
 
 // pending returns every pending entry of group.
-func (t *T) pending(key, group string) []broker.Pending {
+func (t *suite) pending(key, group string) []broker.Pending {
 	t.Helper()
 	p, err := t.c.XPendingRange(t.ctx, key, group, broker.PendingOptions{})
 	t.ok("XPendingRange", err)

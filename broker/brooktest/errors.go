@@ -13,7 +13,7 @@ var errorCases = []testCase{
 
 // groupCalls runs every call that needs key's group g and returns each
 // one's error, by name.
-func (t *T) groupCalls(key string) map[string]error {
+func (t *suite) groupCalls(key string) map[string]error {
 	undelivered := []broker.ReadStream{{Key: key, From: broker.Undelivered()}}
 	return map[string]error{
 		"XReadGroup":           errOf(t.c.XReadGroup(t.ctx, "g", "c", undelivered, broker.GroupReadOptions{})),
@@ -29,13 +29,13 @@ func (t *T) groupCalls(key string) map[string]error {
 	}
 }
 
-func errorsNoStream(t *T) {
+func errorsNoStream(t *suite) {
 	for call, err := range t.groupCalls(t.name("missing")) {
 		t.wantErr(call+" on a missing key", err, broker.ErrNoStream)
 	}
 }
 
-func errorsNoGroup(t *T) {
+func errorsNoGroup(t *suite) {
 	k := t.name("s")
 	t.add(k, id(1, 0))
 	for call, err := range t.groupCalls(k) {
@@ -51,7 +51,7 @@ func errorsNoGroup(t *T) {
 	t.wantIDs("pending on the other key", entriesOf(t.pending(k2, "g")))
 }
 
-func errorsInvalid(t *T) {
+func errorsInvalid(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	t.add(k, id(1, 0))
@@ -81,7 +81,7 @@ func errorsInvalid(t *T) {
 	t.wantErr("XGroupCreate ENTRIESREAD -2", err, broker.ErrEntriesRead)
 }
 
-func errorsNoFields(t *T) {
+func errorsNoFields(t *suite) {
 	k := t.name("s")
 	_, err := t.c.XAdd(t.ctx, k, nil, broker.AddOptions{})
 	t.wantErr("XAdd without fields", err, broker.ErrNoFields)

@@ -18,7 +18,7 @@ var groupCases = []testCase{
 	{"Groups/NoAck", groupsNoAck},
 }
 
-func groupsCreate(t *T) {
+func groupsCreate(t *suite) {
 	k := t.name("s")
 	err := t.c.XGroupCreate(t.ctx, k, "g", broker.GroupCreateOptions{})
 	t.wantErr("XGroupCreate on a missing key", err, broker.ErrNoStream)
@@ -39,7 +39,7 @@ func groupsCreate(t *T) {
 	t.wantErr("XGroupDestroy on a missing key", err, broker.ErrNoStream)
 }
 
-func groupsRead(t *T) {
+func groupsRead(t *suite) {
 	k := t.name("s")
 	t.add(k, id(1, 0))
 	t.add(k, id(2, 0))
@@ -75,7 +75,7 @@ func groupsRead(t *T) {
 	}
 }
 
-func groupsPending(t *T) {
+func groupsPending(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	sum, err := t.c.XPending(t.ctx, k, "g")
@@ -124,7 +124,7 @@ func entriesOf(p []broker.Pending) []broker.Entry {
 	return out
 }
 
-func groupsClaim(t *T) {
+func groupsClaim(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	for ms := uint64(1); ms <= 3; ms++ {
@@ -167,7 +167,7 @@ func groupsClaim(t *T) {
 }
 
 // groupsClaimIdle: idle times set by IDLE select by MinIdle; no clock is read.
-func groupsClaimIdle(t *T) {
+func groupsClaimIdle(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	t.add(k, id(1, 0))
@@ -185,7 +185,7 @@ func groupsClaimIdle(t *T) {
 	t.wantIDs("XAutoClaim min-idle 30 minutes", res.Claimed)
 }
 
-func groupsAutoClaim(t *T) {
+func groupsAutoClaim(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	for ms := uint64(1); ms <= 5; ms++ {
@@ -218,7 +218,7 @@ func groupsAutoClaim(t *T) {
 	}
 }
 
-func groupsConsumers(t *T) {
+func groupsConsumers(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	created, err := t.c.XGroupCreateConsumer(t.ctx, k, "g", "alice")
@@ -243,7 +243,7 @@ func groupsConsumers(t *T) {
 	}
 }
 
-func groupsSetID(t *T) {
+func groupsSetID(t *suite) {
 	k := t.name("s")
 	for ms := uint64(1); ms <= 3; ms++ {
 		t.add(k, id(ms, 0))
@@ -259,7 +259,7 @@ func groupsSetID(t *T) {
 	t.wantIDs("read of a group at 2-0", t.readGroup(k, "h", "c", 0), id(3, 0))
 }
 
-func groupsNoAck(t *T) {
+func groupsNoAck(t *suite) {
 	k := t.name("s")
 	t.group(k, "g")
 	t.add(k, id(1, 0))

@@ -18,7 +18,7 @@ var pubsubCases = []testCase{
 }
 
 // listen subscribes and registers the receiver's Close.
-func (t *T) listen(channels, patterns []string) broker.Receiver {
+func (t *suite) listen(channels, patterns []string) broker.Receiver {
 	t.Helper()
 	r, err := t.c.Listen(t.ctx, channels, patterns)
 	t.ok("Listen", err)
@@ -27,7 +27,7 @@ func (t *T) listen(channels, patterns []string) broker.Receiver {
 }
 
 // publish publishes and checks the receiver count.
-func (t *T) publish(channel, payload string, want int) {
+func (t *suite) publish(channel, payload string, want int) {
 	t.Helper()
 	n, err := t.c.Publish(t.ctx, channel, []byte(payload))
 	if err != nil || n != want {
@@ -36,7 +36,7 @@ func (t *T) publish(channel, payload string, want int) {
 }
 
 // next receives one message and checks it.
-func (t *T) next(r broker.Receiver, want broker.Message) {
+func (t *suite) next(r broker.Receiver, want broker.Message) {
 	t.Helper()
 	m, err := r.Next(t.ctx)
 	t.ok("Next", err)
@@ -46,13 +46,13 @@ func (t *T) next(r broker.Receiver, want broker.Message) {
 	}
 }
 
-func pubsubNoReceivers(t *T) {
+func pubsubNoReceivers(t *suite) {
 	t.publish(t.name("nobody"), "x", 0)
 }
 
 // pubsubCounts: PUBLISH counts one delivery per channel subscription and one
 // per matching pattern of each receiver, and each is delivered.
-func pubsubCounts(t *T) {
+func pubsubCounts(t *suite) {
 	ch := t.name("news.tech")
 	one := t.listen([]string{ch}, nil)
 	both := t.listen([]string{ch}, []string{t.name("news.*")})
@@ -66,7 +66,7 @@ func pubsubCounts(t *T) {
 }
 
 // pubsubPatterns: Redis glob rules (?, *, sets, escapes).
-func pubsubPatterns(t *T) {
+func pubsubPatterns(t *suite) {
 	r := t.listen(nil, []string{t.name("h?llo"), t.name("x[ab]y"), t.name(`lit\*`)})
 	for _, c := range []struct {
 		channel, pattern string
@@ -88,7 +88,7 @@ func pubsubPatterns(t *T) {
 }
 
 // pubsubOrder: the messages of one publisher on one channel arrive in order.
-func pubsubOrder(t *T) {
+func pubsubOrder(t *suite) {
 	ch := t.name("seq")
 	r := t.listen([]string{ch}, nil)
 	const n = 200
@@ -102,7 +102,7 @@ func pubsubOrder(t *T) {
 
 // pubsubClose: Next honours ctx, returns ErrClosed after Close; a closed
 // receiver no longer counts.
-func pubsubClose(t *T) {
+func pubsubClose(t *suite) {
 	ch := t.name("c")
 	r, err := t.c.Listen(t.ctx, []string{ch}, nil)
 	t.ok("Listen", err)
@@ -118,7 +118,7 @@ func pubsubClose(t *T) {
 }
 
 // pubsubClientClose: closing the client ends its receivers and its calls.
-func pubsubClientClose(t *T) {
+func pubsubClientClose(t *suite) {
 	r, err := t.c.Listen(t.ctx, []string{t.name("c")}, nil)
 	t.ok("Listen", err)
 	t.ok("Close", t.c.Close())
@@ -131,7 +131,7 @@ func pubsubClientClose(t *T) {
 	r.Close()
 }
 
-func pubsubListenNothing(t *T) {
+func pubsubListenNothing(t *suite) {
 	_, err := t.c.Listen(t.ctx, nil, nil)
 	t.wantErr("Listen()", err, broker.ErrInvalidArgument)
 }

@@ -18,7 +18,7 @@ var streamCases = []testCase{
 	{"Streams/XReadSeveral", streamsXReadSeveral},
 }
 
-func streamsAddRange(t *T) {
+func streamsAddRange(t *suite) {
 	k := t.name("s")
 	for ms := uint64(1); ms <= 5; ms++ {
 		t.add(k, id(ms, 0))
@@ -43,7 +43,7 @@ func streamsAddRange(t *T) {
 	t.wantIDs("XRange 4 2", got)
 }
 
-func streamsAddIDs(t *T) {
+func streamsAddIDs(t *suite) {
 	k := t.name("s")
 	t.add(k, id(5, 1))
 	got, err := t.c.XAdd(t.ctx, k, fields("a", "1"), broker.AddOptions{ID: broker.PartialID(5)})
@@ -69,7 +69,7 @@ func streamsAddIDs(t *T) {
 }
 
 // streamsFieldOrder: fields keep their order, and a name may repeat.
-func streamsFieldOrder(t *T) {
+func streamsFieldOrder(t *suite) {
 	k := t.name("s")
 	f := fields("z", "1", "a", "2", "z", "3", "m", "")
 	at, err := t.c.XAdd(t.ctx, k, f, broker.AddOptions{})
@@ -82,7 +82,7 @@ func streamsFieldOrder(t *T) {
 }
 
 // streamsMissingKey: reads of a missing key are empty, not errors.
-func streamsMissingKey(t *T) {
+func streamsMissingKey(t *suite) {
 	k := t.name("missing")
 	if n, err := t.c.XLen(t.ctx, k); n != 0 || err != nil {
 		t.Fatalf("XLen = %d, %v", n, err)
@@ -109,7 +109,7 @@ func streamsMissingKey(t *T) {
 	}
 }
 
-func streamsDel(t *T) {
+func streamsDel(t *suite) {
 	k, k2 := t.name("s"), t.name("s2")
 	for ms := uint64(1); ms <= 4; ms++ {
 		t.add(k, id(ms, 0))
@@ -136,7 +136,7 @@ func streamsDel(t *T) {
 	t.add(k, id(1, 0))
 }
 
-func streamsTrim(t *T) {
+func streamsTrim(t *suite) {
 	k := t.name("s")
 	for ms := uint64(1); ms <= 10; ms++ {
 		t.add(k, id(ms, 0))
@@ -169,7 +169,7 @@ func streamsTrim(t *T) {
 	t.wantErr("XTrim with an unknown strategy", err, broker.ErrInvalidArgument)
 }
 
-func streamsAddTrim(t *T) {
+func streamsAddTrim(t *suite) {
 	k := t.name("s")
 	for ms := uint64(1); ms <= 5; ms++ {
 		_, err := t.c.XAdd(t.ctx, k, fields("n", "x"), broker.AddOptions{
@@ -193,7 +193,7 @@ func streamsAddTrim(t *T) {
 	}
 }
 
-func streamsXRead(t *T) {
+func streamsXRead(t *suite) {
 	k := t.name("s")
 	for ms := uint64(1); ms <= 3; ms++ {
 		t.add(k, id(ms, 0))
@@ -222,7 +222,7 @@ func streamsXRead(t *T) {
 
 // streamsXReadSeveral: streams with data are answered in the order listed,
 // those without are left out.
-func streamsXReadSeveral(t *T) {
+func streamsXReadSeveral(t *suite) {
 	a, b, c := t.name("a"), t.name("b"), t.name("c")
 	t.add(a, id(1, 0))
 	t.add(c, id(2, 0))
