@@ -340,3 +340,49 @@ func TestServerCancelLeaksNothing(t *testing.T) {
 		t.Fatalf("XPending = %+v, %v; want nothing delivered", sum, err)
 	}
 }
+
+// TestServerBlockedGroupGone: a blocked group read whose group is destroyed,
+// or whose key is deleted, ends with ErrGroupDeleted or ErrStreamDeleted,
+// as on the broker. The test waits until Redis reports the read blocked.
+func TestServerBlockedGroupGone(t *testing.T) {
+	needRedis(t, "redis-server", "redis-cli")
+	addr := startServer(t)
+	ctx := testCtx(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	c := brookredis.New(rdb, brookredis.Options{})
+	defer c.Close()
+	for _, tc := range []struct {
+		name string
+		gone func() error
+		want error
+	}{
+		{"destroy", func() error { _, err := c.XGroupDestroy(ctx, "s", "g"); return err }, broker.ErrGroupDeleted},
+		{"del", func() error { _, err := c.Del(ctx, "s"); return err }, broker.ErrStreamDeleted},
+	} {
+		if err := c.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{MkStream: true}); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.XReadGroup(ctx, "g", "c", []broker.ReadStream{{Key: "s", From: broker.Undelivered()}}, broker.GroupReadOptions{Block: broker.BlockForever})
+			done <- err
+		}()
+		for {
+			info, err := rdb.Info(ctx, "clients").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(info, "blocked_clients:1\r\n") {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := tc.gone(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, tc.want) {
+			t.Fatalf("%s: blocked XReadGroup = %v, want %v", tc.name, err, tc.want)
+		}
+		c.Del(ctx, "s")
+	}
+}
