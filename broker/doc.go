@@ -69,6 +69,17 @@
 //     XTrim, an unknown [FsyncPolicy] from Open. An entry without fields is
 //     refused ([ErrNoFields]), as Redis cannot hold one.
 //
+// # One contract: Client
+//
+// [Client] ([PubSub], [Streams], Close) is the part of this API that does not
+// depend on the broker living in the process: *Broker implements it, and so
+// does package github.com/brookmq/brook/redis over a Redis server, Sentinel or
+// Cluster. Code written against Client moves from broker.Open to Redis by
+// changing the line that makes it; package
+// github.com/brookmq/brook/broker/brooktest is the behavioural suite both
+// pass. [Broker.Listen] is the one method *Broker has for the contract alone:
+// it returns a subscription as a [Receiver].
+//
 // # Durability
 //
 // Every change to a stream is a mutation with resolved arguments (the

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/ThreeDotsLabs/watermill v1.5.1
 	github.com/brookmq/brook v0.0.0
+	github.com/brookmq/brook/redis v0.0.0
 	github.com/brookmq/brook/watermill v0.0.0
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
@@ -45,3 +46,5 @@ require (
 replace github.com/brookmq/brook => ../..
 
 replace github.com/brookmq/brook/watermill => ../../watermill
+
+replace github.com/brookmq/brook/redis => ../../redis

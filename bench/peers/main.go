@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill"}
+var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow"}
 
 func main() {
 	if err := run(); err != nil {
@@ -180,6 +180,10 @@ type env struct {
 	redisSaid                 bool // the skip reason was printed
 	redisMem, redisDur        *redisServer
 	redisErr                  error
+	clusterTried              bool           // the Cluster was started, or failed to
+	clusterAddrs              []string       // its masters, when it runs
+	clusterErr                error          // why it does not
+	clusterNodes              []*redisServer // its processes
 	scratch                   int
 }
 
@@ -239,4 +243,5 @@ func (e *env) stopRedis() {
 			r.stop()
 		}
 	}
+	e.stopCluster()
 }

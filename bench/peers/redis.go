@@ -35,13 +35,19 @@ var errNoRedis = errors.New("redis-server not found on PATH (apt-get install red
 // startRedis starts redis-server with dir as its working directory and
 // extra configuration arguments, and waits until it answers PING.
 func startRedis(ctx context.Context, dir string, extra ...string) (*redisServer, error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, errNoRedis
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
+	}
+	return startRedisAt(ctx, dir, port, extra...)
+}
+
+// startRedisAt is startRedis on a chosen port (a Cluster node needs its
+// port, and its bus port's, before it starts).
+func startRedisAt(ctx context.Context, dir string, port int, extra ...string) (*redisServer, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errNoRedis
 	}
 	args := []string{
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,

@@ -74,6 +74,7 @@ var workloads = map[string]func(*env) error{
 	"consume":   runConsume,
 	"memory":    runMemory,
 	"watermill": runWatermill,
+	"outgrow":   runOutgrow,
 }
 
 // pubsubPeers are the Pub/Sub systems; Redis only when it runs.
