@@ -171,7 +171,7 @@ func checkTrim(t Trim) error {
 	if t.Strategy == TrimMaxLen && t.MaxLen < 0 {
 		return invalid("negative MaxLen %d", t.MaxLen)
 	}
-	return nil
+	return checkRef(t.Ref)
 }
 
 // msOf converts an instant to Unix milliseconds as the engine keeps them
