@@ -10,11 +10,11 @@ import (
 // made it, and whether the stream changed (only changes are logged).
 type effect struct {
 	changed bool
-	n       int64          // entries deleted, trimmed or acked; pending entries dropped
-	ok      bool           // group destroyed, consumer created
-	entries []stream.Entry // delivered or claimed
-	next    stream.ID      // opAutoClaim: the cursor
-	deleted []stream.ID    // opAutoClaim: pending entries whose stream entry is gone
+	n       int64                 // entries deleted, trimmed or acked; pending entries dropped
+	ok      bool                  // group destroyed, consumer created
+	entries []stream.Entry        // delivered or claimed
+	next    stream.ID             // opAutoClaim: the cursor
+	deleted []stream.ID           // opAutoClaim: pending entries whose stream entry is gone
 	claimed []stream.ClaimedEntry // opReadClaim: claimed, then new entries
 	codes   []int                 // opAckDel, opDeleteEx: one result per ID
 }
