@@ -18,7 +18,7 @@ type NackMode = stream.NackMode
 // NACK modes (Redis 8.8).
 const (
 	NackSilent = stream.NackSilent // SILENT: the delivery count drops by one (not below 0)
-	NackFail   = stream.NackFail   // FAIL: as SILENT in Redis 8.8
+	NackFail   = stream.NackFail   // FAIL: the delivery count stays
 	NackFatal  = stream.NackFatal  // FATAL: the count becomes 9223372036854775807
 )
 
@@ -65,8 +65,8 @@ func checkRef(r RefMode) error {
 // where [Broker.XReadGroup] with ClaimMinIdle, [Broker.XClaim] and
 // [Broker.XAutoClaim] find it whatever their minimum idle time; a plain
 // Undelivered read never redelivers it. Its delivery count drops by one
-// (not below 0) for NackSilent and NackFail, becomes 9223372036854775807 for
-// NackFatal, or is set to *o.RetryCount. An ID not pending is skipped,
+// (not below 0) for NackSilent, stays for NackFail, becomes
+// 9223372036854775807 for NackFatal, or is set to *o.RetryCount. An ID not pending is skipped,
 // unless o.Force and the entry is in the stream: it then becomes a NACKed
 // entry with count 0 (9223372036854775807 for NackFatal, or *o.RetryCount).
 // It returns how many IDs it processed (an ID listed twice counts twice).

@@ -62,7 +62,7 @@ var commands map[string]*spec
 
 func init() {
 	commands = make(map[string]*spec)
-	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs()} {
+	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs(), redis8Specs()} {
 		for _, sp := range group {
 			commands[sp.name] = sp
 		}

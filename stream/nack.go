@@ -25,9 +25,9 @@ type NackMode uint8
 
 // NACK modes (Redis 8.8).
 const (
-	NackSilent NackMode = iota // SILENT: the count drops by one (not below 0)
-	NackFail                   // FAIL: as SILENT (Redis 8.8 treats them alike)
-	NackFatal                  // FATAL: the count becomes 9223372036854775807
+	NackSilent NackMode = iota // SILENT: the delivery does not count: the count drops by one (not below 0)
+	NackFail                   // FAIL: the delivery failed: the count stays
+	NackFatal                  // FATAL: never to be retried: the count becomes 9223372036854775807
 )
 
 // Valid reports whether m is one of the NACK modes.
@@ -144,8 +144,8 @@ func (g *consumerGroup) renumberZone() {
 // Nack is XNACK (Redis 8.8): each of ids pending in the group leaves its
 // consumer and goes to the tail of the group's NACK zone (again, if it was
 // there) with delivery time 0; its delivery count drops by one (floor 0) for
-// NackSilent and NackFail and becomes 9223372036854775807 for NackFatal, or
-// is set to o.RetryCount. An ID that is not pending is skipped, unless
+// NackSilent, stays for NackFail and becomes 9223372036854775807 for
+// NackFatal, or is set to o.RetryCount. An ID that is not pending is skipped, unless
 // o.Force and the entry exists in the stream: it then becomes a NACKed entry
 // with count 0 (9223372036854775807 for NackFatal, or o.RetryCount).
 // Consumers are neither created nor touched. It returns how many IDs it
@@ -162,9 +162,10 @@ func (s *Stream) Nack(group string, ids []ID, o NackOptions) (int64, error) {
 		switch {
 		case pending:
 			g.unlink(n)
-			if o.Mode == NackFatal {
+			switch {
+			case o.Mode == NackFatal:
 				n.count = maxDeliveryCount
-			} else if n.count > 0 {
+			case o.Mode == NackSilent && n.count > 0:
 				n.count--
 			}
 		case o.Force && s.has(id):
