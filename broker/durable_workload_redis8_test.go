@@ -33,7 +33,10 @@ func (w *workload) pickRedis8(ctx context.Context, b0 *broker.Broker, key, group
 		}
 	case 5:
 		ids := w.pendingIDs(ctx, b0, key, group)
-		return func(b *broker.Broker) error { _, err := b.XDelEx(ctx, key, ids, broker.RefOptions{Ref: ref}); return err }
+		return func(b *broker.Broker) error {
+			_, err := b.XDelEx(ctx, key, ids, broker.RefOptions{Ref: ref})
+			return err
+		}
 	default:
 		t := stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(20)), Approx: w.rng.IntN(2) == 0, Ref: ref}
 		if w.rng.IntN(2) == 0 {
