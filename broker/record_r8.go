@@ -34,7 +34,7 @@ const (
 // presentR8 is the set of m's non-zero Redis 8 fields.
 func presentR8(m *mutation) uint64 {
 	var p uint64
-	if m.kind == opNack {
+	if n := m.nack; m.kind == opNack || n.Mode != stream.NackSilent || n.RetryCount != nil || n.Force {
 		p |= recNack
 	}
 	if m.ref != stream.KeepRef {
