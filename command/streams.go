@@ -23,7 +23,7 @@ func streamSpecs() []*spec {
 		{name: "xread", arity: -4, run: (*Handler).xread,
 			usage: "XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id|$|+ [id|$|+ ...]"},
 		{name: "xreadgroup", arity: -7, run: (*Handler).xreadgroup,
-			usage: "XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id|> [id|> ...]"},
+			usage: "XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id|> [id|> ...]"},
 		{name: "del", arity: -2, run: (*Handler).del, usage: "DEL key [key ...]"},
 		{name: "exists", arity: -2, run: (*Handler).exists, usage: "EXISTS key [key ...]"},
 		{name: "type", arity: 2, run: (*Handler).typ, usage: "TYPE key"},

@@ -37,6 +37,11 @@ const snapVersion = 2
 // snapshot encoding of a stream.
 var ErrCorrupt = errors.New("stream: corrupt snapshot encoding")
 
+// ErrFormatVersion is returned by [Decode], wrapped together with
+// [ErrCorrupt], for an encoding of a newer format version than this code
+// reads, so that a caller may tell it from damage.
+var ErrFormatVersion = errors.New("stream: unknown snapshot format version")
+
 // minBlockBytes is the least a block can take in the encoding: first (2),
 // n and deleted (2), names count (1), data length (1) and a 3-byte entry.
 const minBlockBytes = 9
@@ -104,12 +109,14 @@ func appendID(b []byte, id ID) []byte {
 // Decode rebuilds a stream from [Stream.AppendBinary]'s encoding. It checks
 // everything (IDs strictly increasing, counts, lengths, metadata consistent
 // with the entries) and returns an error wrapping [ErrCorrupt] for anything
-// else; it never panics and allocates no more than the input's size
-// justifies.
+// else (with [ErrFormatVersion] too for a newer format); it never panics
+// and allocates no more than the input's size justifies.
 func Decode(data []byte) (*Stream, error) {
-	if len(data) < len(snapMagic) || [3]byte(data[:3]) != [3]byte(snapMagic[:3]) ||
-		data[3] < 1 || data[3] > snapVersion {
+	if len(data) < len(snapMagic) || [3]byte(data[:3]) != [3]byte(snapMagic[:3]) || data[3] < 1 {
 		return nil, fmt.Errorf("%w: bad magic or version", ErrCorrupt)
+	}
+	if data[3] > snapVersion {
+		return nil, fmt.Errorf("%w: %w %d", ErrCorrupt, ErrFormatVersion, data[3])
 	}
 	version := data[3]
 	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
