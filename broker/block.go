@@ -32,6 +32,9 @@ type waiter struct {
 
 	group, consumer string // XREADGROUP only
 	noAck           bool
+	claim           *uint64 // XREADGROUP CLAIM min-idle-time in ms; nil: no CLAIM
+
+	claimTimer *time.Timer // guarded by mu: wakes a CLAIM read when an entry gets idle enough (block_claim.go)
 }
 
 // waitSpec is one stream of a blocked read: entries after after (XREAD), or
@@ -108,6 +111,9 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 		entries = st.s.Range(start, stream.MaxID, w.count)
 	} else {
 		err := b.jr.writable() // a delivery is a mutation
+		if err == nil && w.claim != nil {
+			return b.tryServeClaimLocked(st, w, spec.key, nowMs)
+		}
 		if err == nil {
 			t := tx{b: b, st: st}
 			var e effect
@@ -183,6 +189,10 @@ func (b *Broker) block(ctx context.Context, w *waiter, timeout time.Duration) ([
 		}
 		st.waiters = append(st.waiters, ref)
 		st.mu.Unlock()
+	}
+	if w.claim != nil {
+		b.armClaimTimer(w)
+		defer w.stopClaimTimer()
 	}
 	return b.wait(ctx, w, timeout)
 }

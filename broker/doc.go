@@ -22,6 +22,10 @@
 // Streams are append-only logs of entries with Redis 7 semantics: XADD,
 // XRANGE, XREAD (optionally blocking), consumer groups with pending-entry
 // lists, claims and XINFO. Each method is named after its Redis command.
+// Some Redis 8 additions are there too, each documented with the version it
+// comes from: XACKDEL, XDELEX and the KEEPREF|DELREF|ACKED trimming
+// strategies ([RefMode], 8.2), XREADGROUP CLAIM ([GroupReadOptions]
+// ClaimMinIdle, 8.4) and XNACK ([Broker.XNack], 8.8).
 // Blocking reads wait on condition variables, never poll.
 //
 // Everything a program needs is in this package: the value types ([ID],
@@ -65,8 +69,9 @@
 //     [Broker.Close].
 //   - Enumerated options are checked where they are given: an unknown
 //     [SlowPolicy] is an error from [New], [Open] and
-//     [Broker.NewSubscription], an unknown trim strategy from XAdd and
-//     XTrim, an unknown [FsyncPolicy] from Open. An entry without fields is
+//     [Broker.NewSubscription], an unknown trim strategy or [RefMode] from
+//     XAdd and XTrim, an unknown [NackMode] from XNack, an unknown RefMode
+//     from XAckDel and XDelEx, an unknown [FsyncPolicy] from Open. An entry without fields is
 //     refused ([ErrNoFields]), as Redis cannot hold one.
 //
 // # One contract: Client
@@ -101,8 +106,8 @@
 //
 // Every stream call takes a context, and what its end means depends on
 // when it comes. A call that changes state (XAdd, XAddBatch, XDel, XTrim,
-// Del, the XGroup calls, XAck, XClaim, XAutoClaim, XReadGroup, which
-// delivers) checks its arguments, and ctx, before it changes anything: an
+// Del, the XGroup calls, XAck, XClaim, XAutoClaim, XNack, XAckDel, XDelEx,
+// XReadGroup, which delivers) checks its arguments, and ctx, before it changes anything: an
 // input error, or a ctx that has already ended, changes nothing. It then
 // applies the change and appends it to the log, and only then waits for the
 // disk, bounded by ctx. A ctx error returned from that wait (errors.Is with

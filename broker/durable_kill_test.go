@@ -127,8 +127,10 @@ func killGroupOps(ctx context.Context, b *broker.Broker, clock *msClock, rng *ra
 		switch r := rng.IntN(100); {
 		case r < 40:
 			line = fmt.Sprintf("add %d", n)
-		case r < 65:
+		case r < 55:
 			line = fmt.Sprintf("read %s %d", c, 1+rng.IntN(3))
+		case r < 65:
+			line = fmt.Sprintf("cread %s %d %d", c, 1+rng.IntN(3), rng.IntN(20))
 		default:
 			ps, err := b.XPendingRange(ctx, killKey, killGroup, broker.PendingOptions{Start: stream.MinID, End: stream.MaxID, Count: 10})
 			if err != nil {
@@ -144,8 +146,12 @@ func killGroupOps(ctx context.Context, b *broker.Broker, clock *msClock, rng *ra
 			switch {
 			case len(ids) == 0:
 				line = fmt.Sprintf("read %s 1", c)
-			case r < 85:
+			case r < 78:
 				line = "ack " + strings.Join(ids, " ")
+			case r < 85:
+				line = fmt.Sprintf("nack %d ", rng.IntN(3)) + strings.Join(ids, " ")
+			case r < 90:
+				line = fmt.Sprintf("ackdel %d ", rng.IntN(3)) + strings.Join(ids, " ")
 			default:
 				line = "claim " + c + " " + strings.Join(ids, " ")
 			}
@@ -184,9 +190,16 @@ func applyKillOp(ctx context.Context, b *broker.Broker, ms int64, line string) e
 		_, err := b.XReadGroup(ctx, killGroup, f[1], []broker.ReadStream{{Key: killKey, From: broker.Undelivered()}},
 			broker.GroupReadOptions{Count: count})
 		return err
-	case "ack", "claim":
+	case "cread": // XREADGROUP CLAIM (Redis 8.4)
+		count, _ := strconv.Atoi(f[2])
+		minIdle, _ := strconv.Atoi(f[3])
+		claim := time.Duration(minIdle) * time.Millisecond
+		_, err := b.XReadGroup(ctx, killGroup, f[1], []broker.ReadStream{{Key: killKey, From: broker.Undelivered()}},
+			broker.GroupReadOptions{Count: count, ClaimMinIdle: &claim})
+		return err
+	case "ack", "claim", "nack", "ackdel":
 		consumer, rest := "", f[1:]
-		if f[0] == "claim" {
+		if f[0] != "ack" {
 			consumer, rest = f[1], f[2:]
 		}
 		ids := make([]stream.ID, len(rest))
@@ -196,8 +209,16 @@ func applyKillOp(ctx context.Context, b *broker.Broker, ms int64, line string) e
 				return err
 			}
 		}
-		if f[0] == "ack" {
+		mode, _ := strconv.Atoi(consumer)
+		switch f[0] {
+		case "ack":
 			_, err := b.XAck(ctx, killKey, killGroup, ids...)
+			return err
+		case "nack": // Redis 8.8
+			_, err := b.XNack(ctx, killKey, killGroup, ids, broker.NackOptions{Mode: broker.NackMode(mode)})
+			return err
+		case "ackdel": // Redis 8.2
+			_, err := b.XAckDel(ctx, killKey, killGroup, ids, broker.RefOptions{Ref: broker.RefMode(mode)})
 			return err
 		}
 		_, err := b.XClaim(ctx, killKey, killGroup, consumer, ids, broker.ClaimOptions{})

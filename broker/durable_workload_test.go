@@ -80,6 +80,9 @@ func (w *workload) step(ctx context.Context, bs ...*broker.Broker) error {
 func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.Broker) error {
 	key, group, consumer := w.key(), w.group(), w.consumer()
 	minIdle := time.Duration(w.rng.IntN(50)) * time.Millisecond
+	if w.rng.IntN(100) < 15 {
+		return w.pickRedis8(ctx, b0, key, group, consumer, minIdle)
+	}
 	switch r := w.rng.IntN(100); {
 	case r < 35:
 		o := broker.AddOptions{}

@@ -168,12 +168,17 @@ func (b *Broker) viewExisting(ctx context.Context, key string, f func(s *stream.
 
 // Pending is one pending entry: delivered to a consumer of a group and not
 // yet acknowledged.
+//
+// An entry given back with [Broker.XNack] (Redis 8.8) has no consumer until
+// it is claimed again: Nacked is set, Consumer is "", Delivered is the zero
+// time and Idle is -1, as XPENDING prints it.
 type Pending struct {
 	ID         ID
 	Consumer   string
 	Delivered  time.Time     // its last delivery, on the broker clock
 	Idle       time.Duration // since Delivered, when the call ran
 	Deliveries uint64        // how many times it was delivered
+	Nacked     bool          // given back with XNACK, owned by no consumer
 }
 
 // PendingOptions select pending entries for [Broker.XPendingRange]. The zero
@@ -217,6 +222,10 @@ func pendingOf(ps []stream.Pending, nowMs uint64) []Pending {
 	}
 	out := make([]Pending, len(ps))
 	for i, p := range ps {
+		if p.Nacked {
+			out[i] = Pending{ID: p.ID, Idle: -1, Deliveries: p.DeliveryCount, Nacked: true}
+			continue
+		}
 		out[i] = Pending{ID: p.ID, Consumer: p.Consumer, Delivered: timeOf(p.DeliveryMs),
 			Idle: idleSince(nowMs, p.DeliveryMs), Deliveries: p.DeliveryCount}
 	}

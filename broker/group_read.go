@@ -2,7 +2,10 @@ package broker
 
 import (
 	"context"
+	"math"
 	"time"
+
+	"github.com/brookmq/brook/stream"
 )
 
 // GroupReadOptions are the options of [Broker.XReadGroup].
@@ -10,6 +13,15 @@ type GroupReadOptions struct {
 	Count int           // COUNT: at most this many entries per stream; 0: no limit
 	Block time.Duration // BLOCK: with only Undelivered streams and nothing new, wait up to this long
 	NoAck bool          // NOACK: delivered entries are not added to the pending list
+	// ClaimMinIdle is CLAIM min-idle-time (Redis 8.4); nil: no CLAIM. For
+	// each Undelivered stream the read first claims, for consumer, the
+	// group's pending entries idle for at least this long (and every entry
+	// given back with [Broker.XNack], first, in the order they were given
+	// back), oldest delivery first, then delivers new entries; Count caps
+	// both together, NoAck applies to new entries only. Each StreamEntries
+	// then has Delivery set. Ignored for After streams, and, as in Redis,
+	// for every stream after the first After one.
+	ClaimMinIdle *time.Duration
 }
 
 // XReadGroup reads as consumer of group (XREADGROUP), creating the consumer
@@ -60,12 +72,19 @@ func (b *Broker) XReadGroup(ctx context.Context, group, consumer string, streams
 	}
 	w := newWaiter(specs, limit(o.Count))
 	w.group, w.consumer, w.noAck = group, consumer, o.NoAck
+	if o.ClaimMinIdle != nil {
+		ms := durationMs(*o.ClaimMinIdle)
+		w.claim = &ms
+	}
 	return b.block(ctx, w, o.Block)
 }
 
 func checkGroupRead(streams []ReadStream, o *GroupReadOptions) error {
 	if err := checkRead(o.Count, o.Block); err != nil {
 		return err
+	}
+	if o.ClaimMinIdle != nil && *o.ClaimMinIdle < 0 {
+		return invalid("negative ClaimMinIdle %v", *o.ClaimMinIdle)
 	}
 	for _, rs := range streams {
 		if k := rs.From.kind; k != posUndelivered && k != posAfter {
@@ -100,18 +119,64 @@ func (b *Broker) groupReadAll(group, consumer string, streams []ReadStream, o *G
 	now := b.nowMs()
 	var out []StreamEntries
 	var pos uint64
+	claim := o.ClaimMinIdle
 	for i, rs := range streams {
 		t := tx{b: b, st: states[i]}
-		entries, err := t.groupRead(group, consumer, rs.From, now, o.Count, o.NoAck)
+		if rs.From.kind == posAfter {
+			claim = nil // Redis 8.4: an explicit ID drops CLAIM for the rest of the call
+		}
+		var se StreamEntries
+		var err error
+		if claim != nil {
+			se, err = t.groupReadClaim(group, consumer, now, durationMs(*claim), o.Count, o.NoAck)
+		} else {
+			se.Entries, err = t.groupRead(group, consumer, rs.From, now, o.Count, o.NoAck)
+		}
 		if err != nil {
 			return nil, 0, err
 		}
 		pos = max(pos, t.st.pos)
-		if len(entries) > 0 || rs.From.kind == posAfter {
-			out = append(out, StreamEntries{Key: rs.Key, Entries: entries})
+		if len(se.Entries) > 0 || rs.From.kind == posAfter {
+			se.Key = rs.Key
+			out = append(out, se)
 		}
 	}
 	return out, pos, nil
+}
+
+// groupReadClaim creates consumer if missing and reads one stream as it
+// with CLAIM minIdleMs.
+func (t tx) groupReadClaim(group, consumer string, nowMs, minIdleMs uint64, count int, noAck bool) (StreamEntries, error) {
+	key := t.st.key
+	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: nowMs}); err != nil {
+		return StreamEntries{}, err
+	}
+	m := mutation{kind: opReadClaim, key: key, group: group, consumer: consumer, nowMs: nowMs,
+		minIdleMs: minIdleMs, count: limit(count), noAck: noAck}
+	e, err := t.apply(&m)
+	return claimedEntries(e.claimed), err
+}
+
+// claimedEntries splits the engine's claimed entries into Entries and
+// Delivery.
+func claimedEntries(cs []stream.ClaimedEntry) StreamEntries {
+	if len(cs) == 0 {
+		return StreamEntries{}
+	}
+	se := StreamEntries{Entries: make([]Entry, len(cs)), Delivery: make([]DeliveryInfo, len(cs))}
+	for i, c := range cs {
+		se.Entries[i] = c.Entry
+		se.Delivery[i] = DeliveryInfo{Idle: msDuration(c.IdleMs), Deliveries: c.DeliveryCount}
+	}
+	return se
+}
+
+// msDuration converts milliseconds to a Duration, saturating.
+func msDuration(ms uint64) time.Duration {
+	if ms > uint64(math.MaxInt64/int64(time.Millisecond)) {
+		return math.MaxInt64
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // groupRead creates consumer if missing and reads one stream as it.

@@ -25,6 +25,8 @@ type mutation struct {
 	justID          bool  // opAutoClaim
 	minIdleMs       uint64
 	claim           stream.ClaimOptions // opClaim
+	nack            stream.NackOptions  // opNack
+	ref             stream.RefMode      // opAckDel, opDeleteEx
 
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
@@ -52,4 +54,9 @@ const (
 	opClaim          opKind = 14 // XCLAIM
 	opAutoClaim      opKind = 15 // XAUTOCLAIM
 	opAddBatch       opKind = 16 // XAddBatch: many XADDs, one record (creates the key)
+	opNack           opKind = 17 // XNACK (Redis 8.8)
+	opReadClaim      opKind = 18 // XREADGROUP ... CLAIM min-idle-time ... > (Redis 8.4)
+	opAckDel         opKind = 19 // XACKDEL (Redis 8.2)
+	opDeleteEx       opKind = 20 // XDELEX (Redis 8.2)
+	// 21 and 22 are reserved for Redis 8 stream commands.
 )

@@ -44,7 +44,7 @@ import (
 const recordVersion = 1
 
 // opMax is the highest opKind the codec knows.
-const opMax = opAddBatch
+const opMax = opDeleteEx
 
 // Presence bits of the optional record fields.
 const (
@@ -92,7 +92,7 @@ var ErrFormatVersion = errors.New("broker: unsupported format version")
 
 // appendRecord appends the encoding of m to b.
 func appendRecord(b []byte, m *mutation) []byte {
-	present := presentBits(m)
+	present := presentBits(m) | presentR8(m)
 	b = append(b, recordVersion, byte(m.kind))
 	b = binary.AppendUvarint(b, present)
 	b = appendString(b, m.key)
@@ -138,7 +138,7 @@ func appendRecord(b []byte, m *mutation) []byte {
 			b = appendFields(appendID(b, e.ID), e.Fields)
 		}
 	}
-	return b
+	return appendR8(b, m, present)
 }
 
 // presentBits is the set of m's non-zero optional fields.

@@ -66,7 +66,7 @@ func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 	var d decoder
 	d.Reader = wire.NewReader(data[2:], nil)
 	present := d.Uvarint()
-	if present&^recAll != 0 {
+	if present&^(recAll|recR8All) != 0 {
 		return fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
 	}
 	m.key = intern(&rd.key, d.Bytes())
@@ -128,6 +128,7 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 			m.batch = readBatch(d)
 		}
 	}
+	decodeR8(d, m, present)
 }
 
 // readBatch reads the entries of an XAddBatch record.

@@ -61,6 +61,18 @@ func recordCases() map[string]mutation {
 			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 5, Seq: 1}}},
 		"add batch empty entry": {kind: opAddBatch, key: "k",
 			batch: []stream.Entry{{ID: stream.ID{Seq: 1}, Fields: []stream.Field{}}}},
+		"nack": {kind: opNack, key: "k", group: "g", ids: []stream.ID{{Ms: 1}},
+			nack: stream.NackOptions{Mode: stream.NackFatal, RetryCount: u64(0), Force: true}},
+		"nack silent": {kind: opNack, key: "k", group: "g", ids: []stream.ID{{Ms: 1}}},
+		"read claim": {kind: opReadClaim, key: "k", group: "g", consumer: "c", nowMs: 7,
+			minIdleMs: 50, count: 3, noAck: true},
+		"read claim 0": {kind: opReadClaim, key: "k", group: "g", consumer: "c", nowMs: 7, count: maxCount},
+		"ackdel":       {kind: opAckDel, key: "k", group: "g", ids: []stream.ID{{Ms: 1}}, ref: stream.Acked},
+		"delex":        {kind: opDeleteEx, key: "k", ids: []stream.ID{{Ms: 1}, {Ms: 1}}, ref: stream.DelRef},
+		"trim ref": {kind: opTrim, key: "k",
+			trim: stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: 5, Approx: true, Ref: stream.Acked}},
+		"add trim ref": {kind: opAdd, key: "k", id: stream.ID{Ms: 1}, fields: []stream.Field{{Name: "a", Value: "b"}},
+			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 1}, Ref: stream.DelRef}},
 		"binary key": {kind: opAdd, key: "\x00\xff/../x", id: stream.ID{Seq: 1},
 			fields: []stream.Field{{Name: "\x00", Value: string(make([]byte, 300))}}},
 	}
@@ -171,7 +183,11 @@ func TestDecodeRecordRejects(t *testing.T) {
 		{"version 2", with(0, 2), ErrFormatVersion},
 		{"kind 0", with(1, 0), ErrCorrupt},
 		{"kind too high", with(1, byte(opMax)+1), ErrCorrupt},
-		{"unknown field bit", []byte{recordVersion, byte(opAdd), 0x80, 0x80, 0x01, 0}, ErrCorrupt},
+		{"unknown field bit", []byte{recordVersion, byte(opAdd), 0x80, 0x80, 0x80, 0x80, 0x04, 0}, ErrCorrupt}, // 1<<30
+		{"bad nack mode", []byte{recordVersion, byte(opNack), 0x80, 0x80, 0x01, 0, 3, 0}, ErrCorrupt},          // recNack
+		{"bad nack flags", []byte{recordVersion, byte(opNack), 0x80, 0x80, 0x01, 0, 0, 4}, ErrCorrupt},
+		{"bad ref mode", []byte{recordVersion, byte(opDeleteEx), 0x80, 0x80, 0x02, 0, 3}, ErrCorrupt}, // recRef
+		{"bad trim ref", []byte{recordVersion, byte(opTrim), 0x80, 0x80, 0x04, 0, 3}, ErrCorrupt},     // recTrimRef
 		{"huge batch count", []byte{recordVersion, byte(opAddBatch), 0x80, 0x40, 0, 0xff, 0xff, 0x03}, ErrCorrupt},
 		{"trailing byte", append(append([]byte(nil), valid...), 0), ErrCorrupt},
 		{"huge string length", []byte{recordVersion, byte(opAdd), 0, 0xff, 0xff, 0xff, 0xff, 0x0f}, ErrCorrupt},

@@ -118,6 +118,9 @@ func (d *durable) loadSnapshot(name string) (map[string]*stream.Stream, int64, e
 	streams := make(map[string]*stream.Stream, len(entries))
 	for _, e := range entries {
 		s, err := stream.Decode(e.data)
+		if errors.Is(err, stream.ErrFormatVersion) {
+			return nil, 0, fmt.Errorf("%w: snapshot %s: stream %q: %w", ErrFormatVersion, name, e.name, err)
+		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: snapshot %s: stream %q: %w", ErrCorrupt, name, e.name, err)
 		}

@@ -14,7 +14,7 @@ import (
 type AddOptions struct {
 	ID         AddID // AutoID ("*", the zero value), PartialID ("ms-*") or ExplicitID
 	NoMkStream bool  // NOMKSTREAM: a missing key gives ErrNoStream
-	Trim       Trim  // MAXLEN/MINID, applied after the append
+	Trim       Trim  // MAXLEN/MINID, applied after the append; Trim.Ref: KEEPREF|DELREF|ACKED (Redis 8.2)
 }
 
 // XAdd appends an entry to key's stream, creating the key unless

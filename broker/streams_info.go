@@ -33,6 +33,7 @@ type GroupFull struct {
 	Lag             int64 // -1 when unknown (see LagUnknown)
 	LagUnknown      bool
 	PELCount        int64          // pending entries in the group
+	NackedCount     int64          // pending entries given back with XNACK, owned by none (Redis 8.8)
 	Pending         []Pending      // the first pending entries, by ID
 	Consumers       []ConsumerFull // every consumer, sorted by name
 }
@@ -68,7 +69,8 @@ func (b *Broker) XInfoStreamFull(ctx context.Context, key string, count int) (St
 
 func groupFullOf(g stream.GroupFull, nowMs uint64) GroupFull {
 	out := GroupFull{Name: g.Name, LastDeliveredID: g.LastDeliveredID, EntriesRead: g.EntriesRead,
-		Lag: g.Lag, LagUnknown: g.LagUnknown, PELCount: g.PELCount, Pending: pendingOf(g.Pending, nowMs)}
+		Lag: g.Lag, LagUnknown: g.LagUnknown, PELCount: g.PELCount, NackedCount: g.NackedCount,
+		Pending: pendingOf(g.Pending, nowMs)}
 	for _, c := range g.Consumers {
 		cf := ConsumerFull{Name: c.Name, Seen: timeOf(c.SeenMs), PELCount: c.PELCount, Pending: pendingOf(c.Pending, nowMs)}
 		if c.ActiveMs >= 0 {

@@ -26,7 +26,9 @@ type Entry = stream.Entry
 type AddID = stream.AddID
 
 // Trim is a trimming rule (MAXLEN or MINID, exact or "~" approximate, with
-// an optional LIMIT); the zero value trims nothing.
+// an optional LIMIT, and what to do about consumer groups that reference the
+// trimmed entries: Ref, a [RefMode] of Redis 8.2); the zero value trims
+// nothing.
 type Trim = stream.Trim
 
 // TrimStrategy says what a [Trim] bounds.
@@ -171,7 +173,7 @@ func checkTrim(t Trim) error {
 	if t.Strategy == TrimMaxLen && t.MaxLen < 0 {
 		return invalid("negative MaxLen %d", t.MaxLen)
 	}
-	return nil
+	return checkRef(t.Ref)
 }
 
 // msOf converts an instant to Unix milliseconds as the engine keeps them

@@ -34,6 +34,21 @@ type ReadOptions struct {
 type StreamEntries struct {
 	Key     string
 	Entries []Entry
+	// Delivery is set only by an [Broker.XReadGroup] with ClaimMinIdle
+	// (Redis 8.4), parallel to Entries: how long each claimed entry had
+	// been idle and how many deliveries it had before this one; zero for a
+	// new entry. Other reads leave it nil.
+	Delivery []DeliveryInfo
+}
+
+// DeliveryInfo is what XREADGROUP CLAIM (Redis 8.4) reports with each
+// entry: zero for a new entry.
+type DeliveryInfo struct {
+	// Idle is the time since the entry's last delivery; for an entry given
+	// back with XNACK (delivery time 0), the time since the Unix epoch, as
+	// Redis reports it.
+	Idle       time.Duration
+	Deliveries uint64 // delivery count before this delivery
 }
 
 // XRead returns, for each listed stream that has some, the entries after

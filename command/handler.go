@@ -71,7 +71,7 @@ var commands map[string]*spec
 
 func init() {
 	commands = make(map[string]*spec)
-	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs(), configSpecs()} {
+	for _, group := range [][]*spec{basicSpecs(), streamSpecs(), groupSpecs(), configSpecs(), redis8Specs()} {
 		for _, sp := range group {
 			commands[sp.name] = sp
 		}

@@ -160,8 +160,11 @@ func (h *Handler) streamFullReply(in broker.StreamFullInfo) Reply {
 	for i, g := range in.Groups {
 		pel := make([]Reply, len(g.Pending))
 		for j, p := range g.Pending {
-			pel[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer),
-				Int(p.Delivered.UnixMilli()), Int(int64(p.Deliveries)))
+			var delivered int64 // a NACKed entry: "" 0 count (Redis 8.8)
+			if !p.Nacked {
+				delivered = p.Delivered.UnixMilli()
+			}
+			pel[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer), Int(delivered), Int(int64(p.Deliveries)))
 		}
 		consumers := make([]Reply, len(g.Consumers))
 		for j, c := range g.Consumers {
@@ -176,15 +179,22 @@ func (h *Handler) streamFullReply(in broker.StreamFullInfo) Reply {
 				Bulk("pending"), Array(cpel...),
 			)
 		}
-		groups[i] = Array(
+		fields := []Reply{
 			Bulk("name"), Bulk(g.Name),
 			Bulk("last-delivered-id"), Bulk(g.LastDeliveredID.String()),
 			Bulk("entries-read"), entriesReadReply(g.EntriesRead),
 			Bulk("lag"), lagReply(g.Lag, g.LagUnknown),
 			Bulk("pel-count"), Int(g.PELCount),
+		}
+		if g.NackedCount > 0 {
+			// Redis 8.8 always prints nacked-count after pel-count; brook
+			// prints Redis 7.0's shape, so only a group with NACKed
+			// entries shows it.
+			fields = append(fields, Bulk("nacked-count"), Int(g.NackedCount))
+		}
+		groups[i] = Array(append(fields,
 			Bulk("pending"), Array(pel...),
-			Bulk("consumers"), Array(consumers...),
-		)
+			Bulk("consumers"), Array(consumers...))...)
 	}
 	return Array(append(streamHeader(in.Info),
 		Bulk("entries"), entriesReply(in.Entries),

@@ -37,8 +37,11 @@ func (h *Handler) xpending(ctx context.Context, args []string) Reply {
 	}
 	elems := make([]Reply, len(pending))
 	for j, p := range pending {
-		elems[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer),
-			Int(p.Idle.Milliseconds()), Int(int64(p.Deliveries)))
+		idle := p.Idle.Milliseconds()
+		if p.Nacked {
+			idle = -1 // Redis 8.8: owner "", idle -1
+		}
+		elems[j] = Array(Bulk(p.ID.String()), Bulk(p.Consumer), Int(idle), Int(int64(p.Deliveries)))
 	}
 	return Array(elems...)
 }

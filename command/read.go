@@ -16,6 +16,7 @@ type readArgs struct {
 	count           int64
 	block           time.Duration // 0: no BLOCK; BLOCK 0 is broker.BlockForever
 	noAck           bool
+	claim           *time.Duration // CLAIM min-idle-time (Redis 8.4)
 	group, consumer string
 	hasGroup        bool
 	keys, ids       []string
@@ -61,6 +62,21 @@ func parseRead(args []string, group bool) (readArgs, *Reply) {
 			}
 			a.group, a.consumer, a.hasGroup = args[i+1], args[i+2], true
 			i += 2
+		case opt == "claim" && more > 0:
+			// Redis 8.4; the last CLAIM wins.
+			if !group {
+				return fail("ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.")
+			}
+			i++
+			ms, ok := parseInt(args[i])
+			if !ok {
+				return fail("ERR min-idle-time is not an integer or out of range")
+			}
+			if ms < 0 {
+				return fail("ERR min-idle-time must be a positive integer")
+			}
+			d := msDuration(ms)
+			a.claim = &d
 		case opt == "noack":
 			if !group {
 				return fail("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
@@ -89,7 +105,24 @@ func readReply(res []broker.StreamEntries) Reply {
 	}
 	elems := make([]Reply, len(res))
 	for i, se := range res {
+		if se.Delivery != nil {
+			elems[i] = Array(Bulk(se.Key), claimReadReply(se))
+			continue
+		}
 		elems[i] = Array(Bulk(se.Key), entriesReply(se.Entries))
+	}
+	return Array(elems...)
+}
+
+// claimReadReply is the entries of an XREADGROUP CLAIM reply (Redis 8.4):
+// [id, fields, idle-ms, delivery-count-before], integers since 8.4 GA.
+func claimReadReply(se broker.StreamEntries) Reply {
+	elems := make([]Reply, len(se.Entries))
+	for i, e := range se.Entries {
+		d := se.Delivery[i]
+		r := entryReply(e)
+		r.Elems = append(r.Elems, Int(d.Idle.Milliseconds()), Int(int64(d.Deliveries)))
+		elems[i] = r
 	}
 	return Array(elems...)
 }
@@ -188,7 +221,7 @@ func (h *Handler) xreadgroup(ctx context.Context, args []string) Reply {
 	}
 	forever := h.blocksForever(&a)
 	res, err := h.B.XReadGroup(ctx, a.group, a.consumer, streams,
-		broker.GroupReadOptions{Count: toInt(a.count), Block: a.blockUnless(forever), NoAck: a.noAck})
+		broker.GroupReadOptions{Count: toInt(a.count), Block: a.blockUnless(forever), NoAck: a.noAck, ClaimMinIdle: a.claim})
 	if forever && err == nil && res == nil {
 		return Error(BlockForeverMessage)
 	}

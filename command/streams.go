@@ -13,17 +13,17 @@ import (
 func streamSpecs() []*spec {
 	return []*spec{
 		{name: "xadd", arity: -5, run: (*Handler).xadd,
-			usage: "XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"},
+			usage: "XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"},
 		{name: "xlen", arity: 2, run: (*Handler).xlen, usage: "XLEN key"},
 		{name: "xrange", arity: -4, run: (*Handler).xrange, usage: "XRANGE key start end [COUNT count]"},
 		{name: "xrevrange", arity: -4, run: (*Handler).xrevrange, usage: "XREVRANGE key end start [COUNT count]"},
 		{name: "xdel", arity: -3, run: (*Handler).xdel, usage: "XDEL key id [id ...]"},
 		{name: "xtrim", arity: -4, run: (*Handler).xtrim,
-			usage: "XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]"},
+			usage: "XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] [KEEPREF|DELREF|ACKED]"},
 		{name: "xread", arity: -4, run: (*Handler).xread,
 			usage: "XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id|$|+ [id|$|+ ...]"},
 		{name: "xreadgroup", arity: -7, run: (*Handler).xreadgroup,
-			usage: "XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id|> [id|> ...]"},
+			usage: "XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id|> [id|> ...]"},
 		{name: "del", arity: -2, run: (*Handler).del, usage: "DEL key [key ...]"},
 		{name: "exists", arity: -2, run: (*Handler).exists, usage: "EXISTS key [key ...]"},
 		{name: "type", arity: 2, run: (*Handler).typ, usage: "TYPE key"},
@@ -68,6 +68,7 @@ type trimArgs struct {
 	idGiven  bool
 	next     int // index after the ID (XADD); len(args) for XTRIM
 	limitSet bool
+	refSet   bool // KEEPREF|DELREF|ACKED given (Redis 8.2)
 }
 
 // parseTrim parses XADD's or XTRIM's options the way Redis's
@@ -103,6 +104,10 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 			i++
 		case xadd && opt == "nomkstream":
 			a.noMk = true
+		case (opt == "keepref" || opt == "delref" || opt == "acked") && !a.refSet:
+			// Redis 8.2. A second one is a syntax error in XTRIM; XADD
+			// takes it for the ID (below), which is invalid.
+			a.trim.Ref, a.refSet = refModes[opt], true
 		case xadd:
 			id, err := parseAddID(args[i])
 			if err != nil {
@@ -117,6 +122,9 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 	a.next = i
 	return a, a.check(xadd)
 }
+
+// refModes are the reference modes by their lowercase Redis names.
+var refModes = map[string]broker.RefMode{"keepref": broker.KeepRef, "delref": broker.DelRef, "acked": broker.Acked}
 
 // parseStrategy parses MAXLEN or MINID at args[i]: an optional "=" or "~",
 // then the threshold. It returns the index of the threshold.

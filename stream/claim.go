@@ -44,10 +44,10 @@ func (s *Stream) Claim(group, consumer string, nowMs, minIdleMs uint64, ids []ID
 			continue
 		case !pending:
 			n = nack{id: id, count: 1} // FORCE: no owner yet, minIdleMs does not apply
-		case !idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
-			continue
+		case n.owner != noOwner && !idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
+			continue // a NACKed entry is claimed whatever minIdleMs (Redis 8.8)
 		default:
-			g.owner(n).pel.Delete(id)
+			g.unlink(n)
 		}
 		n.deliveryMs = deliveryMs
 		switch {
@@ -123,8 +123,8 @@ func (s *Stream) AutoClaim(group, consumer string, nowMs, minIdleMs uint64, star
 			count--
 			cur = n.id // removed: the scan goes on with the entry after it
 			continue
-		case idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
-			g.owner(n).pel.Delete(n.id)
+		case n.owner == noOwner || idleAtLeast(nowMs, n.deliveryMs, minIdleMs):
+			g.unlink(n) // a NACKed entry is claimed whatever minIdleMs (Redis 8.8)
 			n.deliveryMs = nowMs
 			if !justID {
 				n.count++

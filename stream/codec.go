@@ -11,7 +11,8 @@ import (
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
 // [Decode]. Integers are uvarints.
 //
-//	magic          "BRS" and the format version, 1
+//	magic          "BRS" and the format version, 2 (1 is read too: it
+//	               differs only in the groups, see appendGroups)
 //	last-id        ms, seq: the last generated ID
 //	max-deleted    ms, seq
 //	entries-added
@@ -25,11 +26,21 @@ import (
 //
 // The length and each block's last ID are not stored: Decode derives them
 // while it checks every entry.
-var snapMagic = [4]byte{'B', 'R', 'S', 1}
+var snapMagic = [4]byte{'B', 'R', 'S', snapVersion}
+
+// snapVersion is the format version AppendBinary writes. Version 2 (brook
+// with Redis 8.8's XNACK) added the NACK zone of each group; Decode reads
+// versions 1 and 2.
+const snapVersion = 2
 
 // ErrCorrupt is returned (wrapped) by [Decode] for bytes that are not a valid
 // snapshot encoding of a stream.
 var ErrCorrupt = errors.New("stream: corrupt snapshot encoding")
+
+// ErrFormatVersion is returned by [Decode], wrapped together with
+// [ErrCorrupt], for an encoding of a newer format version than this code
+// reads, so that a caller may tell it from damage.
+var ErrFormatVersion = errors.New("stream: unknown snapshot format version")
 
 // minBlockBytes is the least a block can take in the encoding: first (2),
 // n and deleted (2), names count (1), data length (1) and a 3-byte entry.
@@ -98,12 +109,16 @@ func appendID(b []byte, id ID) []byte {
 // Decode rebuilds a stream from [Stream.AppendBinary]'s encoding. It checks
 // everything (IDs strictly increasing, counts, lengths, metadata consistent
 // with the entries) and returns an error wrapping [ErrCorrupt] for anything
-// else; it never panics and allocates no more than the input's size
-// justifies.
+// else (with [ErrFormatVersion] too for a newer format); it never panics
+// and allocates no more than the input's size justifies.
 func Decode(data []byte) (*Stream, error) {
-	if len(data) < len(snapMagic) || [4]byte(data[:4]) != snapMagic {
+	if len(data) < len(snapMagic) || [3]byte(data[:3]) != [3]byte(snapMagic[:3]) || data[3] < 1 {
 		return nil, fmt.Errorf("%w: bad magic or version", ErrCorrupt)
 	}
+	if data[3] > snapVersion {
+		return nil, fmt.Errorf("%w: %w %d", ErrCorrupt, ErrFormatVersion, data[3])
+	}
+	version := data[3]
 	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
 	s := New()
 	s.lastID, s.maxDeletedID = r.id(), r.id()
@@ -131,7 +146,7 @@ func Decode(data []byte) (*Stream, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	rest, err := s.decodeGroups(r.Rest())
+	rest, err := s.decodeGroups(r.Rest(), version)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}

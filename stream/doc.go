@@ -70,7 +70,13 @@
 // order) removes it from the edge of the tree without a key search. The PEL
 // holds IDs, never pointers into blocks: XDEL and trimming leave it alone,
 // and the dangling IDs surface through history reads (nil Fields), XCLAIM
-// (dropped) and XAUTOCLAIM (reported as deleted). Entries-read and lag
+// (dropped) and XAUTOCLAIM (reported as deleted); only the Redis 8.2
+// strategies DELREF and ACKED of XACKDEL, XDELEX and trimming look at the
+// PELs (ref.go). An entry given back with XNACK (Redis 8.8, nack.go) stays
+// in the PEL without an owner and joins the group's NACK zone, a FIFO
+// B-tree keyed by NACK order; XREADGROUP CLAIM (Redis 8.4, claimread.go)
+// serves that zone first, then the owned entries by delivery time.
+// Entries-read and lag
 // follow Redis 7.0's arithmetic on entries-added, max-deleted-entry-id and
 // the first and last IDs. A clone copies the group table and clones the PEL
 // trees copy-on-write. The read-only group methods (Groups, Consumers,

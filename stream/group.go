@@ -43,9 +43,10 @@ const btreeDegree = 32
 // Pending is one pending entry of a group: delivered, not yet acknowledged.
 type Pending struct {
 	ID            ID
-	Consumer      string
-	DeliveryMs    uint64 // time of the last delivery, Unix ms
+	Consumer      string // "" when Nacked
+	DeliveryMs    uint64 // time of the last delivery, Unix ms; 0 when Nacked
 	DeliveryCount uint64
+	Nacked        bool // given back by XNACK (Redis 8.8): no owner until claimed
 }
 
 // PendingSummary is XPENDING's summary form.
@@ -116,6 +117,7 @@ type consumerGroup struct {
 	consumers   map[string]*groupConsumer
 	owners      []*groupConsumer // by groupConsumer.slot; nil: a free slot
 	free        []uint32         // free slots of owners
+	nacked      nackZone         // the unowned (NACKed) pending entries, FIFO (nack.go)
 }
 
 // groupConsumer is one consumer of a group. Its pel holds the IDs of the group's
@@ -133,11 +135,16 @@ type groupConsumer struct {
 // ReplaceOrInsert, which copies shared nodes first). It holds no pointer (the
 // owner is a slot of consumerGroup.owners), so PEL nodes are moved without
 // write barriers and never scanned by the garbage collector.
+//
+// An entry given back with XNACK (Redis 8.8) has no owner: owner is noOwner,
+// deliveryMs is 0 and zseq is its place in the group's NACK zone (nack.go).
+// zseq fits in the struct's padding, so a nack stays 40 bytes.
 type nack struct {
 	id         ID
 	deliveryMs uint64
 	count      uint64
 	owner      uint32
+	zseq       uint32 // owner == noOwner: position in the NACK zone
 }
 
 func nackLess(a, b nack) bool { return a.id.Less(b.id) }
@@ -174,8 +181,13 @@ func (g *consumerGroup) removeConsumer(c *groupConsumer) {
 	g.free = append(g.free, c.slot)
 }
 
-// owner returns the consumer that owns n.
-func (g *consumerGroup) owner(n nack) *groupConsumer { return g.owners[n.owner] }
+// owner returns the consumer that owns n; nil for a NACKed entry.
+func (g *consumerGroup) owner(n nack) *groupConsumer {
+	if n.owner == noOwner {
+		return nil
+	}
+	return g.owners[n.owner]
+}
 
 // lookupGroup returns the named group or an error wrapping ErrNoGroup.
 func (s *Stream) lookupGroup(name string) (*consumerGroup, error) {
@@ -311,6 +323,7 @@ func (s *Stream) cloneGroups(dst *Stream) {
 			consumers:   make(map[string]*groupConsumer, len(g.consumers)),
 			owners:      make([]*groupConsumer, len(g.owners)),
 			free:        slices.Clone(g.free),
+			nacked:      g.nacked.clone(),
 		}
 		for cname, c := range g.consumers {
 			cc := *c
@@ -336,9 +349,14 @@ func (s *Stream) cloneGroups(dst *Stream) {
 //	    active-time zig-zag varint (-1 = never)
 //	  pending     count, then per entry in ID order:
 //	    id          ms minus the previous entry's ms (the first: minus 0), seq
-//	    owner       index into the group's consumers
-//	    delivery    time in ms, count
+//	    owner       index into the group's consumers; the number of
+//	                consumers for a NACKed entry (version 2)
+//	    delivery    time in ms (0 when NACKed), count
+//	  nacked      (version 2) count, then the NACKed entries' IDs (ms, seq)
+//	              in NACK order, oldest first: each exactly once
 //
+// Version 1 (snapshots written before XNACK) has no NACKed entries and no
+// nacked section; both versions are read.
 // Consumers with nothing pending and pending entries whose stream entry is
 // gone are kept: the state after decoding is exactly the state encoded.
 
@@ -372,10 +390,19 @@ func (g *consumerGroup) appendTo(b []byte, name string) []byte {
 	g.pel.Ascend(func(n nack) bool {
 		b = binary.AppendUvarint(b, n.id.Ms-prevMs)
 		b = binary.AppendUvarint(b, n.id.Seq)
-		b = binary.AppendUvarint(b, index[n.owner])
+		if n.owner == noOwner {
+			b = binary.AppendUvarint(b, uint64(len(cnames)))
+		} else {
+			b = binary.AppendUvarint(b, index[n.owner])
+		}
 		b = binary.AppendUvarint(b, n.deliveryMs)
 		b = binary.AppendUvarint(b, n.count)
 		prevMs = n.id.Ms
+		return true
+	})
+	b = binary.AppendUvarint(b, uint64(g.nacked.len()))
+	g.nacked.ascend(func(id ID) bool {
+		b = appendID(b, id)
 		return true
 	})
 	return b
@@ -401,8 +428,8 @@ const (
 // It validates everything (no duplicate names, IDs strictly increasing,
 // owners in range, counts bounded by the input) and leaves s unchanged on
 // error.
-func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) {
-	d := decoder{wire.NewReader(data, errGroupsCorrupt)}
+func (s *Stream) decodeGroups(data []byte, version byte) (rest []byte, err error) {
+	d := decoder{Reader: wire.NewReader(data, errGroupsCorrupt), version: version}
 	n := d.Count(minGroupBytes)
 	m := make(map[string]*consumerGroup, n)
 	for i := 0; i < n && d.Err() == nil; i++ {
@@ -427,6 +454,7 @@ func (s *Stream) decodeGroups(data []byte) (rest []byte, err error) {
 // errGroupsCorrupt, and the groups it holds.
 type decoder struct {
 	wire.Reader
+	version byte // of the snapshot encoding
 }
 
 func (d *decoder) group() *consumerGroup {
@@ -450,6 +478,9 @@ func (d *decoder) group() *consumerGroup {
 		owners = append(owners, c)
 	}
 	d.pel(g, owners)
+	if d.version >= 2 {
+		d.nackZone(g)
+	}
 	return g
 }
 
@@ -464,14 +495,48 @@ func (d *decoder) pel(g *consumerGroup, owners []*groupConsumer) {
 		}
 		owner := d.Uvarint()
 		n := nack{id: id, deliveryMs: d.Uvarint(), count: d.Uvarint()}
-		if owner >= uint64(len(owners)) {
+		switch {
+		case d.version >= 2 && owner == uint64(len(owners)):
+			if n.deliveryMs != 0 {
+				d.Fail("NACKed entry %s delivered at %d", id, n.deliveryMs)
+				return
+			}
+			n.owner = noOwner // placed in the zone by nackZone
+			g.pel.ReplaceOrInsert(n)
+		case owner >= uint64(len(owners)):
 			d.Fail("owner %d of %s out of range", owner, id)
 			return
+		default:
+			c := owners[owner]
+			n.owner = c.slot
+			g.pel.ReplaceOrInsert(n)
+			c.pel.ReplaceOrInsert(id)
 		}
-		c := owners[owner]
-		n.owner = c.slot
-		g.pel.ReplaceOrInsert(n)
-		c.pel.ReplaceOrInsert(id)
 		prev = id
+	}
+}
+
+// nackZone reads the NACK order of g's unowned pending entries, which must
+// list each of them exactly once.
+func (d *decoder) nackZone(g *consumerGroup) {
+	unowned := 0
+	g.pel.Ascend(func(n nack) bool {
+		if n.owner == noOwner {
+			unowned++
+		}
+		return true
+	})
+	nz := d.Count(2)
+	if d.Err() == nil && nz != unowned {
+		d.Fail("%d NACKed entries listed, %d pending without owner", nz, unowned)
+	}
+	for i := 0; i < nz && d.Err() == nil; i++ {
+		id := ID{Ms: d.Uvarint(), Seq: d.Uvarint()}
+		n, ok := g.pel.Get(nack{id: id})
+		if !ok || n.owner != noOwner || n.zseq != 0 {
+			d.Fail("NACKed entry %s is not an unlisted pending entry without owner", id)
+			return
+		}
+		g.enqueueNacked(n)
 	}
 }

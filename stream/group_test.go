@@ -303,6 +303,7 @@ func TestDecodeGroupsRejects(t *testing.T) {
 		"trailing after group": g.u(1).group("g").u(0).u(7),
 	}
 	prefix := encodeWithoutGroups(t, newStream(t, 1, 2, 3))
+	prefix[3] = 1 // the hand encodings are version 1's: no NACK zone
 	for name, groups := range tests {
 		t.Run(name, func(t *testing.T) {
 			s, err := stream.Decode(append(slices.Clip(prefix), groups...))
@@ -369,11 +370,18 @@ func FuzzDecodeGroups(f *testing.F) {
 	prefix := encodeWithoutGroups(f, base)
 	var g groupBytes
 	f.Add([]byte(g.u(0)))
-	f.Add([]byte(g.u(2).group("g").u(2).u(1, 0, 0, 5, 1).u(0, 1, 0, 6, 2).group("h").u(0)))
+	// Version 2: each group ends with its NACK zone.
+	f.Add([]byte(g.u(2).group("g").u(2).u(1, 0, 0, 5, 1).u(0, 1, 0, 6, 2).u(0).group("h").u(0).u(0)))
+	f.Add([]byte(g.u(1).group("g").u(2).u(1, 0, 1, 0, 1).u(0, 1, 0, 6, 2).u(1, 1, 0)))
 	s := newStream(f, 1, 2, 3)
 	mustCreateGroup(f, s, "g", id(0, 0))
 	mustReadNew(f, s, "g", "a", 100, 2)
 	full, _ := s.AppendBinary(nil)
+	f.Add(full[len(prefix):])
+	if _, err := s.Nack("g", []stream.ID{id(2, 0), id(1, 0)}, stream.NackOptions{}); err != nil {
+		f.Fatal(err)
+	}
+	full, _ = s.AppendBinary(nil)
 	f.Add(full[len(prefix):])
 	f.Fuzz(func(t *testing.T, groups []byte) {
 		d, err := stream.Decode(append(slices.Clip(prefix), groups...))

@@ -147,6 +147,7 @@ type GroupFull struct {
 	Lag             int64 // -1 when unknown (nil)
 	LagUnknown      bool
 	PELCount        int64          // pending entries in the group
+	NackedCount     int64          // pending entries without an owner (XNACK, Redis 8.8)
 	Pending         []Pending      // the first pending entries, by ID (limited by COUNT)
 	Consumers       []ConsumerFull // every consumer, sorted by name
 }
@@ -179,6 +180,7 @@ func (s *Stream) GroupsFull(count int) []GroupFull {
 			Lag:             lag,
 			LagUnknown:      !ok,
 			PELCount:        int64(g.pel.Len()),
+			NackedCount:     int64(g.nacked.len()),
 			Pending:         []Pending{},
 			Consumers:       make([]ConsumerFull, 0, len(g.consumers)),
 		}

@@ -44,15 +44,16 @@ func (g *consumerGroup) deliver(c *groupConsumer, id ID, nowMs uint64) {
 	case !ok:
 		c.pel.ReplaceOrInsert(id)
 	case old.owner != c.slot:
-		g.owner(old).pel.Delete(id)
+		g.unlink(old)
 		c.pel.ReplaceOrInsert(id)
 	}
 }
 
-// release removes the pending entry n from the group and its owner.
+// release removes the pending entry n from the group and from its owner or
+// the NACK zone.
 func (g *consumerGroup) release(n nack) {
 	g.pel.Delete(n)
-	g.owner(n).pel.Delete(n.id)
+	g.unlink(n)
 }
 
 // ReadGroupHistory returns consumer's own pending entries with ID > after, up
@@ -116,7 +117,9 @@ func (s *Stream) Ack(group string, ids ...ID) int64 {
 	for i := len(ids) - 1; i >= 0; i-- {
 		id := ids[i]
 		if p, ok := g.unpend(id); ok {
-			if c := g.owner(p); !deleteEdge(c.pel, id) {
+			if c := g.owner(p); c == nil {
+				g.unlink(p) // a NACKed entry
+			} else if !deleteEdge(c.pel, id) {
 				c.pel.Delete(id)
 			}
 			n++
@@ -153,7 +156,8 @@ func deleteEdge(t *btree.BTreeG[ID], id ID) bool {
 
 // PendingSummary is XPENDING's summary form: the number of pending entries,
 // the smallest and greatest pending IDs, and the count of every consumer that
-// has at least one. With nothing pending, Count is 0 and the rest is zero.
+// has at least one. NACKed entries are counted in the total and under no
+// consumer (Redis 8.8). With nothing pending, Count is 0 and the rest is zero.
 func (s *Stream) PendingSummary(group string) (PendingSummary, error) {
 	g, err := s.lookupGroup(group)
 	if err != nil {
@@ -178,7 +182,9 @@ func (s *Stream) PendingSummary(group string) (PendingSummary, error) {
 // PendingRange is XPENDING's extended form: up to q.Count pending entries
 // with q.Start <= ID <= q.End, oldest first, only q.Consumer's if it is set
 // or q.ByConsumer (none if that consumer does not exist), only those idle for at least
-// q.MinIdleMs at nowMs if it is set. Consumers are not touched.
+// q.MinIdleMs at nowMs if it is set. NACKed entries (Redis 8.8) are listed
+// with Nacked set when no consumer is asked for, whatever q.MinIdleMs, and
+// never under a consumer. Consumers are not touched.
 func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pending, error) {
 	g, err := s.lookupGroup(group)
 	if err != nil {
@@ -189,7 +195,9 @@ func (s *Stream) PendingRange(group string, nowMs uint64, q PendingQuery) ([]Pen
 	}
 	var out []Pending
 	visit := func(n nack) bool {
-		if idleAtLeast(nowMs, n.deliveryMs, q.MinIdleMs) {
+		// The IDLE filter keeps NACKed entries (Redis 8.8): their delivery
+		// time is 0.
+		if n.owner == noOwner || idleAtLeast(nowMs, n.deliveryMs, q.MinIdleMs) {
 			out = append(out, g.pending(n))
 		}
 		return len(out) < q.Count
@@ -223,5 +231,11 @@ func idleAtLeast(nowMs, deliveryMs, minIdleMs uint64) bool {
 
 // pending converts n to the exported form.
 func (g *consumerGroup) pending(n nack) Pending {
-	return Pending{ID: n.id, Consumer: g.owner(n).name, DeliveryMs: n.deliveryMs, DeliveryCount: n.count}
+	p := Pending{ID: n.id, DeliveryMs: n.deliveryMs, DeliveryCount: n.count}
+	if c := g.owner(n); c != nil {
+		p.Consumer = c.name
+	} else {
+		p.Nacked = true
+	}
+	return p
 }

@@ -286,6 +286,7 @@ type modelPending struct {
 	consumer   string
 	deliveryMs uint64
 	count      uint64
+	nacked     bool // XNACK: no owner, in modelGroup.zone (redis8_model_test.go)
 }
 
 type modelConsumer struct {
@@ -297,6 +298,7 @@ type modelGroup struct {
 	last      stream.ID
 	pel       map[stream.ID]modelPending
 	consumers map[string]*modelConsumer
+	zone      []stream.ID // the NACKed IDs, in NACK order
 }
 
 type grpModel struct {
@@ -324,7 +326,7 @@ func (g *modelGroup) touch(name string, now uint64) *modelConsumer {
 func (g *modelGroup) sortedPEL(all bool, owner string, from stream.ID) []stream.ID {
 	var out []stream.ID
 	for i, p := range g.pel {
-		if (all || p.consumer == owner) && !i.Less(from) {
+		if (all || p.consumer == owner && !p.nacked) && !i.Less(from) {
 			out = append(out, i)
 		}
 	}
@@ -336,7 +338,7 @@ func (g *modelGroup) pending() []stream.Pending {
 	var out []stream.Pending
 	for _, i := range g.sortedPEL(true, "", stream.MinID) {
 		p := g.pel[i]
-		out = append(out, stream.Pending{ID: i, Consumer: p.consumer, DeliveryMs: p.deliveryMs, DeliveryCount: p.count})
+		out = append(out, stream.Pending{ID: i, Consumer: p.consumer, DeliveryMs: p.deliveryMs, DeliveryCount: p.count, Nacked: p.nacked})
 	}
 	return out
 }
@@ -352,6 +354,7 @@ func (m *grpModel) readNew(g *modelGroup, c string, count int, noAck bool) []str
 	for _, i := range out {
 		g.last = i
 		if !noAck {
+			g.unzone(i)
 			g.pel[i] = modelPending{consumer: c, deliveryMs: m.now, count: 1}
 			mc.activeMs = int64(m.now)
 		}
@@ -395,15 +398,18 @@ func (m *grpModel) claim(g *modelGroup, c string, minIdle uint64, ids []stream.I
 		p, pending := g.pel[i]
 		switch {
 		case !m.isLive(i):
+			g.unzone(i)
 			delete(g.pel, i)
 			continue
 		case !pending && !o.Force:
 			continue
 		case !pending:
 			p = modelPending{count: 1}
-		case minIdle > 0 && (m.now < p.deliveryMs || m.now-p.deliveryMs < minIdle):
+		case !p.nacked && minIdle > 0 && (m.now < p.deliveryMs || m.now-p.deliveryMs < minIdle):
 			continue
 		}
+		g.unzone(i)
+		p.nacked = false
 		p.consumer, p.deliveryMs = c, at
 		if o.RetryCount != nil {
 			p.count = *o.RetryCount
@@ -427,10 +433,12 @@ func (m *grpModel) autoClaim(g *modelGroup, c string, minIdle uint64, start stre
 		i, p := keys[k], g.pel[keys[k]]
 		switch {
 		case !m.isLive(i):
+			g.unzone(i)
 			delete(g.pel, i)
 			deleted = append(deleted, i)
 			count--
-		case minIdle == 0 || (m.now >= p.deliveryMs && m.now-p.deliveryMs >= minIdle):
+		case p.nacked || minIdle == 0 || (m.now >= p.deliveryMs && m.now-p.deliveryMs >= minIdle):
+			g.unzone(i)
 			g.pel[i] = modelPending{consumer: c, deliveryMs: m.now, count: p.count + 1}
 			mc.activeMs = int64(m.now)
 			claimed = append(claimed, i)
@@ -470,7 +478,9 @@ func (r *modelRun) step() (setID bool) {
 	gname := []string{"g1", "g2"}[r.pick(2)]
 	g := m.groups[gname]
 	c := []string{"a", "b", "c", ""}[r.pick(4)]
-	switch op := r.pick(20); {
+	switch op := r.pick(26); {
+	case op >= 20:
+		r.stepR8(gname, g, c, op-20)
 	case op < 4:
 		i := id(r.ms, 0)
 		appendEntry(t, s, i)
@@ -532,6 +542,7 @@ func (r *modelRun) ack(gname string, g *modelGroup) {
 	want := int64(0)
 	for _, i := range slices.Compact(slices.SortedFunc(slices.Values(ackIDs), stream.ID.Compare)) {
 		if _, ok := g.pel[i]; ok {
+			g.unzone(i)
 			delete(g.pel, i)
 			want++
 		}
@@ -623,8 +634,8 @@ func (r *modelRun) compareConsumers(gname string, g *modelGroup) {
 			wantCounts = append(wantCounts, stream.ConsumerCount{Consumer: ci.Name, Count: int64(len(owned))})
 		}
 	}
-	r.check(union == int64(len(g.pel)) && sum.Count == union && slices.Equal(sum.Consumers, wantCounts),
-		"group PEL %d, consumer PELs %d, summary %+v", len(g.pel), union, sum)
+	r.check(union+int64(len(g.zone)) == int64(len(g.pel)) && sum.Count == int64(len(g.pel)) && slices.Equal(sum.Consumers, wantCounts),
+		"group PEL %d, consumer PELs %d, NACKed %d, summary %+v", len(g.pel), union, len(g.zone), sum)
 }
 
 // fingerprint renders everything observable about the groups and entries.

@@ -71,6 +71,12 @@ type Trim struct {
 	// DefaultTrimLimit (no LIMIT given), a negative value means no cap
 	// (Redis's LIMIT 0). Ignored without Approx.
 	Limit int64
+	// Ref is what trimming does about consumer groups (Redis 8.2): KeepRef
+	// (the zero value) leaves their PELs alone, DelRef removes the trimmed
+	// IDs from them, Acked keeps the entries a group still references.
+	// With DelRef or Acked an approximate trim goes entry by entry, as
+	// Redis does, keeping only its Limit.
+	Ref RefMode
 }
 
 // btreeBlockDegree is the degree of the block tree: 10,000 blocks hold a

@@ -53,8 +53,12 @@ func (s *Stream) removeBlock(b *block) {
 // must remove from the oldest block into tombstones, while an approximate
 // one stops at the first block it cannot remove whole, or when removing the
 // next block would pass the limit. Trimming does not change
-// max-deleted-entry-id and never touches consumer groups.
+// max-deleted-entry-id and, with t.Ref KeepRef, never touches consumer
+// groups; t.Ref DelRef or Acked trims as trimRef says (Redis 8.2).
 func (s *Stream) Trim(t Trim) int64 {
+	if t.Ref != KeepRef {
+		return s.trimRef(t)
+	}
 	maxLen := max(t.MaxLen, 0)
 	limit := int64(-1) // no cap
 	if t.Approx {
