@@ -64,11 +64,16 @@
 //
 // A compiled pattern keeps its literal prefix (the bytes before its first
 // `*`, `?` or `[`, escapes resolved) apart and compares it directly; gobwas
-// matches only the rest. Two shapes skip gobwas altogether: a pattern
-// without wildcards (a string comparison) and a prefix followed by one star
-// (`news.*`, a prefix test). A rest made only of ASCII literals and stars
-// needs no Latin-1 translation of the subject, since gobwas then matches raw
-// bytes exactly as it matches their translation.
+// matches only the rest. Three shapes skip gobwas altogether: a pattern
+// without wildcards (a string comparison), a prefix followed by one star
+// (`news.*`, a prefix test), and a pattern made only of literals and stars
+// (`*:42:*`, `a*b*c`): the literal runs are compared byte for byte, the last
+// against the subject's end and each other at its leftmost place after the
+// previous one, which is exact because a star can take any run, and linear
+// because nothing is retried. That shape is also the cheapest to subscribe:
+// no gobwas compilation. Any other rest made only of ASCII literals and
+// stars needs no Latin-1 translation of the subject, since gobwas then
+// matches raw bytes exactly as it matches their translation.
 //
 // # Index
 //
