@@ -77,7 +77,7 @@ func compileTokens(pattern string, toks []token) *Pattern {
 	case starsOnly(toks[n:]):
 		p.kind = kindStars
 		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
-		p.inner = innerRuns(toks[n:len(toks)-suffixLen(toks)])
+		p.inner = innerRuns(toks[n : len(toks)-suffixLen(toks)])
 	default:
 		p.kind = kindGlob
 		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
