@@ -8,10 +8,10 @@ import "bytes"
 // one node, not one per byte. The keys from the root to a node, concatenated,
 // spell the node's key. The zero trie is an empty root.
 //
-// Index uses two kinds: the prefix trie, keyed by the patterns' literal
-// prefixes, and per prefix node a suffix trie keyed by the literal suffixes
-// written backwards, so that the walk of a channel's end reads it from its
-// last byte (see [trie.stepBack]).
+// Index uses three, each holding at a node the patterns filed under its key:
+// heads (literal prefixes), tails (literal suffixes written backwards, so
+// that the walk of a channel's end reads it from its last byte, see
+// [trie.stepBack]) and inner (literal runs between wildcards).
 type trie[V any] struct {
 	label string     // the bytes of the edge from the parent; "" at the root
 	keys  []byte     // keys[i] is kids[i].label[0]; unordered
@@ -143,4 +143,15 @@ func reverse(s string) string {
 		b[len(s)-1-i] = s[i]
 	}
 	return string(b)
+}
+
+// load returns the number of values filed under key: the length of the
+// slice held by key's node, 0 if key has none.
+func load[V any](n *trie[[]V], key string) int {
+	for i := 0; i < len(key); {
+		if n, i = n.step(key, i); n == nil {
+			return 0
+		}
+	}
+	return len(n.val)
 }
