@@ -72,8 +72,16 @@ func (x *Index) Has(pattern string) bool {
 // Add adds pattern to the index and reports true, or reports false if it was
 // already present.
 func (x *Index) Add(pattern string) bool {
-	if _, ok := x.entries[pattern]; ok {
-		return false
+	_, added := x.Insert(pattern)
+	return added
+}
+
+// Insert is [Index.Add] that also returns the pattern compiled, as the index
+// holds it (already present or just added), so that a caller need not
+// compile it again to test it on its own.
+func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
+	if e, ok := x.entries[pattern]; ok {
+		return e.p, false
 	}
 	if x.entries == nil {
 		x.entries = make(map[string]entry)
@@ -83,7 +91,7 @@ func (x *Index) Add(pattern string) bool {
 	x.gen++
 	var buf [32]token
 	toks := parse(pattern, buf[:0])
-	p := compileTokens(pattern, toks)
+	p = compileTokens(pattern, toks)
 	e := x.place(p, toks)
 	x.entries[pattern] = e
 	switch e.at {
@@ -93,7 +101,7 @@ func (x *Index) Add(pattern string) bool {
 		n := x.trieOf(e.at).insert(e.key)
 		n.val = append(n.val, p)
 	}
-	return true
+	return p, true
 }
 
 // place chooses where p, whose tokens are toks, is filed: under the
