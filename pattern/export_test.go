@@ -17,7 +17,7 @@ func NodeCount(x *Index) int {
 func countNodes[V any](n *trie[V]) int {
 	c := 1
 	for _, k := range n.kids {
-		c += countNodes(k)
+		c += countNodes(k.node)
 	}
 	return c
 }
@@ -67,7 +67,7 @@ func CheckIndex(x *Index) error {
 func countValues(n *trie[[]*Pattern]) int {
 	c := len(n.val)
 	for _, k := range n.kids {
-		c += countValues(k)
+		c += countValues(k.node)
 	}
 	return c
 }
@@ -76,12 +76,13 @@ func checkTrie(n *trie[[]*Pattern], root bool) error {
 	if !root && (n.label == "" || (len(n.val) == 0 && len(n.kids) < 2)) {
 		return fmt.Errorf("node %q: label or shape broken (%d kids)", n.label, len(n.kids))
 	}
-	if len(n.keys) != len(n.kids) {
-		return fmt.Errorf("node %q: %d keys for %d kids", n.label, len(n.keys), len(n.kids))
-	}
-	for i, c := range n.kids {
-		if c.label == "" || c.label[0] != n.keys[i] {
-			return fmt.Errorf("node %q: key %q for label %q", n.label, n.keys[i], c.label)
+	for i, e := range n.kids {
+		c := e.node
+		if c.label == "" || c.label[0] != e.key {
+			return fmt.Errorf("node %q: key %q for label %q", n.label, e.key, c.label)
+		}
+		if i > 0 && n.kids[i-1].key >= e.key {
+			return fmt.Errorf("node %q: keys out of order", n.label)
 		}
 		if err := checkTrie(c, false); err != nil {
 			return err
