@@ -123,3 +123,44 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPublishAfterPSubscribe publishes on a channel with a subscriber
+// after each PSubscribe or PUnsubscribe of a pattern that does not match
+// it, with 10,000 patterns of the inner shape subscribed: the cost of a
+// change of the set of patterns to a memoized channel.
+func BenchmarkPublishAfterPSubscribe(b *testing.B) {
+	ctx := context.Background()
+	br := broker.New(broker.Options{})
+	defer br.Close()
+	ps := br.NewSubscription(broker.SubscriptionOptions{})
+	pats := make([]string, 10000)
+	for i := range pats {
+		pats[i] = scaleShapes[2].gen(i)
+	}
+	if _, err := ps.PSubscribe(pats...); err != nil {
+		b.Fatal(err)
+	}
+	cs, err := br.Subscribe("news:tech")
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte("x")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i++; i%2 == 1 {
+			_, err = ps.PSubscribe("sensor:*")
+		} else {
+			_, err = ps.PUnsubscribe("sensor:*")
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := br.Publish(ctx, "news:tech", payload); n != 1 || err != nil {
+			b.Fatalf("Publish = %d, %v", n, err)
+		}
+		if _, err := cs.Next(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
