@@ -118,22 +118,24 @@ func (x *Index) place(p *Pattern, toks []token) entry {
 	}
 	best := entry{p: p, at: atLoose}
 	bestLoad := 0
-	consider := func(at keyKind, key string) {
-		if key == "" {
-			return
-		}
-		load := load(x.trieOf(at), key)
-		if best.at == atLoose || load < bestLoad || load == bestLoad && len(key) > len(best.key) {
+	consider := func(at keyKind, key string, load int) {
+		if key != "" && (best.at == atLoose || load < bestLoad || load == bestLoad && len(key) > len(best.key)) {
 			best, bestLoad = entry{p: p, at: at, key: key}, load
 		}
 	}
-	consider(atHead, p.prefix)
-	consider(atTail, reverse(p.suffix))
-	n, m := prefixLen(toks), suffixLen(toks)
-	if n+m < len(toks) {
-		for _, run := range innerRuns(toks[n : len(toks)-m]) {
-			consider(atInner, run)
+	consider(atHead, p.prefix, load(x.heads, p.prefix))
+	consider(atTail, p.suffix, loadBack(x.tails, p.suffix))
+	runs := p.inner // kindStars has them already
+	if p.kind == kindGlob {
+		if n, m := prefixLen(toks), suffixLen(toks); n+m < len(toks) {
+			runs = innerRuns(toks[n : len(toks)-m])
 		}
+	}
+	for _, run := range runs {
+		consider(atInner, run, load(x.inner, run))
+	}
+	if best.at == atTail {
+		best.key = reverse(best.key) // only now: most candidates lose
 	}
 	return best
 }

@@ -182,3 +182,14 @@ func load[V any](n *trie[[]V], key string) int {
 	}
 	return len(n.val)
 }
+
+// loadBack is load for a trie keyed by reversed strings: the number of
+// values filed under key written backwards.
+func loadBack[V any](n *trie[[]V], key string) int {
+	for j := len(key); j > 0; {
+		if n, j = n.stepBack(key, j); n == nil {
+			return 0
+		}
+	}
+	return len(n.val)
+}
