@@ -212,9 +212,9 @@ type matchMemo struct {
 }
 
 // patLogSize is the number of changes of the set of patterns the hub
-// remembers. A memo that many changes old or more is rebuilt from the
-// index: testing the changed patterns one by one would cost more than the
-// index's lookup, which does not grow with the number of patterns.
+// remembers. A memo more changes old than that is rebuilt from the index:
+// testing the changed patterns one by one would cost more than the index's
+// lookup, which does not grow with the number of patterns.
 const patLogSize = 16
 
 // patLog holds the last changes of the set of patterns: change g (the one
@@ -525,7 +525,7 @@ func (h *hub) matchLocked(t *topic, old *matchMemo) []*topic {
 // concern its channel allocates nothing. h.mu is held, for reading at least.
 func (h *hub) replayLocked(t *topic, m *matchMemo) ([]*topic, bool) {
 	from := m.gen.Load()
-	if h.patGen-from >= patLogSize {
+	if h.patGen-from > patLogSize {
 		return nil, false
 	}
 	topics, copied := m.topics, false

@@ -143,6 +143,14 @@ func TestPatternChangesUpdateMemo(t *testing.T) {
 		_, err := ps.PSubscribe("*.tech", "n*")
 		return err
 	}, 3)
+	step("as many changes as the log holds", func() error {
+		for range patLogSize {
+			if err := nonMatching(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, 3)
 	for range patLogSize {
 		if _, err := ps.PUnsubscribe("sensor." + strconv.Itoa(i) + ".*"); err != nil {
 			t.Fatal(err)
