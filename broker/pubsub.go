@@ -182,7 +182,8 @@ type hub struct {
 
 	defaults PubSubOptions              // of new subscriptions; guarded by mu
 	subs     map[*Subscription]struct{} // every open subscription
-	_        [24]byte
+	patLog   *patLog                    // the last changes of the set of patterns
+	_        [16]byte
 }
 
 func newHub(o PubSubOptions) *hub {
@@ -192,6 +193,7 @@ func newHub(o PubSubOptions) *hub {
 		patterns: make(map[string]*topic),
 		index:    pattern.NewIndex(),
 		subs:     make(map[*Subscription]struct{}),
+		patLog:   new(patLog),
 	}
 }
 
@@ -201,18 +203,47 @@ type topic struct {
 	subs    []*Subscription           // in no order
 	last    atomic.Pointer[names]     // patterns: the names of the last delivery
 	matched atomic.Pointer[matchMemo] // channels: the patterns matching it
+	pat     *pattern.Pattern          // patterns: compiled, as the index holds it
 }
 
 // matchMemo is the pattern topics whose pattern matches a channel topic's
 // channel, valid while the hub's patGen is gen. Publishers on the channel
-// read it under hub.mu's read lock and replace it when it is stale; racing
-// replacements store the same result. It saves a publish on a channel with
-// subscribers the pattern index's lookup and the pattern table's, so that a
-// publish pays nothing per pattern subscribed, matching or not, as long as
-// the set of patterns does not change.
+// read it under hub.mu's read lock and bring it up to date when it is stale
+// (see hub.matchLocked); racing publishers compute the same result. It
+// saves a publish on a channel with subscribers the pattern index's lookup
+// and the pattern table's, so that a publish pays nothing per pattern
+// subscribed, matching or not, as long as the set of patterns does not
+// change; and when it changes, a publish pays for the changed patterns
+// only, not for a new lookup.
 type matchMemo struct {
-	gen    uint64
-	topics []*topic // nil if none matches
+	gen    atomic.Uint64 // only ever raised, by publishers finding no change to make
+	topics []*topic      // nil if none matches; never modified
+}
+
+// patLogSize is the number of changes of the set of patterns the hub
+// remembers. A memo more changes old than that is rebuilt from the index:
+// testing the changed patterns one by one would cost more than the index's
+// lookup, which does not grow with the number of patterns.
+const patLogSize = 16
+
+// patLog holds the last changes of the set of patterns: change g (the one
+// that made patGen g) is at index g%patLogSize. It is written under hub.mu's
+// write lock and read under its read lock.
+type patLog [patLogSize]patChange
+
+// patChange is one change of the set of patterns: the pattern topic t was
+// added, or removed, and patGen became gen.
+type patChange struct {
+	gen   uint64
+	t     *topic
+	added bool
+}
+
+// logPatternLocked bumps patGen for the addition or removal of the pattern
+// topic t, and records it. h.mu is held for writing.
+func (h *hub) logPatternLocked(t *topic, added bool) {
+	h.patGen++
+	h.patLog[h.patGen%patLogSize] = patChange{gen: h.patGen, t: t, added: added}
 }
 
 // names are the channel and pattern of a delivery, shared by every message
@@ -268,8 +299,8 @@ func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
 		t = &topic{names: names{channel: key}}
 		if pat {
 			t.names = names{pattern: key, byPattern: true}
-			h.index.Add(key)
-			h.patGen++
+			t.pat, _ = h.index.Insert(key)
+			h.logPatternLocked(t, true)
 		}
 		m[key] = t
 	}
@@ -309,7 +340,7 @@ func (h *hub) removeLocked(s *Subscription, key string, pat bool) bool {
 	delete(m, key)
 	if pat {
 		h.index.Remove(key)
-		h.patGen++
+		h.logPatternLocked(t, false)
 	}
 	return true
 }
@@ -494,10 +525,10 @@ func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (i
 		// the patterns subscribed, matching or not, a load and a
 		// comparison, not a call.
 		var matched []*topic
-		if m := t.matched.Load(); m != nil && m.gen == h.patGen {
+		if m := t.matched.Load(); m != nil && m.gen.Load() == h.patGen {
 			matched = m.topics
 		} else if h.index.Len() > 0 {
-			matched = h.matchLocked(t)
+			matched = h.matchLocked(t, m)
 		}
 		for _, pt := range matched {
 			n += pt.deliverPattern(channel, payload, base, &later)
@@ -515,15 +546,64 @@ func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (i
 }
 
 // matchLocked returns the pattern topics matching the channel of t, a
-// channel topic, from the pattern index, and memoizes them in t for the
-// current set of patterns. h.mu is held, for reading at least.
-func (h *hub) matchLocked(t *topic) []*topic {
-	m := &matchMemo{gen: h.patGen}
+// channel topic whose memo old is stale or nil, and memoizes them in t for
+// the current set of patterns. If old is recent enough, it is brought up to
+// date by testing the patterns changed since against the channel only (see
+// replayLocked); otherwise the topics come from the pattern index. h.mu is
+// held, for reading at least.
+func (h *hub) matchLocked(t *topic, old *matchMemo) []*topic {
+	if old != nil {
+		if topics, ok := h.replayLocked(t, old); ok {
+			return topics
+		}
+	}
+	m := &matchMemo{}
+	m.gen.Store(h.patGen)
 	h.index.Match(t.names.channel, func(p string) {
 		m.topics = append(m.topics, h.patterns[p])
 	})
 	t.matched.Store(m)
 	return m.topics
+}
+
+// replayLocked applies to m, the stale memo of the channel topic t, the
+// changes of the set of patterns made since m's generation: an added
+// pattern that matches the channel joins the topics, a removed one leaves
+// them. It reports false if the log no longer holds every change since m.
+// If the topics change, a new memo replaces m in t (one allocation); if not,
+// m's generation is raised in place, so a publish after changes that do not
+// concern its channel allocates nothing. h.mu is held, for reading at least.
+func (h *hub) replayLocked(t *topic, m *matchMemo) ([]*topic, bool) {
+	from := m.gen.Load()
+	if h.patGen-from > patLogSize {
+		return nil, false
+	}
+	topics, copied := m.topics, false
+	for g := from + 1; g <= h.patGen; g++ {
+		c := &h.patLog[g%patLogSize]
+		if c.gen != g {
+			return nil, false // a change that was not logged (Close)
+		}
+		i := slices.Index(topics, c.t)
+		switch {
+		case c.added && i < 0 && c.t.pat.Match(t.names.channel):
+			if !copied {
+				topics, copied = slices.Clip(topics), true // append copies
+			}
+			topics = append(topics, c.t)
+		case !c.added && i >= 0:
+			topics, copied = slices.Concat(topics[:i], topics[i+1:]), true
+		}
+	}
+	if !copied {
+		for g := from; g < h.patGen && !m.gen.CompareAndSwap(g, h.patGen); g = m.gen.Load() {
+		}
+		return topics, true
+	}
+	nm := &matchMemo{topics: topics}
+	nm.gen.Store(h.patGen)
+	t.matched.Store(nm)
+	return topics, true
 }
 
 // deliverPattern delivers payload, published on channel, to the

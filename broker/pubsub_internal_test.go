@@ -80,3 +80,95 @@ func TestPublishServesPatternsFromMemo(t *testing.T) {
 		})
 	}
 }
+
+// TestPatternChangesUpdateMemo checks that a change of the set of patterns
+// costs a memoized channel only a test of the changed pattern: the next
+// publish neither consults the pattern index nor, when the change does not
+// concern the channel, allocates; a pattern that matches is delivered and
+// one removed is not; after more changes than the hub logs, the memo is
+// rebuilt from the index, and stays right.
+func TestPatternChangesUpdateMemo(t *testing.T) {
+	ctx := context.Background()
+	b := mustNew(t, Options{})
+	defer b.Close()
+	ps, _ := b.NewSubscription(SubscriptionOptions{Limits: PubSubOptions{HardLimit: -1}})
+	cs, _ := b.NewSubscription(SubscriptionOptions{})
+	if _, err := cs.Subscribe("news.tech"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ps.PSubscribe("news.*", "other.*"); err != nil {
+		t.Fatal(err)
+	}
+	payload := []byte("x")
+	publish := func(want int) {
+		t.Helper()
+		if n, err := b.Publish(ctx, "news.tech", payload); n != want || err != nil {
+			t.Fatalf("Publish = %d, %v; want %d deliveries", n, err, want)
+		}
+		if _, err := cs.Next(ctx); err != nil { // ps's queue is unbounded
+			t.Fatal(err)
+		}
+	}
+	publish(2)
+	consulted := func() uint64 { st := b.hub.index.Stats(); return st.Hits + st.Misses }
+	before := consulted()
+	step := func(name string, change func() error, want int) {
+		t.Helper()
+		if err := change(); err != nil {
+			t.Fatal(err)
+		}
+		publish(want)
+		if after := consulted(); after != before {
+			t.Errorf("%s: the index was consulted %d times", name, after-before)
+		}
+	}
+	i := 0
+	nonMatching := func() error {
+		i++
+		_, err := ps.PSubscribe("sensor." + strconv.Itoa(i) + ".*")
+		return err
+	}
+	memo := func() *matchMemo { return b.hub.channels["news.tech"].matched.Load() }
+	kept := memo()
+	step("non-matching pattern", nonMatching, 2)
+	step("another non-matching pattern", nonMatching, 2)
+	if memo() != kept {
+		t.Errorf("non-matching patterns replaced the memo rather than raising its generation")
+	}
+	if allocs := testing.AllocsPerRun(100, func() { publish(2) }); allocs != 0 {
+		t.Errorf("Publish allocates %v times once the memo is brought up to date", allocs)
+	}
+	before = consulted()
+	step("matching pattern", func() error { _, err := ps.PSubscribe("*.tech"); return err }, 3)
+	step("matching pattern removed", func() error { _, err := ps.PUnsubscribe("news.*"); return err }, 2)
+	step("removed and added again", func() error {
+		if _, err := ps.PUnsubscribe("*.tech"); err != nil {
+			return err
+		}
+		_, err := ps.PSubscribe("*.tech", "n*")
+		return err
+	}, 3)
+	step("as many changes as the log holds", func() error {
+		for range patLogSize {
+			if err := nonMatching(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, 3)
+	for range patLogSize {
+		if _, err := ps.PUnsubscribe("sensor." + strconv.Itoa(i) + ".*"); err != nil {
+			t.Fatal(err)
+		}
+		if err := nonMatching(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ps.PSubscribe("news.t*"); err != nil {
+		t.Fatal(err)
+	}
+	publish(4)
+	if consulted() == before {
+		t.Errorf("a memo older than the log was not rebuilt from the index")
+	}
+}

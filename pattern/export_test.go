@@ -1,64 +1,90 @@
 package pattern
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
-// NodeCount returns the number of trie nodes of x, the prefix trie's and
-// the suffix tries' together, for the tests to check that Remove frees them.
+// NodeCount returns the number of trie nodes of x, the roots included, for
+// the tests to check that Remove frees them.
 func NodeCount(x *Index) int {
-	if x.root == nil {
+	if x.heads == nil {
 		return 0
 	}
-	return countNodes(x.root, func(v *fwdNode) int {
-		if v.tails == nil {
-			return 0
-		}
-		return countNodes(v.tails, func(*[]*Pattern) int { return 0 })
-	})
+	return countNodes(x.heads) + countNodes(x.tails) + countNodes(x.inner)
 }
 
-func countNodes[V any](n *trie[V], inner func(*V) int) int {
-	c := 1 + inner(&n.val)
+func countNodes[V any](n *trie[V]) int {
+	c := 1
 	for _, k := range n.kids {
-		c += countNodes(k, inner)
+		c += countNodes(k.node)
 	}
 	return c
 }
 
 // CheckIndex reports the first broken invariant of x's tries: every edge
 // has a label starting with its key, and every node but a root holds a value
-// or parts two or more keys (so the tries stay compressed after Remove).
+// or parts two or more keys (so the tries stay compressed after Remove);
+// every pattern is filed once, where its entry says.
 func CheckIndex(x *Index) error {
-	if x.root == nil {
+	if x.heads == nil {
 		return nil
 	}
-	return checkTrie(x.root, true, (*fwdNode).empty, func(v *fwdNode) error {
-		if v.tails == nil {
-			return nil
+	filed := 0
+	for _, t := range []*trie[[]*Pattern]{x.heads, x.tails, x.inner} {
+		if err := checkTrie(t, true); err != nil {
+			return err
 		}
-		if len(v.tails.kids) == 0 {
-			return fmt.Errorf("empty suffix trie kept")
+		filed += countValues(t)
+	}
+	filed += len(x.loose)
+	placed := 0
+	for src, e := range x.entries {
+		if e.p.src != src {
+			return fmt.Errorf("entry %q holds pattern %q", src, e.p.src)
 		}
-		return checkTrie(v.tails, true, func(v *[]*Pattern) bool { return len(*v) == 0 }, nil)
-	})
+		switch e.at {
+		case atNever:
+			continue
+		case atLoose:
+			if !slices.Contains(x.loose, e.p) {
+				return fmt.Errorf("pattern %q not in the loose list", src)
+			}
+		default:
+			path := x.trieOf(e.at).path(e.key)
+			if !slices.Contains(path[len(path)-1].val, e.p) {
+				return fmt.Errorf("pattern %q not filed under %q", src, e.key)
+			}
+		}
+		placed++
+	}
+	if filed != placed {
+		return fmt.Errorf("%d patterns filed for %d entries", filed, placed)
+	}
+	return nil
 }
 
-func checkTrie[V any](n *trie[V], root bool, empty func(*V) bool, inner func(*V) error) error {
-	if !root && (n.label == "" || (empty(&n.val) && len(n.kids) < 2)) {
+func countValues(n *trie[[]*Pattern]) int {
+	c := len(n.val)
+	for _, k := range n.kids {
+		c += countValues(k.node)
+	}
+	return c
+}
+
+func checkTrie(n *trie[[]*Pattern], root bool) error {
+	if !root && (n.label == "" || (len(n.val) == 0 && len(n.kids) < 2)) {
 		return fmt.Errorf("node %q: label or shape broken (%d kids)", n.label, len(n.kids))
 	}
-	if len(n.keys) != len(n.kids) {
-		return fmt.Errorf("node %q: %d keys for %d kids", n.label, len(n.keys), len(n.kids))
-	}
-	if inner != nil {
-		if err := inner(&n.val); err != nil {
-			return fmt.Errorf("node %q: %w", n.label, err)
+	for i, e := range n.kids {
+		c := e.node
+		if c.label == "" || c.label[0] != e.key {
+			return fmt.Errorf("node %q: key %q for label %q", n.label, e.key, c.label)
 		}
-	}
-	for i, c := range n.kids {
-		if c.label == "" || c.label[0] != n.keys[i] {
-			return fmt.Errorf("node %q: key %q for label %q", n.label, n.keys[i], c.label)
+		if i > 0 && n.kids[i-1].key >= e.key {
+			return fmt.Errorf("node %q: keys out of order", n.label)
 		}
-		if err := checkTrie(c, false, empty, inner); err != nil {
+		if err := checkTrie(c, false); err != nil {
 			return err
 		}
 	}
@@ -75,4 +101,25 @@ func CacheSet(x *Index, channel string) int {
 // Walk is Match without the cache.
 func Walk(x *Index, channel string, fn func(string)) {
 	x.walk(channel, fn)
+}
+
+// Placement returns where x files pattern: "head", "tail", "inner",
+// "loose" or "never", and the key (a suffix written forwards); "" if
+// pattern is absent.
+func Placement(x *Index, pattern string) (at, key string) {
+	e, ok := x.entries[pattern]
+	if !ok {
+		return "", ""
+	}
+	switch e.at {
+	case atHead:
+		return "head", e.key
+	case atTail:
+		return "tail", reverse(e.key)
+	case atInner:
+		return "inner", e.key
+	case atLoose:
+		return "loose", ""
+	}
+	return "never", ""
 }

@@ -1,20 +1,21 @@
 package pattern
 
+import "strings"
+
 // Index holds a set of distinct patterns and answers which match a channel
 // without trying them all.
 //
-// Patterns hang off a path-compressed byte trie keyed by their literal prefix
-// ([Pattern.Prefix]): a channel walks the trie along its own bytes and
-// considers only the patterns on the nodes it passes. On each node, the
-// patterns with a wildcard are further keyed by their literal suffix
-// ([Pattern.Suffix]) in a trie read backwards, which the rest of the channel
-// walks from its last byte; so `other.<i>.*` costs nothing to a publish on
-// news.tech, and neither does `*.<i>`. Only the patterns found both ways are
-// tested, and only against the part of the channel after their prefix.
-// Patterns with neither prefix nor suffix (`*`, `*a*`, `?x?`) are tried for
-// every channel; patterns without wildcards are reported when the walk ends
-// on their node, without a test; patterns that match nothing are counted but
-// never tried.
+// Each pattern is filed under one literal key that every channel it matches
+// must contain: its literal prefix ([Pattern.Prefix]), which the channel
+// must start with, its literal suffix ([Pattern.Suffix]), which the channel
+// must end with, or one of the literal runs between its wildcards, which
+// the channel must contain somewhere. A channel looks up the keys it starts
+// with, ends with and contains in three path-compressed tries, and tests
+// only the patterns filed under them; so neither `other.<i>.*`, `*.<i>` nor
+// `*:<i>:*` costs a publish on news.tech anything per pattern. Patterns
+// with no literal at all (`*`, `?*`, `[ab]*`) are tried for every channel;
+// patterns that match nothing are counted but never tried. See the package
+// overview for how the key is chosen.
 //
 // Results are remembered per channel in a bounded cache ([CacheSize]
 // channels), which Add and Remove invalidate as a whole; see the package
@@ -25,22 +26,32 @@ package pattern
 // a sync.RWMutex: the read lock for Match, the write lock for Add and
 // Remove). The zero Index is empty and ready to use.
 type Index struct {
-	root    *trie[fwdNode]
-	entries map[string]*Pattern
-	cache   *matchCache // created with root
-	gen     uint64      // bumped by every change of the pattern set
+	entries map[string]entry
+	heads   *trie[[]*Pattern] // by literal prefix, literal patterns too; created with entries
+	tails   *trie[[]*Pattern] // by literal suffix, written backwards
+	inner   *trie[[]*Pattern] // by a literal run between wildcards
+	loose   []*Pattern        // no literal to file them under
+	cache   *matchCache       // created with entries
+	gen     uint64            // bumped by every change of the pattern set
 }
 
-// fwdNode is what a node of the prefix trie holds.
-type fwdNode struct {
-	exact []*Pattern        // literal patterns equal to the prefix
-	free  []*Pattern        // wildcard patterns with no literal suffix
-	tails *trie[[]*Pattern] // wildcard patterns by reversed suffix
+// entry is a pattern of the index and where it is filed.
+type entry struct {
+	p   *Pattern
+	at  keyKind
+	key string // the key in its trie (reversed for tails)
 }
 
-func (v *fwdNode) empty() bool {
-	return len(v.exact) == 0 && len(v.free) == 0 && v.tails == nil
-}
+// keyKind says where a pattern is filed.
+type keyKind uint8
+
+const (
+	atHead  keyKind = iota // heads, under its literal prefix
+	atTail                 // tails, under its literal suffix reversed
+	atInner                // inner, under one of its inner literal runs
+	atLoose                // loose: no literal
+	atNever                // nowhere: it matches nothing
+)
 
 // NewIndex returns an empty index; it is the same as new(Index).
 func NewIndex() *Index {
@@ -61,64 +72,102 @@ func (x *Index) Has(pattern string) bool {
 // Add adds pattern to the index and reports true, or reports false if it was
 // already present.
 func (x *Index) Add(pattern string) bool {
-	if _, ok := x.entries[pattern]; ok {
-		return false
+	_, added := x.Insert(pattern)
+	return added
+}
+
+// Insert is [Index.Add] that also returns the pattern compiled, as the index
+// holds it (already present or just added), so that a caller need not
+// compile it again to test it on its own.
+func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
+	if e, ok := x.entries[pattern]; ok {
+		return e.p, false
 	}
 	if x.entries == nil {
-		x.root, x.entries = &trie[fwdNode]{}, make(map[string]*Pattern)
+		x.entries = make(map[string]entry)
+		x.heads, x.tails, x.inner = &trie[[]*Pattern]{}, &trie[[]*Pattern]{}, &trie[[]*Pattern]{}
 		x.cache = newMatchCache()
 	}
 	x.gen++
-	p := Compile(pattern)
-	x.entries[pattern] = p
-	if p.kind == kindNever {
-		return true
+	var buf [32]token
+	toks := parse(pattern, buf[:0])
+	p = compileTokens(pattern, toks)
+	e := x.place(p, toks)
+	x.entries[pattern] = e
+	switch e.at {
+	case atLoose:
+		x.loose = append(x.loose, p)
+	case atHead, atTail, atInner:
+		n := x.trieOf(e.at).insert(e.key)
+		n.val = append(n.val, p)
 	}
-	n := x.root.insert(p.prefix)
+	return p, true
+}
+
+// place chooses where p, whose tokens are toks, is filed: under the
+// candidate key (prefix, suffix or inner run) that the fewest patterns are
+// filed under already, the longest of those, a prefix before a suffix
+// before an inner run. A literal pattern goes under its prefix (the whole
+// pattern), even the empty one.
+func (x *Index) place(p *Pattern, toks []token) entry {
 	switch {
+	case p.kind == kindNever:
+		return entry{p: p, at: atNever}
 	case p.kind == kindLiteral:
-		n.val.exact = append(n.val.exact, p)
-	case p.suffix == "":
-		n.val.free = append(n.val.free, p)
-	default:
-		if n.val.tails == nil {
-			n.val.tails = &trie[[]*Pattern]{}
-		}
-		t := n.val.tails.insert(reverse(p.suffix))
-		t.val = append(t.val, p)
+		return entry{p: p, at: atHead, key: p.prefix}
 	}
-	return true
+	best := entry{p: p, at: atLoose}
+	bestLoad := 0
+	consider := func(at keyKind, key string, load int) {
+		if key != "" && (best.at == atLoose || load < bestLoad || load == bestLoad && len(key) > len(best.key)) {
+			best, bestLoad = entry{p: p, at: at, key: key}, load
+		}
+	}
+	consider(atHead, p.prefix, load(x.heads, p.prefix))
+	consider(atTail, p.suffix, loadBack(x.tails, p.suffix))
+	runs := p.inner // kindStars has them already
+	if p.kind == kindGlob {
+		if n, m := prefixLen(toks), suffixLen(toks); n+m < len(toks) {
+			runs = innerRuns(toks[n : len(toks)-m])
+		}
+	}
+	for _, run := range runs {
+		consider(atInner, run, load(x.inner, run))
+	}
+	if best.at == atTail {
+		best.key = reverse(best.key) // only now: most candidates lose
+	}
+	return best
+}
+
+func (x *Index) trieOf(at keyKind) *trie[[]*Pattern] {
+	switch at {
+	case atHead:
+		return x.heads
+	case atTail:
+		return x.tails
+	}
+	return x.inner
 }
 
 // Remove removes pattern from the index and reports true, or reports false
 // if it was absent. Trie nodes left empty are freed.
 func (x *Index) Remove(pattern string) bool {
-	p, ok := x.entries[pattern]
+	e, ok := x.entries[pattern]
 	if !ok {
 		return false
 	}
 	delete(x.entries, pattern)
 	x.gen++
-	if p.kind == kindNever {
-		return true
+	switch e.at {
+	case atLoose:
+		x.loose = without(x.loose, e.p)
+	case atHead, atTail, atInner:
+		path := x.trieOf(e.at).path(e.key)
+		n := path[len(path)-1]
+		n.val = without(n.val, e.p)
+		prune(path, func(v *[]*Pattern) bool { return len(*v) == 0 })
 	}
-	path := x.root.path(p.prefix)
-	n := path[len(path)-1]
-	switch {
-	case p.kind == kindLiteral:
-		n.val.exact = without(n.val.exact, p)
-	case p.suffix == "":
-		n.val.free = without(n.val.free, p)
-	default:
-		tpath := n.val.tails.path(reverse(p.suffix))
-		t := tpath[len(tpath)-1]
-		t.val = without(t.val, p)
-		prune(tpath, func(v *[]*Pattern) bool { return len(*v) == 0 })
-		if len(n.val.tails.keys) == 0 {
-			n.val.tails = nil
-		}
-	}
-	prune(path, (*fwdNode).empty)
 	return true
 }
 
@@ -161,43 +210,82 @@ func (x *Index) Stats() IndexStats {
 }
 
 // walk calls fn once for each pattern of the index that matches channel, in
-// no particular order, walking the tries. It does not allocate.
+// no particular order, looking up the keys in the tries. It does not
+// allocate.
 func (x *Index) walk(channel string, fn func(pattern string)) {
-	n := x.root
-	if channel != "" {
-		// An empty channel matches only the empty pattern, which is literal.
-		n.val.match(channel, fn)
+	if x.heads == nil {
+		return
 	}
+	if channel == "" {
+		// The empty channel matches only the empty pattern, a literal.
+		for _, p := range x.heads.val {
+			fn(p.src)
+		}
+		return
+	}
+	x.walkHeads(channel, fn)
+	x.walkTails(channel, fn)
+	x.walkInner(channel, fn)
+	for _, p := range x.loose {
+		if p.Match(channel) {
+			fn(p.src)
+		}
+	}
+}
+
+// walkHeads tests the patterns filed under the prefixes of channel, each
+// against the part of channel after its prefix.
+func (x *Index) walkHeads(channel string, fn func(string)) {
+	n := x.heads
 	for i := 0; i < len(channel); {
 		if n, i = n.step(channel, i); n == nil {
 			return
 		}
-		if len(n.val.free) > 0 || n.val.tails != nil {
-			// Some nodes hold only literals: skip the call for them.
-			n.val.match(channel[i:], fn)
+		for _, p := range n.val {
+			if p.matchRest(channel[i:]) {
+				fn(p.src)
+			}
 		}
-	}
-	for _, p := range n.val.exact {
-		fn(p.src)
 	}
 }
 
-// match tests the wildcard patterns of v against rest, the channel after
-// v's prefix: those without a suffix, then those whose suffix ends rest.
-func (v *fwdNode) match(rest string, fn func(string)) {
-	for _, p := range v.free {
-		if p.matchRest(rest) {
-			fn(p.src)
-		}
-	}
-	t := v.tails
-	for j := len(rest); t != nil && j > 0; {
-		if t, j = t.stepBack(rest, j); t == nil {
+// walkTails tests the patterns filed under the suffixes of channel.
+func (x *Index) walkTails(channel string, fn func(string)) {
+	n := x.tails
+	for j := len(channel); j > 0; {
+		if n, j = n.stepBack(channel, j); n == nil {
 			return
 		}
-		for _, p := range t.val {
-			if p.matchRest(rest) {
+		for _, p := range n.val {
+			if p.Match(channel) {
 				fn(p.src)
+			}
+		}
+	}
+}
+
+// walkInner tests the patterns filed under the runs that occur in channel:
+// from every byte of channel it walks the inner trie as far as channel
+// follows it. A run that occurs more than once is taken at its first
+// occurrence only, so that each pattern is tested, and reported, once.
+func (x *Index) walkInner(channel string, fn func(string)) {
+	root := x.inner
+	if len(root.kids) == 0 {
+		return
+	}
+	for i := range len(channel) {
+		n := root
+		for j := i; j < len(channel); {
+			if n, j = n.step(channel, j); n == nil {
+				break
+			}
+			if len(n.val) == 0 || strings.Index(channel, channel[i:j]) < i {
+				continue
+			}
+			for _, p := range n.val {
+				if p.Match(channel) {
+					fn(p.src)
+				}
 			}
 		}
 	}

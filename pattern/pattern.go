@@ -21,9 +21,12 @@ import (
 type Pattern struct {
 	src    string
 	prefix string
-	suffix string // the literal bytes after the last wildcard (kindGlob)
+	suffix string // the literal bytes after the last wildcard (kindGlob, kindStars)
 	kind   kind
 	rest   *glob.Pattern // the part after prefix; set for kindGlob only
+	// inner are the literal runs between stars after prefix and before
+	// suffix (kindStars only), in order; "a*b*c*d" has inner ["b" "c"].
+	inner []string
 	// raw tells that rest holds only ASCII literals and stars, which gobwas
 	// matches the same on raw bytes as on their Latin-1 translation: an
 	// ASCII literal never starts inside a UTF-8 sequence, and gobwas's star
@@ -45,13 +48,23 @@ const (
 	kindPrefix
 	// kindNever patterns match nothing (an empty class, or too many stars).
 	kindNever
+	// kindStars patterns are made of literals and stars only, with a star
+	// after prefix and more than that star (`*:42:*`, `a*b`): they are
+	// matched here, without gobwas (see Pattern.matchStars).
+	kindStars
 )
 
 // Compile compiles a Redis glob pattern. Every string is a valid Redis
 // pattern, so Compile never fails. See the package documentation for the
 // dialect.
 func Compile(pattern string) *Pattern {
-	toks := parse(pattern)
+	var buf [32]token // most patterns parse without a heap allocation
+	return compileTokens(pattern, parse(pattern, buf[:0]))
+}
+
+// compileTokens compiles pattern, whose tokens are toks. It keeps no
+// reference to toks.
+func compileTokens(pattern string, toks []token) *Pattern {
 	n := prefixLen(toks)
 	p := &Pattern{src: pattern, prefix: literal(toks[:n])}
 	switch {
@@ -61,6 +74,10 @@ func Compile(pattern string) *Pattern {
 		p.kind = kindLiteral
 	case n == len(toks)-1 && toks[n].kind == tokStar:
 		p.kind = kindPrefix
+	case starsOnly(toks[n:]):
+		p.kind = kindStars
+		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
+		p.inner = innerRuns(toks[n : len(toks)-suffixLen(toks)])
 	default:
 		p.kind = kindGlob
 		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
@@ -143,12 +160,36 @@ func (p *Pattern) matchRest(rest string) bool {
 		return false
 	case kindPrefix:
 		return true
+	case kindStars:
+		return p.matchStars(rest)
 	}
 	if p.raw || isASCII(rest) {
 		// Latin-1 and UTF-8 agree on ASCII: no translation needed.
 		return p.rest.Match(rest)
 	}
 	return p.matchLatin1(rest)
+}
+
+// matchStars matches rest against the rest of a kindStars pattern: a star,
+// then the inner runs, each followed by a star, then the suffix (or a final
+// star when the suffix is empty). Since every star can take any run, the
+// suffix is taken from the end first and each inner run at its leftmost
+// place in what is left: an earlier place only leaves more room for the
+// runs after it, so if any placement succeeds this one does. Linear in
+// len(rest) times the runs, whatever the number of stars (no backtracking).
+func (p *Pattern) matchStars(rest string) bool {
+	if !strings.HasSuffix(rest, p.suffix) {
+		return false
+	}
+	rest = rest[:len(rest)-len(p.suffix)]
+	for _, run := range p.inner {
+		i := strings.Index(rest, run)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(run):]
+	}
+	return true
 }
 
 // isASCII reports whether s has no byte >= 0x80.

@@ -250,3 +250,33 @@ func TestConcurrentMatch(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestStarsAgreeWithOracle compares Match with the oracle on patterns made
+// only of literals (some escaped) and stars, which are matched without
+// gobwas, against subjects over the same few bytes, so that runs overlap,
+// repeat and share ends with the subject often.
+func TestStarsAgreeWithOracle(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const pats, subs = "ab*\xe4", "ab\xe4*"
+	gen := func(alphabet string, n int) string {
+		var sb strings.Builder
+		for range r.IntN(n) {
+			c := alphabet[r.IntN(len(alphabet))]
+			if c == '*' && r.IntN(4) == 0 && alphabet == pats {
+				sb.WriteByte('\\') // a literal star
+			}
+			sb.WriteByte(c)
+		}
+		return sb.String()
+	}
+	for range 3000 {
+		pat := gen(pats, 10)
+		p := pattern.Compile(pat)
+		for range 20 {
+			s := gen(subs, 10)
+			if got, want := p.Match(s), refMatch(pat, s); got != want {
+				t.Fatalf("Match(%q, %q) = %t, oracle %t", pat, s, got, want)
+			}
+		}
+	}
+}

@@ -94,9 +94,8 @@ func (s *byteSet) interval() (lo, hi byte, ok bool) {
 // parse splits a Redis pattern into tokens exactly the way Redis's
 // stringmatchlen reads it: `\x` is the literal x anywhere, a trailing `\` is
 // a literal backslash, runs of `*` collapse into one token, and `{`, `}`,
-// `,` and `!` are ordinary bytes.
-func parse(p string) []token {
-	toks := make([]token, 0, len(p))
+// `,` and `!` are ordinary bytes. The tokens are appended to toks.
+func parse(p string, toks []token) []token {
 	for i := 0; i < len(p); {
 		switch c := p[i]; c {
 		case '*':
@@ -181,6 +180,31 @@ func suffixLen(toks []token) int {
 		}
 	}
 	return len(toks)
+}
+
+// starsOnly reports whether toks are only stars and literals.
+func starsOnly(toks []token) bool {
+	for _, t := range toks {
+		if t.kind != tokStar && t.kind != tokLiteral {
+			return false
+		}
+	}
+	return true
+}
+
+// innerRuns returns the maximal runs of literals of toks, in order.
+func innerRuns(toks []token) []string {
+	var runs []string
+	for i := 0; i < len(toks); {
+		if toks[i].kind != tokLiteral {
+			i++
+			continue
+		}
+		j := i + prefixLen(toks[i:])
+		runs = append(runs, literal(toks[i:j]))
+		i = j
+	}
+	return runs
 }
 
 // rawSafe reports whether toks are only stars and ASCII literals, whose

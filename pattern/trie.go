@@ -1,6 +1,6 @@
 package pattern
 
-import "bytes"
+import "slices"
 
 // trie is a node of a path-compressed byte trie (a radix tree): each edge is
 // labelled with a run of bytes, and a node exists only where a key ends or
@@ -8,42 +8,72 @@ import "bytes"
 // one node, not one per byte. The keys from the root to a node, concatenated,
 // spell the node's key. The zero trie is an empty root.
 //
-// Index uses two kinds: the prefix trie, keyed by the patterns' literal
-// prefixes, and per prefix node a suffix trie keyed by the literal suffixes
-// written backwards, so that the walk of a channel's end reads it from its
-// last byte (see [trie.stepBack]).
+// Index uses three, each holding at a node the patterns filed under its key:
+// heads (literal prefixes), tails (literal suffixes written backwards, so
+// that the walk of a channel's end reads it from its last byte, see
+// [trie.stepBack]) and inner (literal runs between wildcards).
 type trie[V any] struct {
-	label string     // the bytes of the edge from the parent; "" at the root
-	keys  []byte     // keys[i] is kids[i].label[0]; unordered
-	kids  []*trie[V] // children
+	label string    // the bytes of the edge from the parent; "" at the root
+	kids  []edge[V] // children, by key
 	val   V
+}
+
+// edge is a child of a trie node and the first byte of its label. Keeping
+// the byte next to the pointer, rather than in an array of its own, saves a
+// walk one dependent memory load per node: on a trie too large for the CPU
+// caches, each costs a trip to memory.
+type edge[V any] struct {
+	key  byte
+	node *trie[V]
+}
+
+// find returns the index of the child whose label starts with b in n.kids,
+// kept sorted by key, or where it would go, and whether it is there.
+func (n *trie[V]) find(b byte) (int, bool) {
+	kids := n.kids
+	if len(kids) <= 8 {
+		// Most nodes have a child or two: a plain loop beats the search.
+		for i := range kids {
+			if kids[i].key >= b {
+				return i, kids[i].key == b
+			}
+		}
+		return len(kids), false
+	}
+	lo, hi := 0, len(kids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if kids[m].key < b {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(kids) && kids[lo].key == b
 }
 
 // child returns the child whose label starts with b, or nil.
 func (n *trie[V]) child(b byte) *trie[V] {
-	if len(n.keys) > 8 {
-		if i := bytes.IndexByte(n.keys, b); i >= 0 {
-			return n.kids[i]
-		}
-		return nil
-	}
-	// Most nodes have a child or two: a plain loop beats the call.
-	for i, k := range n.keys {
-		if k == b {
-			return n.kids[i]
-		}
+	if i, ok := n.find(b); ok {
+		return n.kids[i].node
 	}
 	return nil
 }
 
 // step follows s[i:] down one edge: it returns the child whose label s[i:]
-// starts with and the index after the label, or nil.
+// starts with and the index after the label, or nil. The label's first
+// byte is the edge's key, already compared: a label of one byte, the most
+// common kind deep in a large trie, is not read at all.
 func (n *trie[V]) step(s string, i int) (*trie[V], int) {
 	c := n.child(s[i])
-	if c == nil || len(c.label) > len(s)-i || s[i:i+len(c.label)] != c.label {
+	if c == nil {
 		return nil, 0
 	}
-	return c, i + len(c.label)
+	l := len(c.label)
+	if l > 1 && (l > len(s)-i || s[i+1:i+l] != c.label[1:]) {
+		return nil, 0
+	}
+	return c, i + l
 }
 
 // stepBack follows s[:j] backwards down one edge of a trie keyed by reversed
@@ -66,19 +96,19 @@ func (n *trie[V]) stepBack(s string, j int) (*trie[V], int) {
 // make room for it, if needed.
 func (n *trie[V]) insert(key string) *trie[V] {
 	for i := 0; i < len(key); {
-		c := n.child(key[i])
-		if c == nil {
-			c = &trie[V]{label: key[i:]}
-			n.keys = append(n.keys, key[i])
-			n.kids = append(n.kids, c)
+		at, ok := n.find(key[i])
+		if !ok {
+			c := &trie[V]{label: key[i:]}
+			n.kids = slices.Insert(n.kids, at, edge[V]{key[i], c})
 			return c
 		}
+		c := n.kids[at].node
 		l := commonPrefix(c.label, key[i:])
 		if l < len(c.label) {
 			// key leaves or ends inside c's edge: put a node there.
-			mid := &trie[V]{label: c.label[:l], keys: []byte{c.label[l]}, kids: []*trie[V]{c}}
+			mid := &trie[V]{label: c.label[:l], kids: []edge[V]{{c.label[l], c}}}
 			c.label = c.label[l:]
-			n.kids[bytes.IndexByte(n.keys, key[i])] = mid
+			n.kids[at].node = mid
 			c = mid
 		}
 		n, i = c, i+l
@@ -118,19 +148,16 @@ func prune[V any](path []*trie[V], empty func(*V) bool) {
 		n = path[last]
 	}
 	if last > 0 && len(n.kids) == 1 && empty(&n.val) {
-		c := n.kids[0]
+		c := n.kids[0].node
 		n.label += c.label
-		n.keys, n.kids, n.val = c.keys, c.kids, c.val
+		n.kids, n.val = c.kids, c.val
 	}
 }
 
 func (n *trie[V]) removeChild(c *trie[V]) {
-	for i, k := range n.kids {
-		if k == c {
-			last := len(n.kids) - 1
-			n.keys[i], n.kids[i] = n.keys[last], n.kids[last]
-			n.kids[last] = nil
-			n.keys, n.kids = n.keys[:last], n.kids[:last]
+	for i, e := range n.kids {
+		if e.node == c {
+			n.kids = slices.Delete(n.kids, i, i+1)
 			return
 		}
 	}
@@ -143,4 +170,26 @@ func reverse(s string) string {
 		b[len(s)-1-i] = s[i]
 	}
 	return string(b)
+}
+
+// load returns the number of values filed under key: the length of the
+// slice held by key's node, 0 if key has none.
+func load[V any](n *trie[[]V], key string) int {
+	for i := 0; i < len(key); {
+		if n, i = n.step(key, i); n == nil {
+			return 0
+		}
+	}
+	return len(n.val)
+}
+
+// loadBack is load for a trie keyed by reversed strings: the number of
+// values filed under key written backwards.
+func loadBack[V any](n *trie[[]V], key string) int {
+	for j := len(key); j > 0; {
+		if n, j = n.stepBack(key, j); n == nil {
+			return 0
+		}
+	}
+	return len(n.val)
 }

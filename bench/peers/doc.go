@@ -19,6 +19,10 @@
 // writes the "peers" section of bench/RESULTS.md (other sections of the file
 // are kept) and the plots next to it. -tiny runs every workload once at a
 // tiny size (CI), -only selects workloads, -count sets the repetitions.
+// The scale workload (subscribe cost and publish rate with 1e3 to 1e6
+// patterns of three shapes, brook and NATS) takes about a minute per
+// repetition at full size; -tiny runs it at P=100 and 1000, and -p sets
+// other sizes.
 //
 // Method. Every point is measured -count times with the systems interleaved
 // (A B C A B C ...); the report gives the median and the spread (min-max).

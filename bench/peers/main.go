@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow"}
+var workloadNames = []string{"fanout", "patterns", "scale", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow"}
 
 func main() {
 	if err := run(); err != nil {
@@ -33,6 +33,7 @@ func run() error {
 	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
 	subs := flag.String("n", "", "comma-separated subscriber `counts` of the fan-out workload (default 1,10,100,1000; tiny 1,10)")
+	scalePats := flag.String("p", "", "comma-separated pattern `counts` of the scale workload (default 1000,10000,100000,1000000; tiny 100,1000)")
 	analysis := flag.String("analysis", "analysis.md", "Markdown `file` included as the section's analysis when it exists (hand-written reading of the last real run)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
 	flag.Parse()
@@ -65,6 +66,11 @@ func run() error {
 	if *subs != "" {
 		if e.size.subscribers, err = parseInts(*subs); err != nil {
 			return fmt.Errorf("-n: %w", err)
+		}
+	}
+	if *scalePats != "" {
+		if e.size.scalePatterns, err = parseInts(*scalePats); err != nil {
+			return fmt.Errorf("-p: %w", err)
 		}
 	}
 	defer e.stopRedis()

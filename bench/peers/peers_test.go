@@ -344,3 +344,54 @@ func captureStdout(t *testing.T, f func()) string {
 	w.Close()
 	return string(<-done)
 }
+
+// TestScaleChannelsMatchNoPattern checks that the scale workload's channels
+// match none of its patterns, in brook's dialect.
+func TestScaleChannelsMatchNoPattern(t *testing.T) {
+	for _, sh := range scaleShapes {
+		for _, i := range []int{0, 1, 7, 1000, 123456, 999999} {
+			p := pattern.Compile(sh.brook(i))
+			for _, j := range []int{0, 1, 1000, scaleChannels - 1} {
+				if ch := scaleChannel(j, ":"); p.Match(ch) {
+					t.Errorf("%q matches %q", p, ch)
+				}
+			}
+		}
+	}
+}
+
+// TestFlatTarget checks the flatness verdicts: 1.5x where NATS is flat,
+// sublinear where it is not, rates inverted into costs.
+func TestFlatTarget(t *testing.T) {
+	mk := func(unit unit, brookLo, brookHi, natsLo, natsHi float64) *table {
+		tb := &table{cells: map[cellKey][]float64{}, errs: map[cellKey]string{}, unit: unit}
+		tb.add("1000", "brook", brookLo)
+		tb.add("1000000", "brook", brookHi)
+		tb.add("1000", "NATS", natsLo)
+		tb.add("1000000", "NATS", natsHi)
+		return tb
+	}
+	tests := []struct {
+		name    string
+		t       *table
+		rate    bool
+		verdict string
+	}{
+		{"flat costs", mk(nanos, 100, 140, 100, 110), false, "**PASS**"},
+		{"cost 2x where NATS is flat", mk(nanos, 100, 200, 100, 110), false, "**MISS**"},
+		{"cost 2x where NATS is 3x", mk(nanos, 100, 200, 100, 300), false, "**PASS**"},
+		{"linear where NATS is 3x", mk(nanos, 1, 1000, 100, 300), false, "**MISS**"},
+		{"rate halved where NATS is flat", mk(perSec, 1000, 500, 10, 10), true, "**MISS**"},
+		{"rate kept", mk(perSec, 1000, 800, 10, 10), true, "**PASS**"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := flatTarget(tt.t, "x", tt.rate); got.verdict != tt.verdict {
+				t.Errorf("verdict %s (%s), want %s", got.verdict, got.measured, tt.verdict)
+			}
+		})
+	}
+	if got := flatTarget(nil, "x", true); got.verdict != "n/a" {
+		t.Errorf("missing table: verdict %s", got.verdict)
+	}
+}

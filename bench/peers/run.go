@@ -16,6 +16,8 @@ type sizes struct {
 	probeSamples   int // latency samples per point (probes x N)
 	patterns       []int
 	patternMsgs    int
+	scalePatterns  []int         // P of the scale workload
+	scaleTime      time.Duration // publishing time per scale point
 	appendTime     time.Duration
 	memProducers   []int
 	durProducers   []int
@@ -30,6 +32,7 @@ func sizesFor(tiny bool) sizes {
 		return sizes{
 			subscribers: []int{1, 10}, payloads: []int{64}, deliveries: 2000, floodTime: 500 * time.Millisecond,
 			probeSamples: 20, patterns: []int{0, 100}, patternMsgs: 1000, appendTime: 100 * time.Millisecond,
+			scalePatterns: []int{100, 1000}, scaleTime: 50 * time.Millisecond,
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
 			wmMessages: 2000, wmBatches: []int{1, 100},
 		}
@@ -37,6 +40,7 @@ func sizesFor(tiny bool) sizes {
 	return sizes{
 		subscribers: []int{1, 10, 100, 1000}, payloads: []int{64, 1024}, deliveries: 3_000_000, floodTime: 1500 * time.Millisecond,
 		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
+		scalePatterns: []int{1000, 10_000, 100_000, 1_000_000}, scaleTime: 500 * time.Millisecond,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
 		wmMessages: 200_000, wmBatches: []int{1, 100},
 	}
@@ -68,6 +72,7 @@ const (
 var workloads = map[string]func(*env) error{
 	"fanout":    runFanout,
 	"patterns":  runPatterns,
+	"scale":     runScale,
 	"manypub":   runManyPublishers,
 	"append":    runAppend,
 	"durable":   runDurable,

@@ -39,7 +39,7 @@ func checkTargets(res *results, payloads []string) []targetResult {
 		evalTarget(res, "durable appends, 64 producers: brook >= 30x JetStream (sync always)", []ratioCheck{{table: "append/durable", row: "64", peer: "JetStream", min: 30}}),
 		evalTarget(res, "bytes per stream entry: brook <= Redis (used_memory)", []ratioCheck{{table: "memory", row: memoryRow, peer: redisUsedMemory, max: 1}}),
 	}
-	return out
+	return append(out, scaleTargets(res)...)
 }
 
 // evalTarget passes when every check passes; a check whose table or cell is

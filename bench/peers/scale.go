@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brookmq/brook/broker"
+	"github.com/nats-io/nats.go"
+)
+
+// scaleShape is one pattern shape of the scale workload: brook's glob for
+// pattern i, and the NATS subject wildcard that comes closest to it.
+type scaleShape struct {
+	name        string
+	brook, nats func(i int) string
+	differs     string // how the NATS wildcard differs from the glob
+}
+
+// scaleShapes: a literal prefix, a literal suffix, and a literal inside only.
+// Redis's `*` spans separators and NATS's `*` is one token, `>` one or more
+// at the end, so the NATS side is the nearest subject wildcard, not the same
+// set of subjects.
+var scaleShapes = []scaleShape{
+	{"prefix p:<i>:*", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" },
+		func(i int) string { return "p." + strconv.Itoa(i) + ".>" },
+		"`p.<i>.>`: needs one more token, where the glob also matches \"p:<i>:\""},
+	{"suffix *:<i>", func(i int) string { return "*:" + strconv.Itoa(i) },
+		func(i int) string { return "*." + strconv.Itoa(i) },
+		"`*.<i>`: exactly one token before <i>, where the glob takes any bytes"},
+	{"inner *:<i>:*", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" },
+		func(i int) string { return "*." + strconv.Itoa(i) + ".>" },
+		"`*.<i>.>`: <i> must be the second token, where the glob finds it anywhere"},
+}
+
+// scaleChannels is how many channels the scale workload publishes on in
+// turn: 64 times as many as brook's match cache and NATS's sublist cache
+// hold (1,024 each), so that nearly every publish looks the patterns up.
+const scaleChannels = 1 << 16
+
+// scaleChannel returns channel j of the scale workload, with sep as the
+// separator: its numbers have 7 digits and the patterns' at most 6, so no
+// pattern matches it, while its start, end and inner runs share up to 6
+// bytes with the patterns'.
+func scaleChannel(j int, sep string) string {
+	k := strconv.Itoa(1_000_000 + j*7)
+	return strings.Join([]string{"p", k, "temp", k}, sep)
+}
+
+// scalePeer is a system measured by the scale workload.
+type scalePeer interface {
+	name() string
+	// scale subscribes to the patterns of shape for 0..n-1, then publishes on
+	// the scale channels for d, and returns the subscribe cost per pattern
+	// and the publish rate.
+	scale(ctx context.Context, shape scaleShape, n int, d time.Duration) (subNs, perSec float64, err error)
+}
+
+// runScale: the cost of subscribing P patterns, and the publish rate on
+// channels none of them matches, as P grows, per shape. Like runPatterns,
+// every repetition runs each system's points back to back (order reversed
+// every other repetition), so the flatness targets pair them.
+func runScale(e *env) error {
+	peers := keep(e, []scalePeer{brookScale{}, natsScale{}})
+	for rep := range e.count {
+		for _, sh := range scaleShapes {
+			pub := e.res.table("scale/"+sh.name+"/publish", "Scale, "+sh.name+": publishes/s on non-matching channels with P patterns", "patterns", perSec)
+			sub := e.res.table("scale/"+sh.name+"/subscribe", "Scale, "+sh.name+": subscribe cost per pattern", "patterns", nanos)
+			for _, p := range peers {
+				order := append([]int(nil), e.size.scalePatterns...)
+				if rep%2 == 1 {
+					for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+						order[i], order[j] = order[j], order[i]
+					}
+				}
+				for _, n := range order {
+					row := strconv.Itoa(n)
+					err := e.recordRep("scale "+sh.name+" P="+row, rep, []string{p.name()}, func(int) (string, error) {
+						subNs, rate, err := p.scale(e.ctx, sh, n, e.size.scaleTime)
+						runtime.GC() // the point's garbage, before the next point
+						if err != nil {
+							return "", err
+						}
+						sub.add(row, p.name(), subNs)
+						pub.add(row, p.name(), rate)
+						return fmt.Sprintf("%s publishes/s, subscribe %s", format(perSec, rate), format(nanos, subNs)), nil
+					}, func(_ int, err error) {
+						pub.fail(row, p.name(), err)
+						sub.fail(row, p.name(), err)
+					})
+					if err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// brookScale is brook's in-memory broker: one subscription, one PSubscribe
+// call per pattern; publishes on channels without subscribers.
+type brookScale struct{}
+
+func (brookScale) name() string { return "brook" }
+
+func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Duration) (float64, float64, error) {
+	b, _ := broker.New(broker.Options{})
+	defer b.Close()
+	s, _ := b.NewSubscription(broker.SubscriptionOptions{})
+	pats := make([]string, n)
+	for i := range pats {
+		pats[i] = sh.brook(i)
+	}
+	runtime.GC()
+	t0 := time.Now()
+	for _, p := range pats {
+		if _, err := s.PSubscribe(p); err != nil {
+			return 0, 0, fmt.Errorf("brook: psubscribe: %w", err)
+		}
+	}
+	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
+	chans := make([]string, scaleChannels)
+	for j := range chans {
+		chans[j] = scaleChannel(j, ":")
+	}
+	runtime.GC()
+	payload := make([]byte, 64)
+	count, t1 := 0, time.Now()
+	for deadline := t1.Add(d); ; {
+		if count%deadlineEvery == 0 && time.Now().After(deadline) {
+			break
+		}
+		got, err := b.Publish(ctx, chans[count%scaleChannels], payload)
+		if err != nil {
+			return 0, 0, err
+		}
+		if got != 0 {
+			return 0, 0, fmt.Errorf("brook: %s reached %d subscriptions", chans[count%scaleChannels], got)
+		}
+		count++
+	}
+	return subNs, float64(count) / time.Since(t1).Seconds(), nil
+}
+
+// natsScale is core NATS embedded in-process: the patterns' nearest
+// wildcard subscriptions on one connection (sharing one Go channel),
+// timed until a Flush returns, so that the server has them all; publishes
+// on another connection, timed until its Flush returns.
+type natsScale struct{}
+
+func (natsScale) name() string { return "NATS" }
+
+func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration) (float64, float64, error) {
+	srv, err := startNATS("", false)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer srv.stop()
+	sc, err := srv.connect()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer sc.Close()
+	pc, err := srv.connect()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer pc.Close()
+	subjects := make([]string, n)
+	for i := range subjects {
+		subjects[i] = sh.nats(i)
+	}
+	never := make(chan *nats.Msg, 1)
+	runtime.GC()
+	t0 := time.Now()
+	for _, p := range subjects {
+		if _, err := sc.ChanSubscribe(p, never); err != nil {
+			return 0, 0, fmt.Errorf("nats: subscribe %q: %w", p, err)
+		}
+	}
+	if err := sc.Flush(); err != nil {
+		return 0, 0, fmt.Errorf("nats: flush: %w", err)
+	}
+	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
+	chans := make([]string, scaleChannels)
+	for j := range chans {
+		chans[j] = scaleChannel(j, ".")
+	}
+	runtime.GC()
+	payload := make([]byte, 64)
+	count, t1 := 0, time.Now()
+	for deadline := t1.Add(d); ; {
+		if count%deadlineEvery == 0 && time.Now().After(deadline) {
+			break
+		}
+		if err := pc.Publish(chans[count%scaleChannels], payload); err != nil {
+			return 0, 0, fmt.Errorf("nats: publish: %w", err)
+		}
+		count++
+	}
+	if err := pc.FlushTimeout(time.Minute); err != nil {
+		return 0, 0, fmt.Errorf("nats: flush: %w", err)
+	}
+	sec := time.Since(t1).Seconds()
+	if len(never) > 0 {
+		return 0, 0, errors.New("nats: a pattern subscription received a message")
+	}
+	return subNs, float64(count) / sec, nil
+}
+
+// scaleTargets are the flatness targets of the scale workload, one per
+// shape and measure: brook's figure at the largest P over its figure at the
+// smallest (cost, so publish rates are inverted), paired per repetition,
+// must be within 1.5x where NATS's is, and never worse than linear.
+func scaleTargets(res *results) []targetResult {
+	var out []targetResult
+	for _, sh := range scaleShapes {
+		for _, m := range []struct{ id, what string }{{"publish", "publish cost"}, {"subscribe", "subscribe cost per pattern"}} {
+			name := "scale, " + sh.name + ": " + m.what + " at the largest P within 1.5x of the smallest where NATS's is (never linear)"
+			out = append(out, flatTarget(res.find("scale/"+sh.name+"/"+m.id), name, m.id == "publish"))
+		}
+	}
+	return out
+}
+
+// flatTarget evaluates one flatness target on t (nil: not measured).
+func flatTarget(t *table, name string, rate bool) targetResult {
+	na := targetResult{name: name, measured: "not measured in this run", verdict: "n/a"}
+	if t == nil || len(t.rows) < 2 {
+		return na
+	}
+	lo, hi := t.rows[0], t.rows[0]
+	for _, r := range t.rows {
+		if atoi(r) < atoi(lo) {
+			lo = r
+		}
+		if atoi(r) > atoi(hi) {
+			hi = r
+		}
+	}
+	growth := func(system string) (float64, bool) {
+		r, ok := t.rowRatio(system, hi, lo)
+		if ok && rate {
+			r = 1 / r // rates: cost is the inverse
+		}
+		return r, ok
+	}
+	b, ok := growth("brook")
+	if !ok {
+		return na
+	}
+	linear := float64(atoi(hi)) / float64(atoi(lo))
+	limit, why := 1.5, "NATS flat"
+	n, nok := growth("NATS")
+	switch {
+	case nok && n > 1.5:
+		limit, why = linear, fmt.Sprintf("NATS %.2fx, so only sublinear", n)
+	case !nok:
+		why = "NATS not measured"
+	default:
+		why = fmt.Sprintf("NATS %.2fx", n)
+	}
+	verdict := "**PASS**"
+	if b > limit || b >= linear {
+		verdict = "**MISS**"
+	}
+	return targetResult{name: name, measured: fmt.Sprintf("brook P=%s vs P=%s %.2fx (%s; linear %.0fx)", hi, lo, b, why, linear), verdict: verdict}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

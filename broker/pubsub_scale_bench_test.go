@@ -1,0 +1,169 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/brookmq/brook/broker"
+)
+
+// scaleShapes are the pattern shapes of the scale benchmarks (as in package
+// pattern's): a literal prefix, a literal suffix, and neither.
+var scaleShapes = []struct {
+	name string
+	gen  func(i int) string
+}{
+	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
+	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
+	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
+}
+
+var scaleSizes = []int{1000, 10000, 100000, 1000000}
+
+// scaleChannels are channels that none of the scale patterns match (their
+// numbers have 7 digits, the patterns' at most 6), 64 times as many as the
+// pattern index caches, so that nearly every publish in turn looks the
+// patterns up.
+var scaleChannels = func() []string {
+	out := make([]string, 1<<16)
+	for i := range out {
+		k := strconv.Itoa(1_000_000 + i*7)
+		out[i] = "p:" + k + ":temp:" + k
+	}
+	return out
+}()
+
+// scaleNext is the next of scaleChannels to publish on. It carries on
+// across runs, so that short runs (-benchtime=20x) with -count do not
+// publish on the channels the previous run left in the match cache.
+var scaleNext int
+
+// scaleBrokers keeps the brokers of BenchmarkPublishScale across -count
+// repetitions: subscribing a million patterns takes seconds.
+var scaleBrokers = map[string]*broker.Broker{}
+
+func scaleBroker(b *testing.B, shape, n int) *broker.Broker {
+	key := scaleShapes[shape].name + "/" + strconv.Itoa(n)
+	if br := scaleBrokers[key]; br != nil {
+		return br
+	}
+	br, _ := broker.New(broker.Options{})
+	s, _ := br.NewSubscription(broker.SubscriptionOptions{})
+	pats := make([]string, n)
+	for i := range pats {
+		pats[i] = scaleShapes[shape].gen(i)
+	}
+	if _, err := s.PSubscribe(pats...); err != nil {
+		b.Fatal(err)
+	}
+	scaleBrokers[key] = br
+	runtime.GC() // not during the timed loop
+	return br
+}
+
+// BenchmarkPublishScale publishes in turn on channels without subscribers
+// that none of P patterns matches: the cost of a publish that looks the
+// patterns up (P=0: no pattern at all). It must stay flat as P grows.
+func BenchmarkPublishScale(b *testing.B) {
+	ctx := context.Background()
+	payload := []byte("x")
+	run := func(b *testing.B, br *broker.Broker) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ch := scaleChannels[scaleNext%len(scaleChannels)]
+			if n, err := br.Publish(ctx, ch, payload); n != 0 || err != nil {
+				b.Fatalf("Publish = %d, %v", n, err)
+			}
+			scaleNext++
+		}
+	}
+	b.Run("P=0", func(b *testing.B) {
+		br, _ := broker.New(broker.Options{})
+		defer br.Close()
+		run(b, br)
+	})
+	for s, shape := range scaleShapes {
+		for _, n := range scaleSizes {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				run(b, scaleBroker(b, s, n))
+			})
+		}
+	}
+}
+
+// BenchmarkPSubscribeScale is the cost per pattern of subscribing P
+// patterns, one PSubscribe call each (as clients send them), on a fresh
+// broker: it must stay flat as P grows. Run it with -benchtime=1x; each
+// iteration subscribes them all.
+func BenchmarkPSubscribeScale(b *testing.B) {
+	for _, shape := range scaleShapes {
+		for _, n := range scaleSizes {
+			pats := make([]string, n)
+			for i := range pats {
+				pats[i] = shape.gen(i)
+			}
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					br, _ := broker.New(broker.Options{})
+					s, _ := br.NewSubscription(broker.SubscriptionOptions{})
+					runtime.GC() // the previous broker's garbage
+					b.StartTimer()
+					for _, p := range pats {
+						if _, err := s.PSubscribe(p); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StopTimer()
+					br.Close()
+					b.StartTimer()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pattern")
+			})
+		}
+	}
+}
+
+// BenchmarkPublishAfterPSubscribe publishes on a channel with a subscriber
+// after each PSubscribe or PUnsubscribe of a pattern that does not match
+// it, with 10,000 patterns of the inner shape subscribed: the cost of a
+// change of the set of patterns to a memoized channel.
+func BenchmarkPublishAfterPSubscribe(b *testing.B) {
+	ctx := context.Background()
+	br, _ := broker.New(broker.Options{})
+	defer br.Close()
+	ps, _ := br.NewSubscription(broker.SubscriptionOptions{})
+	pats := make([]string, 10000)
+	for i := range pats {
+		pats[i] = scaleShapes[2].gen(i)
+	}
+	if _, err := ps.PSubscribe(pats...); err != nil {
+		b.Fatal(err)
+	}
+	cs, err := br.Subscribe("news:tech")
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := []byte("x")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i++; i%2 == 1 {
+			_, err = ps.PSubscribe("sensor:*")
+		} else {
+			_, err = ps.PUnsubscribe("sensor:*")
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := br.Publish(ctx, "news:tech", payload); n != 1 || err != nil {
+			b.Fatalf("Publish = %d, %v", n, err)
+		}
+		if _, err := cs.Next(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

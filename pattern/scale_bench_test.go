@@ -1,0 +1,95 @@
+package pattern_test
+
+import (
+	"fmt"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/brookmq/brook/pattern"
+)
+
+// scaleShapes are the pattern shapes of the scale benchmarks: a literal
+// prefix, a literal suffix, and neither (the literal is inside).
+var scaleShapes = []struct {
+	name string
+	gen  func(i int) string
+}{
+	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
+	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
+	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
+}
+
+// scaleSizes are the numbers of patterns of the scale benchmarks.
+var scaleSizes = []int{1000, 10000, 100000, 1000000}
+
+// scaleChannel matches none of the scale patterns (their numbers stay below
+// 1,000,000) but walks deep into every shape's keys: its start, its end and
+// its inner runs share up to seven bytes with them.
+const scaleChannel = "p:1234567:temp:1234567"
+
+// scaleIndexes keeps the indexes built by BenchmarkIndexScale, so that
+// -count repetitions do not rebuild a million patterns each time.
+var scaleIndexes = map[string]*pattern.Index{}
+
+func scaleIndex(shape int, n int) *pattern.Index {
+	key := scaleShapes[shape].name + "/" + strconv.Itoa(n)
+	if idx := scaleIndexes[key]; idx != nil {
+		return idx
+	}
+	idx := pattern.NewIndex()
+	for i := range n {
+		idx.Add(scaleShapes[shape].gen(i))
+	}
+	scaleIndexes[key] = idx
+	// Let the garbage of the build be collected now rather than by a GC
+	// cycle running through the timed loop.
+	runtime.GC()
+	return idx
+}
+
+// BenchmarkIndexScale is the cost of finding the patterns that match a
+// channel none of them matches, without the match cache (the cost of every
+// publish that misses it), for P patterns of each shape: it must stay flat
+// as P grows.
+func BenchmarkIndexScale(b *testing.B) {
+	for s, shape := range scaleShapes {
+		for _, n := range scaleSizes {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				idx := scaleIndex(s, n)
+				found := 0
+				fn := func(string) { found++ }
+				b.ReportAllocs()
+				for b.Loop() {
+					pattern.Walk(idx, scaleChannel, fn)
+				}
+				if found != 0 {
+					b.Fatalf("%d patterns matched %q", found, scaleChannel)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkIndexAddScale is the cost per pattern of adding P patterns of
+// each shape to an empty index: it must stay flat as P grows. Run it with
+// -benchtime=1x; each iteration builds the whole index.
+func BenchmarkIndexAddScale(b *testing.B) {
+	for _, shape := range scaleShapes {
+		for _, n := range scaleSizes {
+			pats := make([]string, n)
+			for i := range pats {
+				pats[i] = shape.gen(i)
+			}
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				for b.Loop() {
+					idx := pattern.NewIndex()
+					for _, p := range pats {
+						idx.Add(p)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pattern")
+			})
+		}
+	}
+}
