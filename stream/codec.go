@@ -11,7 +11,7 @@ import (
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
 // [Decode]. Integers are uvarints.
 //
-//	magic          "BRS" and the format version, 1
+//	magic          "BRS" and the format version, 2 (1 is still read)
 //	last-id        ms, seq: the last generated ID
 //	max-deleted    ms, seq
 //	entries-added
@@ -22,10 +22,17 @@ import (
 //	  names          count, then length + bytes per name
 //	  data           length + the packed entries, verbatim (see block)
 //	groups         the consumer groups (appendGroups, group.go)
+//	idmp           version 2: the IDMP state (appendIdmp, codec_idmp.go)
+//	retention      version 2: max-len varint, max-age-ms, max-bytes varint
 //
-// The length and each block's last ID are not stored: Decode derives them
-// while it checks every entry.
-var snapMagic = [4]byte{'B', 'R', 'S', 1}
+// The length, the data bytes and each block's last ID are not stored:
+// Decode derives them while it checks every entry. A version 1 encoding
+// ends after the groups; it decodes with the default IDMP configuration,
+// nothing tracked, and no retention policy.
+var snapMagic = [4]byte{'B', 'R', 'S', 2}
+
+// snapMagicV1 opens the encodings of format version 1, which Decode reads.
+var snapMagicV1 = [4]byte{'B', 'R', 'S', 1}
 
 // ErrCorrupt is returned (wrapped) by [Decode] for bytes that are not a valid
 // snapshot encoding of a stream.
@@ -71,14 +78,15 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		b = append(b, bl.buf...)
 		return true
 	})
-	return s.appendGroups(b), nil
+	b = s.appendGroups(b)
+	return s.appendPolicies(b), nil
 }
 
 // blocksBinarySize is an upper bound of the bytes AppendBinary writes
 // before the groups: uvarints are at most binary.MaxVarintLen64 long.
 func (s *Stream) blocksBinarySize() int {
 	const v = binary.MaxVarintLen64
-	n := len(snapMagic) + 7*v
+	n := len(snapMagic) + 7*v + 9*v // and the policies without producers
 	s.tree.Ascend(func(sl slot) bool {
 		bl := sl.b
 		n += 6*v + len(bl.buf)
@@ -101,9 +109,10 @@ func appendID(b []byte, id ID) []byte {
 // else; it never panics and allocates no more than the input's size
 // justifies.
 func Decode(data []byte) (*Stream, error) {
-	if len(data) < len(snapMagic) || [4]byte(data[:4]) != snapMagic {
+	if len(data) < len(snapMagic) || [4]byte(data[:4]) != snapMagic && [4]byte(data[:4]) != snapMagicV1 {
 		return nil, fmt.Errorf("%w: bad magic or version", ErrCorrupt)
 	}
+	v1 := [4]byte(data[:4]) == snapMagicV1
 	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
 	s := New()
 	s.lastID, s.maxDeletedID = r.id(), r.id()
@@ -123,6 +132,7 @@ func Decode(data []byte) (*Stream, error) {
 		b.own = s.own
 		s.tree.ReplaceOrInsert(b.slot())
 		s.length += int64(b.live())
+		s.bytes += b.bytes
 		prev = b
 	}
 	if r.Err() == nil {
@@ -134,6 +144,11 @@ func Decode(data []byte) (*Stream, error) {
 	rest, err := s.decodeGroups(r.Rest())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if !v1 {
+		if rest, err = s.decodePolicies(rest); err != nil {
+			return nil, err
+		}
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rest))
@@ -211,6 +226,8 @@ func (b *block) check() error {
 		}
 		if e.deleted() {
 			del++
+		} else {
+			b.bytes += b.entryBytes(e)
 		}
 		b.addMark(i, off, prev)
 		prev, off = e.id, e.end

@@ -94,8 +94,11 @@ type Stream struct {
 	lastID       ID     // last generated ID
 	maxDeletedID ID     // highest ID removed by XDEL
 	entriesAdded uint64 // every successful append
+	bytes        int64  // data bytes of the live entries (see DataBytes)
 
-	grp groups // consumer groups (group.go)
+	grp  groups    // consumer groups (group.go)
+	idmp idmp      // idempotent-producer state (idmp.go)
+	ret  Retention // retention policy (retention.go)
 }
 
 // New returns an empty stream.
@@ -147,10 +150,11 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	if err := s.checkNext(id); err != nil {
 		return err
 	}
+	n := fieldsBytes(fields)
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
 		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
-		if s.addToOpen(b, id, buf) {
+		if s.addToOpen(b, id, buf, n) {
 			return nil
 		}
 	}
@@ -158,7 +162,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	for i, f := range fields {
 		names[i] = strings.Clone(f.Name)
 	}
-	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true))
+	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true), n)
 	return nil
 }
 
@@ -178,7 +182,7 @@ func (s *Stream) checkNext(id ID) error {
 // true; or false if it grew past blockMaxBytes, leaving b unchanged (the
 // bytes written past its length are ignored) for the entry to start a new
 // block.
-func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
+func (s *Stream) addToOpen(b *block, id ID, buf []byte, n int64) bool {
 	if len(buf) > blockMaxBytes {
 		return false
 	}
@@ -186,7 +190,7 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
 	b.buf = buf
 	b.n++
 	b.last = id
-	s.appended(id, b)
+	s.appended(id, b, n)
 	return true
 }
 
@@ -201,18 +205,21 @@ func (s *Stream) openBuffer() []byte {
 }
 
 // startBlock seals the open block and opens a new one holding the single
-// entry id, packed in buf with names as its names table.
-func (s *Stream) startBlock(id ID, names []string, buf []byte) {
+// entry id, packed in buf with names as its names table; n is the entry's
+// data bytes.
+func (s *Stream) startBlock(id ID, names []string, buf []byte, n int64) {
 	s.sealOpen()
 	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
-	s.appended(id, b)
+	s.appended(id, b, n)
 }
 
-// appended updates the metadata after id went into b, and seals b when it
-// is full.
-func (s *Stream) appended(id ID, b *block) {
+// appended updates the metadata after id, holding n data bytes, went into
+// b, and seals b when it is full.
+func (s *Stream) appended(id ID, b *block, n int64) {
+	b.bytes += n
+	s.bytes += n
 	s.lastID = id
 	s.length++
 	s.entriesAdded++
@@ -293,6 +300,9 @@ func (s *Stream) Clone() *Stream {
 		lastID:       s.lastID,
 		maxDeletedID: s.maxDeletedID,
 		entriesAdded: s.entriesAdded,
+		bytes:        s.bytes,
+		idmp:         s.idmp.clone(),
+		ret:          s.ret,
 	}
 	s.own = new(owner)
 	s.cloneGroups(c)
@@ -312,9 +322,15 @@ type Info struct {
 	MaxDeletedEntryID    ID
 	EntriesAdded         uint64
 	RecordedFirstEntryID ID // the first entry's ID, 0-0 when empty
+	Idmp                 IdmpInfo
 	Groups               int64
 	FirstEntry           *Entry // nil when empty
 	LastEntry            *Entry // nil when empty
+
+	// Not in Redis's reply: brook's retention policy and the entries' data
+	// bytes (see [Stream.DataBytes]).
+	Retention Retention
+	DataBytes int64
 }
 
 // Info returns XINFO STREAM's fields.
@@ -327,7 +343,10 @@ func (s *Stream) Info() Info {
 		LastGeneratedID:   s.lastID,
 		MaxDeletedEntryID: s.maxDeletedID,
 		EntriesAdded:      s.entriesAdded,
+		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
+		Retention:         s.ret,
+		DataBytes:         s.bytes,
 	}
 	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
 		in.FirstEntry = &first[0]
