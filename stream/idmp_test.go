@@ -156,14 +156,14 @@ func TestAutoIIDIgnoresFieldOrder(t *testing.T) {
 		t.Fatalf("order changed the iid: %x %x", a, b)
 	}
 	for _, other := range [][]stream.Field{
-		{f("a", "2"), f("b", "1")},                // values swapped between names
-		{f("a1", ""), f("b", "2")},                // name/value boundary moved
-		{f("a", "1")},                             // a pair fewer
-		{f("a", "1"), f("b", "2"), f("a", "1")},   // a pair repeated
-		{f("a", "1"), f("b", "2"), f("b", "2")},   // the other repeated
-		{f("b", "2"), f("a", "1"), f("", "")},     // an empty pair more
-		{f("a", "1"), f("b", "2"), f("c", "3")},   // one more
-		{f("A", "1"), f("b", "2")},                // case
+		{f("a", "2"), f("b", "1")},              // values swapped between names
+		{f("a1", ""), f("b", "2")},              // name/value boundary moved
+		{f("a", "1")},                           // a pair fewer
+		{f("a", "1"), f("b", "2"), f("a", "1")}, // a pair repeated
+		{f("a", "1"), f("b", "2"), f("b", "2")}, // the other repeated
+		{f("b", "2"), f("a", "1"), f("", "")},   // an empty pair more
+		{f("a", "1"), f("b", "2"), f("c", "3")}, // one more
+		{f("A", "1"), f("b", "2")},              // case
 	} {
 		if stream.AutoIID(other) == a {
 			t.Errorf("%v collides with a=1 b=2", other)
