@@ -43,7 +43,7 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	case opAdd, opAddBatch:
 		if err = appendLogged(s, m); err == nil {
 			e.changed = true
-			trimExact(s, &m.trim)
+			afterAppend(s, m)
 		}
 	case opTrim:
 		e.n = trimExact(s, &m.trim)
@@ -85,6 +85,8 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	case opAutoClaim:
 		e.next, e.entries, e.deleted, err = s.AutoClaim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.id, m.count, m.justID)
 		e.changed = err == nil
+	case opIdmpConfig, opRetention, opIdmpExpire, opIdmpDuplicate:
+		applyPolicy(s, m, e)
 	default:
 		err = fmt.Errorf("%w: unknown mutation kind %d", ErrCorrupt, m.kind)
 	}
@@ -104,6 +106,13 @@ func trimExact(s *stream.Stream, t *stream.Trim) int64 {
 		return 0
 	}
 	n := s.Trim(*t)
+	exactEffect(s, t, n)
+	return n
+}
+
+// exactEffect rewrites *t as the exact effect of trimming that removed n
+// entries from s (see trimExact).
+func exactEffect(s *stream.Stream, t *stream.Trim, n int64) {
 	switch first, ok := s.FirstID(); {
 	case n == 0:
 		*t = stream.Trim{}
@@ -112,5 +121,4 @@ func trimExact(s *stream.Stream, t *stream.Trim) int64 {
 	default:
 		*t = stream.Trim{Strategy: stream.TrimMinID, MinID: first}
 	}
-	return n
 }

@@ -39,6 +39,8 @@ type Broker struct {
 	reg *registry // named streams, locking, blocking reads (streams.go)
 	jr  journal   // records changes: nothing in memory, the log when durable (journal.go)
 
+	sweeper *sweeper // retention MaxAge and IDMP expiry (sweeper.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -73,6 +75,7 @@ func Open(dir string, opts Options) (*Broker, error) {
 		return nil, err
 	}
 	b.jr = journal{d: d}
+	b.sweeper.scheduleAll()
 	return b, nil
 }
 
@@ -88,6 +91,7 @@ func newBroker(opts Options) *Broker {
 	}
 	b.hub = newHub(opts.PubSub)
 	b.reg = newRegistry(b)
+	b.sweeper = newSweeper(b)
 	return b
 }
 
@@ -104,6 +108,7 @@ func (b *Broker) nowMs() uint64 {
 // idempotent.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.sweeper.close() // first: it may be changing a stream
 		b.hub.close()
 		b.reg.close()
 		b.closeErr = b.jr.close()

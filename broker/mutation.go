@@ -26,6 +26,12 @@ type mutation struct {
 	minIdleMs       uint64
 	claim           stream.ClaimOptions // opClaim
 
+	// IDMP and retention (record_idmp.go, apply_policy.go).
+	pid, iid  string            // opAdd with IDMP, opIdmpDuplicate
+	idmpCfg   stream.IdmpConfig // opIdmpConfig
+	retention stream.Retention  // opRetention
+	retain    bool              // opAdd, opAddBatch, live only (not logged): apply the stream's retention policy at nowMs
+
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
 	fieldList  stream.FieldList // opAdd

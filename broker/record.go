@@ -138,7 +138,7 @@ func appendRecord(b []byte, m *mutation) []byte {
 			b = appendFields(appendID(b, e.ID), e.Fields)
 		}
 	}
-	return b
+	return appendPolicyFields(b, m, present)
 }
 
 // presentBits is the set of m's non-zero optional fields.
@@ -165,7 +165,7 @@ func presentBits(m *mutation) uint64 {
 	set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
 		c.Force || c.JustID || c.LastID != nil)
 	set(recBatch, m.batch != nil)
-	return p
+	return p | policyBits(m)
 }
 
 // appendFields appends a field list: the encoding is stream's
