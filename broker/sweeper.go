@@ -94,12 +94,19 @@ func (sw *sweeper) noteLocked(st *streamState) {
 }
 
 // rescheduleLocked schedules st at its deadline if that is earlier than
-// the one scheduled: after a policy change. st.mu is held.
+// the one scheduled: after a policy change, which may move deadlines
+// earlier (a shorter duration). With nothing due any more, the scheduled
+// item is dropped (st.sweepAt 0), so that the next append schedules the
+// deadline the new policy gives. st.mu is held.
 func (sw *sweeper) rescheduleLocked(st *streamState) {
 	if st.s == nil {
 		return
 	}
-	if at, ok := nextDeadline(st.s); ok && (st.sweepAt == 0 || at < st.sweepAt) {
+	at, ok := nextDeadline(st.s)
+	switch {
+	case !ok:
+		st.sweepAt = 0
+	case st.sweepAt == 0 || at < st.sweepAt:
 		sw.push(st, at)
 	}
 }
