@@ -151,6 +151,13 @@ func streamHeader(in stream.Info) []Reply {
 		Bulk("max-deleted-entry-id"), Bulk(in.MaxDeletedEntryID.String()),
 		Bulk("entries-added"), Int(int64(in.EntriesAdded)),
 		Bulk("recorded-first-entry-id"), Bulk(in.RecordedFirstEntryID.String()),
+		// Redis 8.6: the IDMP configuration and counters.
+		Bulk("idmp-duration"), Int(in.Idmp.Duration),
+		Bulk("idmp-maxsize"), Int(in.Idmp.MaxSize),
+		Bulk("pids-tracked"), Int(in.Idmp.PidsTracked),
+		Bulk("iids-tracked"), Int(in.Idmp.IidsTracked),
+		Bulk("iids-added"), Int(int64(in.Idmp.IidsAdded)),
+		Bulk("iids-duplicates"), Int(int64(in.Idmp.IidsDuplicates)),
 	}
 }
 
