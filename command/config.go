@@ -29,7 +29,10 @@ var cfgParams = []cfgParam{
 	{"RETENTION-MAXLEN", 0, 1<<63 - 1, "ERR RETENTION-MAXLEN must be >= 0",
 		func(c *broker.StreamConfig, n int64) { c.RetentionMaxLen = &n }},
 	{"RETENTION-MAXAGE", 0, int64(1<<63-1) / int64(time.Millisecond), "ERR RETENTION-MAXAGE must be between 0 and 9223372036854 milliseconds",
-		func(c *broker.StreamConfig, n int64) { d := time.Duration(n) * time.Millisecond; c.RetentionMaxAge = &d }},
+		func(c *broker.StreamConfig, n int64) {
+			d := time.Duration(n) * time.Millisecond
+			c.RetentionMaxAge = &d
+		}},
 	{"RETENTION-MAXBYTES", 0, 1<<63 - 1, "ERR RETENTION-MAXBYTES must be >= 0",
 		func(c *broker.StreamConfig, n int64) { c.RetentionMaxBytes = &n }},
 }
