@@ -78,6 +78,10 @@ func appendPolicyFields(b []byte, m *mutation, present uint64) []byte {
 // decodePolicyFields decodes the fields appendPolicyFields wrote, checking
 // the values against their bounds.
 func (rd *recordDecoder) decodePolicyFields(d *decoder, m *mutation, present uint64) {
+	if (present&recIdmpCfg != 0) != (m.kind == opIdmpConfig) || (present&recRetention != 0) != (m.kind == opRetention) {
+		d.Fail("kind %d with policy field bits %#x", m.kind, present&recPolicyAll)
+		return
+	}
 	if present&recIdmp != 0 {
 		m.pid, m.iid = d.Str(), d.Str()
 		if d.Err() == nil && (m.pid == "" || m.iid == "") {
