@@ -13,7 +13,10 @@ var ErrClosed = errors.New("broker: closed")
 // Redis's default Pub/Sub output-buffer limits and the wall clock.
 type Options struct {
 	// Clock returns the current time. Default: time.Now. Stream IDs ("*"),
-	// delivery times and idle times come from it.
+	// delivery times, idle times, retention ages and IDMP expiry come from
+	// it. The broker's sweeper sleeps on a real timer until the next
+	// deadline as this clock measures it, so a clock that does not follow
+	// the wall clock gets its age trimming and expiry late or at append time.
 	Clock func() time.Time
 
 	// PubSub holds the default limits and policy of every subscription.
