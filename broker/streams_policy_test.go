@@ -248,11 +248,14 @@ func TestIdmpExpiry(t *testing.T) {
 	eachKind(t, func(t *testing.T, k kind) {
 		b, clk, fsys := k.openFS(t, 1_000_000)
 		ctx := context.Background()
-		a := mustXAdd(t, b, "s", idmp("p", "a"), "x", "1")
+		before := mustXAdd(t, b, "s", idmp("p", "a"), "x", "1")
 		if err := b.XCfgSet(ctx, "s", broker.StreamConfig{IdmpDuration: time.Second}); err != nil {
 			t.Fatal(err)
 		}
-		a = mustXAdd(t, b, "s", idmp("p", "a"), "x", "1") // the change forgot "a": a new entry
+		a := mustXAdd(t, b, "s", idmp("p", "a"), "x", "1")
+		if a == before {
+			t.Fatal("the configuration change kept the iid")
+		}
 		clk.Advance(500 * time.Millisecond)
 		mustXAdd(t, b, "s", idmp("q", "b"), "x", "1")
 		clk.Advance(500 * time.Millisecond) // a is exactly 1 s old: due (ms <= now - 1000)
