@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,14 +19,15 @@ import (
 // moves only by the returned function.
 func clockHandler(t *testing.T, ms int64) (*command.Handler, func(time.Duration)) {
 	t.Helper()
-	now := time.UnixMilli(ms)
-	clock := func() time.Time { return now }
+	var now atomic.Int64 // the broker's sweeper reads the clock too
+	now.Store(ms)
+	clock := func() time.Time { return time.UnixMilli(now.Load()) }
 	b, err := broker.New(broker.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return &command.Handler{B: b, Clock: clock}, func(d time.Duration) { now = now.Add(d) }
+	return &command.Handler{B: b, Clock: clock}, func(d time.Duration) { now.Add(d.Milliseconds()) }
 }
 
 func TestXAddIdmpNoteExample(t *testing.T) {
