@@ -78,6 +78,24 @@ type Retention struct {
 	MaxBytes int64
 }
 
+// IdmpInfo is the IDMP part of XINFO STREAM ([StreamInfo].Idmp): the
+// stream's configuration (idmp-duration, idmp-maxsize), how many producers
+// and idempotent IDs it remembers, and how many appends were recorded
+// (iids-added) and answered as duplicates (iids-duplicates).
+type IdmpInfo = stream.IdmpInfo
+
+// StreamRetention returns key's retention policy (the zero value if it has
+// none). A missing key is [ErrNoStream].
+func (b *Broker) StreamRetention(ctx context.Context, key string) (Retention, error) {
+	var r Retention
+	err := b.viewExisting(ctx, key, func(s *stream.Stream) error {
+		er := s.Retention()
+		r = Retention{MaxLen: er.MaxLen, MaxAge: time.Duration(er.MaxAgeMs) * time.Millisecond, MaxBytes: er.MaxBytes}
+		return nil
+	})
+	return r, err
+}
+
 // engine returns r as the stream package keeps it, or ErrInvalidArgument.
 func (r Retention) engine() (stream.Retention, error) {
 	switch {

@@ -52,7 +52,7 @@ func mustXAdd(t *testing.T, b *broker.Broker, key string, o broker.AddOptions, k
 	return got
 }
 
-func idmpInfo(t *testing.T, b *broker.Broker, key string) stream.IdmpInfo {
+func idmpInfo(t *testing.T, b *broker.Broker, key string) broker.IdmpInfo {
 	t.Helper()
 	in, err := b.XInfoStream(context.Background(), key)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestXAddIdempotent(t *testing.T) {
 		if got := mustXAdd(t, b, "s", idmp("p1", "ord-7"), "amt", "999"); got != first || first != id(1700000000000, 0) {
 			t.Fatalf("duplicate = %s, first %s", got, first)
 		}
-		want := stream.IdmpInfo{Duration: 100, MaxSize: 100, PidsTracked: 1, IidsTracked: 1, IidsAdded: 1, IidsDuplicates: 1}
+		want := broker.IdmpInfo{Duration: 100 * time.Second, MaxSize: 100, PidsTracked: 1, IidsTracked: 1, IidsAdded: 1, IidsDuplicates: 1}
 		if got := idmpInfo(t, b, "s"); got != want {
 			t.Fatalf("info %+v, want %+v", got, want)
 		}
@@ -158,7 +158,7 @@ func TestXAddIdempotentProducersAndEviction(t *testing.T) {
 			p1 = append(p1, mustXAdd(t, b, "s", idmp("p1", fmt.Sprint(i)), "x", "1"))
 			mustXAdd(t, b, "s", idmp("p2", fmt.Sprint(i)), "x", "1") // same iids, another producer
 		}
-		want := stream.IdmpInfo{Duration: 100, MaxSize: 2, PidsTracked: 2, IidsTracked: 4, IidsAdded: 6}
+		want := broker.IdmpInfo{Duration: 100 * time.Second, MaxSize: 2, PidsTracked: 2, IidsTracked: 4, IidsAdded: 6}
 		if got := idmpInfo(t, b, "s"); got != want {
 			t.Fatalf("info %+v, want %+v", got, want)
 		}
@@ -228,7 +228,7 @@ func TestXCfgSet(t *testing.T) {
 		if err := b.XCfgSet(ctx, "s", broker.StreamConfig{IdmpDuration: 200 * time.Second}); err != nil {
 			t.Fatal(err)
 		}
-		want := stream.IdmpInfo{Duration: 200, MaxSize: 100, IidsAdded: 1, IidsDuplicates: 2}
+		want := broker.IdmpInfo{Duration: 200 * time.Second, MaxSize: 100, IidsAdded: 1, IidsDuplicates: 2}
 		if got := idmpInfo(t, b, "s"); got != want {
 			t.Fatalf("after a change %+v, want %+v", got, want)
 		}
@@ -325,9 +325,8 @@ func TestRetentionMaxAge(t *testing.T) {
 		if got := entryIDs(t, b, "s"); !sameIDs(got, []stream.ID{id(20000, 0)}) {
 			t.Fatalf("after an append at 20000: %v", got)
 		}
-		in, _ := b.XInfoStream(ctx, "s")
-		if in.Retention != (stream.Retention{MaxAgeMs: 7500}) {
-			t.Fatalf("retention %+v", in.Retention)
+		if r, err := b.StreamRetention(ctx, "s"); err != nil || r != (broker.Retention{MaxAge: 7500 * time.Millisecond}) {
+			t.Fatalf("StreamRetention = %+v, %v", r, err)
 		}
 	})
 }
@@ -381,7 +380,8 @@ func TestRetentionMaxBytesUnderFlood(t *testing.T) {
 		}
 		b = restart(t, k, b, fsys, clk)
 		after, _ := b.XInfoStream(ctx, "s")
-		if after.DataBytes != before.DataBytes || after.Length != before.Length || after.Retention != before.Retention {
+		r, _ := b.StreamRetention(ctx, "s")
+		if after.DataBytes != before.DataBytes || after.Length != before.Length || r != (broker.Retention{MaxBytes: maxBytes, MaxLen: 1000}) {
 			t.Fatalf("after restart %+v, want %+v", after, before)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math/bits"
 	"slices"
+	"time"
 )
 
 // Idempotent appends (Redis 8.6's XADD IDMP / IDMPAUTO and XCFGSET): per
@@ -213,7 +214,7 @@ func AutoIID(fields []Field) string {
 
 // IdmpInfo is the IDMP part of XINFO STREAM.
 type IdmpInfo struct {
-	Duration       int64 // idmp-duration, seconds
+	Duration       time.Duration // idmp-duration (whole seconds)
 	MaxSize        int64 // idmp-maxsize
 	PidsTracked    int64 // pids-tracked
 	IidsTracked    int64 // iids-tracked
@@ -224,6 +225,6 @@ type IdmpInfo struct {
 func (s *Stream) idmpInfo() IdmpInfo {
 	x := &s.idmp
 	c := x.config()
-	return IdmpInfo{Duration: c.Duration, MaxSize: c.MaxSize, PidsTracked: int64(len(x.pids)),
+	return IdmpInfo{Duration: time.Duration(c.Duration) * time.Second, MaxSize: c.MaxSize, PidsTracked: int64(len(x.pids)),
 		IidsTracked: x.tracked, IidsAdded: x.added, IidsDuplicates: x.dup}
 }

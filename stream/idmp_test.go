@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -41,7 +42,7 @@ func TestIdmpNoteExample(t *testing.T) {
 	if !dup || again != first || s.Len() != 1 {
 		t.Fatalf("duplicate = %s, dup %v, len %d", again, dup, s.Len())
 	}
-	want := stream.IdmpInfo{Duration: 100, MaxSize: 100, PidsTracked: 1, IidsTracked: 1, IidsAdded: 1, IidsDuplicates: 1}
+	want := stream.IdmpInfo{Duration: 100 * time.Second, MaxSize: 100, PidsTracked: 1, IidsTracked: 1, IidsAdded: 1, IidsDuplicates: 1}
 	if got := s.Info().Idmp; got != want {
 		t.Fatalf("Info().Idmp = %+v, want %+v", got, want)
 	}
@@ -112,7 +113,7 @@ func TestSetIdmpConfigSameVersusChanged(t *testing.T) {
 	if !s.SetIdmpConfig(stream.IdmpConfig{Duration: 200, MaxSize: 100}) {
 		t.Fatal("a new duration reported no change")
 	}
-	want := stream.IdmpInfo{Duration: 200, MaxSize: 100, IidsAdded: 1, IidsDuplicates: 1}
+	want := stream.IdmpInfo{Duration: 200 * time.Second, MaxSize: 100, IidsAdded: 1, IidsDuplicates: 1}
 	if got := s.Info().Idmp; got != want {
 		t.Fatalf("after a change: %+v, want %+v", got, want)
 	}
@@ -233,8 +234,8 @@ func TestDecodeVersion1HasDefaultPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := stream.IdmpInfo{Duration: 100, MaxSize: 100}
-	if in := d.Info(); in.Idmp != want || in.Retention != (stream.Retention{}) || in.DataBytes != s.DataBytes() {
+	want := stream.IdmpInfo{Duration: 100 * time.Second, MaxSize: 100}
+	if in := d.Info(); in.Idmp != want || d.Retention() != (stream.Retention{}) || in.DataBytes != s.DataBytes() {
 		t.Fatalf("version 1 decoded as %+v", in)
 	}
 }

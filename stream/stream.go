@@ -289,7 +289,7 @@ func (s *Stream) FirstID() (ID, bool) {
 
 // Clone returns a copy-on-write copy for a consistent snapshot: O(1) for
 // the entries (blocks are shared and copied by whichever side first changes
-// one) plus the cost of copying the group tables. After Clone returns, s and
+// one) plus the cost of copying the group tables and the IDMP state. After Clone returns, s and
 // the copy may be used by different goroutines.
 func (s *Stream) Clone() *Stream {
 	c := &Stream{
@@ -327,9 +327,8 @@ type Info struct {
 	FirstEntry           *Entry // nil when empty
 	LastEntry            *Entry // nil when empty
 
-	// Not in Redis's reply: brook's retention policy and the entries' data
-	// bytes (see [Stream.DataBytes]).
-	Retention Retention
+	// DataBytes is not in Redis's reply: what the entries hold, the figure
+	// a retention policy's MaxBytes bounds (see [Stream.DataBytes]).
 	DataBytes int64
 }
 
@@ -345,7 +344,6 @@ func (s *Stream) Info() Info {
 		EntriesAdded:      s.entriesAdded,
 		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
-		Retention:         s.ret,
 		DataBytes:         s.bytes,
 	}
 	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
