@@ -153,7 +153,7 @@ func streamHeader(in stream.Info) []Reply {
 		Bulk("entries-added"), Int(int64(in.EntriesAdded)),
 		Bulk("recorded-first-entry-id"), Bulk(in.RecordedFirstEntryID.String()),
 		// Redis 8.6: the IDMP configuration and counters.
-		Bulk("idmp-duration"), Int(int64(in.Idmp.Duration/time.Second)),
+		Bulk("idmp-duration"), Int(int64(in.Idmp.Duration / time.Second)),
 		Bulk("idmp-maxsize"), Int(in.Idmp.MaxSize),
 		Bulk("pids-tracked"), Int(in.Idmp.PidsTracked),
 		Bulk("iids-tracked"), Int(in.Idmp.IidsTracked),

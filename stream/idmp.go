@@ -215,9 +215,9 @@ func AutoIID(fields []Field) string {
 // IdmpInfo is the IDMP part of XINFO STREAM.
 type IdmpInfo struct {
 	Duration       time.Duration // idmp-duration (whole seconds)
-	MaxSize        int64 // idmp-maxsize
-	PidsTracked    int64 // pids-tracked
-	IidsTracked    int64 // iids-tracked
+	MaxSize        int64         // idmp-maxsize
+	PidsTracked    int64         // pids-tracked
+	IidsTracked    int64         // iids-tracked
 	IidsAdded      uint64
 	IidsDuplicates uint64
 }
