@@ -67,6 +67,12 @@ func (t tx) retainLocked(m *mutation) {
 // MaxAge, on the broker's clock ([Options].Clock), each trim a logged
 // change. A zero field is no bound; the zero value removes the policy.
 // Trimming by policy, like XTRIM, leaves consumer groups alone.
+//
+// Not here yet: removing entries every consumer group acknowledged (Redis
+// 8.2's ACKED). Its hook is [stream.Retention] and [stream.Stream.Retain],
+// which every policy trim goes through (appends, the sweeper,
+// SetRetention); a new bound there is logged, replayed and snapshotted
+// with the others.
 type Retention struct {
 	MaxLen int64 // the most entries kept
 	// MaxAge removes an entry once its ID's time is more than MaxAge before
