@@ -45,7 +45,7 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	case opAdd, opAddBatch:
 		if err = appendLogged(s, m); err == nil {
 			e.changed = true
-			trimExact(s, &m.trim)
+			afterAppend(s, m)
 		}
 	case opTrim:
 		e.n = trimExact(s, &m.trim)
@@ -89,6 +89,8 @@ func apply(st *streamState, m *mutation, e *effect) error {
 		e.changed = err == nil
 	case opNack, opReadClaim, opAckDel, opDeleteEx:
 		err = applyR8(s, m, e)
+	case opIdmpConfig, opRetention, opIdmpExpire, opIdmpDuplicate:
+		applyPolicy(s, m, e)
 	default:
 		err = fmt.Errorf("%w: unknown mutation kind %d", ErrCorrupt, m.kind)
 	}
@@ -108,6 +110,13 @@ func trimExact(s *stream.Stream, t *stream.Trim) int64 {
 		return 0
 	}
 	n := s.Trim(*t)
+	exactEffect(s, t, n)
+	return n
+}
+
+// exactEffect rewrites *t as the exact effect of trimming that removed n
+// entries from s (see trimExact).
+func exactEffect(s *stream.Stream, t *stream.Trim, n int64) {
 	switch first, ok := s.FirstID(); {
 	case n == 0:
 		*t = stream.Trim{}
@@ -120,5 +129,4 @@ func trimExact(s *stream.Stream, t *stream.Trim) int64 {
 	default:
 		*t = stream.Trim{Strategy: stream.TrimMinID, MinID: first}
 	}
-	return n
 }

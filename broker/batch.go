@@ -60,6 +60,9 @@ func (b *Broker) XAddBatch(ctx context.Context, key string, entries [][]Field, o
 	if err := checkTrim(o.Trim); err != nil {
 		return nil, err
 	}
+	if o.Idempotency != (Idempotency{}) {
+		return nil, invalid("XAddBatch does not take Idempotency")
+	}
 	var now uint64
 	if o.ID == (AddID{}) { // only "*" reads the clock, outside the lock (see XAdd)
 		now = b.nowMs()
@@ -107,6 +110,7 @@ func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error)
 	}
 	before := s.Len()
 	m := mutation{kind: opAddBatch, key: t.st.key, nowMs: now, batch: batch, trim: o.Trim}
+	t.retainLocked(&m)
 	if _, err := t.apply(&m); err != nil {
 		if s.Len() != before {
 			t.st.applied = true // keep what was applied, refused from now on
@@ -114,6 +118,7 @@ func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error)
 		}
 		return nil, err
 	}
+	t.b.sweeper.noteLocked(t.st)
 	if len(t.st.waiters) > 0 {
 		t.b.serveWaitersLocked(t.st)
 	}

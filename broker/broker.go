@@ -13,7 +13,10 @@ var ErrClosed = errors.New("broker: closed")
 // Redis's default Pub/Sub output-buffer limits and the wall clock.
 type Options struct {
 	// Clock returns the current time. Default: time.Now. Stream IDs ("*"),
-	// delivery times and idle times come from it.
+	// delivery times, idle times, retention ages and IDMP expiry come from
+	// it. The broker's sweeper sleeps on a real timer until the next
+	// deadline as this clock measures it, so a clock that does not follow
+	// the wall clock gets its age trimming and expiry late or at append time.
 	Clock func() time.Time
 
 	// PubSub holds the default limits and policy of every subscription.
@@ -38,6 +41,8 @@ type Broker struct {
 	hub *hub      // Pub/Sub (pubsub.go)
 	reg *registry // named streams, locking, blocking reads (streams.go)
 	jr  journal   // records changes: nothing in memory, the log when durable (journal.go)
+
+	sweeper *sweeper // retention MaxAge and IDMP expiry (sweeper.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -73,6 +78,7 @@ func Open(dir string, opts Options) (*Broker, error) {
 		return nil, err
 	}
 	b.jr = journal{d: d}
+	b.sweeper.scheduleAll()
 	return b, nil
 }
 
@@ -88,6 +94,7 @@ func newBroker(opts Options) *Broker {
 	}
 	b.hub = newHub(opts.PubSub)
 	b.reg = newRegistry(b)
+	b.sweeper = newSweeper(b)
 	return b
 }
 
@@ -104,6 +111,7 @@ func (b *Broker) nowMs() uint64 {
 // idempotent.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.sweeper.close() // first: it may be changing a stream
 		b.hub.close()
 		b.reg.close()
 		b.closeErr = b.jr.close()

@@ -85,6 +85,15 @@
 // pass. [Broker.Listen] is the one method *Broker has for the contract alone:
 // it returns a subscription as a [Receiver].
 //
+// # Idempotent appends and retention
+//
+// [AddOptions].Idempotency makes [Broker.XAdd] at most once per producer
+// and idempotent ID, as Redis 8.6's XADD IDMP / IDMPAUTO; [Broker.XCfgSet]
+// sets how many IDs and how long a stream remembers them (XCFGSET). A
+// stream may also have a standing retention policy ([Broker.SetRetention],
+// brook's own): the broker keeps it within a maximum length, age and size
+// in bytes without any call.
+//
 // # Durability
 //
 // Every change to a stream is a mutation with resolved arguments (the
@@ -196,7 +205,9 @@
 //
 // Limits of what a restart keeps: a consumer's seen-time moves on reads and
 // claims that find nothing, which are not logged (as in Redis); everything
-// else a client can observe of streams and groups is restored exactly. A
+// else a client can observe of streams and groups is restored exactly,
+// the IDMP state (iids, counters, configuration) and the retention policy
+// included (a duplicate append is logged, as it counts in iids-duplicates). A
 // refused operation that logs two records (XREADGROUP creating its consumer,
 // XGROUP CREATE MKSTREAM creating its key) may leave its first effect behind.
 // A change the log refused (a poisoned log) stays applied in memory but its
@@ -206,10 +217,27 @@
 // records replaced by zeros and a segment with an incomplete header, which
 // no crash leaves; Repair salvages both (package wal documents the format).
 //
+// # Inside: the sweeper
+//
+// What falls due with time alone, entries older than a retention MaxAge and
+// IDMP iids older than the stream's duration, is done by one goroutine per
+// broker (sweeper.go), started with the first deadline and stopped and
+// joined by [Broker.Close] before anything else closes. It keeps a min-heap
+// of (deadline, key), at most one live item per stream (streamState.sweepAt),
+// and sleeps on a timer until the earliest deadline by the broker's clock.
+// Sweeping a stream is an ordinary locked access: an exact MINID trim
+// (opTrim) and an expiry of iids (opIdmpExpire, with the clock reading), each
+// logged when it changes something, so replay repeats them exactly. Appends
+// also trim to the whole policy (length, bytes, age), so the bounds hold
+// between sweeps; the record keeps the exact effect, not the policy. A
+// clock that does not follow the wall clock (a test's) does not wake the
+// timer: tests move it and call the unexported sweep (export_test.go: Sweep;
+// ManualSweep stops the goroutine where two brokers must agree).
+//
 // # Inside: locks
 //
 // Lock order: the registry's lock before a stream's, a stream's before a
-// waiter's. Two streams are locked together only in key order (snapshots,
+// waiter's and before the sweeper's heap lock. Two streams are locked together only in key order (snapshots,
 // and XReadGroup over several streams), and never while waiting for the
 // registry's lock. No lock is held across an fsync or a wait for a reader.
 package broker

@@ -127,9 +127,11 @@ func killGroupOps(ctx context.Context, b *broker.Broker, clock *msClock, rng *ra
 		switch r := rng.IntN(100); {
 		case r < 40:
 			line = fmt.Sprintf("add %d", n)
-		case r < 55:
+		case r < 50:
+			line = fmt.Sprintf("idmp %d %d", n, rng.IntN(4))
+		case r < 62:
 			line = fmt.Sprintf("read %s %d", c, 1+rng.IntN(3))
-		case r < 65:
+		case r < 70:
 			line = fmt.Sprintf("cread %s %d %d", c, 1+rng.IntN(3), rng.IntN(20))
 		default:
 			ps, err := b.XPendingRange(ctx, killKey, killGroup, broker.PendingOptions{Start: stream.MinID, End: stream.MaxID, Count: 10})
@@ -184,6 +186,11 @@ func applyKillOp(ctx context.Context, b *broker.Broker, ms int64, line string) e
 	case "add":
 		n, _ := strconv.Atoi(f[1])
 		_, err := b.XAdd(ctx, killKey, killFields(n), broker.AddOptions{ID: stream.ExplicitID(stream.ID{Ms: uint64(ms)})})
+		return err
+	case "idmp": // an idempotent append: iid f[2] of producer "kp", often a duplicate
+		n, _ := strconv.Atoi(f[1])
+		o := broker.AddOptions{Idempotency: broker.Idempotency{Producer: "kp", ID: f[2]}}
+		_, err := b.XAdd(ctx, killKey, killFields(n), o)
 		return err
 	case "read":
 		count, _ := strconv.Atoi(f[2])
@@ -311,7 +318,9 @@ func TestKill(t *testing.T) {
 	for i := range kills {
 		run := killChild(t, exe, dir, clockStart, uint64(i), 5+rng.IntN(46))
 		clockStart = max(clockStart, run.maxMs) + 100
-		b := openDurable(t, dir, broker.Options{})
+		// On the children's clock: on the wall clock the IDMP iids, made
+		// at the children's fake times, would expire at once.
+		b := openDurable(t, dir, broker.Options{Clock: newMsClock(run.maxMs).Now})
 		for a := 1; a <= killAdders; a++ {
 			key := fmt.Sprintf("p%d", a)
 			known[key] = checkAdds(t, i, b, key, known[key], run.adds[key])

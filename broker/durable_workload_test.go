@@ -84,6 +84,8 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 		return w.pickRedis8(ctx, b0, key, group, consumer, minIdle)
 	}
 	switch r := w.rng.IntN(100); {
+	case r >= 27 && r < 35:
+		return w.pickPolicy(ctx, key, r)
 	case r < 35:
 		o := broker.AddOptions{}
 		if w.rng.IntN(10) == 0 {
@@ -143,6 +145,35 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 		return func(b *broker.Broker) error { _, err := b.XGroupDelConsumer(ctx, key, group, consumer); return err }
 	default:
 		return func(b *broker.Broker) error { _, err := b.Del(ctx, key); return err }
+	}
+}
+
+// pickPolicy chooses an idempotent append (most of the time), an IDMP
+// max size or a retention policy without MaxAge. The workload leaves time
+// alone (IDMP duration and MaxAge): the streams' deadlines stay about 100 s
+// of the fake clock ahead, which no run reaches, so no sweep runs at a
+// moment that would differ between two brokers or across a reopen.
+func (w *workload) pickPolicy(ctx context.Context, key string, r int) func(b *broker.Broker) error {
+	switch {
+	case r < 33:
+		f := []stream.Field{{Name: "n", Value: strconv.Itoa(w.rng.IntN(4))}, {Name: "k", Value: key}}
+		o := broker.AddOptions{Idempotency: broker.Idempotency{Producer: "p" + strconv.Itoa(w.rng.IntN(2))}}
+		if w.rng.IntN(3) == 0 {
+			o.Idempotency.Auto = true
+			w.rng.Shuffle(len(f), func(i, j int) { f[i], f[j] = f[j], f[i] })
+		} else {
+			o.Idempotency.ID = "i" + strconv.Itoa(w.rng.IntN(6))
+		}
+		if w.rng.IntN(5) == 0 {
+			o.Trim = stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: int64(w.rng.IntN(5))}
+		}
+		return func(b *broker.Broker) error { _, err := b.XAdd(ctx, key, f, o); return err }
+	case r < 34:
+		c := broker.StreamConfig{IdmpMaxSize: 1 + w.rng.IntN(4)}
+		return func(b *broker.Broker) error { return b.XCfgSet(ctx, key, c) }
+	default:
+		ret := broker.Retention{MaxLen: int64(w.rng.IntN(30)), MaxBytes: int64(w.rng.IntN(3)) * 100}
+		return func(b *broker.Broker) error { return b.SetRetention(ctx, key, ret) }
 	}
 }
 

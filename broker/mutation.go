@@ -28,6 +28,12 @@ type mutation struct {
 	nack            stream.NackOptions  // opNack
 	ref             stream.RefMode      // opAckDel, opDeleteEx
 
+	// IDMP and retention (record_idmp.go, apply_policy.go).
+	pid, iid  string            // opAdd with IDMP, opIdmpDuplicate
+	idmpCfg   stream.IdmpConfig // opIdmpConfig
+	retention stream.Retention  // opRetention
+	retain    bool              // opAdd, opAddBatch, live only (not logged): apply the stream's retention policy at nowMs
+
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
 	fieldList  stream.FieldList // opAdd

@@ -138,7 +138,8 @@ func appendRecord(b []byte, m *mutation) []byte {
 			b = appendFields(appendID(b, e.ID), e.Fields)
 		}
 	}
-	return appendR8(b, m, present)
+	b = appendR8(b, m, present)
+	return appendPolicyFields(b, m, present)
 }
 
 // presentBits is the set of m's non-zero optional fields.
@@ -165,7 +166,7 @@ func presentBits(m *mutation) uint64 {
 	set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
 		c.Force || c.JustID || c.LastID != nil)
 	set(recBatch, m.batch != nil)
-	return p
+	return p | policyBits(m)
 }
 
 // appendFields appends a field list: the encoding is stream's

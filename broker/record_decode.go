@@ -59,14 +59,14 @@ func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 	if data[0] != recordVersion {
 		return fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
 	}
-	if data[1] < byte(opAdd) || data[1] > byte(opMax) {
+	if (data[1] < byte(opAdd) || data[1] > byte(opMax)) && !policyKind(opKind(data[1])) {
 		return fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
 	m.kind = opKind(data[1])
 	var d decoder
 	d.Reader = wire.NewReader(data[2:], nil)
 	present := d.Uvarint()
-	if present&^(recAll|recR8All) != 0 {
+	if present&^(recAll|recR8All|recPolicyAll) != 0 {
 		return fmt.Errorf("%w: record field bits %#x", ErrCorrupt, present)
 	}
 	m.key = intern(&rd.key, d.Bytes())
@@ -129,6 +129,7 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 		}
 	}
 	decodeR8(d, m, present)
+	rd.decodePolicyFields(d, m, present)
 }
 
 // readBatch reads the entries of an XAddBatch record.

@@ -73,6 +73,17 @@ func recordCases() map[string]mutation {
 			trim: stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: 5, Approx: true, Ref: stream.Acked}},
 		"add trim ref": {kind: opAdd, key: "k", id: stream.ID{Ms: 1}, fields: []stream.Field{{Name: "a", Value: "b"}},
 			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 1}, Ref: stream.DelRef}},
+		"add idmp": {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5},
+			fields: []stream.Field{{Name: "a", Value: "1"}}, pid: "p1", iid: "ord-7",
+			trim: stream.Trim{Strategy: stream.TrimMaxLen}},
+		"add idmpauto": {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5},
+			fields: []stream.Field{{Name: "a", Value: "1"}}, pid: "p", iid: stream.AutoIID([]stream.Field{{Name: "a", Value: "1"}})},
+		"idmp duplicate": {kind: opIdmpDuplicate, key: "k", pid: "p", iid: "i"},
+		"idmp config":    {kind: opIdmpConfig, key: "k", idmpCfg: stream.IdmpConfig{Duration: 86400, MaxSize: 1}},
+		"idmp expire":    {kind: opIdmpExpire, key: "k", nowMs: 1700000000000},
+		"retention": {kind: opRetention, key: "k", nowMs: 9,
+			retention: stream.Retention{MaxLen: 10, MaxAgeMs: 60000, MaxBytes: 1 << 40}},
+		"retention none": {kind: opRetention, key: "k", nowMs: 9},
 		"binary key": {kind: opAdd, key: "\x00\xff/../x", id: stream.ID{Seq: 1},
 			fields: []stream.Field{{Name: "\x00", Value: string(make([]byte, 300))}}},
 	}
@@ -196,6 +207,15 @@ func TestDecodeRecordRejects(t *testing.T) {
 		{"bad trim strategy", []byte{recordVersion, byte(opTrim), recTrim, 0, 9, 0, 0, 0, 0, 0}, ErrCorrupt},
 		{"bad boolean", []byte{recordVersion, byte(opTrim), recTrim, 0, 1, 0, 0, 0, 2, 0}, ErrCorrupt},
 		{"bad claim flags", []byte{recordVersion, byte(opClaim), 0x80, 0x20, 0, 0x80}, ErrCorrupt}, // present = recClaim
+		{"idmp without iid", []byte{recordVersion, byte(opIdmpDuplicate), 0x80, 0x80, 0x40, 1, 'k', 1, 'p', 0}, ErrCorrupt},
+		{"idmp config bit on another kind", []byte{recordVersion, byte(opAdd), 0x80, 0x80, 0x80, 0x01, 1, 'k', 1, 1}, ErrCorrupt},
+		{"idmp config without its bit", []byte{recordVersion, byte(opIdmpConfig), 0, 1, 'k'}, ErrCorrupt},
+		{"idmp duration 0", []byte{recordVersion, byte(opIdmpConfig), 0x80, 0x80, 0x80, 0x01, 1, 'k', 0, 1}, ErrCorrupt},
+		{"idmp max size 10001", []byte{recordVersion, byte(opIdmpConfig), 0x80, 0x80, 0x80, 0x01, 1, 'k', 1, 0x91, 0x4e}, ErrCorrupt},
+		{"negative retention", []byte{recordVersion, byte(opRetention), 0x80, 0x80, 0x80, 0x02, 1, 'k', 1, 0, 0}, ErrCorrupt},
+		{"unknown policy bit", []byte{recordVersion, byte(opAdd), 0x80, 0x80, 0x80, 0x08, 1, 'k'}, ErrCorrupt},
+		{"kind 22", with(1, 22), ErrCorrupt},
+		{"kind 27", with(1, 27), ErrCorrupt},
 		{"overlong varint", []byte{recordVersion, byte(opAdd), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, ErrCorrupt},
 	}
 	for _, tt := range tests {

@@ -54,6 +54,7 @@ type streamState struct {
 	dead    bool      // removed from the registry
 	err     error     // the log refused a mutation applied here: no more writes
 	applied bool      // the current access applied a mutation (access.go)
+	sweepAt uint64    // the sweeper's deadline for this stream, 0: none (sweeper.go)
 }
 
 func newRegistry(b *Broker) *registry {

@@ -15,6 +15,11 @@ type AddOptions struct {
 	ID         AddID // AutoID ("*", the zero value), PartialID ("ms-*") or ExplicitID
 	NoMkStream bool  // NOMKSTREAM: a missing key gives ErrNoStream
 	Trim       Trim  // MAXLEN/MINID, applied after the append; Trim.Ref: KEEPREF|DELREF|ACKED (Redis 8.2)
+
+	// Idempotency makes the append at most once per producer and
+	// idempotent ID (IDMP, IDMPAUTO); the zero value appends every time.
+	// XAdd only: XAddBatch refuses it.
+	Idempotency Idempotency
 }
 
 // XAdd appends an entry to key's stream, creating the key unless
@@ -26,6 +31,13 @@ type AddOptions struct {
 // [ErrInvalidArgument] for an invalid o.Trim; [ErrNoStream] for a missing
 // key with o.NoMkStream; the ID errors [ErrIDZero], [ErrIDTooSmall],
 // [ErrExhausted], [ErrSeqExhausted]; ctx's error if it has already ended.
+//
+// With o.Idempotency, an entry whose idempotent ID its producer already
+// used on key (and the stream still tracks: see [Idempotency]) is a
+// duplicate: XAdd appends nothing, trims nothing, counts it and returns the
+// first entry's ID, even if that entry was deleted or trimmed since.
+// A stream with a retention policy ([Broker.SetRetention]) is trimmed to it
+// after every append, in the same logged change as o.Trim.
 // A ctx that ends while XAdd waits for the disk makes it return ctx's error
 // with the entry already added: the outcome is unknown (see "Cancellation"
 // in the package documentation); retry with the same explicit ID to find out.
@@ -36,6 +48,10 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []Field, o AddOpti
 	if err := checkTrim(o.Trim); err != nil {
 		return ID{}, err
 	}
+	pid, iid, err := o.Idempotency.resolve(o.ID, fields)
+	if err != nil {
+		return ID{}, err
+	}
 	// Only "*" reads the clock, and outside the lock: the stream keeps IDs
 	// increasing even if a later reading wins the lock first.
 	var now uint64
@@ -43,19 +59,28 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []Field, o AddOpti
 		now = b.nowMs()
 	}
 	var id ID
-	err := b.upsert(ctx, key, func(t tx) error {
+	err = b.upsert(ctx, key, func(t tx) error {
 		if err := newStreamUnless(t.st, o.NoMkStream); err != nil {
 			return err
+		}
+		if pid != "" {
+			if orig, dup := t.st.s.IdmpLookup(pid, iid); dup {
+				id = orig
+				_, err := t.apply(&mutation{kind: opIdmpDuplicate, key: key, pid: pid, iid: iid})
+				return err
+			}
 		}
 		var err error
 		if id, err = t.st.s.NextID(o.ID, now); err != nil {
 			return err
 		}
-		m := mutation{kind: opAdd, key: key, nowMs: now, id: id, fields: fields, trim: o.Trim}
+		m := mutation{kind: opAdd, key: key, nowMs: now, id: id, fields: fields, trim: o.Trim, pid: pid, iid: iid}
+		t.retainLocked(&m)
 		var e effect
 		if err := t.applyTo(&m, &e); err != nil {
 			return err
 		}
+		t.b.sweeper.noteLocked(t.st)
 		if len(t.st.waiters) > 0 {
 			t.b.serveWaitersLocked(t.st)
 		}

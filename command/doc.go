@@ -32,8 +32,13 @@
 // messages its own PUBLISH caused.
 //
 // Deliberate differences from Redis 7.0: XREAD accepts "+" as an ID (the
-// stream's last entry, as Redis 7.4 does); HELP lists brook's commands
-// instead of redis-cli's help; PUBSUB has no shard subcommands. CONFIG
+// stream's last entry, as Redis 7.4 does); XADD takes Redis 8.6's IDMP and
+// IDMPAUTO, XCFGSET exists (Redis 8.6) and XINFO STREAM prints 8.6's IDMP
+// fields; XCFGSET also takes brook's RETENTION-MAXLEN n, RETENTION-MAXAGE
+// ms and RETENTION-MAXBYTES n (a standing retention policy, see
+// [broker.Broker.SetRetention]; 0 removes a bound; errors in Redis's
+// style, such as "ERR RETENTION-MAXLEN must be >= 0"); HELP lists brook's
+// commands instead of redis-cli's help; PUBSUB has no shard subcommands. CONFIG
 // knows one parameter, client-output-buffer-limit: its pubsub class sets
 // the broker's limits for the subscriptions made afterwards
 // ([broker.Broker.SetPubSubLimits]; Redis applies them to connected clients

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/stream"
@@ -143,7 +144,7 @@ func infoError(err error) Reply {
 
 // streamHeader is the part of XINFO STREAM shared with its FULL form.
 func streamHeader(in stream.Info) []Reply {
-	return []Reply{
+	h := []Reply{
 		Bulk("length"), Int(in.Length),
 		Bulk("radix-tree-keys"), Int(in.RadixTreeKeys),
 		Bulk("radix-tree-nodes"), Int(in.RadixTreeNodes),
@@ -152,6 +153,30 @@ func streamHeader(in stream.Info) []Reply {
 		Bulk("entries-added"), Int(int64(in.EntriesAdded)),
 		Bulk("recorded-first-entry-id"), Bulk(in.RecordedFirstEntryID.String()),
 	}
+	if !idmpInUse(in.Idmp) {
+		return h
+	}
+	// Redis 8.6: the IDMP configuration and counters.
+	return append(h,
+		Bulk("idmp-duration"), Int(int64(in.Idmp.Duration/time.Second)),
+		Bulk("idmp-maxsize"), Int(in.Idmp.MaxSize),
+		Bulk("pids-tracked"), Int(in.Idmp.PidsTracked),
+		Bulk("iids-tracked"), Int(in.Idmp.IidsTracked),
+		Bulk("iids-added"), Int(int64(in.Idmp.IidsAdded)),
+		Bulk("iids-duplicates"), Int(int64(in.Idmp.IidsDuplicates)),
+	)
+}
+
+// idmpInUse reports whether a stream's IDMP state differs from a stream
+// that never used it. Redis 8.6 prints the IDMP fields of XINFO STREAM
+// always; brook prints them once a stream's IDMP state differs from a new
+// stream's (after an IDMP append, or an XCFGSET that changed a value), so that XINFO of every other stream stays byte for byte what
+// Redis 7 prints, which the recorded conformance cases check. The same rule
+// as XINFO STREAM FULL's nacked-count (Redis 8.8), printed for groups with
+// NACKed entries.
+func idmpInUse(in broker.IdmpInfo) bool {
+	def := broker.IdmpInfo{Duration: stream.DefaultIdmpDuration * time.Second, MaxSize: stream.DefaultIdmpMaxSize}
+	return in != def
 }
 
 // streamFullReply is XINFO STREAM FULL as Redis 7.0 prints it.

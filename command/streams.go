@@ -13,7 +13,9 @@ import (
 func streamSpecs() []*spec {
 	return []*spec{
 		{name: "xadd", arity: -5, run: (*Handler).xadd,
-			usage: "XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"},
+			usage: "XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID [=|~] threshold [LIMIT count]] [IDMP pid iid|IDMPAUTO pid] *|id field value [field value ...]"},
+		{name: "xcfgset", arity: -2, run: (*Handler).xcfgset,
+			usage: "XCFGSET key [IDMP-DURATION seconds] [IDMP-MAXSIZE n] [RETENTION-MAXLEN n] [RETENTION-MAXAGE ms] [RETENTION-MAXBYTES n]"},
 		{name: "xlen", arity: 2, run: (*Handler).xlen, usage: "XLEN key"},
 		{name: "xrange", arity: -4, run: (*Handler).xrange, usage: "XRANGE key start end [COUNT count]"},
 		{name: "xrevrange", arity: -4, run: (*Handler).xrevrange, usage: "XREVRANGE key end start [COUNT count]"},
@@ -68,7 +70,8 @@ type trimArgs struct {
 	idGiven  bool
 	next     int // index after the ID (XADD); len(args) for XTRIM
 	limitSet bool
-	refSet   bool // KEEPREF|DELREF|ACKED given (Redis 8.2)
+	refSet   bool               // KEEPREF|DELREF|ACKED given (Redis 8.2)
+	idmp     broker.Idempotency // XADD IDMP / IDMPAUTO
 }
 
 // parseTrim parses XADD's or XTRIM's options the way Redis's
@@ -108,6 +111,12 @@ func parseTrim(args []string, xadd bool) (trimArgs, *Reply) {
 			// Redis 8.2. A second one is a syntax error in XTRIM; XADD
 			// takes it for the ID (below), which is invalid.
 			a.trim.Ref, a.refSet = refModes[opt], true
+		case xadd && (opt == "idmp" && more >= 2 || opt == "idmpauto" && more >= 1):
+			next, bad := a.parseIdmp(args, i, opt == "idmpauto")
+			if bad != nil {
+				return a, bad
+			}
+			i = next
 		case xadd:
 			id, err := parseAddID(args[i])
 			if err != nil {
@@ -157,6 +166,32 @@ func (a *trimArgs) parseStrategy(args []string, i int, maxlen bool) (int, *Reply
 	return i + 1, nil
 }
 
+// parseIdmp parses IDMP pid iid (or IDMPAUTO pid) at args[i] (Redis 8.6)
+// and returns the index of its last argument.
+func (a *trimArgs) parseIdmp(args []string, i int, auto bool) (int, *Reply) {
+	fail := func(text string) (int, *Reply) { r := Error(text); return 0, &r }
+	if a.idmp != (broker.Idempotency{}) {
+		return fail("ERR syntax error, IDMP/IDMPAUTO specified multiple times")
+	}
+	pid := args[i+1]
+	if auto {
+		if pid == "" {
+			return fail("ERR syntax error, IDMPAUTO requires a non-empty producer ID")
+		}
+		a.idmp = broker.Idempotency{Producer: pid, Auto: true}
+		return i + 1, nil
+	}
+	iid := args[i+2]
+	switch {
+	case pid == "":
+		return fail("ERR syntax error, IDMP requires a non-empty producer ID")
+	case iid == "":
+		return fail("ERR syntax error, IDMP requires a non-empty idempotent ID")
+	}
+	a.idmp = broker.Idempotency{Producer: pid, ID: iid}
+	return i + 2, nil
+}
+
 // check applies the checks Redis makes after the option loop.
 func (a *trimArgs) check(xadd bool) *Reply {
 	fail := func(text string) *Reply { r := Error(text); return &r }
@@ -184,6 +219,9 @@ func (h *Handler) xadd(ctx context.Context, args []string) Reply {
 	if !a.idGiven || len(fv) < 2 || len(fv)%2 == 1 {
 		return wrongArgs("xadd")
 	}
+	if a.idmp != (broker.Idempotency{}) && a.id != stream.AutoID() {
+		return Error("ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs")
+	}
 	if a.id == stream.ExplicitID(stream.ID{}) {
 		return errorReply(stream.ErrIDZero)
 	}
@@ -191,7 +229,7 @@ func (h *Handler) xadd(ctx context.Context, args []string) Reply {
 	for i := range fields {
 		fields[i] = stream.Field{Name: fv[2*i], Value: fv[2*i+1]}
 	}
-	id, err := h.B.XAdd(ctx, args[1], fields, broker.AddOptions{ID: a.id, NoMkStream: a.noMk, Trim: a.trim})
+	id, err := h.B.XAdd(ctx, args[1], fields, broker.AddOptions{ID: a.id, NoMkStream: a.noMk, Trim: a.trim, Idempotency: a.idmp})
 	if errors.Is(err, broker.ErrNoStream) {
 		return Nil()
 	}

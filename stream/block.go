@@ -58,6 +58,7 @@ type owner struct{ _ byte }
 type block struct {
 	first, last ID     // first (the B-tree key) and last entry, tombstones included
 	n, del      uint16 // entries, tombstoned entries
+	bytes       int64  // data bytes of the live entries (derived, not encoded)
 	names       []string
 	buf         []byte
 	own         *owner

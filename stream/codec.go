@@ -11,8 +11,9 @@ import (
 // Snapshot encoding of a stream, written by [Stream.AppendBinary] and read by
 // [Decode]. Integers are uvarints.
 //
-//	magic          "BRS" and the format version, 2 (1 is read too: it
-//	               differs only in the groups, see appendGroups)
+//	magic          "BRS" and the format version, 3 (1 and 2 are read too:
+//	               version 2 has no policies section, version 1 neither
+//	               the NACK zone of the groups, see appendGroups)
 //	last-id        ms, seq: the last generated ID
 //	max-deleted    ms, seq
 //	entries-added
@@ -23,15 +24,19 @@ import (
 //	  names          count, then length + bytes per name
 //	  data           length + the packed entries, verbatim (see block)
 //	groups         the consumer groups (appendGroups, group.go)
+//	idmp           version 2: the IDMP state (appendIdmp, codec_idmp.go)
+//	retention      version 2: max-len varint, max-age-ms, max-bytes varint
 //
-// The length and each block's last ID are not stored: Decode derives them
-// while it checks every entry.
+// The length, the data bytes and each block's last ID are not stored:
+// Decode derives them while it checks every entry.
 var snapMagic = [4]byte{'B', 'R', 'S', snapVersion}
 
 // snapVersion is the format version AppendBinary writes. Version 2 (brook
-// with Redis 8.8's XNACK) added the NACK zone of each group; Decode reads
-// versions 1 and 2.
-const snapVersion = 2
+// with Redis 8.8's XNACK) added the NACK zone of each group; version 3
+// (Redis 8.6's IDMP and brook's retention) the policies after the groups.
+// Decode reads versions 1 to 3; an older version decodes with the default
+// IDMP configuration, nothing tracked, and no retention policy.
+const snapVersion = 3
 
 // ErrCorrupt is returned (wrapped) by [Decode] for bytes that are not a valid
 // snapshot encoding of a stream.
@@ -82,14 +87,15 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		b = append(b, bl.buf...)
 		return true
 	})
-	return s.appendGroups(b), nil
+	b = s.appendGroups(b)
+	return s.appendPolicies(b), nil
 }
 
 // blocksBinarySize is an upper bound of the bytes AppendBinary writes
 // before the groups: uvarints are at most binary.MaxVarintLen64 long.
 func (s *Stream) blocksBinarySize() int {
 	const v = binary.MaxVarintLen64
-	n := len(snapMagic) + 7*v
+	n := len(snapMagic) + 7*v + 9*v // and the policies without producers
 	s.tree.Ascend(func(sl slot) bool {
 		bl := sl.b
 		n += 6*v + len(bl.buf)
@@ -138,6 +144,7 @@ func Decode(data []byte) (*Stream, error) {
 		b.own = s.own
 		s.tree.ReplaceOrInsert(b.slot())
 		s.length += int64(b.live())
+		s.bytes += b.bytes
 		prev = b
 	}
 	if r.Err() == nil {
@@ -149,6 +156,11 @@ func Decode(data []byte) (*Stream, error) {
 	rest, err := s.decodeGroups(r.Rest(), version)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if version >= 3 {
+		if rest, err = s.decodePolicies(rest); err != nil {
+			return nil, err
+		}
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rest))
@@ -226,6 +238,8 @@ func (b *block) check() error {
 		}
 		if e.deleted() {
 			del++
+		} else {
+			b.bytes += b.entryBytes(e)
 		}
 		b.addMark(i, off, prev)
 		prev, off = e.id, e.end

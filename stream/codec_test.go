@@ -216,6 +216,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"empty input", nil},
 		{"bad magic", []byte("BRX\x01\x00")},
 		{"version 0", []byte("BRS\x00\x00\x00\x00\x00\x00\x00\x00\x00")},
+		{"future version", []byte("BRS\x04\x00\x00\x00\x00\x00\x00\x00\x00")},
 		{"trailing bytes", append(snap{last: sid(5, 0), added: 1, blocks: [][]byte{good}}.bytes(), 0)},
 		{"huge block count", snap{tail: []byte{}}.bytesWithCount(1 << 40)},
 		{"huge names count", snap{last: sid(5, 0), added: 1, blocks: [][]byte{uv(nil, 5, 0, 1, 0, 1<<40)}}.bytes()},

@@ -85,13 +85,13 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 		if !ok {
 			buf = list.appendNamed(b.buf, b.last, id)
 		}
-		if s.addToOpen(b, id, buf) {
+		if s.addToOpen(b, id, buf, list.dataBytes()) {
 			return nil
 		}
 	}
 	names := list.names()
 	buf, _ := list.appendSame(s.openBuffer(), id, id, names)
-	s.startBlock(id, names, buf)
+	s.startBlock(id, names, buf, list.dataBytes())
 	return nil
 }
 
@@ -100,6 +100,18 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 func (l FieldList) span(p int) (start, end int) {
 	n, q := readUvarint(l.b, p)
 	return q, q + int(n)
+}
+
+// dataBytes is the sum of the lengths of the list's names and values.
+func (l FieldList) dataBytes() int64 {
+	n, p := l.head()
+	var sum int64
+	for range 2 * n {
+		q, e := l.span(p)
+		sum += int64(e - q)
+		p = e
+	}
+	return sum
 }
 
 // names returns the field names as new strings.

@@ -144,6 +144,15 @@ func (m *model) check(t *testing.T, s *stream.Stream, step int) {
 	if got != want {
 		t.Fatalf("step %d: Info = %+v, want %+v", step, got, want)
 	}
+	var bytes int64
+	for _, e := range m.entries {
+		for _, f := range e.Fields {
+			bytes += int64(len(f.Name) + len(f.Value))
+		}
+	}
+	if got := s.DataBytes(); got != bytes || in.DataBytes != bytes {
+		t.Fatalf("step %d: DataBytes = %d (Info %d), want %d", step, got, in.DataBytes, bytes)
+	}
 	first, ok := s.FirstID()
 	if ok != (len(m.entries) > 0) || ok && first != m.entries[0].ID || ok && in.RecordedFirstEntryID != first {
 		t.Fatalf("step %d: FirstID = %s %v, recorded %s", step, first, ok, in.RecordedFirstEntryID)

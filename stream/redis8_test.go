@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"slices"
@@ -140,24 +141,29 @@ func TestNackZoneSnapshot(t *testing.T) {
 	}
 
 	enc, _ := nackedStream(t).AppendBinary(nil)
-	// The encoding ends with the zone: count 2, 3-0, 1-0.
+	// The groups end with the zone (count 2, 3-0, 1-0); the policies of
+	// format version 3 follow.
 	tail := []byte{2, 3, 0, 1, 0}
-	if !slices.Equal(enc[len(enc)-5:], tail) {
-		t.Fatalf("encoding ends with %v", enc[len(enc)-5:])
+	pos := bytes.LastIndex(enc, tail)
+	if pos < 0 {
+		t.Fatalf("no NACK zone %v in the encoding", tail)
 	}
-	body := enc[:len(enc)-5]
+	body, policies := enc[:pos], enc[pos+len(tail):]
+	with := func(zone ...byte) []byte {
+		return append(append(slices.Clone(body), zone...), policies...)
+	}
 	bad := map[string][]byte{
-		"count short":  append(slices.Clone(body), 1, 3, 0),
-		"count long":   append(slices.Clone(body), 3, 3, 0, 1, 0, 2, 0),
-		"twice":        append(slices.Clone(body), 2, 3, 0, 3, 0),
-		"owned":        append(slices.Clone(body), 2, 3, 0, 2, 0),
-		"not pending":  append(slices.Clone(body), 2, 3, 0, 4, 0),
-		"truncated":    append(slices.Clone(body), 2, 3, 0),
+		"count short":  with(1, 3, 0),
+		"count long":   with(3, 3, 0, 1, 0, 2, 0),
+		"twice":        with(2, 3, 0, 3, 0),
+		"owned":        with(2, 3, 0, 2, 0),
+		"not pending":  with(2, 3, 0, 4, 0),
+		"truncated":    with(2, 3, 0),
 		"version 1":    append([]byte("BRS\x01"), enc[4:]...),
 		"old sections": append(append([]byte("BRS\x01"), body[4:]...), tail...),
 	}
-	if _, err := stream.Decode(append([]byte("BRS\x03"), enc[4:]...)); !errors.Is(err, stream.ErrFormatVersion) {
-		t.Errorf("version 3: Decode error %v, want ErrFormatVersion", err)
+	if _, err := stream.Decode(append([]byte("BRS\x04"), enc[4:]...)); !errors.Is(err, stream.ErrFormatVersion) {
+		t.Errorf("version 4: Decode error %v, want ErrFormatVersion", err)
 	}
 	for name, b := range bad {
 		if s, err := stream.Decode(b); !errors.Is(err, stream.ErrCorrupt) {

@@ -100,8 +100,11 @@ type Stream struct {
 	lastID       ID     // last generated ID
 	maxDeletedID ID     // highest ID removed by XDEL
 	entriesAdded uint64 // every successful append
+	bytes        int64  // data bytes of the live entries (see DataBytes)
 
-	grp groups // consumer groups (group.go)
+	grp  groups    // consumer groups (group.go)
+	idmp idmp      // idempotent-producer state (idmp.go)
+	ret  Retention // retention policy (retention.go)
 }
 
 // New returns an empty stream.
@@ -153,10 +156,11 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	if err := s.checkNext(id); err != nil {
 		return err
 	}
+	n := fieldsBytes(fields)
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
 		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
-		if s.addToOpen(b, id, buf) {
+		if s.addToOpen(b, id, buf, n) {
 			return nil
 		}
 	}
@@ -164,7 +168,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	for i, f := range fields {
 		names[i] = strings.Clone(f.Name)
 	}
-	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true))
+	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true), n)
 	return nil
 }
 
@@ -184,7 +188,7 @@ func (s *Stream) checkNext(id ID) error {
 // true; or false if it grew past blockMaxBytes, leaving b unchanged (the
 // bytes written past its length are ignored) for the entry to start a new
 // block.
-func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
+func (s *Stream) addToOpen(b *block, id ID, buf []byte, n int64) bool {
 	if len(buf) > blockMaxBytes {
 		return false
 	}
@@ -192,7 +196,7 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
 	b.buf = buf
 	b.n++
 	b.last = id
-	s.appended(id, b)
+	s.appended(id, b, n)
 	return true
 }
 
@@ -207,18 +211,21 @@ func (s *Stream) openBuffer() []byte {
 }
 
 // startBlock seals the open block and opens a new one holding the single
-// entry id, packed in buf with names as its names table.
-func (s *Stream) startBlock(id ID, names []string, buf []byte) {
+// entry id, packed in buf with names as its names table; n is the entry's
+// data bytes.
+func (s *Stream) startBlock(id ID, names []string, buf []byte, n int64) {
 	s.sealOpen()
 	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
-	s.appended(id, b)
+	s.appended(id, b, n)
 }
 
-// appended updates the metadata after id went into b, and seals b when it
-// is full.
-func (s *Stream) appended(id ID, b *block) {
+// appended updates the metadata after id, holding n data bytes, went into
+// b, and seals b when it is full.
+func (s *Stream) appended(id ID, b *block, n int64) {
+	b.bytes += n
+	s.bytes += n
 	s.lastID = id
 	s.length++
 	s.entriesAdded++
@@ -288,7 +295,7 @@ func (s *Stream) FirstID() (ID, bool) {
 
 // Clone returns a copy-on-write copy for a consistent snapshot: O(1) for
 // the entries (blocks are shared and copied by whichever side first changes
-// one) plus the cost of copying the group tables. After Clone returns, s and
+// one) plus the cost of copying the group tables and the IDMP state. After Clone returns, s and
 // the copy may be used by different goroutines.
 func (s *Stream) Clone() *Stream {
 	c := &Stream{
@@ -299,6 +306,9 @@ func (s *Stream) Clone() *Stream {
 		lastID:       s.lastID,
 		maxDeletedID: s.maxDeletedID,
 		entriesAdded: s.entriesAdded,
+		bytes:        s.bytes,
+		idmp:         s.idmp.clone(),
+		ret:          s.ret,
 	}
 	s.own = new(owner)
 	s.cloneGroups(c)
@@ -318,9 +328,14 @@ type Info struct {
 	MaxDeletedEntryID    ID
 	EntriesAdded         uint64
 	RecordedFirstEntryID ID // the first entry's ID, 0-0 when empty
+	Idmp                 IdmpInfo
 	Groups               int64
 	FirstEntry           *Entry // nil when empty
 	LastEntry            *Entry // nil when empty
+
+	// DataBytes is not in Redis's reply: what the entries hold, the figure
+	// a retention policy's MaxBytes bounds (see [Stream.DataBytes]).
+	DataBytes int64
 }
 
 // Info returns XINFO STREAM's fields.
@@ -333,7 +348,9 @@ func (s *Stream) Info() Info {
 		LastGeneratedID:   s.lastID,
 		MaxDeletedEntryID: s.maxDeletedID,
 		EntriesAdded:      s.entriesAdded,
+		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
+		DataBytes:         s.bytes,
 	}
 	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
 		in.FirstEntry = &first[0]

@@ -33,16 +33,25 @@ func (s *Stream) deleteOne(id ID) bool {
 		return true
 	}
 	b = s.mutable(b)
+	s.tombstone(b, e)
+	return true
+}
+
+// tombstone marks the live entry e of b, which s owns, as deleted.
+func (s *Stream) tombstone(b *block, e rawEntry) {
 	b.buf[e.off] |= flagDeleted
 	b.del++
+	n := b.entryBytes(e)
+	b.bytes -= n
+	s.bytes -= n
 	s.length--
-	return true
 }
 
 // removeBlock drops a whole block and its live entries.
 func (s *Stream) removeBlock(b *block) {
 	s.tree.Delete(b.slot())
 	s.length -= int64(b.live())
+	s.bytes -= b.bytes
 	if b == s.open {
 		s.open = nil
 	}
@@ -116,9 +125,7 @@ func (s *Stream) trimInside(b *block, t Trim, maxLen int64) int64 {
 			break
 		}
 		b = s.mutable(b)
-		b.buf[e.off] |= flagDeleted
-		b.del++
-		s.length--
+		s.tombstone(b, e)
 		n++
 	}
 	if b.live() == 0 {

@@ -1,0 +1,45 @@
+package broker
+
+import "github.com/brookmq/brook/stream"
+
+// afterAppend completes an opAdd or opAddBatch whose entries apply
+// appended: it records an IDMP append's iid, then trims as m.trim says and,
+// for a live call (m.retain), to the stream's retention policy at m.nowMs,
+// and rewrites m.trim as the exact effect of both, which is what the log
+// keeps: replay applies that effect and never evaluates the policy, so it
+// removes the same entries whatever the clock.
+func afterAppend(s *stream.Stream, m *mutation) {
+	if m.pid != "" {
+		s.IdmpRecord(m.pid, m.iid, m.id)
+	}
+	if !m.retain {
+		trimExact(s, &m.trim)
+		return
+	}
+	var n int64
+	if m.trim.Strategy != stream.TrimNone {
+		n = s.Trim(m.trim)
+	}
+	n += s.Retain(m.nowMs)
+	exactEffect(s, &m.trim, n)
+}
+
+// applyPolicy applies the IDMP and retention mutations (see record_idmp.go).
+// Each is deterministic given the stream and m: opRetention and
+// opIdmpExpire read the clock only through the logged m.nowMs.
+func applyPolicy(s *stream.Stream, m *mutation, e *effect) {
+	switch m.kind {
+	case opIdmpConfig:
+		e.changed = s.SetIdmpConfig(m.idmpCfg)
+	case opRetention:
+		changed := s.SetRetention(m.retention)
+		e.n = s.Retain(m.nowMs)
+		e.changed = changed || e.n > 0
+	case opIdmpExpire:
+		e.n = s.IdmpExpire(m.nowMs)
+		e.changed = e.n > 0
+	case opIdmpDuplicate:
+		s.IdmpDuplicate()
+		e.changed = true
+	}
+}
