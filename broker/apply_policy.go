@@ -9,7 +9,7 @@ import "github.com/brookmq/brook/stream"
 // keeps: replay applies that effect and never evaluates the policy, so it
 // removes the same entries whatever the clock.
 func afterAppend(s *stream.Stream, m *mutation) {
-	if m.pid != "" {
+	if m.idmpArgs != nil && m.pid != "" {
 		s.IdmpRecord(m.pid, m.iid, m.id)
 	}
 	if !m.retain {

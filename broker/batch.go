@@ -109,7 +109,7 @@ func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error)
 		batch[i] = Entry{ID: ids[i], Fields: fields}
 	}
 	before := s.Len()
-	m := mutation{kind: opAddBatch, key: t.st.key, nowMs: now, batch: batch, trim: o.Trim}
+	m := mutation{kind: opAddBatch, key: t.st.key, nowMs: now, trim: o.Trim, opArgs: &opArgs{batch: batch}}
 	t.retainLocked(&m)
 	if _, err := t.apply(&m); err != nil {
 		if s.Len() != before {

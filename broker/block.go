@@ -117,8 +117,7 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 		if err == nil {
 			t := tx{b: b, st: st}
 			var e effect
-			e, err = t.apply(&mutation{kind: opReadNew, key: st.key, group: w.group, consumer: w.consumer,
-				nowMs: nowMs, count: w.count, noAck: w.noAck})
+			e, err = t.apply(&mutation{kind: opReadNew, key: st.key, nowMs: nowMs, opArgs: &opArgs{group: w.group, consumer: w.consumer, count: w.count, noAck: w.noAck}})
 			entries = e.entries
 		}
 		if err != nil {

@@ -14,8 +14,7 @@ import "time"
 // anything for it, and reports whether w is done. st.mu and w.mu are held.
 func (b *Broker) tryServeClaimLocked(st *streamState, w *waiter, key string, nowMs uint64) bool {
 	t := tx{b: b, st: st}
-	e, err := t.apply(&mutation{kind: opReadClaim, key: st.key, group: w.group, consumer: w.consumer,
-		nowMs: nowMs, minIdleMs: *w.claim, count: w.count, noAck: w.noAck})
+	e, err := t.apply(&mutation{kind: opReadClaim, key: st.key, nowMs: nowMs, opArgs: &opArgs{group: w.group, consumer: w.consumer, minIdleMs: *w.claim, count: w.count, noAck: w.noAck}})
 	if err != nil {
 		w.finishLocked(nil, 0, err)
 		return true

@@ -39,7 +39,7 @@ func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCre
 				return err
 			}
 		}
-		m := mutation{kind: opGroupCreate, key: key, group: group, id: startID(t.st.s, o.Start), entriesRead: entriesRead}
+		m := mutation{kind: opGroupCreate, key: key, id: startID(t.st.s, o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
 		_, err := t.apply(&m)
 		return err
 	})
@@ -60,7 +60,7 @@ func (b *Broker) XGroupSetID(ctx context.Context, key, group string, o GroupSetI
 		return err
 	}
 	return b.update(ctx, key, func(t tx) error {
-		m := mutation{kind: opGroupSetID, key: key, group: group, id: startID(t.st.s, o.Start), entriesRead: entriesRead}
+		m := mutation{kind: opGroupSetID, key: key, id: startID(t.st.s, o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
 		_, err := t.apply(&m)
 		return err
 	})
@@ -95,7 +95,7 @@ func startID(s *stream.Stream, p Position) ID {
 func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, error) {
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		if e, err = t.apply(&mutation{kind: opGroupDestroy, key: key, group: group}); err != nil || !e.ok {
+		if e, err = t.apply(&mutation{kind: opGroupDestroy, key: key, opArgs: &opArgs{group: group}}); err != nil || !e.ok {
 			return err
 		}
 		t.st.failWaitersLocked(func(w *waiter) error {
@@ -115,7 +115,7 @@ func (b *Broker) XGroupDestroy(ctx context.Context, key, group string) (bool, er
 func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer string) (bool, error) {
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		e, err = t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: b.nowMs()})
+		e, err = t.apply(&mutation{kind: opConsumerCreate, key: key, nowMs: b.nowMs(), opArgs: &opArgs{group: group, consumer: consumer}})
 		return err
 	})
 	return e.ok, err
@@ -127,7 +127,7 @@ func (b *Broker) XGroupCreateConsumer(ctx context.Context, key, group, consumer 
 func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer string) (int64, error) {
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		e, err = t.apply(&mutation{kind: opConsumerDelete, key: key, group: group, consumer: consumer})
+		e, err = t.apply(&mutation{kind: opConsumerDelete, key: key, opArgs: &opArgs{group: group, consumer: consumer}})
 		return err
 	})
 	return e.n, err
@@ -138,7 +138,7 @@ func (b *Broker) XGroupDelConsumer(ctx context.Context, key, group, consumer str
 func (b *Broker) XAck(ctx context.Context, key, group string, ids ...ID) (int64, error) {
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		e, err = t.apply(&mutation{kind: opAck, key: key, group: group, ids: ids})
+		e, err = t.apply(&mutation{kind: opAck, key: key, opArgs: &opArgs{group: group, ids: ids}})
 		return err
 	})
 	return b.countOrMissing(ctx, e.n, err)
@@ -263,8 +263,7 @@ func (b *Broker) XClaim(ctx context.Context, key, group, consumer string, ids []
 	}
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		m := mutation{kind: opClaim, key: key, group: group, consumer: consumer,
-			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), ids: ids, claim: o.engine()}
+		m := mutation{kind: opClaim, key: key, nowMs: b.nowMs(), opArgs: &opArgs{group: group, consumer: consumer, minIdleMs: durationMs(o.MinIdle), ids: ids, claim: o.engine()}}
 		e, err = t.apply(&m)
 		return err
 	})
@@ -317,8 +316,7 @@ func (b *Broker) XAutoClaim(ctx context.Context, key, group, consumer string, o 
 	}
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		m := mutation{kind: opAutoClaim, key: key, group: group, consumer: consumer,
-			nowMs: b.nowMs(), minIdleMs: durationMs(o.MinIdle), id: o.Start, count: limit(o.Count), justID: o.JustID}
+		m := mutation{kind: opAutoClaim, key: key, nowMs: b.nowMs(), id: o.Start, opArgs: &opArgs{group: group, consumer: consumer, minIdleMs: durationMs(o.MinIdle), count: limit(o.Count), justID: o.JustID}}
 		e, err = t.apply(&m)
 		return err
 	})

@@ -148,11 +148,10 @@ func (b *Broker) groupReadAll(group, consumer string, streams []ReadStream, o *G
 // with CLAIM minIdleMs.
 func (t tx) groupReadClaim(group, consumer string, nowMs, minIdleMs uint64, count int, noAck bool) (StreamEntries, error) {
 	key := t.st.key
-	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: nowMs}); err != nil {
+	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, nowMs: nowMs, opArgs: &opArgs{group: group, consumer: consumer}}); err != nil {
 		return StreamEntries{}, err
 	}
-	m := mutation{kind: opReadClaim, key: key, group: group, consumer: consumer, nowMs: nowMs,
-		minIdleMs: minIdleMs, count: limit(count), noAck: noAck}
+	m := mutation{kind: opReadClaim, key: key, nowMs: nowMs, opArgs: &opArgs{group: group, consumer: consumer, minIdleMs: minIdleMs, count: limit(count), noAck: noAck}}
 	e, err := t.apply(&m)
 	return claimedEntries(e.claimed), err
 }
@@ -182,10 +181,10 @@ func msDuration(ms uint64) time.Duration {
 // groupRead creates consumer if missing and reads one stream as it.
 func (t tx) groupRead(group, consumer string, from Position, nowMs uint64, count int, noAck bool) ([]Entry, error) {
 	key := t.st.key
-	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, group: group, consumer: consumer, nowMs: nowMs}); err != nil {
+	if _, err := t.apply(&mutation{kind: opConsumerCreate, key: key, nowMs: nowMs, opArgs: &opArgs{group: group, consumer: consumer}}); err != nil {
 		return nil, err
 	}
-	m := mutation{kind: opReadNew, key: key, group: group, consumer: consumer, nowMs: nowMs, count: limit(count), noAck: noAck}
+	m := mutation{kind: opReadNew, key: key, nowMs: nowMs, opArgs: &opArgs{group: group, consumer: consumer, count: limit(count), noAck: noAck}}
 	if from.kind == posAfter {
 		m.kind, m.id, m.noAck = opReadHistory, from.id, false
 	}

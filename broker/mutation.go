@@ -8,36 +8,64 @@ import "github.com/brookmq/brook/stream"
 // the same value from the log and applies it again with the same code, so
 // replay is deterministic.
 type mutation struct {
-	kind opKind
-	key  string
+	kind   opKind
+	retain bool // opAdd, opAddBatch, live only (not logged): apply the stream's retention policy at nowMs
+	key    string
 
 	nowMs  uint64         // the clock reading the operation used
 	id     stream.ID      // opAdd: the resolved ID; opReadHistory: after; opAutoClaim: start
 	fields []stream.Field // opAdd
-	batch  []stream.Entry // opAddBatch: the entries, resolved IDs, in order
 	trim   stream.Trim    // opAdd, opAddBatch, opTrim: exact effect (MINID = or MAXLEN = 0)
-	ids    []stream.ID    // opDelete, opAck, opClaim
+
+	// The arguments of the other operations, nil when none is set, so that
+	// an append, the hot path, builds and clears a small value.
+	*opArgs
+	*idmpArgs
+}
+
+// opArgs are the arguments of the operations other than plain appends.
+type opArgs struct {
+	batch []stream.Entry // opAddBatch: the entries, resolved IDs, in order
+	ids   []stream.ID    // opDelete, opAck, opClaim, opNack, opAckDel, opDeleteEx
 
 	group, consumer string
 	entriesRead     int64 // opGroupCreate, opGroupSetID
-	count           int   // opReadNew, opReadHistory, opAutoClaim
-	noAck           bool  // opReadNew
+	count           int   // opReadNew, opReadHistory, opAutoClaim, opReadClaim
+	noAck           bool  // opReadNew, opReadClaim
 	justID          bool  // opAutoClaim
 	minIdleMs       uint64
 	claim           stream.ClaimOptions // opClaim
 	nack            stream.NackOptions  // opNack
 	ref             stream.RefMode      // opAckDel, opDeleteEx
 
-	// IDMP and retention (record_idmp.go, apply_policy.go).
-	pid, iid  string            // opAdd with IDMP, opIdmpDuplicate
-	idmpCfg   stream.IdmpConfig // opIdmpConfig
-	retention stream.Retention  // opRetention
-	retain    bool              // opAdd, opAddBatch, live only (not logged): apply the stream's retention policy at nowMs
-
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
 	fieldList  stream.FieldList // opAdd
 	batchLists []listEntry      // opAddBatch
+}
+
+// idmpArgs are the IDMP and retention arguments (record_idmp.go,
+// apply_policy.go).
+type idmpArgs struct {
+	pid, iid  string            // opAdd with IDMP, opIdmpDuplicate
+	idmpCfg   stream.IdmpConfig // opIdmpConfig
+	retention stream.Retention  // opRetention
+}
+
+// args returns m's opArgs, adding them if m has none.
+func (m *mutation) args() *opArgs {
+	if m.opArgs == nil {
+		m.opArgs = new(opArgs)
+	}
+	return m.opArgs
+}
+
+// idmp returns m's idmpArgs, adding them if m has none.
+func (m *mutation) idmp() *idmpArgs {
+	if m.idmpArgs == nil {
+		m.idmpArgs = new(idmpArgs)
+	}
+	return m.idmpArgs
 }
 
 type opKind uint8

@@ -154,18 +154,20 @@ func presentBits(m *mutation) uint64 {
 	set(recID, !m.id.IsZero())
 	set(recFields, m.fields != nil)
 	set(recTrim, m.trim != stream.Trim{})
-	set(recIDs, m.ids != nil)
-	set(recGroup, m.group != "")
-	set(recConsumer, m.consumer != "")
-	set(recEntries, m.entriesRead != 0)
-	set(recCount, m.count != 0)
-	set(recNoAck, m.noAck)
-	set(recJustID, m.justID)
-	set(recMinIdle, m.minIdleMs != 0)
-	c := m.claim
-	set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
-		c.Force || c.JustID || c.LastID != nil)
-	set(recBatch, m.batch != nil)
+	if a := m.opArgs; a != nil {
+		set(recIDs, a.ids != nil)
+		set(recGroup, a.group != "")
+		set(recConsumer, a.consumer != "")
+		set(recEntries, a.entriesRead != 0)
+		set(recCount, a.count != 0)
+		set(recNoAck, a.noAck)
+		set(recJustID, a.justID)
+		set(recMinIdle, a.minIdleMs != 0)
+		c := a.claim
+		set(recClaim, c.IdleMs != nil || c.TimeMs != nil || c.RetryCount != nil ||
+			c.Force || c.JustID || c.LastID != nil)
+		set(recBatch, a.batch != nil)
+	}
 	return p | policyBits(m)
 }
 

@@ -34,6 +34,26 @@ type recordDecoder struct {
 	lists  []listEntry // borrow: the batch entries of the last record
 
 	key, group, consumer string // of the last record
+
+	args opArgs // borrow: the arguments of the last record
+}
+
+// argBits are the record fields kept in a mutation's opArgs.
+const argBits = recIDs | recGroup | recConsumer | recEntries | recCount | recNoAck | recJustID |
+	recMinIdle | recClaim | recBatch
+
+// argsOf returns m's opArgs, adding them: the decoder's own for replay
+// (reset for each record), fresh ones otherwise.
+func (rd *recordDecoder) argsOf(m *mutation) *opArgs {
+	if m.opArgs == nil {
+		if rd.borrow {
+			rd.args = opArgs{}
+			m.opArgs = &rd.args
+		} else {
+			m.opArgs = new(opArgs)
+		}
+	}
+	return m.opArgs
 }
 
 // listEntry is a logged entry whose fields are still encoded.
@@ -90,7 +110,7 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 	}
 	if present&recFields != 0 {
 		if rd.borrow {
-			m.fieldList = fieldList(d)
+			rd.argsOf(m).fieldList = fieldList(d)
 		} else {
 			m.fields = readFields(d)
 		}
@@ -98,38 +118,45 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 	if present&recTrim != 0 {
 		m.trim = d.trim()
 	}
-	if present&recIDs != 0 {
-		m.ids = d.ids()
-	}
-	if present&recGroup != 0 {
-		m.group = intern(&rd.group, d.Bytes())
-	}
-	if present&recConsumer != 0 {
-		m.consumer = intern(&rd.consumer, d.Bytes())
-	}
-	if present&recEntries != 0 {
-		m.entriesRead = d.Varint()
-	}
-	if present&recCount != 0 {
-		m.count = d.Int()
-	}
-	m.noAck = present&recNoAck != 0
-	m.justID = present&recJustID != 0
-	if present&recMinIdle != 0 {
-		m.minIdleMs = d.Uvarint()
-	}
-	if present&recClaim != 0 {
-		m.claim = d.claim()
-	}
-	if present&recBatch != 0 {
-		if rd.borrow {
-			m.batchLists = rd.readBatchLists(d)
-		} else {
-			m.batch = readBatch(d)
-		}
+	if present&argBits != 0 {
+		rd.decodeArgs(d, rd.argsOf(m), present)
 	}
 	decodeR8(d, m, present)
 	rd.decodePolicyFields(d, m, present)
+}
+
+// decodeArgs decodes the optional fields kept in opArgs.
+func (rd *recordDecoder) decodeArgs(d *decoder, a *opArgs, present uint64) {
+	if present&recIDs != 0 {
+		a.ids = d.ids()
+	}
+	if present&recGroup != 0 {
+		a.group = intern(&rd.group, d.Bytes())
+	}
+	if present&recConsumer != 0 {
+		a.consumer = intern(&rd.consumer, d.Bytes())
+	}
+	if present&recEntries != 0 {
+		a.entriesRead = d.Varint()
+	}
+	if present&recCount != 0 {
+		a.count = d.Int()
+	}
+	a.noAck = present&recNoAck != 0
+	a.justID = present&recJustID != 0
+	if present&recMinIdle != 0 {
+		a.minIdleMs = d.Uvarint()
+	}
+	if present&recClaim != 0 {
+		a.claim = d.claim()
+	}
+	if present&recBatch != 0 {
+		if rd.borrow {
+			a.batchLists = rd.readBatchLists(d)
+		} else {
+			a.batch = readBatch(d)
+		}
+	}
 }
 
 // readBatch reads the entries of an XAddBatch record.
@@ -181,7 +208,7 @@ func fieldList(d *decoder) stream.FieldList {
 // first error.
 func appendLogged(s *stream.Stream, m *mutation) error {
 	switch {
-	case m.kind == opAdd && m.fields != nil:
+	case m.kind == opAdd && (m.fields != nil || m.opArgs == nil):
 		return s.Append(m.id, m.fields)
 	case m.kind == opAdd:
 		return s.AppendList(m.id, m.fieldList) // a zero list: no fields

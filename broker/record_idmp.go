@@ -45,7 +45,7 @@ const (
 // policyBits is the set of m's IDMP and retention fields.
 func policyBits(m *mutation) uint64 {
 	var p uint64
-	if m.pid != "" {
+	if m.idmpArgs != nil && m.pid != "" {
 		p |= recIdmp
 	}
 	if m.kind == opIdmpConfig {
@@ -59,6 +59,10 @@ func policyBits(m *mutation) uint64 {
 
 // appendPolicyFields appends m's IDMP and retention fields named by present.
 func appendPolicyFields(b []byte, m *mutation, present uint64) []byte {
+	if present&recPolicyAll == 0 {
+		return b
+	}
+	m.idmp() // opIdmpConfig and opRetention records carry their values even when zero
 	if present&recIdmp != 0 {
 		b = appendString(appendString(b, m.pid), m.iid)
 	}
@@ -81,6 +85,9 @@ func (rd *recordDecoder) decodePolicyFields(d *decoder, m *mutation, present uin
 	if (present&recIdmpCfg != 0) != (m.kind == opIdmpConfig) || (present&recRetention != 0) != (m.kind == opRetention) {
 		d.Fail("kind %d with policy field bits %#x", m.kind, present&recPolicyAll)
 		return
+	}
+	if present&recPolicyAll != 0 {
+		m.idmp()
 	}
 	if present&recIdmp != 0 {
 		m.pid, m.iid = d.Str(), d.Str()

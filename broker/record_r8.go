@@ -34,11 +34,13 @@ const (
 // presentR8 is the set of m's non-zero Redis 8 fields.
 func presentR8(m *mutation) uint64 {
 	var p uint64
-	if n := m.nack; m.kind == opNack || n.Mode != stream.NackSilent || n.RetryCount != nil || n.Force {
-		p |= recNack
-	}
-	if m.ref != stream.KeepRef {
-		p |= recRef
+	if a := m.opArgs; a != nil {
+		if n := a.nack; m.kind == opNack || n.Mode != stream.NackSilent || n.RetryCount != nil || n.Force {
+			p |= recNack
+		}
+		if a.ref != stream.KeepRef {
+			p |= recRef
+		}
 	}
 	if m.trim.Ref != stream.KeepRef {
 		p |= recTrimRef
@@ -72,6 +74,9 @@ func appendR8(b []byte, m *mutation, present uint64) []byte {
 
 // decodeR8 decodes the Redis 8 fields named by present into m.
 func decodeR8(d *decoder, m *mutation, present uint64) {
+	if present&(recNack|recRef) != 0 {
+		m.args()
+	}
 	if present&recNack != 0 {
 		m.nack.Mode = stream.NackMode(d.Byte())
 		flags := d.Byte()

@@ -30,60 +30,44 @@ func recordCases() map[string]mutation {
 		"empty key": {kind: opCreateStream},
 		"trim maxlen": {kind: opTrim, key: "k",
 			trim: stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: 5, Approx: true, Limit: 100}},
-		"trim maxlen 0": {kind: opTrim, key: "k", trim: stream.Trim{Strategy: stream.TrimMaxLen}},
-		"delete":        {kind: opDelete, key: "k", ids: []stream.ID{{Ms: 5, Seq: 1}, {Ms: 1}, stream.MaxID}},
-		"delete none":   {kind: opDelete, key: "k", ids: []stream.ID{}},
-		"delete key":    {kind: opDeleteKey, key: "k"},
-		"group create": {kind: opGroupCreate, key: "k", group: "g", id: stream.ID{Ms: 3},
-			entriesRead: stream.EntriesReadUnknown},
-		"group setid":     {kind: opGroupSetID, key: "k", group: "g", id: stream.MaxID, entriesRead: 1 << 40},
-		"group destroy":   {kind: opGroupDestroy, key: "k", group: "g"},
-		"consumer create": {kind: opConsumerCreate, key: "k", group: "g", consumer: "c", nowMs: 7},
-		"consumer delete": {kind: opConsumerDelete, key: "k", group: "g", consumer: "c"},
-		"read new": {kind: opReadNew, key: "k", group: "g", consumer: "c", nowMs: 7,
-			count: 10, noAck: true},
-		"read history": {kind: opReadHistory, key: "k", group: "g", consumer: "c", nowMs: 7,
-			id: stream.ID{Ms: 1}, count: -1},
-		"ack": {kind: opAck, key: "k", group: "g", ids: []stream.ID{{Ms: 1}, {Ms: 2}}},
-		"claim all options": {kind: opClaim, key: "k", group: "g", consumer: "c", nowMs: 8,
-			minIdleMs: 1000, ids: []stream.ID{{Ms: 1}},
-			claim: stream.ClaimOptions{IdleMs: u64(0), TimeMs: u64(5), RetryCount: u64(3),
-				Force: true, JustID: true, LastID: &last}},
-		"claim force only": {kind: opClaim, key: "k", group: "g", consumer: "c",
-			ids: []stream.ID{{Ms: 1}}, claim: stream.ClaimOptions{Force: true}},
-		"autoclaim": {kind: opAutoClaim, key: "k", group: "g", consumer: "c", nowMs: 9,
-			minIdleMs: 10, id: stream.ID{Ms: 0, Seq: 1}, count: 100, justID: true},
-		"add batch": {kind: opAddBatch, key: "k", nowMs: 5,
-			batch: []stream.Entry{
-				{ID: stream.ID{Ms: 5}, Fields: []stream.Field{{Name: "a", Value: "1"}}},
-				{ID: stream.ID{Ms: 5, Seq: 1}, Fields: []stream.Field{{Name: "a", Value: "2"}, {Name: "b", Value: ""}}},
-			},
-			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 5, Seq: 1}}},
-		"add batch empty entry": {kind: opAddBatch, key: "k",
-			batch: []stream.Entry{{ID: stream.ID{Seq: 1}, Fields: []stream.Field{}}}},
-		"nack": {kind: opNack, key: "k", group: "g", ids: []stream.ID{{Ms: 1}},
-			nack: stream.NackOptions{Mode: stream.NackFatal, RetryCount: u64(0), Force: true}},
-		"nack silent": {kind: opNack, key: "k", group: "g", ids: []stream.ID{{Ms: 1}}},
-		"read claim": {kind: opReadClaim, key: "k", group: "g", consumer: "c", nowMs: 7,
-			minIdleMs: 50, count: 3, noAck: true},
-		"read claim 0": {kind: opReadClaim, key: "k", group: "g", consumer: "c", nowMs: 7, count: maxCount},
-		"ackdel":       {kind: opAckDel, key: "k", group: "g", ids: []stream.ID{{Ms: 1}}, ref: stream.Acked},
-		"delex":        {kind: opDeleteEx, key: "k", ids: []stream.ID{{Ms: 1}, {Ms: 1}}, ref: stream.DelRef},
+		"trim maxlen 0":   {kind: opTrim, key: "k", trim: stream.Trim{Strategy: stream.TrimMaxLen}},
+		"delete":          {kind: opDelete, key: "k", opArgs: &opArgs{ids: []stream.ID{{Ms: 5, Seq: 1}, {Ms: 1}, stream.MaxID}}},
+		"delete none":     {kind: opDelete, key: "k", opArgs: &opArgs{ids: []stream.ID{}}},
+		"delete key":      {kind: opDeleteKey, key: "k"},
+		"group create":    {kind: opGroupCreate, key: "k", id: stream.ID{Ms: 3}, opArgs: &opArgs{group: "g", entriesRead: stream.EntriesReadUnknown}},
+		"group setid":     {kind: opGroupSetID, key: "k", id: stream.MaxID, opArgs: &opArgs{group: "g", entriesRead: 1 << 40}},
+		"group destroy":   {kind: opGroupDestroy, key: "k", opArgs: &opArgs{group: "g"}},
+		"consumer create": {kind: opConsumerCreate, key: "k", nowMs: 7, opArgs: &opArgs{group: "g", consumer: "c"}},
+		"consumer delete": {kind: opConsumerDelete, key: "k", opArgs: &opArgs{group: "g", consumer: "c"}},
+		"read new":        {kind: opReadNew, key: "k", nowMs: 7, opArgs: &opArgs{group: "g", consumer: "c", count: 10, noAck: true}},
+		"read history":    {kind: opReadHistory, key: "k", nowMs: 7, id: stream.ID{Ms: 1}, opArgs: &opArgs{group: "g", consumer: "c", count: -1}},
+		"ack":             {kind: opAck, key: "k", opArgs: &opArgs{group: "g", ids: []stream.ID{{Ms: 1}, {Ms: 2}}}},
+		"claim all options": {kind: opClaim, key: "k", nowMs: 8, opArgs: &opArgs{group: "g", consumer: "c", minIdleMs: 1000, ids: []stream.ID{{Ms: 1}}, claim: stream.ClaimOptions{IdleMs: u64(0), TimeMs: u64(5), RetryCount: u64(3),
+			Force: true, JustID: true, LastID: &last}}},
+		"claim force only": {kind: opClaim, key: "k", opArgs: &opArgs{group: "g", consumer: "c", ids: []stream.ID{{Ms: 1}}, claim: stream.ClaimOptions{Force: true}}},
+		"autoclaim":        {kind: opAutoClaim, key: "k", nowMs: 9, id: stream.ID{Ms: 0, Seq: 1}, opArgs: &opArgs{group: "g", consumer: "c", minIdleMs: 10, count: 100, justID: true}},
+		"add batch": {kind: opAddBatch, key: "k", nowMs: 5, trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 5, Seq: 1}}, opArgs: &opArgs{batch: []stream.Entry{
+			{ID: stream.ID{Ms: 5}, Fields: []stream.Field{{Name: "a", Value: "1"}}},
+			{ID: stream.ID{Ms: 5, Seq: 1}, Fields: []stream.Field{{Name: "a", Value: "2"}, {Name: "b", Value: ""}}},
+		}}},
+		"add batch empty entry": {kind: opAddBatch, key: "k", opArgs: &opArgs{batch: []stream.Entry{{ID: stream.ID{Seq: 1}, Fields: []stream.Field{}}}}},
+		"nack":                  {kind: opNack, key: "k", opArgs: &opArgs{group: "g", ids: []stream.ID{{Ms: 1}}, nack: stream.NackOptions{Mode: stream.NackFatal, RetryCount: u64(0), Force: true}}},
+		"nack silent":           {kind: opNack, key: "k", opArgs: &opArgs{group: "g", ids: []stream.ID{{Ms: 1}}}},
+		"read claim":            {kind: opReadClaim, key: "k", nowMs: 7, opArgs: &opArgs{group: "g", consumer: "c", minIdleMs: 50, count: 3, noAck: true}},
+		"read claim 0":          {kind: opReadClaim, key: "k", nowMs: 7, opArgs: &opArgs{group: "g", consumer: "c", count: maxCount}},
+		"ackdel":                {kind: opAckDel, key: "k", opArgs: &opArgs{group: "g", ids: []stream.ID{{Ms: 1}}, ref: stream.Acked}},
+		"delex":                 {kind: opDeleteEx, key: "k", opArgs: &opArgs{ids: []stream.ID{{Ms: 1}, {Ms: 1}}, ref: stream.DelRef}},
 		"trim ref": {kind: opTrim, key: "k",
 			trim: stream.Trim{Strategy: stream.TrimMaxLen, MaxLen: 5, Approx: true, Ref: stream.Acked}},
 		"add trim ref": {kind: opAdd, key: "k", id: stream.ID{Ms: 1}, fields: []stream.Field{{Name: "a", Value: "b"}},
 			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 1}, Ref: stream.DelRef}},
-		"add idmp": {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5},
-			fields: []stream.Field{{Name: "a", Value: "1"}}, pid: "p1", iid: "ord-7",
-			trim: stream.Trim{Strategy: stream.TrimMaxLen}},
-		"add idmpauto": {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5},
-			fields: []stream.Field{{Name: "a", Value: "1"}}, pid: "p", iid: stream.AutoIID([]stream.Field{{Name: "a", Value: "1"}})},
-		"idmp duplicate": {kind: opIdmpDuplicate, key: "k", pid: "p", iid: "i"},
-		"idmp config":    {kind: opIdmpConfig, key: "k", idmpCfg: stream.IdmpConfig{Duration: 86400, MaxSize: 1}},
+		"add idmp":       {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5}, fields: []stream.Field{{Name: "a", Value: "1"}}, trim: stream.Trim{Strategy: stream.TrimMaxLen}, idmpArgs: &idmpArgs{pid: "p1", iid: "ord-7"}},
+		"add idmpauto":   {kind: opAdd, key: "k", nowMs: 5, id: stream.ID{Ms: 5}, fields: []stream.Field{{Name: "a", Value: "1"}}, idmpArgs: &idmpArgs{pid: "p", iid: stream.AutoIID([]stream.Field{{Name: "a", Value: "1"}})}},
+		"idmp duplicate": {kind: opIdmpDuplicate, key: "k", idmpArgs: &idmpArgs{pid: "p", iid: "i"}},
+		"idmp config":    {kind: opIdmpConfig, key: "k", idmpArgs: &idmpArgs{idmpCfg: stream.IdmpConfig{Duration: 86400, MaxSize: 1}}},
 		"idmp expire":    {kind: opIdmpExpire, key: "k", nowMs: 1700000000000},
-		"retention": {kind: opRetention, key: "k", nowMs: 9,
-			retention: stream.Retention{MaxLen: 10, MaxAgeMs: 60000, MaxBytes: 1 << 40}},
-		"retention none": {kind: opRetention, key: "k", nowMs: 9},
+		"retention":      {kind: opRetention, key: "k", nowMs: 9, idmpArgs: &idmpArgs{retention: stream.Retention{MaxLen: 10, MaxAgeMs: 60000, MaxBytes: 1 << 40}}},
+		"retention none": {kind: opRetention, key: "k", nowMs: 9, idmpArgs: &idmpArgs{}},
 		"binary key": {kind: opAdd, key: "\x00\xff/../x", id: stream.ID{Seq: 1},
 			fields: []stream.Field{{Name: "\x00", Value: string(make([]byte, 300))}}},
 	}
@@ -129,15 +113,25 @@ func replayDecode(rd *recordDecoder, data []byte) (mutation, error) {
 		d := decoder{wire.NewReader(list.Bytes(), nil)}
 		return readFields(&d)
 	}
-	if m.fieldList.Bytes() != nil {
-		m.fields, m.fieldList = fields(m.fieldList), stream.FieldList{}
+	a := m.opArgs
+	if a == nil {
+		return m, nil
 	}
-	if m.batchLists != nil {
-		m.batch = make([]stream.Entry, len(m.batchLists))
-		for i, e := range m.batchLists {
-			m.batch[i] = stream.Entry{ID: e.id, Fields: fields(e.fields)}
+	if a.fieldList.Bytes() != nil {
+		m.fields, a.fieldList = fields(a.fieldList), stream.FieldList{}
+	}
+	if a.batchLists != nil {
+		a.batch = make([]stream.Entry, len(a.batchLists))
+		for i, e := range a.batchLists {
+			a.batch[i] = stream.Entry{ID: e.id, Fields: fields(e.fields)}
 		}
-		m.batchLists = nil
+		a.batchLists = nil
+	}
+	if reflect.DeepEqual(*a, opArgs{}) {
+		m.opArgs = nil // the replay decoder gives every append its arguments, for fieldList
+	} else {
+		own := *a // rd's own, reused by the next record
+		m.opArgs = &own
 	}
 	return m, nil
 }
@@ -152,7 +146,7 @@ func TestReplayDecoderApplies(t *testing.T) {
 		f := []stream.Field{{Name: "n", Value: strconv.Itoa(i)}, {Name: "s", Value: strings.Repeat("x", i%50)}}
 		m := mutation{kind: opAdd, key: "k", id: id, fields: f}
 		if i%7 == 0 {
-			m = mutation{kind: opAddBatch, key: "k", batch: []stream.Entry{{ID: id, Fields: f}, {ID: stream.ID{Ms: id.Ms, Seq: 1}}}}
+			m = mutation{kind: opAddBatch, key: "k", opArgs: &opArgs{batch: []stream.Entry{{ID: id, Fields: f}, {ID: stream.ID{Ms: id.Ms, Seq: 1}}}}}
 		}
 		data := appendRecord(nil, &m)
 		a, err := decodeRecord(data)
@@ -178,7 +172,7 @@ func TestReplayDecoderApplies(t *testing.T) {
 }
 
 func TestDecodeRecordRejects(t *testing.T) {
-	valid := appendRecord(nil, &mutation{kind: opAck, key: "k", group: "g", ids: []stream.ID{{Ms: 1}}})
+	valid := appendRecord(nil, &mutation{kind: opAck, key: "k", opArgs: &opArgs{group: "g", ids: []stream.ID{{Ms: 1}}}})
 	with := func(i int, c byte) []byte {
 		b := append([]byte(nil), valid...)
 		b[i] = c

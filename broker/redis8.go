@@ -81,7 +81,7 @@ func (b *Broker) XNack(ctx context.Context, key, group string, ids []ID, o NackO
 	}
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		if e, err = t.apply(&mutation{kind: opNack, key: key, group: group, ids: ids, nack: o}); err != nil {
+		if e, err = t.apply(&mutation{kind: opNack, key: key, opArgs: &opArgs{group: group, ids: ids, nack: o}}); err != nil {
 			return err
 		}
 		if e.n > 0 {
@@ -110,7 +110,7 @@ func (b *Broker) XAckDel(ctx context.Context, key, group string, ids []ID, o Ref
 	}
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		e, err = t.apply(&mutation{kind: opAckDel, key: key, group: group, ids: ids, ref: o.Ref})
+		e, err = t.apply(&mutation{kind: opAckDel, key: key, opArgs: &opArgs{group: group, ids: ids, ref: o.Ref}})
 		return err
 	})
 	return b.codesOrMissing(ctx, e.codes, len(ids), err)
@@ -130,7 +130,7 @@ func (b *Broker) XDelEx(ctx context.Context, key string, ids []ID, o RefOptions)
 	}
 	var e effect
 	err := b.update(ctx, key, func(t tx) (err error) {
-		e, err = t.apply(&mutation{kind: opDeleteEx, key: key, ids: ids, ref: o.Ref})
+		e, err = t.apply(&mutation{kind: opDeleteEx, key: key, opArgs: &opArgs{ids: ids, ref: o.Ref}})
 		return err
 	})
 	return b.codesOrMissing(ctx, e.codes, len(ids), err)

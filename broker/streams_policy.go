@@ -30,7 +30,7 @@ type Idempotency struct {
 // (IDMPAUTO's digest of fields), or "" and "" for no idempotency.
 func (o Idempotency) resolve(spec AddID, fields []Field) (pid, iid string, err error) {
 	switch {
-	case o == Idempotency{}:
+	case o.Producer == "" && o.ID == "" && !o.Auto: // the common case, without a struct comparison
 		return "", "", nil
 	case o.Producer == "":
 		return "", "", invalid("Idempotency needs a non-empty Producer")
@@ -133,7 +133,7 @@ func (b *Broker) SetRetention(ctx context.Context, key string, r Retention) erro
 
 // setRetentionLocked applies an opRetention and reschedules the sweeper.
 func (t tx) setRetentionLocked(r stream.Retention) error {
-	m := mutation{kind: opRetention, key: t.st.key, retention: r, nowMs: t.b.nowMs()}
+	m := mutation{kind: opRetention, key: t.st.key, nowMs: t.b.nowMs(), idmpArgs: &idmpArgs{retention: r}}
 	if _, err := t.apply(&m); err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func (b *Broker) XCfgSet(ctx context.Context, key string, c StreamConfig) error 
 			if c.IdmpMaxSize != 0 {
 				cfg.MaxSize = int64(c.IdmpMaxSize)
 			}
-			if _, err := t.apply(&mutation{kind: opIdmpConfig, key: key, idmpCfg: cfg}); err != nil {
+			if _, err := t.apply(&mutation{kind: opIdmpConfig, key: key, idmpArgs: &idmpArgs{idmpCfg: cfg}}); err != nil {
 				return err
 			}
 		}

@@ -85,7 +85,7 @@ func nextDeadline(s *stream.Stream) (uint64, bool) {
 // noteLocked schedules st if nothing is scheduled for it and something of
 // it will fall due: after an append. st.mu is held.
 func (sw *sweeper) noteLocked(st *streamState) {
-	if st.sweepAt != 0 || st.s == nil {
+	if st.sweepAt != 0 || st.s == nil || !st.s.HasDeadline() {
 		return
 	}
 	if at, ok := nextDeadline(st.s); ok {

@@ -85,6 +85,13 @@ func (s *Stream) trimBytes(maxBytes int64) int64 {
 	return removed
 }
 
+// HasDeadline reports, cheaply, whether anything of s can fall due with
+// time: a MaxAge policy or a tracked IDMP producer (see [Stream.AgeDeadline]
+// and [Stream.IdmpDeadline]).
+func (s *Stream) HasDeadline() bool {
+	return s.ret.MaxAgeMs > 0 || len(s.idmp.pids) > 0
+}
+
 // AgeDeadline is the instant (Unix ms) at which the oldest entry becomes
 // older than the policy's MaxAgeMs; false if there is no age bound or no
 // entry.
