@@ -26,6 +26,8 @@ type mutation struct {
 	minIdleMs       uint64
 	claim           stream.ClaimOptions // opClaim
 
+	dead *deadLetter // opDeadLetter: the dead-letter key and entry (deadletter.go)
+
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
 	fieldList  stream.FieldList // opAdd
@@ -52,4 +54,5 @@ const (
 	opClaim          opKind = 14 // XCLAIM
 	opAutoClaim      opKind = 15 // XAUTOCLAIM
 	opAddBatch       opKind = 16 // XAddBatch: many XADDs, one record (creates the key)
+	opDeadLetter     opKind = 27 // move a pending entry to a dead-letter stream and ack it (deadletter.go)
 )

@@ -59,7 +59,7 @@ func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 	if data[0] != recordVersion {
 		return fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
 	}
-	if data[1] < byte(opAdd) || data[1] > byte(opMax) {
+	if !knownKind(data[1]) {
 		return fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
 	m.kind = opKind(data[1])
@@ -128,6 +128,7 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 			m.batch = readBatch(d)
 		}
 	}
+	decodeDeadLetter(d, m, present)
 }
 
 // readBatch reads the entries of an XAddBatch record.
