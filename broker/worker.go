@@ -271,8 +271,9 @@ type delivery struct {
 func (w *Worker) loop(readCtx, handlerCtx, settleCtx context.Context) error {
 	var acks acker
 	defer w.flush(settleCtx, &acks)
+	buf := make([]delivery, 0, w.o.Batch)
 	for readCtx.Err() == nil {
-		batch, err := w.fetch(readCtx, settleCtx)
+		batch, err := w.fetch(readCtx, settleCtx, buf[:0])
 		if err != nil {
 			if readCtx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 				return nil
@@ -291,6 +292,8 @@ func (w *Worker) loop(readCtx, handlerCtx, settleCtx context.Context) error {
 			}
 		}
 		w.flush(settleCtx, &acks)
+		clear(batch) // drop the entries' fields
+		buf = batch
 	}
 	return nil
 }

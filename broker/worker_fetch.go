@@ -13,9 +13,9 @@ import (
 // first (those a dead consumer left, and failed entries whose backoff has
 // passed), else new entries, waiting for them until the next reclaim is
 // due.
-func (w *Worker) fetch(ctx, settleCtx context.Context) ([]delivery, error) {
+func (w *Worker) fetch(ctx, settleCtx context.Context, buf []delivery) ([]delivery, error) {
 	if w.takeClaim() {
-		batch, err := w.reclaim(ctx, settleCtx)
+		batch, err := w.reclaim(ctx, settleCtx, buf)
 		if err != nil || len(batch) > 0 {
 			return batch, err
 		}
@@ -25,11 +25,10 @@ func (w *Worker) fetch(ctx, settleCtx context.Context) ([]delivery, error) {
 	if err != nil || len(res) == 0 {
 		return nil, err
 	}
-	batch := make([]delivery, len(res[0].Entries))
-	for i, e := range res[0].Entries {
-		batch[i] = delivery{Entry: e, deliveries: 1} // ">" delivers for the first time
+	for _, e := range res[0].Entries {
+		buf = append(buf, delivery{Entry: e, deliveries: 1}) // ">" delivers for the first time
 	}
-	return batch, nil
+	return buf, nil
 }
 
 // takeClaim reports whether a reclaim is due and no other goroutine is
@@ -106,7 +105,7 @@ func (h *timeHeap) Pop() any {
 
 // reclaim takes up to Batch pending entries idle for ReclaimIdle
 // (XAUTOCLAIM) and looks up how many times each was delivered.
-func (w *Worker) reclaim(ctx, settleCtx context.Context) (batch []delivery, err error) {
+func (w *Worker) reclaim(ctx, settleCtx context.Context, buf []delivery) (batch []delivery, err error) {
 	w.mu.Lock()
 	start := w.cursor
 	w.mu.Unlock()
@@ -132,11 +131,10 @@ func (w *Worker) reclaim(ctx, settleCtx context.Context) (batch []delivery, err 
 	for _, p := range ps {
 		counts[p.ID] = p.Deliveries
 	}
-	batch = make([]delivery, len(res.Claimed))
-	for i, e := range res.Claimed {
-		batch[i] = delivery{Entry: e, deliveries: max(counts[e.ID], 1)}
+	for _, e := range res.Claimed {
+		buf = append(buf, delivery{Entry: e, deliveries: max(counts[e.ID], 1)})
 	}
-	return batch, nil
+	return buf, nil
 }
 
 // release hands the pending entries ids back to the group, to be delivered
