@@ -189,6 +189,13 @@ func (b *Broker) Consume(ctx context.Context, key, group, consumer string, h Han
 // returns nil once every goroutine it started has returned. A handler that
 // ignores its context delays Run until it returns.
 //
+// Entries are handled in the order the group delivers them within one
+// goroutine's batch; across goroutines and retries there is no order.
+// Entries still pending for this consumer from an earlier run (a crash)
+// are reclaimed like those of any dead consumer, once idle for
+// ReclaimIdle; so are entries a read delivered just as ctx ended (the
+// read then returns ctx's error, see [Broker.XReadGroup]).
+//
 // The key and the group must exist: otherwise Run returns [ErrNoStream] or
 // [ErrNoGroup] at once. If the key or the group is deleted, or the broker
 // closed, while it runs, Run stops as for ctx and returns that error
