@@ -111,3 +111,36 @@ func runRaw(br *broker.Broker, concurrency, n int) error {
 	close(errs)
 	return <-errs
 }
+
+// TestWorkerRigs runs both bodies of BenchmarkWorker once at a tiny size:
+// each must read and acknowledge every entry.
+func TestWorkerRigs(t *testing.T) {
+	for name, run := range map[string]func(*broker.Broker, int, int) error{"worker": runWorker, "raw": runRaw} {
+		for _, c := range []int{1, 4} {
+			t.Run(fmt.Sprintf("%s/C=%d", name, c), func(t *testing.T) {
+				ctx := context.Background()
+				br, err := broker.New(broker.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer br.Close()
+				const n = 100
+				if err := fill(ctx, br, "s", n); err != nil {
+					t.Fatal(err)
+				}
+				if err := br.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if err := run(br, c, n); err != nil {
+					t.Fatal(err)
+				}
+				if sum, err := br.XPending(ctx, "s", "g"); err != nil || sum.Count != 0 {
+					t.Fatalf("%d pending, %v", sum.Count, err)
+				}
+				if gs, _ := br.XInfoGroups(ctx, "s"); gs[0].Lag != 0 {
+					t.Fatalf("lag %d", gs[0].Lag)
+				}
+			})
+		}
+	}
+}
