@@ -17,7 +17,10 @@ import (
 // In the stream the entry holds the metadata fields first, each named with
 // the prefix "dead:" ("dead:stream", "dead:id", "dead:group",
 // "dead:consumer", "dead:deliveries", "dead:error"), then the original
-// fields in their order.
+// fields in their order. The broker's [Limits] do not apply to it, but an
+// entry whose fields and metadata together would not fit in one log record
+// (about [MaxBatchBytes]) is moved without its fields (Error says so) and
+// stays in the source stream even with [WorkerOptions].AckDelete.
 type DeadLetter struct {
 	ID         ID      // the dead-letter entry's own ID
 	Stream     string  // the source stream's key
@@ -26,7 +29,7 @@ type DeadLetter struct {
 	Consumer   string  // the consumer it was pending for when it was moved
 	Deliveries uint64  // how many times the group delivered it
 	Error      string  // the last error (with the stack for a panic)
-	Fields     []Field // the original fields
+	Fields     []Field // the original fields; none if they did not fit (see below)
 }
 
 // Names of the metadata fields of a dead-letter entry.
@@ -131,8 +134,11 @@ func (b *Broker) deadLetter(ctx context.Context, deadKey string, d DeadLetter) (
 		return ID{}, false, invalid("the dead-letter key is the source key %q", d.Stream)
 	}
 	fields := d.fields()
-	if err := b.checkEntry(deadKey, fields); err != nil {
-		return ID{}, false, err
+	// Only the log's bound applies: the broker's Limits are for what
+	// producers add, and the entry was within them when it was added.
+	// (Its record also names the source key, group and consumer.)
+	if rec := recordBytes(deadKey+d.Stream+d.Group+d.Consumer, fieldBytes(fields), 1, len(fields)); rec > MaxBatchBytes {
+		return ID{}, false, fmt.Errorf("%w: its log record would take about %d bytes, limit %d", ErrEntryTooLarge, rec, MaxBatchBytes)
 	}
 	if err := ctx.Err(); err != nil {
 		return ID{}, false, err
@@ -187,6 +193,9 @@ func (b *Broker) deadLetterLocked(src, dst *streamState, now uint64, d DeadLette
 // unlock releases both and drops dst again if it is still an unused
 // placeholder.
 func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), err error) {
+	if src == dst { // one state locked twice would deadlock
+		return nil, nil, nil, invalid("the dead-letter key is the source key %q", src)
+	}
 	for {
 		r.mu.RLock()
 		closed, s := r.closed, r.m[src]

@@ -395,8 +395,17 @@ func (w *Worker) call(ctx context.Context, e Entry) (err error) {
 // same mutation (see [Broker.deadLetter]).
 func (w *Worker) bury(ctx context.Context, d delivery, cause error) {
 	defer w.inFlight.Add(-1)
-	_, moved, err := w.b.deadLetter(ctx, w.o.DeadLetterKey, DeadLetter{Stream: w.key, Original: d.ID,
-		Group: w.group, Consumer: w.consumer, Deliveries: d.deliveries, Error: deadLetterError(cause), Fields: d.Fields})
+	dl := DeadLetter{Stream: w.key, Original: d.ID, Group: w.group, Consumer: w.consumer,
+		Deliveries: d.deliveries, Error: deadLetterError(cause), Fields: d.Fields}
+	_, moved, err := w.b.deadLetter(ctx, w.o.DeadLetterKey, dl)
+	kept := true // the dead letter holds the fields
+	if errors.Is(err, ErrEntryTooLarge) {
+		// The fields and the metadata do not fit in one entry: move it
+		// without its fields, which stay in the source stream.
+		dl.Fields, kept = nil, false
+		dl.Error += "\n[fields left out, too large: see the entry in the source stream]"
+		_, moved, err = w.b.deadLetter(ctx, w.o.DeadLetterKey, dl)
+	}
 	if err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: dead-letter %v: %v", w.key, w.group, w.consumer, d.ID, err)
 		return
@@ -405,7 +414,7 @@ func (w *Worker) bury(ctx context.Context, d delivery, cause error) {
 		return // reclaimed by another consumer meanwhile: it decides
 	}
 	w.dead.Add(1)
-	if w.o.AckDelete {
+	if w.o.AckDelete && kept {
 		if _, err := w.b.XDel(ctx, w.key, d.ID); err != nil {
 			w.o.Logf("broker: worker %s/%s/%s: XDEL: %v", w.key, w.group, w.consumer, err)
 		}

@@ -148,9 +148,6 @@ func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 	delay = min(delay, w.o.ReclaimIdle)
 	now := w.b.clock()
 	at := now.Add(delay - w.o.ReclaimIdle)
-	if at.IsZero() {
-		at = at.Add(time.Millisecond) // the zero Time means "unset"
-	}
 	_, err := w.b.XClaim(ctx, w.key, w.group, w.consumer, ids, ClaimOptions{JustID: true, Time: at})
 	if err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: release: %v", w.key, w.group, w.consumer, err)

@@ -474,3 +474,34 @@ func TestWorkerBrokerClose(t *testing.T) {
 		t.Fatalf("Run after Close: %v", err)
 	}
 }
+
+// TestWorkerDeadLetterLimits: the broker's Limits, which bound what
+// producers add, do not stop a dead letter, which adds metadata fields.
+func TestWorkerDeadLetterLimits(t *testing.T) {
+	b := newBroker(t, broker.Options{Limits: broker.Limits{MaxFields: 4, MaxEntryBytes: 8}})
+	ctx := context.Background()
+	id, err := b.XAdd(ctx, "jobs", fields("a", "1", "b", "2", "c", "3", "d", "4"), broker.AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillGroup(t, b, "jobs", "g", 0)
+	w := newWorker(t, b, "jobs", "g", "c1", func(ctx context.Context, e broker.Entry) error {
+		return errors.New("no")
+	}, broker.WorkerOptions{MaxDeliveries: 1, AckDelete: true})
+	stop := runWorker(t, w)
+	eventually(t, "dead-lettered", func() bool { return w.Stats().DeadLettered == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ := b.XRange(ctx, "jobs:dead", broker.MinID, broker.MaxID, 0)
+	d, err := broker.ParseDeadLetter(dead[0])
+	if err != nil || d.Original != id || len(d.Fields) != 4 || d.Error != "no" {
+		t.Fatalf("dead letter %+v, %v", d, err)
+	}
+	if l, _ := b.XLen(ctx, "jobs"); l != 0 {
+		t.Fatalf("source XLen = %d, want the entry deleted (AckDelete)", l)
+	}
+	if p := pendingCount(t, b, "jobs", "g"); p != 0 {
+		t.Fatalf("%d pending", p)
+	}
+}
