@@ -20,7 +20,7 @@ import (
 
 // The worker kill test: a child process (this test binary running
 // TestWorkerKillChild) runs two workers of one group over a durable stream
-// of wkEntries entries. Their handler records each entry it finishes in a
+// of wkPerKill entries per kill. Their handler records each entry it finishes in a
 // "done" stream, at most once (it checks first); it fails some entries
 // always, panics on others always, and fails others once per process. The
 // parent SIGKILLs the child at a random moment, restarts it, and so on;
@@ -32,11 +32,12 @@ import (
 
 const (
 	wkDirEnv   = "BROOK_WORKER_KILL_DIR"
+	wkNEnv     = "BROOK_WORKER_KILL_ENTRIES"
 	wkKey      = "jobs"
 	wkDone     = "done"
 	wkDead     = "jobs:dead"
 	wkGroup    = "g"
-	wkEntries  = 1500
+	wkPerKill  = 75 // entries per kill, so that kills keep hitting work
 	wkMaxDeliv = 4
 )
 
@@ -71,7 +72,8 @@ func TestWorkerKillChild(t *testing.T) {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	if err := wkSetup(ctx, b); err != nil {
+	n, _ := strconv.Atoi(os.Getenv(wkNEnv))
+	if err := wkSetup(ctx, b, n); err != nil {
 		fmt.Fprintf(os.Stderr, "child: setup: %v\n", err)
 		os.Exit(2)
 	}
@@ -85,8 +87,8 @@ func TestWorkerKillChild(t *testing.T) {
 
 // wkSetup adds the entries (one record: all or none) and the group, unless
 // an earlier run did.
-func wkSetup(ctx context.Context, b *broker.Broker) error {
-	batch := make([][]broker.Field, wkEntries)
+func wkSetup(ctx context.Context, b *broker.Broker, entries int) error {
+	batch := make([][]broker.Field, entries)
 	for i := range batch {
 		batch[i] = fields("n", strconv.Itoa(i+1))
 	}
@@ -183,12 +185,21 @@ func TestWorkerKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	entries := wkPerKill * max(kills, 1)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	for range kills {
-		wkKillChild(t, exe, dir, 5+rng.IntN(60))
+		wkKillChild(t, exe, dir, entries, 5+rng.IntN(60))
 	}
 	b := openDurable(t, dir, broker.Options{})
 	defer b.Close()
+	if kills == 0 {
+		if err := wkSetup(context.Background(), b, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doneByKids, _ := b.XLen(context.Background(), wkDone)
+	deadByKids, _ := b.XLen(context.Background(), wkDead)
+	t.Logf("the killed children settled %d entries (done or dead-lettered) of %d", doneByKids+deadByKids, entries)
 	ctx, cancel := context.WithCancel(context.Background())
 	err = wkRun(ctx, b, func([]*broker.Worker) {
 		eventually(t, "the group to finish", func() bool {
@@ -201,15 +212,15 @@ func TestWorkerKill(t *testing.T) {
 	if err != nil {
 		t.Fatalf("final run: %v", err)
 	}
-	wkCheck(t, b, kills)
+	wkCheck(t, b, kills, entries)
 }
 
 // wkKillChild runs one child until it is SIGKILLed killAfter ms after it is
 // ready.
-func wkKillChild(t *testing.T, exe, dir string, killAfter int) {
+func wkKillChild(t *testing.T, exe, dir string, entries, killAfter int) {
 	t.Helper()
 	cmd := exec.Command(exe, "-test.run=^TestWorkerKillChild$")
-	cmd.Env = append(os.Environ(), wkDirEnv+"="+dir)
+	cmd.Env = append(os.Environ(), wkDirEnv+"="+dir, wkNEnv+"="+strconv.Itoa(entries))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -237,7 +248,7 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // wkCheck checks every entry's fate after the last run.
-func wkCheck(t *testing.T, b *broker.Broker, kills int) {
+func wkCheck(t *testing.T, b *broker.Broker, kills, wkEntries int) {
 	t.Helper()
 	ctx := context.Background()
 	done, err := b.XRange(ctx, wkDone, broker.MinID, broker.MaxID, 0)
