@@ -43,9 +43,10 @@ type WorkerOptions struct {
 	// Batch is the number of entries a goroutine reads at once (COUNT).
 	// The entries of a batch are handled in order, and their
 	// acknowledgements are sent together (one XACK) once the batch is
-	// done, or once 10 ms passed since the first of them. Default (0): 16.
-	// The time to handle a whole batch must stay well under ReclaimIdle,
-	// or other workers reclaim its last entries: use 1 for slow handlers.
+	// done, or after 10 ms and the handler call in progress then. While a
+	// batch is handled, the worker renews the entries not yet started
+	// every half ReclaimIdle (XCLAIM JUSTID), so that no reclaim takes
+	// them. Default (0): 16.
 	Batch int
 
 	// AckDelete deletes each acknowledged entry from the stream (XDEL after
@@ -288,16 +289,7 @@ func (w *Worker) loop(readCtx, handlerCtx, settleCtx context.Context) error {
 			return err
 		}
 		w.inFlight.Add(int64(len(batch)))
-		for i, d := range batch {
-			if readCtx.Err() != nil { // stopping: hand back what was not started
-				w.releaseBatch(settleCtx, batch[i:])
-				break
-			}
-			w.handle(handlerCtx, settleCtx, d, &acks)
-			if acks.due() {
-				w.flush(settleCtx, &acks)
-			}
-		}
+		w.handleBatch(readCtx, handlerCtx, settleCtx, batch, &acks)
 		w.flush(settleCtx, &acks)
 		clear(batch) // drop the entries' fields
 		buf = batch
@@ -305,26 +297,48 @@ func (w *Worker) loop(readCtx, handlerCtx, settleCtx context.Context) error {
 	return nil
 }
 
-// ackDelay bounds how long a handled entry waits for its batch before its
-// acknowledgement is sent.
+// handleBatch handles the entries of a batch in order. Between two entries
+// it reads the clock once, to send the acknowledgements collected once
+// ackDelay has passed since the last were sent, and to renew the lease on
+// the entries not yet started once half of ReclaimIdle has passed since
+// they were delivered or last renewed, so that no reclaim takes them from
+// a batch of slow handlers. When readCtx ends it releases the entries not
+// started.
+func (w *Worker) handleBatch(readCtx, handlerCtx, settleCtx context.Context, batch []delivery, acks *acker) {
+	flushed := w.b.clock()
+	leased := flushed
+	for i, d := range batch {
+		if readCtx.Err() != nil { // stopping: hand back what was not started
+			w.releaseBatch(settleCtx, batch[i:])
+			return
+		}
+		w.handle(handlerCtx, settleCtx, d, acks)
+		if i+1 == len(batch) {
+			return
+		}
+		now := w.b.clock()
+		if len(acks.ids) > 0 && now.Sub(flushed) >= ackDelay {
+			w.flush(settleCtx, acks)
+			flushed = now
+		}
+		// Past ReclaimIdle the entries may be another's already: leave them.
+		if age := now.Sub(leased); age >= w.o.ReclaimIdle/2 && age < w.o.ReclaimIdle {
+			w.renew(settleCtx, batch[i+1:])
+			leased = now
+		}
+	}
+}
+
+// ackDelay bounds how long a handled entry waits for the rest of its batch
+// before its acknowledgement is sent (plus the time of one handler call).
 const ackDelay = 10 * time.Millisecond
 
 // acker collects the IDs of one goroutine's handled entries.
 type acker struct {
-	ids   []ID
-	first time.Time // when ids became non-empty
+	ids []ID
 }
 
-func (a *acker) add(id ID) {
-	if len(a.ids) == 0 {
-		a.first = time.Now()
-	}
-	a.ids = append(a.ids, id)
-}
-
-func (a *acker) due() bool {
-	return len(a.ids) > 0 && time.Since(a.first) >= ackDelay
-}
+func (a *acker) add(id ID) { a.ids = append(a.ids, id) }
 
 // flush acknowledges (and with AckDelete deletes) the collected entries.
 func (w *Worker) flush(ctx context.Context, a *acker) {

@@ -131,3 +131,52 @@ func TestWorkerGraceSynctest(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkerRenewSynctest: a batch of slow handlers takes longer than
+// ReclaimIdle in all, but the worker renews the entries not yet started,
+// so a second worker of the group (reclaiming every half ReclaimIdle)
+// never takes one: each entry is handled once, by the first worker.
+func TestWorkerRenewSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := broker.New(broker.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		const n = 8
+		fillGroup(t, b, "jobs", "g", n)
+		calls := make(map[string][]string) // entry -> consumers that handled it
+		handler := func(name string) broker.Handler {
+			return func(ctx context.Context, e broker.Entry) error {
+				calls[e.Fields[0].Value] = append(calls[e.Fields[0].Value], name)
+				time.Sleep(20 * time.Second)
+				return nil
+			}
+		}
+		o := broker.WorkerOptions{Batch: n, ReclaimIdle: time.Minute}
+		w1 := newWorker(t, b, "jobs", "g", "w1", handler("w1"), o)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 2)
+		go func() { done <- w1.Run(ctx) }()
+		for len(calls) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		w2 := newWorker(t, b, "jobs", "g", "w2", handler("w2"), o) // starts once w1 holds the whole batch
+		go func() { done <- w2.Run(ctx) }()
+		for w1.Stats().Processed+w2.Stats().Processed < n {
+			time.Sleep(time.Second)
+		}
+		cancel()
+		if err := errors.Join(<-done, <-done); err != nil {
+			t.Fatal(err)
+		}
+		for v, who := range calls {
+			if len(who) != 1 || who[0] != "w1" {
+				t.Errorf("entry %s handled by %v", v, who)
+			}
+		}
+		if len(calls) != n {
+			t.Errorf("%d entries handled, want %d", len(calls), n)
+		}
+	})
+}

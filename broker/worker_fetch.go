@@ -155,6 +155,19 @@ func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 	w.scheduleClaim(now.Add(delay + time.Millisecond)) // the broker counts idle time in whole ms
 }
 
+// renew resets the idle time of entries this goroutine holds and has not
+// started (XCLAIM JUSTID to this consumer: their delivery time becomes now,
+// their delivery count is unchanged).
+func (w *Worker) renew(ctx context.Context, batch []delivery) {
+	ids := make([]ID, len(batch))
+	for i, d := range batch {
+		ids[i] = d.ID
+	}
+	if _, err := w.b.XClaim(ctx, w.key, w.group, w.consumer, ids, ClaimOptions{JustID: true}); err != nil {
+		w.o.Logf("broker: worker %s/%s/%s: renew: %v", w.key, w.group, w.consumer, err)
+	}
+}
+
 // releaseBatch releases at once the entries of a batch that were not
 // handled because the worker is stopping.
 func (w *Worker) releaseBatch(ctx context.Context, batch []delivery) {
