@@ -3,6 +3,7 @@ package broker_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -145,10 +146,13 @@ func TestWorkerRenewSynctest(t *testing.T) {
 		defer b.Close()
 		const n = 8
 		fillGroup(t, b, "jobs", "g", n)
+		var mu sync.Mutex
 		calls := make(map[string][]string) // entry -> consumers that handled it
 		handler := func(name string) broker.Handler {
 			return func(ctx context.Context, e broker.Entry) error {
+				mu.Lock()
 				calls[e.Fields[0].Value] = append(calls[e.Fields[0].Value], name)
+				mu.Unlock()
 				time.Sleep(20 * time.Second)
 				return nil
 			}
@@ -158,7 +162,7 @@ func TestWorkerRenewSynctest(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 2)
 		go func() { done <- w1.Run(ctx) }()
-		for len(calls) == 0 {
+		for w1.Stats().InFlight == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		w2 := newWorker(t, b, "jobs", "g", "w2", handler("w2"), o) // starts once w1 holds the whole batch
