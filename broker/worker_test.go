@@ -505,3 +505,28 @@ func TestWorkerDeadLetterLimits(t *testing.T) {
 		t.Fatalf("%d pending", p)
 	}
 }
+
+// TestWorkerStatsGroup: Stats reads the group's lag and pending entries
+// from the broker, on its clock, whether or not the worker runs.
+func TestWorkerStatsGroup(t *testing.T) {
+	clk := newFakeClock(10_000)
+	b := newBroker(t, broker.Options{Clock: clk.Now})
+	ctx := context.Background()
+	mustAdd(t, b, "jobs", id(1000, 0), "n", "0")
+	mustAdd(t, b, "jobs", id(2000, 0), "n", "1")
+	fillGroup(t, b, "jobs", "g", 0)
+	if _, err := b.XReadGroup(ctx, "g", "other", []broker.ReadStream{{Key: "jobs", From: broker.Undelivered()}}, broker.GroupReadOptions{Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(t, b, "jobs", "g", "c1", func(context.Context, broker.Entry) error { return nil }, broker.WorkerOptions{})
+	want := broker.WorkerStats{Lag: 1, Pending: 1, OldestPending: 9 * time.Second}
+	if st := w.Stats(); st != want {
+		t.Fatalf("Stats = %+v, want %+v", st, want)
+	}
+	if _, err := b.XGroupDestroy(ctx, "jobs", "g"); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Stats(); st != (broker.WorkerStats{Lag: -1}) {
+		t.Fatalf("Stats without the group = %+v", st)
+	}
+}
