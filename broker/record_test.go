@@ -61,6 +61,7 @@ func recordCases() map[string]mutation {
 			trim: stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: 5, Seq: 1}}},
 		"add batch empty entry": {kind: opAddBatch, key: "k",
 			batch: []stream.Entry{{ID: stream.ID{Seq: 1}, Fields: []stream.Field{}}}},
+		"dead letter": deadLetterCase(), // deadletter_internal_test.go
 		"binary key": {kind: opAdd, key: "\x00\xff/../x", id: stream.ID{Seq: 1},
 			fields: []stream.Field{{Name: "\x00", Value: string(make([]byte, 300))}}},
 	}
