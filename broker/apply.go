@@ -84,6 +84,8 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	case opClaim:
 		e.entries, err = s.Claim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.ids, m.claim)
 		e.changed = err == nil
+	case opDeadLetter:
+		err = applyDeadLetter(st, m, e)
 	case opAutoClaim:
 		e.next, e.entries, e.deleted, err = s.AutoClaim(m.group, m.consumer, m.nowMs, m.minIdleMs, m.id, m.count, m.justID)
 		e.changed = err == nil

@@ -32,6 +32,19 @@
 // [Field], [Entry], [Trim], [FsyncPolicy], ...) are named here even where
 // the engine packages (stream, wal) define them, so one import suffices.
 //
+// # Workers
+//
+// A [Worker] ([Broker.NewWorker], or [Broker.Consume] in one call) is a
+// consumer of a group that runs a [Handler] on each entry, on a few
+// goroutines: nil acknowledges the entry; an error or a panic retries it
+// after an exponential backoff, and after [WorkerOptions].MaxDeliveries it
+// goes to a dead-letter stream ([DeadLetter], [ParseDeadLetter]) with the
+// last error, moved and acknowledged in one logged change, so a crash
+// never loses it nor leaves it in both places. Entries that a dead consumer
+// left pending are reclaimed once idle for ReclaimIdle. Cancelling Run's
+// context stops it gracefully. [Worker.Stats] and [Subscription.Stats]
+// give counters for monitoring.
+//
 // # One rule per concept
 //
 // Every method follows the same rules, so a call reads the same whatever
@@ -151,6 +164,16 @@
 // After the lock is released, the call waits on the journal until what it
 // observed is durable.
 //
+// One mutation spans two keys: the dead-letter move (deadletter.go), which
+// appends to the dead-letter stream and acknowledges in the source group.
+// It locks both keys in key order, creating the dead-letter key if missing,
+// calls apply once with the source's state (the second state travels in
+// the mutation, unlogged) and logs one record with both locks held, so a
+// snapshot sees both effects or neither; replay locks both keys the same
+// way. The worker (worker.go, worker_fetch.go) is a client of the public
+// calls plus that move; how it hands a failed entry back to the group is
+// one function, Worker.release (see there).
+//
 // # Inside: durable data
 //
 // A broker made by [Open] keeps its streams in a data directory:
@@ -237,7 +260,8 @@
 // # Inside: locks
 //
 // Lock order: the registry's lock before a stream's, a stream's before a
-// waiter's and before the sweeper's heap lock. Two streams are locked together only in key order (snapshots,
-// and XReadGroup over several streams), and never while waiting for the
-// registry's lock. No lock is held across an fsync or a wait for a reader.
+// waiter's and before the sweeper's heap lock. Two streams are locked
+// together only in key order (snapshots, XReadGroup over several streams,
+// the dead-letter move), and never while waiting for the registry's lock.
+// No lock is held across an fsync or a wait for a reader.
 package broker

@@ -38,6 +38,8 @@ type opArgs struct {
 	nack            stream.NackOptions  // opNack
 	ref             stream.RefMode      // opAckDel, opDeleteEx
 
+	dead *deadLetter // opDeadLetter: the dead-letter key and entry (deadletter.go)
+
 	// Set instead of fields and batch by the replay decoder (record_decode.go):
 	// the entries' fields as the log holds them.
 	fieldList  stream.FieldList // opAdd
@@ -93,4 +95,5 @@ const (
 	opAckDel         opKind = 19 // XACKDEL (Redis 8.2)
 	opDeleteEx       opKind = 20 // XDELEX (Redis 8.2)
 	// 21 and 22 are reserved for Redis 8 stream commands.
+	opDeadLetter opKind = 27 // move a pending entry to a dead-letter stream and ack it (deadletter.go)
 )

@@ -11,7 +11,7 @@ import (
 // (encoding/binary: Uvarint unsigned, Varint zig-zag signed):
 //
 //	version  byte    recordVersion (1)
-//	kind     byte    opKind, 1..opMax
+//	kind     byte    opKind, 1..opMax, or opDeadLetter
 //	present  uvarint bit set of the optional fields that follow, in bit order
 //	key      uvarint length + bytes
 //	then, for each bit set in present:
@@ -33,6 +33,7 @@ import (
 //	                                     (uvarints) and lastID, each if flagged
 //	  recBatch     batch                 uvarint n, n x (id, fields as in
 //	                                     recFields)
+//	  recDeadLetter (1<<25)              see record_deadletter.go
 //
 // A field whose value is the zero value is left out, so a record carries only
 // what its operation uses. Decoding checks every length against the bytes
@@ -62,7 +63,7 @@ const (
 	recMinIdle
 	recClaim
 	recBatch
-	recAll = recBatch<<1 - 1
+	recAll = recBatch<<1 - 1 | recDeadAll
 )
 
 // Flags of the claim options byte.
@@ -139,7 +140,8 @@ func appendRecord(b []byte, m *mutation) []byte {
 		}
 	}
 	b = appendR8(b, m, present)
-	return appendPolicyFields(b, m, present)
+	b = appendPolicyFields(b, m, present)
+	return appendDeadLetter(b, m, present)
 }
 
 // presentBits is the set of m's non-zero optional fields.
@@ -168,7 +170,7 @@ func presentBits(m *mutation) uint64 {
 			c.Force || c.JustID || c.LastID != nil)
 		set(recBatch, a.batch != nil)
 	}
-	return p | policyBits(m)
+	return p | policyBits(m) | deadLetterBits(m)
 }
 
 // appendFields appends a field list: the encoding is stream's

@@ -79,7 +79,7 @@ func (rd *recordDecoder) decode(m *mutation, data []byte) error {
 	if data[0] != recordVersion {
 		return fmt.Errorf("%w: record version %d", ErrFormatVersion, data[0])
 	}
-	if (data[1] < byte(opAdd) || data[1] > byte(opMax)) && !policyKind(opKind(data[1])) {
+	if !knownKind(data[1]) {
 		return fmt.Errorf("%w: record kind %d", ErrCorrupt, data[1])
 	}
 	m.kind = opKind(data[1])
@@ -123,6 +123,7 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 	}
 	decodeR8(d, m, present)
 	rd.decodePolicyFields(d, m, present)
+	decodeDeadLetter(d, m, present)
 }
 
 // decodeArgs decodes the optional fields kept in opArgs.

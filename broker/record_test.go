@@ -68,6 +68,7 @@ func recordCases() map[string]mutation {
 		"idmp expire":    {kind: opIdmpExpire, key: "k", nowMs: 1700000000000},
 		"retention":      {kind: opRetention, key: "k", nowMs: 9, idmpArgs: &idmpArgs{retention: stream.Retention{MaxLen: 10, MaxAgeMs: 60000, MaxBytes: 1 << 40}}},
 		"retention none": {kind: opRetention, key: "k", nowMs: 9, idmpArgs: &idmpArgs{}},
+		"dead letter":    deadLetterCase(), // deadletter_internal_test.go
 		"binary key": {kind: opAdd, key: "\x00\xff/../x", id: stream.ID{Seq: 1},
 			fields: []stream.Field{{Name: "\x00", Value: string(make([]byte, 300))}}},
 	}
@@ -209,7 +210,8 @@ func TestDecodeRecordRejects(t *testing.T) {
 		{"negative retention", []byte{recordVersion, byte(opRetention), 0x80, 0x80, 0x80, 0x02, 1, 'k', 1, 0, 0}, ErrCorrupt},
 		{"unknown policy bit", []byte{recordVersion, byte(opAdd), 0x80, 0x80, 0x80, 0x08, 1, 'k'}, ErrCorrupt},
 		{"kind 22", with(1, 22), ErrCorrupt},
-		{"kind 27", with(1, 27), ErrCorrupt},
+		{"kind 27 without its dead letter", with(1, 27), ErrCorrupt},
+		{"kind 28", with(1, 28), ErrCorrupt},
 		{"overlong varint", []byte{recordVersion, byte(opAdd), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, ErrCorrupt},
 	}
 	for _, tt := range tests {

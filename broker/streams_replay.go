@@ -24,6 +24,9 @@ type replayer struct {
 
 // replay applies m.
 func (p *replayer) replay(m *mutation) error {
+	if m.kind == opDeadLetter { // two keys (deadletter.go)
+		return p.replayDeadLetter(m)
+	}
 	if p.st != nil && p.st.key != m.key {
 		p.done()
 	}

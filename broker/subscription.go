@@ -94,7 +94,11 @@ type Subscription struct {
 	// hub.mu (written under its write lock).
 	chanPos map[string]int
 	patPos  map[string]int
-	_       [40]byte
+	// Drops (PolicyDropOldest), added by publishers under mu where a drop
+	// happens; skipped is the reader's count of those it stepped over, under mu.
+	dropped, droppedBytes atomic.Int64
+	skipped               uint64
+	_                     [16]byte
 
 	// Line 4: a clean segment the reader passes back to publishers, once
 	// per segment.
@@ -102,9 +106,9 @@ type Subscription struct {
 	_     [56]byte
 
 	// Line 5, the reader's own.
-	r      reader       // owned by the goroutine calling Next
-	rbytes atomic.Int64 // size of the messages the reader has read (settled)
-	_      [8]byte
+	r      reader        // owned by the goroutine calling Next
+	rbytes atomic.Int64  // size of the messages the reader has read (settled)
+	rread  atomic.Uint64 // number of the messages the reader has read (settled with rbytes)
 }
 
 func newSubscription(h *hub, clock func() time.Time, l limits) *Subscription {

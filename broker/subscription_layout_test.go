@@ -27,6 +27,9 @@ func TestSubscriptionLayout(t *testing.T) {
 		{"spare", unsafe.Offsetof(s.spare), 4},
 		{"r", unsafe.Offsetof(s.r), 5},
 		{"rbytes", unsafe.Offsetof(s.rbytes), 5},
+		{"rread", unsafe.Offsetof(s.rread), 5},
+		{"dropped", unsafe.Offsetof(s.dropped), 3},
+		{"skipped", unsafe.Offsetof(s.skipped), 3},
 	}
 	for _, l := range lines {
 		if got := l.offset / 64; got != l.line {

@@ -104,7 +104,10 @@ func (s *Subscription) newSegment() *segment {
 func (s *Subscription) dropOldestLocked() {
 	h := s.head.Load()
 	sl := &s.qseg.msgs[h%segSize]
-	s.wbytes -= sizeOf(*sl)
+	size := sizeOf(*sl)
+	s.wbytes -= size
+	s.dropped.Add(1)
+	s.droppedBytes.Add(size)
 	*sl = slot{}
 	h++
 	s.head.Store(h)
@@ -143,6 +146,7 @@ func (s *Subscription) claimDropping() bool {
 	case h != s.r.end:
 		// Skip the dropped messages; a segment left behind goes to the
 		// garbage collector.
+		s.skipped += h - s.r.end
 		s.r.seg, s.r.pos, s.r.next = s.qseg, int(h%segSize), h
 	case s.r.seg == nil:
 		s.r.seg, s.r.pos = s.first.Load(), int(h%segSize)
@@ -190,6 +194,7 @@ func (s *Subscription) release() {
 	s.r.read += s.r.used
 	s.r.used = 0
 	s.rbytes.Store(s.r.read)
+	s.rread.Store(s.r.next - s.skipped) // skipped: the reader's own, written by it
 	if s.wantRoom.Load() && s.wantRoom.CompareAndSwap(true, false) {
 		s.mu.Lock()
 		if s.room != nil {
