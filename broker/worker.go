@@ -373,7 +373,7 @@ func (w *Worker) handle(handlerCtx, settleCtx context.Context, d delivery, acks 
 	case err == nil:
 		acks.add(d.ID)
 	case handlerCtx.Err() != nil: // the grace period ended: not finished
-		w.release(settleCtx, []ID{d.ID}, 0)
+		w.nack(settleCtx, []ID{d.ID}, NackFail)
 		w.inFlight.Add(-1)
 	case w.o.MaxDeliveries > 0 && d.deliveries >= most:
 		w.failed.Add(1)

@@ -138,12 +138,12 @@ func (w *Worker) reclaim(ctx, settleCtx context.Context, buf []delivery) (batch 
 }
 
 // release hands the pending entries ids back to the group, to be delivered
-// again (to any worker of the group) once delay has passed. It is the one
-// place that knows how: until the broker has XNACK, it claims them to this
-// consumer itself (XCLAIM JUSTID, which leaves their delivery count alone)
-// with a delivery time set back by ReclaimIdle - delay, so that XAUTOCLAIM
-// with MinIdle ReclaimIdle takes them when delay has passed; the worker
-// schedules its next reclaim then. With XNACK this becomes one XNACK call.
+// again (to any worker of the group) once delay has passed: it claims them
+// to this consumer itself (XCLAIM JUSTID, which leaves their delivery count
+// alone) with a delivery time set back by ReclaimIdle - delay, so that
+// XAUTOCLAIM with MinIdle ReclaimIdle takes them when delay has passed; the
+// worker schedules its next reclaim then. (XNACK releases at once, with no
+// delay to wait out: see nack.)
 func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 	delay = min(delay, w.o.ReclaimIdle)
 	now := w.b.clock()
@@ -153,6 +153,18 @@ func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 		w.o.Logf("broker: worker %s/%s/%s: release: %v", w.key, w.group, w.consumer, err)
 	}
 	w.scheduleClaim(now.Add(delay + time.Millisecond)) // the broker counts idle time in whole ms
+}
+
+// nack hands entries the worker will not finish back to the group at once
+// (XNACK, Redis 8.8): they leave this consumer and the next reclaim of any
+// worker of the group takes them. NackSilent (never started) takes back the
+// delivery this worker was counted for; NackFail (started, not finished)
+// keeps it.
+func (w *Worker) nack(ctx context.Context, ids []ID, mode NackMode) {
+	if _, err := w.b.XNack(ctx, w.key, w.group, ids, NackOptions{Mode: mode}); err != nil {
+		w.o.Logf("broker: worker %s/%s/%s: nack: %v", w.key, w.group, w.consumer, err)
+	}
+	w.scheduleClaim(w.b.clock())
 }
 
 // renew resets the idle time of entries this goroutine holds and has not
@@ -175,7 +187,7 @@ func (w *Worker) releaseBatch(ctx context.Context, batch []delivery) {
 	for i, d := range batch {
 		ids[i] = d.ID
 	}
-	w.release(ctx, ids, 0)
+	w.nack(ctx, ids, NackSilent)
 	w.inFlight.Add(-int64(len(batch)))
 }
 
