@@ -202,11 +202,22 @@ func TestWorkerDeadLetter(t *testing.T) {
 		if err != nil || len(dead) != n {
 			t.Fatalf("dead-letter stream: %d entries, %v", len(dead), err)
 		}
-		for i, e := range dead {
+		// Retries are jittered, so the entries reach their last delivery,
+		// and the dead-letter stream, in any order: match them by ID.
+		index := make(map[broker.ID]int, n)
+		for i, id := range ids {
+			index[id] = i
+		}
+		for _, e := range dead {
 			d, err := broker.ParseDeadLetter(e)
 			if err != nil {
 				t.Fatal(err)
 			}
+			i, ok := index[d.Original]
+			if !ok {
+				t.Fatalf("dead letter of %s: not an entry of the stream, or twice", d.Original)
+			}
+			delete(index, d.Original)
 			want := broker.DeadLetter{ID: e.ID, Stream: "jobs", Original: ids[i], Group: "g", Consumer: "c1",
 				Deliveries: 3, Error: "boom " + strconv.Itoa(i), Fields: fields("n", strconv.Itoa(i))}
 			if fmt.Sprint(d) != fmt.Sprint(want) {
