@@ -89,8 +89,11 @@ type Retention struct {
 	// free entries: XACK, XACKDEL, a dead-letter move (which acknowledges),
 	// a NOACK read (which delivers and acknowledges at once), XGROUP
 	// DESTROY, DELCONSUMER (its pending entries leave the group), XGROUP
-	// SETID, at every append, and at SetRetention; each in the change that
-	// caused it, which the log replays as it was. Creating a group frees
+	// SETID, a deletion (XDEL, XDELEX, XTRIM: a pending ID whose entry is
+	// gone references nothing), at every append, and at SetRetention; each
+	// in the change that caused it, which the log replays as it was. The
+	// replies of those calls count only their own work (XACK's
+	// acknowledgements, XTRIM's trimmed entries). Creating a group frees
 	// nothing by itself: entries before a group created at "$" go at the
 	// next of those changes. A stream with no group is left alone, so the
 	// entries added before the first group exists are kept (until the
