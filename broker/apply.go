@@ -98,8 +98,32 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	}
 	if err != nil {
 		e.changed = false
+		return err
 	}
-	return err
+	if freesAcked(m) && st.s != nil && st.s.RetainAcked() > 0 {
+		e.changed = true
+	}
+	return nil
+}
+
+// freesAcked reports whether m may stop every consumer group referencing
+// the oldest entries, which a stream with the Acked retention bound then
+// removes (see [Retention].Acked) in the same mutation: replay runs the
+// same mutation on the same state, so it removes the same entries and no
+// record of its own is needed. An acknowledgement or a NOACK read, a group
+// or consumer removed (with its pending entries), a group's ID moved, and
+// a deletion (a pending ID whose entry is gone references nothing). The
+// effect's reply values are the operation's own; appends and opRetention
+// apply the bound with the others (stream.Stream.Retain).
+func freesAcked(m *mutation) bool {
+	switch m.kind {
+	case opAck, opAckDel, opDeadLetter, opGroupDestroy, opConsumerDelete, opGroupSetID,
+		opDelete, opDeleteEx, opTrim:
+		return true
+	case opReadNew, opReadClaim:
+		return m.noAck
+	}
+	return false
 }
 
 // trimExact trims s as *t says and rewrites *t as the exact effect: MINID of

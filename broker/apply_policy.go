@@ -8,12 +8,23 @@ import "github.com/brookmq/brook/stream"
 // and rewrites m.trim as the exact effect of both, which is what the log
 // keeps: replay applies that effect and never evaluates the policy, so it
 // removes the same entries whatever the clock.
+//
+// Except after a DELREF or ACKED trim, which the log keeps as its rule
+// (see exactEffect; ACKED may leave gaps): the policy's trimming cannot be
+// folded into it, so replay applies the policy after the rule, at the
+// logged m.nowMs the live call used, on the same state, which removes the
+// same entries. (When the live call removed nothing, m.trim is no trim
+// and replay removes nothing either.)
 func afterAppend(s *stream.Stream, m *mutation) {
 	if m.idmpArgs != nil && m.pid != "" {
 		s.IdmpRecord(m.pid, m.iid, m.id)
 	}
 	if !m.retain {
+		ref := m.trim.Ref // trimExact rewrites a rule that removes nothing as no trim
 		trimExact(s, &m.trim)
+		if ref != stream.KeepRef {
+			s.Retain(m.nowMs)
+		}
 		return
 	}
 	var n int64

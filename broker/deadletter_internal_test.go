@@ -74,3 +74,32 @@ func TestApplyDeadLetter(t *testing.T) {
 		t.Fatalf("dead-letter entry %v %+v", ok, got)
 	}
 }
+
+// TestApplyDeadLetterAckedRetention: the move acknowledges, so a source
+// stream with the Acked retention bound drops the entry in the same
+// mutation; the next entry, not delivered, stays.
+func TestApplyDeadLetterAckedRetention(t *testing.T) {
+	src := &streamState{key: "jobs", s: stream.New()}
+	id := stream.ID{Ms: 5, Seq: 1}
+	for _, at := range []stream.ID{id, {Ms: 6}} {
+		if err := src.s.Append(at, []stream.Field{{Name: "a", Value: "1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src.s.SetRetention(stream.Retention{Acked: true})
+	if err := src.s.CreateGroup("g", stream.ID{}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.s.ReadGroupNew("g", "c", 1, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	m := deadLetterCase()
+	m.dead.st = &streamState{key: "jobs:dead"}
+	var e effect
+	if err := apply(src, &m, &e); err != nil || !e.changed || e.n != 1 {
+		t.Fatalf("err %v, effect %+v", err, e)
+	}
+	if first, _ := src.s.FirstID(); src.s.Len() != 1 || first != (stream.ID{Ms: 6}) {
+		t.Fatalf("source length %d, first %s; want only 6-0", src.s.Len(), first)
+	}
+}

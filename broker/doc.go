@@ -105,7 +105,8 @@
 // sets how many IDs and how long a stream remembers them (XCFGSET). A
 // stream may also have a standing retention policy ([Broker.SetRetention],
 // brook's own): the broker keeps it within a maximum length, age and size
-// in bytes without any call.
+// in bytes without any call, and can remove the entries every consumer
+// group acknowledged ([Retention].Acked), so a work queue stops growing.
 //
 // # Durability
 //

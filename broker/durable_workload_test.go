@@ -149,10 +149,11 @@ func (w *workload) pick(ctx context.Context, b0 *broker.Broker) func(b *broker.B
 }
 
 // pickPolicy chooses an idempotent append (most of the time), an IDMP
-// max size or a retention policy without MaxAge. The workload leaves time
-// alone (IDMP duration and MaxAge): the streams' deadlines stay about 100 s
-// of the fake clock ahead, which no run reaches, so no sweep runs at a
-// moment that would differ between two brokers or across a reopen.
+// max size or a retention policy without MaxAge, acked a third of the
+// time. The workload leaves time alone (IDMP duration and MaxAge): the
+// streams' deadlines stay about 100 s of the fake clock ahead, which no run
+// reaches, so no sweep runs at a moment that would differ between two
+// brokers or across a reopen.
 func (w *workload) pickPolicy(ctx context.Context, key string, r int) func(b *broker.Broker) error {
 	switch {
 	case r < 33:
@@ -172,7 +173,7 @@ func (w *workload) pickPolicy(ctx context.Context, key string, r int) func(b *br
 		c := broker.StreamConfig{IdmpMaxSize: 1 + w.rng.IntN(4)}
 		return func(b *broker.Broker) error { return b.XCfgSet(ctx, key, c) }
 	default:
-		ret := broker.Retention{MaxLen: int64(w.rng.IntN(30)), MaxBytes: int64(w.rng.IntN(3)) * 100}
+		ret := broker.Retention{MaxLen: int64(w.rng.IntN(30)), MaxBytes: int64(w.rng.IntN(3)) * 100, Acked: w.rng.IntN(3) == 0}
 		return func(b *broker.Broker) error { return b.SetRetention(ctx, key, ret) }
 	}
 }

@@ -28,9 +28,10 @@ func policyKind(k opKind) bool { return k >= opIdmpConfig && k <= opIdmpDuplicat
 //	                                    iid, IDMPAUTO's digest included;
 //	                                    opIdmpDuplicate)
 //	recIdmpCfg    duration s, max size  uvarints (opIdmpConfig)
-//	recRetention  max-len varint, max-age-ms uvarint, max-bytes varint
-//	                                    (opRetention; always present there,
-//	                                    a zero policy being a change too)
+//	recRetention  max-len varint, max-age-ms uvarint, max-bytes varint,
+//	                                    acked byte (0 or 1) (opRetention;
+//	                                    always present there, a zero
+//	                                    policy being a change too)
 //
 // opIdmpExpire carries only recNow; an opAdd's retention trimming is in its
 // recTrim (the exact effect of its MAXLEN/MINID and of the policy). Bits
@@ -75,6 +76,11 @@ func appendPolicyFields(b []byte, m *mutation, present uint64) []byte {
 		b = binary.AppendVarint(b, r.MaxLen)
 		b = binary.AppendUvarint(b, r.MaxAgeMs)
 		b = binary.AppendVarint(b, r.MaxBytes)
+		acked := byte(0)
+		if r.Acked {
+			acked = 1
+		}
+		b = append(b, acked)
 	}
 	return b
 }
@@ -103,7 +109,7 @@ func (rd *recordDecoder) decodePolicyFields(d *decoder, m *mutation, present uin
 		m.idmpCfg = c
 	}
 	if present&recRetention != 0 {
-		m.retention = stream.Retention{MaxLen: d.Varint(), MaxAgeMs: d.Uvarint(), MaxBytes: d.Varint()}
+		m.retention = stream.Retention{MaxLen: d.Varint(), MaxAgeMs: d.Uvarint(), MaxBytes: d.Varint(), Acked: d.Bool()}
 		if d.Err() == nil && (m.retention.MaxLen < 0 || m.retention.MaxBytes < 0) {
 			d.Fail("negative retention bound")
 		}

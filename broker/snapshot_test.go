@@ -119,7 +119,7 @@ func TestParseSnapshotRejects(t *testing.T) {
 }
 
 // sampleStream is a small stream with entries, a group, a consumer and
-// pending entries, encoded for a snapshot.
+// pending entries, and an acked retention policy, encoded for a snapshot.
 func sampleStream(t testing.TB) []byte {
 	s := stream.New()
 	for ms := range uint64(5) {
@@ -133,6 +133,7 @@ func sampleStream(t testing.TB) []byte {
 	if _, err := s.ReadGroupNew("g", "c", 100, 3, false); err != nil {
 		t.Fatal(err)
 	}
+	s.SetRetention(stream.Retention{MaxLen: 10, Acked: true})
 	data, err := s.AppendBinary(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -62,17 +62,11 @@ func (t tx) retainLocked(m *mutation) {
 
 // Retention is a stream's retention policy, brook's own (Redis has none):
 // bounds that the broker keeps without any call, trimming the oldest
-// entries. Every append trims to MaxLen, MaxAge and MaxBytes in the same
-// logged change, and the broker's sweeper trims entries as they pass
+// entries. Every append trims to MaxLen, MaxAge, MaxBytes and Acked in the
+// same logged change, and the broker's sweeper trims entries as they pass
 // MaxAge, on the broker's clock ([Options].Clock), each trim a logged
 // change. A zero field is no bound; the zero value removes the policy.
 // Trimming by policy, like XTRIM, leaves consumer groups alone.
-//
-// Not here yet: removing entries every consumer group acknowledged (Redis
-// 8.2's ACKED). Its hook is [stream.Retention] and [stream.Stream.Retain],
-// which every policy trim goes through (appends, the sweeper,
-// SetRetention); a new bound there is logged, replayed and snapshotted
-// with the others.
 type Retention struct {
 	MaxLen int64 // the most entries kept
 	// MaxAge removes an entry once its ID's time is more than MaxAge before
@@ -82,6 +76,29 @@ type Retention struct {
 	// names and values (an integer value counts its decimal digits; see
 	// [StreamInfo].DataBytes).
 	MaxBytes int64
+	// Acked removes the entries that no consumer group references any
+	// more, for a stream used as a work queue: an entry is referenced while
+	// some group has not read it yet (its last-delivered-id is below the
+	// entry's ID) or holds it pending, NACKed included (Redis 8.2's ACKED
+	// test). Entries go from the front of the stream, oldest first,
+	// stopping at the first entry some group still references: like
+	// XTRIM's ACKED but without gaps, so an entry every group acknowledged
+	// waits behind an older one still pending.
+	//
+	// The bound is kept whenever an acknowledgement or a group change can
+	// free entries: XACK, XACKDEL, a dead-letter move (which acknowledges),
+	// a NOACK read (which delivers and acknowledges at once), XGROUP
+	// DESTROY, DELCONSUMER (its pending entries leave the group), XGROUP
+	// SETID, a deletion (XDEL, XDELEX, XTRIM: a pending ID whose entry is
+	// gone references nothing), at every append, and at SetRetention; each
+	// in the change that caused it, which the log replays as it was. The
+	// replies of those calls count only their own work (XACK's
+	// acknowledgements, XTRIM's trimmed entries). Creating a group frees
+	// nothing by itself: entries before a group created at "$" go at the
+	// next of those changes. A stream with no group is left alone, so the
+	// entries added before the first group exists are kept (until the
+	// groups created then no longer reference them).
+	Acked bool
 }
 
 // IdmpInfo is the IDMP part of XINFO STREAM ([StreamInfo].Idmp): the
@@ -96,7 +113,7 @@ func (b *Broker) StreamRetention(ctx context.Context, key string) (Retention, er
 	var r Retention
 	err := b.viewExisting(ctx, key, func(s *stream.Stream) error {
 		er := s.Retention()
-		r = Retention{MaxLen: er.MaxLen, MaxAge: time.Duration(er.MaxAgeMs) * time.Millisecond, MaxBytes: er.MaxBytes}
+		r = Retention{MaxLen: er.MaxLen, MaxAge: time.Duration(er.MaxAgeMs) * time.Millisecond, MaxBytes: er.MaxBytes, Acked: er.Acked}
 		return nil
 	})
 	return r, err
@@ -112,7 +129,7 @@ func (r Retention) engine() (stream.Retention, error) {
 	case r.MaxAge < 0 || r.MaxAge%time.Millisecond != 0:
 		return stream.Retention{}, invalid("Retention.MaxAge %v is not a non-negative number of milliseconds", r.MaxAge)
 	}
-	return stream.Retention{MaxLen: r.MaxLen, MaxAgeMs: durationMs(r.MaxAge), MaxBytes: r.MaxBytes}, nil
+	return stream.Retention{MaxLen: r.MaxLen, MaxAgeMs: durationMs(r.MaxAge), MaxBytes: r.MaxBytes, Acked: r.Acked}, nil
 }
 
 // SetRetention sets key's retention policy, replacing the previous one,
@@ -152,11 +169,12 @@ type StreamConfig struct {
 	IdmpMaxSize int
 
 	// The bounds of the [Retention] policy, each changed alone (brook's
-	// RETENTION-MAXLEN, RETENTION-MAXAGE, RETENTION-MAXBYTES); a pointer to
-	// 0 removes a bound.
+	// RETENTION-MAXLEN, RETENTION-MAXAGE, RETENTION-MAXBYTES,
+	// RETENTION-ACKED); a pointer to 0 (false) removes a bound.
 	RetentionMaxLen   *int64
 	RetentionMaxAge   *time.Duration
 	RetentionMaxBytes *int64
+	RetentionAcked    *bool
 }
 
 // XCfgSet changes key's stream configuration (Redis 8.6's XCFGSET, and
@@ -188,7 +206,7 @@ func (b *Broker) XCfgSet(ctx context.Context, key string, c StreamConfig) error 
 				return err
 			}
 		}
-		if c.RetentionMaxLen == nil && c.RetentionMaxAge == nil && c.RetentionMaxBytes == nil {
+		if !c.retention() {
 			t.b.sweeper.rescheduleLocked(t.st)
 			return nil
 		}
@@ -202,14 +220,21 @@ func (b *Broker) XCfgSet(ctx context.Context, key string, c StreamConfig) error 
 		if c.RetentionMaxBytes != nil {
 			r.MaxBytes = *c.RetentionMaxBytes
 		}
+		if c.RetentionAcked != nil {
+			r.Acked = *c.RetentionAcked
+		}
 		return t.setRetentionLocked(r)
 	})
 }
 
+// retention reports whether c changes a retention bound.
+func (c StreamConfig) retention() bool {
+	return c.RetentionMaxLen != nil || c.RetentionMaxAge != nil || c.RetentionMaxBytes != nil || c.RetentionAcked != nil
+}
+
 // check validates c as XCfgSet takes it.
 func (c StreamConfig) check() error {
-	if c.IdmpDuration == 0 && c.IdmpMaxSize == 0 &&
-		c.RetentionMaxLen == nil && c.RetentionMaxAge == nil && c.RetentionMaxBytes == nil {
+	if c.IdmpDuration == 0 && c.IdmpMaxSize == 0 && !c.retention() {
 		return invalid("XCfgSet needs at least one setting")
 	}
 	if d := c.IdmpDuration; d != 0 && (d < time.Second || d > stream.MaxIdmpDuration*time.Second || d%time.Second != 0) {

@@ -35,9 +35,12 @@
 // stream's last entry, as Redis 7.4 does); XADD takes Redis 8.6's IDMP and
 // IDMPAUTO, XCFGSET exists (Redis 8.6) and XINFO STREAM prints 8.6's IDMP
 // fields; XCFGSET also takes brook's RETENTION-MAXLEN n, RETENTION-MAXAGE
-// ms and RETENTION-MAXBYTES n (a standing retention policy, see
-// [broker.Broker.SetRetention]; 0 removes a bound; errors in Redis's
-// style, such as "ERR RETENTION-MAXLEN must be >= 0"); HELP lists brook's
+// ms, RETENTION-MAXBYTES n and RETENTION-ACKED 0|1 (a standing retention
+// policy, see [broker.Broker.SetRetention]; 0 removes a bound; with
+// RETENTION-ACKED 1 the entries every consumer group acknowledged go from
+// the front of the stream, see [broker.Retention].Acked; errors in Redis's
+// style, such as "ERR RETENTION-MAXLEN must be >= 0" or "ERR
+// RETENTION-ACKED must be 0 or 1"); HELP lists brook's
 // commands instead of redis-cli's help; PUBSUB has no shard subcommands. CONFIG
 // knows one parameter, client-output-buffer-limit: its pubsub class sets
 // the broker's limits for the subscriptions made afterwards

@@ -35,6 +35,11 @@ var cfgParams = []cfgParam{
 		}},
 	{"RETENTION-MAXBYTES", 0, 1<<63 - 1, "ERR RETENTION-MAXBYTES must be >= 0",
 		func(c *broker.StreamConfig, n int64) { c.RetentionMaxBytes = &n }},
+	{"RETENTION-ACKED", 0, 1, "ERR RETENTION-ACKED must be 0 or 1",
+		func(c *broker.StreamConfig, n int64) {
+			acked := n == 1
+			c.RetentionAcked = &acked
+		}},
 }
 
 // xcfgset is XCFGSET (Redis 8.6) with brook's retention parameters. As in

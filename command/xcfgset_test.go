@@ -1,6 +1,7 @@
 package command_test
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -158,5 +159,45 @@ func TestXCfgSet(t *testing.T) {
 	info := do(t, h, "XINFO STREAM s")
 	if !strings.Contains(info, "\"idmp-duration\"\n16) (integer) 1\n17) \"idmp-maxsize\"\n18) (integer) 10000") {
 		t.Fatalf("XINFO STREAM:\n%s", info)
+	}
+}
+
+// TestXCfgSetRetentionAcked: with RETENTION-ACKED 1 an entry goes once both
+// groups acknowledged it, oldest first; one still pending or not yet read
+// by a group holds back the rest; without groups nothing goes.
+func TestXCfgSetRetentionAcked(t *testing.T) {
+	h := newHandler(t)
+	runSteps(t, h, []step{
+		{"XCFGSET s RETENTION-ACKED 1", "(error) ERR no such key\n"},
+		{"XADD s 1-0 f v", "\"1-0\"\n"},
+		{"XCFGSET s RETENTION-ACKED 2", "(error) ERR RETENTION-ACKED must be 0 or 1\n"},
+		{"XCFGSET s RETENTION-ACKED -1", "(error) ERR RETENTION-ACKED must be 0 or 1\n"},
+		{"XCFGSET s RETENTION-ACKED yes", "(error) ERR value is not an integer or out of range\n"},
+		{"XCFGSET s RETENTION-ACKED 1 retention-acked 0", "(error) ERR RETENTION-ACKED specified multiple times\n"},
+		{"XCFGSET s RETENTION-ACKED", "(error) ERR syntax error\n"},
+		{"XCFGSET s RETENTION-ACKED 1", "OK\n"},
+		{"XADD s 2-0 f v", "\"2-0\"\n"},
+		{"XLEN s", "(integer) 2\n"}, // no group: kept
+		{"XADD s 3-0 f v", "\"3-0\"\n"},
+		{"XGROUP CREATE s g1 0", "OK\n"},
+		{"XGROUP CREATE s g2 0", "OK\n"},
+		{"XREADGROUP GROUP g1 c STREAMS s >", "1) 1) \"s\"\n   2) 1) 1) \"1-0\"\n         2) 1) \"f\"\n            2) \"v\"\n      2) 1) \"2-0\"\n         2) 1) \"f\"\n            2) \"v\"\n      3) 1) \"3-0\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XREADGROUP GROUP g2 c COUNT 2 STREAMS s >", "1) 1) \"s\"\n   2) 1) 1) \"1-0\"\n         2) 1) \"f\"\n            2) \"v\"\n      2) 1) \"2-0\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XACK s g1 1-0 2-0 3-0", "(integer) 3\n"},
+		{"XLEN s", "(integer) 3\n"},
+		{"XACK s g2 2-0", "(integer) 1\n"},
+		{"XLEN s", "(integer) 3\n"}, // 1-0 pending in g2
+		{"XACK s g2 1-0", "(integer) 1\n"},
+		{"XRANGE s - +", "1) 1) \"3-0\"\n   2) 1) \"f\"\n      2) \"v\"\n"}, // not read by g2
+		{"XGROUP DESTROY s g2", "(integer) 1\n"},
+		{"XLEN s", "(integer) 0\n"},
+		{"XCFGSET s RETENTION-ACKED 0", "OK\n"},
+		{"XADD s 4-0 f v", "\"4-0\"\n"},
+		{"XREADGROUP GROUP g1 c NOACK STREAMS s >", "1) 1) \"s\"\n   2) 1) 1) \"4-0\"\n         2) 1) \"f\"\n            2) \"v\"\n"},
+		{"XLEN s", "(integer) 1\n"}, // the bound removed
+	})
+	r, err := h.B.StreamRetention(context.Background(), "s")
+	if err != nil || r != (broker.Retention{}) {
+		t.Fatalf("StreamRetention = %+v, %v", r, err)
 	}
 }

@@ -24,8 +24,9 @@ import (
 //	  names          count, then length + bytes per name
 //	  data           length + the packed entries, verbatim (see block)
 //	groups         the consumer groups (appendGroups, group.go)
-//	idmp           version 2: the IDMP state (appendIdmp, codec_idmp.go)
-//	retention      version 2: max-len varint, max-age-ms, max-bytes varint
+//	idmp           version 3: the IDMP state (appendPolicies, codec_idmp.go)
+//	retention      version 3: max-len varint, max-age-ms, max-bytes varint,
+//	               acked byte (0 or 1)
 //
 // The length, the data bytes and each block's last ID are not stored:
 // Decode derives them while it checks every entry.
@@ -33,7 +34,8 @@ var snapMagic = [4]byte{'B', 'R', 'S', snapVersion}
 
 // snapVersion is the format version AppendBinary writes. Version 2 (brook
 // with Redis 8.8's XNACK) added the NACK zone of each group; version 3
-// (Redis 8.6's IDMP and brook's retention) the policies after the groups.
+// (Redis 8.6's IDMP and brook's retention, acked retention included) the
+// policies after the groups.
 // Decode reads versions 1 to 3; an older version decodes with the default
 // IDMP configuration, nothing tracked, and no retention policy.
 const snapVersion = 3

@@ -9,7 +9,7 @@ import (
 )
 
 // Snapshot encoding of the IDMP state and the retention policy (format
-// version 2, after the groups; integers uvarints unless said otherwise):
+// version 3, after the groups; integers uvarints unless said otherwise):
 //
 //	idmp-duration  seconds, 0 = the default
 //	idmp-maxsize   0 = the default
@@ -18,7 +18,8 @@ import (
 //	producers      count, then per producer in pid order:
 //	  pid            length, bytes
 //	  iids           count (>= 1), then oldest first: length, bytes, ms, seq
-//	retention      max-len varint, max-age-ms, max-bytes varint
+//	retention      max-len varint, max-age-ms, max-bytes varint, acked
+//	               byte (0 or 1)
 
 // appendPolicies appends the IDMP state and the retention policy.
 func (s *Stream) appendPolicies(b []byte) []byte {
@@ -44,13 +45,19 @@ func (s *Stream) appendPolicies(b []byte) []byte {
 	}
 	b = binary.AppendVarint(b, s.ret.MaxLen)
 	b = binary.AppendUvarint(b, s.ret.MaxAgeMs)
-	return binary.AppendVarint(b, s.ret.MaxBytes)
+	b = binary.AppendVarint(b, s.ret.MaxBytes)
+	acked := byte(0)
+	if s.ret.Acked {
+		acked = 1
+	}
+	return append(b, acked)
 }
 
 // decodePolicies reads what appendPolicies wrote and checks it: the
 // configuration within its bounds, at most max-size iids per producer, no
 // iid twice, IDs increasing and not after the last generated ID, the
-// retention bounds not negative. Errors wrap ErrCorrupt.
+// retention bounds not negative, the acked flag 0 or 1. Errors wrap
+// ErrCorrupt.
 func (s *Stream) decodePolicies(data []byte) ([]byte, error) {
 	r := snapReader{wire.NewReader(data, ErrCorrupt)}
 	x := &s.idmp
@@ -71,7 +78,7 @@ func (s *Stream) decodePolicies(data []byte) ([]byte, error) {
 		prevPid = pid
 		r.producer(s, pid)
 	}
-	s.ret = Retention{MaxLen: r.Varint(), MaxAgeMs: r.Uvarint(), MaxBytes: r.Varint()}
+	s.ret = Retention{MaxLen: r.Varint(), MaxAgeMs: r.Uvarint(), MaxBytes: r.Varint(), Acked: r.Bool()}
 	if r.Err() == nil && (s.ret.MaxLen < 0 || s.ret.MaxBytes < 0) {
 		r.Fail("negative retention bound")
 	}

@@ -271,7 +271,12 @@ func (s snap) bytesWithCount(n uint64) []byte {
 // behaves as a consistent stream.
 func FuzzDecode(f *testing.F) {
 	// Small seeds keep the mutator fast; the corpus in testdata adds more.
-	for _, s := range []*stream.Stream{stream.New(), build(f, spaced(3)...)} {
+	acked := build(f, spaced(3)...)
+	acked.SetRetention(stream.Retention{MaxLen: 5, Acked: true})
+	if err := acked.CreateGroup("g", sid(1, 0), 1); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []*stream.Stream{stream.New(), build(f, spaced(3)...), acked} {
 		enc, _ := s.AppendBinary(nil)
 		f.Add(enc)
 	}

@@ -255,10 +255,10 @@ func encodeWithoutGroups(t testing.TB, s *stream.Stream) []byte {
 		c.DestroyGroup(g.Name)
 	}
 	b, err := c.AppendBinary(nil)
-	// Format version 2 ends with the IDMP state and the retention policy,
-	// 8 zero bytes for a stream that has neither; version 1 ends with the
+	// Format version 3 ends with the IDMP state and the retention policy,
+	// 9 zero bytes for a stream that has neither; version 1 ends with the
 	// groups, which the tests append by hand.
-	const policies = 8
+	const policies = 9
 	if err != nil || len(b) < 1+policies || b[len(b)-1-policies] != 0 {
 		t.Fatalf("AppendBinary = %x, %v", b, err)
 	}

@@ -5,14 +5,16 @@ import "strconv"
 // Retention is a stream's standing retention policy (brook's, not Redis's):
 // bounds that [Stream.Retain] enforces by removing the oldest entries. A
 // zero field is no bound; the zero Retention retains everything.
-//
-// Entries that every consumer group acknowledged ("acked" retention, Redis
-// 8.2's ACKED) are not a bound here: that policy would be a fourth field
-// whose trimming Retain applies after the others.
 type Retention struct {
 	MaxLen   int64  // keep at most MaxLen entries
 	MaxAgeMs uint64 // remove entries whose ID's ms is older than now - MaxAgeMs
 	MaxBytes int64  // keep the entries' data bytes (see DataBytes) at most MaxBytes
+	// Acked removes the entries that no consumer group references any more
+	// (acknowledged by every group: Redis 8.2's ACKED test, see
+	// [Stream.RetainAcked]) from the front of the stream, oldest first,
+	// stopping at the first entry some group still references. It reads no
+	// clock; a stream without groups keeps everything.
+	Acked bool
 }
 
 // SetRetention sets the retention policy and reports whether it changed. It
@@ -33,7 +35,9 @@ func (s *Stream) Retention() Retention { return s.ret }
 func (s *Stream) DataBytes() int64 { return s.bytes }
 
 // Retain removes the oldest entries until the stream is within its policy
-// at nowMs, and returns how many it removed. Like trimming it leaves the
+// at nowMs, and returns how many it removed: MaxAgeMs, MaxLen and MaxBytes,
+// then Acked ([Stream.RetainAcked]). Every bound removes a prefix of the
+// entries, so together they do too. Like trimming it leaves the
 // max-deleted-entry-id and the consumer groups alone, and it is exact: the
 // same state and nowMs remove the same entries on any block layout.
 func (s *Stream) Retain(nowMs uint64) int64 {
@@ -48,7 +52,61 @@ func (s *Stream) Retain(nowMs uint64) int64 {
 	if r.MaxBytes > 0 {
 		n += s.trimBytes(r.MaxBytes)
 	}
+	return n + s.RetainAcked()
+}
+
+// RetainAcked enforces the Acked bound of the policy alone, and returns how
+// many entries it removed: nothing without that bound or without consumer
+// groups; otherwise every entry before the first one some group still
+// references (its last-delivered-id is below the entry's ID, or its PEL
+// holds the ID, NACKed entries included), oldest first. Unlike an ACKED
+// trim (Redis 8.2) it leaves no gap: an unreferenced entry after a
+// referenced one stays until everything before it goes. It is what a caller
+// runs after a change that can stop a group referencing entries (an
+// acknowledgement, a consumer or group removed, a group's ID moved, a NOACK
+// read), and deterministic: the same state removes the same entries.
+func (s *Stream) RetainAcked() int64 {
+	if !s.ret.Acked || len(s.grp.m) == 0 {
+		return 0
+	}
+	var n int64
+	for s.length > 0 {
+		bound, all := s.ackedBound()
+		if all {
+			return n + s.Trim(Trim{Strategy: TrimMaxLen})
+		}
+		removed := s.Trim(Trim{Strategy: TrimMinID, MinID: bound})
+		n += removed
+		// A bound that is a pending ID no longer in the stream (deleted by
+		// XDEL or a KEEPREF trim) references nothing: go on after it.
+		if first, ok := s.FirstID(); removed == 0 || !ok || !bound.Less(first) {
+			break
+		}
+	}
 	return n
+}
+
+// ackedBound returns the smallest ID, not below the first entry's, that
+// some group references: the one after a group's last-delivered-id or a
+// pending ID. all is true when no group references any ID from the first
+// entry on. s has groups and entries.
+func (s *Stream) ackedBound() (bound ID, all bool) {
+	first, _ := s.FirstID()
+	all = true
+	lower := func(id ID) {
+		if all || id.Less(bound) {
+			bound, all = id, false
+		}
+	}
+	for _, g := range s.grp.m {
+		if next, ok := g.lastID.Next(); ok {
+			lower(next) // the entries after last-delivered-id are still to be read
+		}
+		if p, ok := g.firstPendingFrom(first); ok {
+			lower(p.id) // pending (NACKed included), maybe deleted from the stream
+		}
+	}
+	return bound, all
 }
 
 // trimBytes removes the oldest entries until the data bytes are at most
