@@ -89,18 +89,23 @@ func (bus *Bus) Follow(ctx context.Context, fn func(Event) error) error {
 	}
 	defer sub.Close()
 
+	// The history: every event up to the last one now, in pages.
 	var last broker.ID // the last event given to fn
-	for {
+	top, err := bus.b.XRevRange(ctx, StreamKey, broker.MaxID, broker.MinID, 1)
+	if err != nil {
+		return err
+	}
+	for len(top) > 0 && last.Compare(top[0].ID) < 0 {
 		from := broker.MinID
 		if last != (broker.ID{}) {
-			from, _ = last.Next() // last < MaxID: a later entry exists
+			from, _ = last.Next() // last < top
 		}
-		page, err := bus.b.XRange(ctx, StreamKey, from, broker.MaxID, historyPage)
+		page, err := bus.b.XRange(ctx, StreamKey, from, top[0].ID, historyPage)
 		if err != nil {
 			return err
 		}
 		if len(page) == 0 {
-			break
+			break // trimmed meanwhile
 		}
 		for _, e := range page {
 			if err := fn(event(e)); err != nil {
