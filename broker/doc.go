@@ -43,7 +43,9 @@
 // never loses it nor leaves it in both places. Entries that a dead consumer
 // left pending are reclaimed once idle for ReclaimIdle. Cancelling Run's
 // context stops it gracefully. [Worker.Stats] and [Subscription.Stats]
-// give counters for monitoring.
+// give counters for monitoring. [NewWorker] and [Consume] run the same
+// worker on any [Client], such as package github.com/brookmq/brook/redis's
+// (see NewWorker for what differs there).
 //
 // # One rule per concept
 //

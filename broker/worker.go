@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/brookmq/brook/stream"
 )
 
 // Handler handles one entry for a [Worker]. Returning nil acknowledges the
@@ -61,7 +59,11 @@ type WorkerOptions struct {
 	MaxDeliveries int
 
 	// DeadLetterKey is the stream that receives entries that failed
-	// MaxDeliveries times (see [DeadLetter]). Default (""): key + ":dead".
+	// MaxDeliveries times (see [DeadLetter]). Default (""): key + ":dead"
+	// for a worker on a *[Broker]; on any other [Client] (Redis), the same
+	// unless key has no hash tag, then "{" + key + "}:dead", which is in
+	// key's Redis Cluster hash slot as the atomic move needs (see
+	// [DeadLetterMover]).
 	DeadLetterKey string
 
 	// MinBackoff and MaxBackoff bound the delay before a failed entry is
@@ -89,8 +91,9 @@ type WorkerOptions struct {
 	Logf func(format string, args ...any)
 }
 
-// resolved returns o with its defaults filled in.
-func (o WorkerOptions) resolved(key string) WorkerOptions {
+// resolved returns o with its defaults filled in; tagDead asks for the
+// dead-letter key hash-tagged with key (see DeadLetterKey).
+func (o WorkerOptions) resolved(key string, tagDead bool) WorkerOptions {
 	def := func(v *time.Duration, d time.Duration) {
 		if *v == 0 {
 			*v = d
@@ -106,7 +109,7 @@ func (o WorkerOptions) resolved(key string) WorkerOptions {
 		o.MaxDeliveries = DefaultMaxDeliveries
 	}
 	if o.DeadLetterKey == "" {
-		o.DeadLetterKey = key + ":dead"
+		o.DeadLetterKey = defaultDeadKey(key, tagDead)
 	}
 	def(&o.MinBackoff, DefaultMinBackoff)
 	def(&o.MaxBackoff, DefaultMaxBackoff)
@@ -139,10 +142,15 @@ func (o WorkerOptions) check(key string) error {
 // of dead consumers and moves to a dead-letter stream the entries that
 // failed too often. Every entry stays pending in the group until it is
 // acknowledged or dead-lettered, so a crash loses none: they are delivered
-// again (at least once). Make one with [Broker.NewWorker]. Run and Stats
-// are safe for concurrent use.
+// again (at least once). Make one with [NewWorker] (any [Client]: the
+// broker or Redis) or [Broker.NewWorker]. Run and Stats are safe for
+// concurrent use.
 type Worker struct {
-	b                    *Broker
+	c                    Client
+	b                    *Broker         // c, when it is a *Broker: its own paths
+	nacker               Nacker          // c, when it has XNACK
+	mover                DeadLetterMover // c, when it moves dead letters atomically
+	clock                func() time.Time
 	key, group, consumer string
 	h                    Handler
 	o                    WorkerOptions // resolved
@@ -161,23 +169,66 @@ type Worker struct {
 
 // NewWorker returns a worker that consumes key as consumer of group with
 // h. Nothing happens until [Worker.Run]. Invalid options are
-// [ErrInvalidArgument].
+// [ErrInvalidArgument]. It is [NewWorker] with b.
 func (b *Broker) NewWorker(key, group, consumer string, h Handler, o WorkerOptions) (*Worker, error) {
+	return NewWorker(b, key, group, consumer, h, o)
+}
+
+// NewWorker returns a worker that consumes key as consumer of group of c
+// with h: the broker, or any other [Client] such as package
+// github.com/brookmq/brook/redis's. Nothing happens until [Worker.Run].
+// Invalid options are [ErrInvalidArgument].
+//
+// The worker uses the contract's calls, and two more where c has them,
+// checked when NewWorker is called:
+//   - [Nacker] (XNACK, the broker): a stopping worker hands back the
+//     entries it will not finish with it. Without it (Redis 7) it releases
+//     them as it releases a failed entry for a retry, with XCLAIM JUSTID
+//     setting their idle time to ReclaimIdle so that the next reclaim of
+//     any worker takes them, and RETRYCOUNT taking back the delivery of
+//     those never started.
+//   - [DeadLetterMover] (the broker, brookredis): the move of an entry to
+//     the dead-letter stream and its acknowledgement in one step, so that
+//     a crash leaves the entry either pending or moved. Without it the
+//     worker adds the dead letter (XADD) then acknowledges the entry
+//     (XACK): a crash, or a reclaim by another worker, between the two can
+//     leave a second dead letter of the same entry.
+//
+// On a *Broker the clock is the broker's ([Options].Clock); on other
+// clients it is time.Now, and release delays are sent as idle times
+// (XCLAIM IDLE), measured by the server's clock.
+func NewWorker(c Client, key, group, consumer string, h Handler, o WorkerOptions) (*Worker, error) {
+	if c == nil {
+		return nil, invalid("nil Client")
+	}
 	if h == nil {
 		return nil, invalid("nil Handler")
 	}
-	o = o.resolved(key)
+	b, _ := c.(*Broker)
+	o = o.resolved(key, b == nil)
 	if err := o.check(key); err != nil {
 		return nil, err
 	}
-	return &Worker{b: b, key: key, group: group, consumer: consumer, h: h, o: o,
-		streams: []ReadStream{{Key: key, From: Undelivered()}}}, nil
+	w := &Worker{c: c, b: b, key: key, group: group, consumer: consumer, h: h, o: o,
+		streams: []ReadStream{{Key: key, From: Undelivered()}}, clock: time.Now}
+	w.nacker, _ = c.(Nacker)
+	w.mover, _ = c.(DeadLetterMover)
+	if b != nil {
+		w.clock = b.clock
+	}
+	return w, nil
 }
 
 // Consume runs a worker until ctx ends: [Broker.NewWorker] and
 // [Worker.Run] in one call.
 func (b *Broker) Consume(ctx context.Context, key, group, consumer string, h Handler, o WorkerOptions) error {
-	w, err := b.NewWorker(key, group, consumer, h, o)
+	return Consume(ctx, b, key, group, consumer, h, o)
+}
+
+// Consume runs a worker of c until ctx ends: [NewWorker] and [Worker.Run]
+// in one call.
+func Consume(ctx context.Context, c Client, key, group, consumer string, h Handler, o WorkerOptions) error {
+	w, err := NewWorker(c, key, group, consumer, h, o)
 	if err != nil {
 		return err
 	}
@@ -198,7 +249,10 @@ func (b *Broker) Consume(ctx context.Context, key, group, consumer string, h Han
 // read then returns ctx's error, see [Broker.XReadGroup]).
 //
 // The key and the group must exist: otherwise Run returns [ErrNoStream] or
-// [ErrNoGroup] at once. If the key or the group is deleted, or the broker
+// [ErrNoGroup] at once. So must the dead-letter key be one the client can
+// move entries to ([DeadLetterMover]: on a Redis Cluster, in key's hash
+// slot), else Run returns the client's error ([ErrInvalidArgument]) at
+// once. If the key or the group is deleted, or the broker
 // closed, while it runs, Run stops as for ctx and returns that error
 // ([ErrStreamDeleted], [ErrGroupDeleted], [ErrClosed]). A worker runs once
 // at a time: a concurrent Run is [ErrInvalidArgument].
@@ -207,12 +261,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return invalid("worker already running")
 	}
 	defer w.running.Store(false)
-	if err := w.b.viewExisting(ctx, w.key, func(s *stream.Stream) error {
-		if !s.HasGroup(w.group) {
-			return ErrNoGroup
-		}
-		return nil
-	}); err != nil {
+	if err := w.checkExisting(ctx); err != nil {
 		return err
 	}
 	readCtx, stop := context.WithCancelCause(ctx)
@@ -348,10 +397,10 @@ func (w *Worker) flush(ctx context.Context, a *acker) {
 		return
 	}
 	n := int64(len(a.ids))
-	if _, err := w.b.XAck(ctx, w.key, w.group, a.ids...); err != nil {
+	if _, err := w.c.XAck(ctx, w.key, w.group, a.ids...); err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: XACK: %v", w.key, w.group, w.consumer, err)
 	} else if w.o.AckDelete {
-		if _, err := w.b.XDel(ctx, w.key, a.ids...); err != nil {
+		if _, err := w.c.XDel(ctx, w.key, a.ids...); err != nil {
 			w.o.Logf("broker: worker %s/%s/%s: XDEL: %v", w.key, w.group, w.consumer, err)
 		}
 	}
@@ -373,7 +422,7 @@ func (w *Worker) handle(handlerCtx, settleCtx context.Context, d delivery, acks 
 	case err == nil:
 		acks.add(d.ID)
 	case handlerCtx.Err() != nil: // the grace period ended: not finished
-		w.nack(settleCtx, []ID{d.ID}, NackFail)
+		w.nack(settleCtx, []delivery{d}, NackFail)
 		w.inFlight.Add(-1)
 	case w.o.MaxDeliveries > 0 && d.deliveries >= most:
 		w.failed.Add(1)
@@ -408,19 +457,19 @@ func (w *Worker) call(ctx context.Context, e Entry) (err error) {
 }
 
 // bury moves d to the dead-letter stream with cause, acknowledging it in the
-// same mutation (see [Broker.deadLetter]).
+// same step (see [Broker.deadLetter], [DeadLetterMover]).
 func (w *Worker) bury(ctx context.Context, d delivery, cause error) {
 	defer w.inFlight.Add(-1)
 	dl := DeadLetter{Stream: w.key, Original: d.ID, Group: w.group, Consumer: w.consumer,
 		Deliveries: d.deliveries, Error: deadLetterError(cause), Fields: d.Fields}
-	_, moved, err := w.b.deadLetter(ctx, w.o.DeadLetterKey, dl)
+	_, moved, err := w.moveDead(ctx, dl)
 	kept := true // the dead letter holds the fields
 	if errors.Is(err, ErrEntryTooLarge) {
 		// The fields and the metadata do not fit in one entry: move it
 		// without its fields, which stay in the source stream.
 		dl.Fields, kept = nil, false
 		dl.Error += "\n[fields left out, too large: see the entry in the source stream]"
-		_, moved, err = w.b.deadLetter(ctx, w.o.DeadLetterKey, dl)
+		_, moved, err = w.moveDead(ctx, dl)
 	}
 	if err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: dead-letter %v: %v", w.key, w.group, w.consumer, d.ID, err)
@@ -431,7 +480,7 @@ func (w *Worker) bury(ctx context.Context, d delivery, cause error) {
 	}
 	w.dead.Add(1)
 	if w.o.AckDelete && kept {
-		if _, err := w.b.XDel(ctx, w.key, d.ID); err != nil {
+		if _, err := w.c.XDel(ctx, w.key, d.ID); err != nil {
 			w.o.Logf("broker: worker %s/%s/%s: XDEL: %v", w.key, w.group, w.consumer, err)
 		}
 	}

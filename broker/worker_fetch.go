@@ -20,7 +20,7 @@ func (w *Worker) fetch(ctx, settleCtx context.Context, buf []delivery) ([]delive
 			return batch, err
 		}
 	}
-	res, err := w.b.XReadGroup(ctx, w.group, w.consumer, w.streams,
+	res, err := w.c.XReadGroup(ctx, w.group, w.consumer, w.streams,
 		GroupReadOptions{Count: w.o.Batch, Block: w.untilClaim()})
 	if err != nil || len(res) == 0 {
 		return nil, err
@@ -39,7 +39,7 @@ func (w *Worker) fetch(ctx, settleCtx context.Context, buf []delivery) ([]delive
 func (w *Worker) takeClaim() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	now := w.b.clock()
+	now := w.clock()
 	if w.claimer || now.Before(w.claimAtLocked()) {
 		return false
 	}
@@ -67,7 +67,7 @@ func (w *Worker) claimDone(next ID, complete bool) {
 	defer w.mu.Unlock()
 	w.claimer = false
 	w.cursor = next
-	w.periodic = w.b.clock()
+	w.periodic = w.clock()
 	if complete {
 		w.periodic = w.periodic.Add(w.o.ReclaimIdle / 2)
 	}
@@ -86,7 +86,7 @@ func (w *Worker) untilClaim() time.Duration {
 	w.mu.Lock()
 	at := w.claimAtLocked()
 	w.mu.Unlock()
-	return max(at.Sub(w.b.clock()), time.Millisecond)
+	return max(at.Sub(w.clock()), time.Millisecond)
 }
 
 // timeHeap is a min-heap of instants (container/heap).
@@ -111,7 +111,7 @@ func (w *Worker) reclaim(ctx, settleCtx context.Context, buf []delivery) (batch 
 	w.mu.Unlock()
 	next, complete := start, false
 	defer func() { w.claimDone(next, complete) }()
-	res, err := w.b.XAutoClaim(ctx, w.key, w.group, w.consumer,
+	res, err := w.c.XAutoClaim(ctx, w.key, w.group, w.consumer,
 		AutoClaimOptions{MinIdle: w.o.ReclaimIdle, Start: start, Count: w.o.Batch})
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (w *Worker) reclaim(ctx, settleCtx context.Context, buf []delivery) (batch 
 	// XAUTOCLAIM does not say how often; XPENDING does. settleCtx: the
 	// entries are ours now, whatever happens to ctx.
 	first, last := res.Claimed[0].ID, res.Claimed[len(res.Claimed)-1].ID
-	ps, err := w.b.XPendingRange(settleCtx, w.key, w.group, PendingOptions{Start: first, End: last, Consumer: w.consumer})
+	ps, err := w.c.XPendingRange(settleCtx, w.key, w.group, PendingOptions{Start: first, End: last, Consumer: w.consumer})
 	if err != nil {
 		return nil, err
 	}
@@ -143,12 +143,17 @@ func (w *Worker) reclaim(ctx, settleCtx context.Context, buf []delivery) (batch 
 // alone) with a delivery time set back by ReclaimIdle - delay, so that
 // XAUTOCLAIM with MinIdle ReclaimIdle takes them when delay has passed; the
 // worker schedules its next reclaim then. (XNACK releases at once, with no
-// delay to wait out: see nack.)
+// delay to wait out: see nack.) On a client other than the broker the
+// delivery time is sent as an idle time (XCLAIM IDLE), which the server
+// measures with its own clock.
 func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 	delay = min(delay, w.o.ReclaimIdle)
-	now := w.b.clock()
-	at := now.Add(delay - w.o.ReclaimIdle)
-	_, err := w.b.XClaim(ctx, w.key, w.group, w.consumer, ids, ClaimOptions{JustID: true, Time: at})
+	now := w.clock()
+	o := ClaimOptions{JustID: true, Time: now.Add(delay - w.o.ReclaimIdle)}
+	if w.b == nil {
+		o = ClaimOptions{JustID: true, Idle: w.o.ReclaimIdle - delay} // 0: idle from now
+	}
+	_, err := w.c.XClaim(ctx, w.key, w.group, w.consumer, ids, o)
 	if err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: release: %v", w.key, w.group, w.consumer, err)
 	}
@@ -159,12 +164,21 @@ func (w *Worker) release(ctx context.Context, ids []ID, delay time.Duration) {
 // (XNACK, Redis 8.8): they leave this consumer and the next reclaim of any
 // worker of the group takes them. NackSilent (never started) takes back the
 // delivery this worker was counted for; NackFail (started, not finished)
-// keeps it.
-func (w *Worker) nack(ctx context.Context, ids []ID, mode NackMode) {
-	if _, err := w.b.XNack(ctx, w.key, w.group, ids, NackOptions{Mode: mode}); err != nil {
+// keeps it. A client without XNACK releases them with XCLAIM instead (see
+// releaseNow).
+func (w *Worker) nack(ctx context.Context, ds []delivery, mode NackMode) {
+	if w.nacker == nil {
+		w.releaseNow(ctx, ds, mode)
+		return
+	}
+	ids := make([]ID, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	if _, err := w.nacker.XNack(ctx, w.key, w.group, ids, NackOptions{Mode: mode}); err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: nack: %v", w.key, w.group, w.consumer, err)
 	}
-	w.scheduleClaim(w.b.clock())
+	w.scheduleClaim(w.clock())
 }
 
 // renew resets the idle time of entries this goroutine holds and has not
@@ -175,7 +189,7 @@ func (w *Worker) renew(ctx context.Context, batch []delivery) {
 	for i, d := range batch {
 		ids[i] = d.ID
 	}
-	if _, err := w.b.XClaim(ctx, w.key, w.group, w.consumer, ids, ClaimOptions{JustID: true}); err != nil {
+	if _, err := w.c.XClaim(ctx, w.key, w.group, w.consumer, ids, ClaimOptions{JustID: true}); err != nil {
 		w.o.Logf("broker: worker %s/%s/%s: renew: %v", w.key, w.group, w.consumer, err)
 	}
 }
@@ -183,11 +197,7 @@ func (w *Worker) renew(ctx context.Context, batch []delivery) {
 // releaseBatch releases at once the entries of a batch that were not
 // handled because the worker is stopping.
 func (w *Worker) releaseBatch(ctx context.Context, batch []delivery) {
-	ids := make([]ID, len(batch))
-	for i, d := range batch {
-		ids[i] = d.ID
-	}
-	w.nack(ctx, ids, NackSilent)
+	w.nack(ctx, batch, NackSilent)
 	w.inFlight.Add(-int64(len(batch)))
 }
 
@@ -222,10 +232,15 @@ type WorkerStats struct {
 
 // Stats returns the worker's counters and its group's lag and pending
 // entries. If the group cannot be read (it was deleted, the broker is
-// closed), Lag is -1 and Pending 0.
+// closed), Lag is -1 and Pending 0. On a client other than the broker,
+// Lag is -1 (the contract has no XINFO GROUPS) and the pending figures
+// come from XPENDING.
 func (w *Worker) Stats() WorkerStats {
 	st := WorkerStats{Processed: w.processed.Load(), Failed: w.failed.Load(), Retried: w.retried.Load(),
 		DeadLettered: w.dead.Load(), InFlight: w.inFlight.Load(), Lag: -1}
+	if w.b == nil {
+		return w.clientStats(st)
+	}
 	now := w.b.nowMs()
 	w.b.viewExisting(context.Background(), w.key, func(s *stream.Stream) error {
 		for _, g := range s.Groups() {

@@ -19,7 +19,9 @@
 // per publisher, Close), Streams/ (XAdd IDs, ranges, trimming, deletion,
 // XRead), Groups/ (create, read new and history, pending, ack, claim,
 // autoclaim, delivery counts, consumers, SETID, NOACK), Block/ (expiry,
-// wake-up, ctx cancellation and deadline) and Errors/ (the sentinels).
+// wake-up, ctx cancellation and deadline), Errors/ (the sentinels) and
+// Worker/ (the worker runtime, [broker.NewWorker], on the client: retries,
+// dead letters, release on stop).
 //
 // The suite asserts no timing: a Block expiry is tested by its result, never by
 // how long it took, and every wait is bounded by a generous context deadline
@@ -80,7 +82,7 @@ type testCase struct {
 var cases []testCase
 
 func init() {
-	cases = slices.Concat(pubsubCases, streamCases, groupCases, blockCases, errorCases)
+	cases = slices.Concat(pubsubCases, streamCases, groupCases, blockCases, errorCases, workerCases)
 }
 
 // id returns ms-seq.

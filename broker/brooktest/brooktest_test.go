@@ -33,3 +33,17 @@ func TestDurable(t *testing.T) {
 		return b
 	})
 }
+
+// TestContractOnly runs the suite on an in-memory broker seen only through
+// broker.Client, without its optional interfaces (broker.Nacker,
+// broker.DeadLetterMover): the worker's fallbacks for other clients
+// (release with XCLAIM, dead letters with XADD then XACK) run on it.
+func TestContractOnly(t *testing.T) {
+	brooktest.Run(t, func(t *testing.T) broker.Client {
+		b, err := broker.New(broker.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return struct{ broker.Client }{b}
+	})
+}

@@ -58,7 +58,13 @@ type client struct {
 
 func dial(ctx context.Context, t *testing.T, ts *httptest.Server, room, name string) *client {
 	t.Helper()
-	u := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws?" + url.Values{"room": {room}, "name": {name}}.Encode()
+	return dialURL(ctx, t, ts.URL, room, name)
+}
+
+// dialURL is dial to the server at base ("http://host:port").
+func dialURL(ctx context.Context, t *testing.T, base, room, name string) *client {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(base, "http") + "/ws?" + url.Values{"room": {room}, "name": {name}}.Encode()
 	c, _, err := websocket.Dial(ctx, u, nil)
 	if err != nil {
 		t.Fatalf("dial %s: %v", u, err)

@@ -10,7 +10,17 @@
 // slow-consumer policy: it is told so, and the rest of the room is
 // unaffected.
 //
-// Run it with: go run ./chat (then open http://127.0.0.1:8080)
+// With --redis ADDR (a Cluster's addresses comma-separated) the rooms live
+// on Redis, through github.com/brookmq/brook/redis, and several servers
+// share them: a message sent through one reaches the browsers of every
+// other. The slow-consumer policy is the embedded broker's; on Redis a
+// tab's buffering is go-redis's, and the list of who is online that a
+// join or leave notice carries is the sending server's own sockets.
+//
+// Run it with: go run ./chat (then open http://127.0.0.1:8080); two
+// servers on one Redis: go run ./chat --redis 127.0.0.1:6379 --addr
+// 127.0.0.1:8080 and, in another terminal, the same with --addr
+// 127.0.0.1:8081.
 package main
 
 import (
@@ -22,10 +32,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	brookredis "github.com/brookmq/brook/redis"
+	"github.com/redis/go-redis/v9"
 )
 
 // Limits of each socket's queue: a tab more than 1 MiB behind, or more than
@@ -35,18 +48,19 @@ var socketLimits = broker.PubSubOptions{HardLimit: 1 << 20, SoftLimit: 256 << 10
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	dir := flag.String("dir", "", "data directory: keep the rooms' history across restarts (default: in memory)")
+	redisAddr := flag.String("redis", "", "keep the rooms on Redis at `ADDR`, shared by every server using it (a Cluster: addresses comma-separated)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *dir); err != nil {
+	if err := run(ctx, *addr, *dir, *redisAddr); err != nil {
 		log.Fatal(err)
 	}
 }
 
 // run serves the chat on addr until ctx ends.
-func run(ctx context.Context, addr, dir string) error {
-	b, err := openBroker(dir)
+func run(ctx context.Context, addr, dir, redisAddr string) error {
+	b, err := openBroker(dir, redisAddr)
 	if err != nil {
 		return err
 	}
@@ -57,7 +71,7 @@ func run(ctx context.Context, addr, dir string) error {
 	}
 	chat := NewServer(b, socketLimits)
 	hs := &http.Server{Handler: chat.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	log.Printf("chat on http://%s (history %s)", ln.Addr(), where(dir))
+	log.Printf("chat on http://%s (history %s)", ln.Addr(), where(dir, redisAddr))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -80,14 +94,24 @@ func shutdown(hs *http.Server, chat *Server) {
 	chat.Close()
 }
 
-func openBroker(dir string) (*broker.Broker, error) {
-	if dir == "" {
+// openBroker returns the Client of the rooms: Redis with redisAddr, else
+// the embedded broker, durable in dir or in memory.
+func openBroker(dir, redisAddr string) (broker.Client, error) {
+	switch {
+	case redisAddr != "":
+		return brookredis.New(redis.NewUniversalClient(&redis.UniversalOptions{
+			Addrs: strings.Split(redisAddr, ","),
+		}), brookredis.Options{}), nil
+	case dir == "":
 		return broker.New(broker.Options{})
 	}
 	return broker.Open(dir, broker.Options{})
 }
 
-func where(dir string) string {
+func where(dir, redisAddr string) string {
+	if redisAddr != "" {
+		return "on Redis " + redisAddr
+	}
 	if dir == "" {
 		return "in memory"
 	}

@@ -53,11 +53,15 @@ type Message struct {
 }
 
 // Server is the chat room: an HTTP handler serving the page and the
-// WebSocket endpoint, over a broker. It is safe for concurrent use.
+// WebSocket endpoint, over a broker.Client: the embedded broker, or Redis
+// (package github.com/brookmq/brook/redis), where several servers share the
+// rooms. It is safe for concurrent use.
 type Server struct {
-	b *broker.Broker
-	// limits are the queue limits of each socket's subscription: a browser
-	// tab that cannot keep up is disconnected by the slow-consumer policy.
+	b broker.Client
+	// limits are the queue limits of each socket's subscription on the
+	// embedded broker: a browser tab that cannot keep up is disconnected by
+	// the slow-consumer policy. On another Client they are not used (see
+	// listen).
 	limits broker.PubSubOptions
 	// writeTimeout bounds one write to a socket.
 	writeTimeout time.Duration
@@ -73,14 +77,18 @@ type Server struct {
 	online map[string]map[string]int // room → name → open sockets
 
 	// sendMu makes appending a message and publishing it one step, so that
-	// messages are published in the order of their IDs: a socket that skips
-	// live messages already in its history then skips exactly those.
+	// this server publishes its messages in the order of their IDs. (A
+	// socket skips the live messages with an ID up to its history's last,
+	// which are exactly those in its history whatever the order; with
+	// several servers on one Redis, messages of two servers may arrive
+	// out of ID order.)
 	sendMu sync.Mutex
 }
 
-// NewServer returns a chat server over b whose sockets' subscriptions have
-// the given limits (zero fields: the broker's).
-func NewServer(b *broker.Broker, limits broker.PubSubOptions) *Server {
+// NewServer returns a chat server over b. On the embedded broker
+// (*broker.Broker) its sockets' subscriptions have the given limits (zero
+// fields: the broker's).
+func NewServer(b broker.Client, limits broker.PubSubOptions) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Server{b: b, limits: limits, writeTimeout: 30 * time.Second,
 		ctx: ctx, cancel: cancel, online: make(map[string]map[string]int)}
@@ -159,14 +167,11 @@ func (s *Server) session(c *websocket.Conn, room, name string) {
 
 	// Subscribe before reading the history: a message sent in between is in
 	// both, and the writer skips it by ID.
-	sub, err := s.b.NewSubscription(broker.SubscriptionOptions{Limits: s.limits})
+	sub, err := s.listen(ctx, "room:"+room)
 	if err != nil {
 		return
 	}
 	defer sub.Close()
-	if _, err := sub.Subscribe("room:" + room); err != nil {
-		return
-	}
 	history, err := s.history(ctx, room)
 	if err != nil {
 		c.Close(websocket.StatusInternalError, "history unavailable")
@@ -199,11 +204,34 @@ func (s *Server) session(c *websocket.Conn, room, name string) {
 	<-done
 }
 
+// listen subscribes a socket to channel. On the embedded broker the
+// subscription has the sockets' queue limits, so a tab that cannot keep up
+// is disconnected (the slow-consumer policy: Subscription options are the
+// Broker's, not the contract's). On another Client it is Listen: on Redis a
+// receiver's buffering and overflow are go-redis's and the server's (see
+// the package documentation of github.com/brookmq/brook/redis), and a slow
+// tab is never told; its socket's write timeout still ends it.
+func (s *Server) listen(ctx context.Context, channel string) (broker.Receiver, error) {
+	b, ok := s.b.(*broker.Broker)
+	if !ok {
+		return s.b.Listen(ctx, []string{channel}, nil)
+	}
+	sub, err := b.NewSubscription(broker.SubscriptionOptions{Limits: s.limits})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sub.Subscribe(channel); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	return sub, nil
+}
+
 // write sends the history, then every live message not already in it, until
 // ctx ends or the subscription does. A subscription closed as a slow
 // consumer gets a last "dropped" frame (if the socket takes it in time) and
 // the close status "policy violation".
-func (s *Server) write(ctx context.Context, c *websocket.Conn, sub *broker.Subscription, history []Message) {
+func (s *Server) write(ctx context.Context, c *websocket.Conn, sub broker.Receiver, history []Message) {
 	var last broker.ID
 	if n := len(history); n > 0 {
 		last, _ = broker.ParseID(history[n-1].ID)
@@ -212,7 +240,8 @@ func (s *Server) write(ctx context.Context, c *websocket.Conn, sub *broker.Subsc
 	if s.writeFrame(ctx, c, first) != nil {
 		return
 	}
-	for m, err := range sub.Messages(ctx) {
+	for {
+		m, err := sub.Next(ctx)
 		if errors.Is(err, broker.ErrSlowConsumer) {
 			bye, _ := json.Marshal(Frame{Type: "dropped",
 				Text: "Disconnected: this tab could not keep up with the room."})
@@ -283,6 +312,9 @@ func (s *Server) history(ctx context.Context, room string) ([]Message, error) {
 }
 
 // presence counts a socket in (+1) or out (-1) of a room and tells the room.
+// The count is this server's: with several servers on one Redis, every
+// server's sockets get the notice, and its online list names the sockets of
+// the server that sent it.
 func (s *Server) presence(room, name string, delta int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -35,7 +35,7 @@ type wire struct {
 // Bus emits events: it appends each one to [StreamKey], then publishes it on
 // "events:<type>". It is safe for concurrent use.
 type Bus struct {
-	b *broker.Broker
+	b broker.Client
 
 	// mu makes each append-then-publish one step, so that events are
 	// published in the order of their stream IDs. Without it, two services
@@ -44,8 +44,8 @@ type Bus struct {
 	mu sync.Mutex
 }
 
-// NewBus returns a bus over b.
-func NewBus(b *broker.Broker) *Bus { return &Bus{b: b} }
+// NewBus returns a bus over b: the embedded broker or Redis.
+func NewBus(b broker.Client) *Bus { return &Bus{b: b} }
 
 // Emit appends the event to the stream and publishes it, and returns its ID.
 func (bus *Bus) Emit(ctx context.Context, typ, data string) (broker.ID, error) {
@@ -83,33 +83,40 @@ func (bus *Bus) Emit(ctx context.Context, typ, data string) (broker.ID, error) {
 // in the history) or after the subscription of step 1 (and is in the queue).
 // No duplicate: an event in both is recognised by its ID.
 func (bus *Bus) Follow(ctx context.Context, fn func(Event) error) error {
-	sub, err := bus.b.PSubscribe(channelPrefix + "*")
+	sub, err := bus.b.Listen(ctx, nil, []string{channelPrefix + "*"})
 	if err != nil {
 		return err
 	}
 	defer sub.Close()
 
+	// The history: every event up to the last one now, in pages.
 	var last broker.ID // the last event given to fn
-	for e, err := range bus.b.Range(ctx, StreamKey, broker.MinID, broker.MaxID) {
+	top, err := bus.b.XRevRange(ctx, StreamKey, broker.MaxID, broker.MinID, 1)
+	if err != nil {
+		return err
+	}
+	for len(top) > 0 && last.Compare(top[0].ID) < 0 {
+		from := broker.MinID
+		if last != (broker.ID{}) {
+			from, _ = last.Next() // last < top
+		}
+		page, err := bus.b.XRange(ctx, StreamKey, from, top[0].ID, historyPage)
 		if err != nil {
 			return err
 		}
-		ev := Event{ID: e.ID}
-		for _, f := range e.Fields {
-			switch f.Name {
-			case "type":
-				ev.Type = f.Value
-			case "data":
-				ev.Data = f.Value
+		if len(page) == 0 {
+			break // trimmed meanwhile
+		}
+		for _, e := range page {
+			if err := fn(event(e)); err != nil {
+				return err
 			}
+			last = e.ID
 		}
-		if err := fn(ev); err != nil {
-			return err
-		}
-		last = e.ID
 	}
 
-	for m, err := range sub.Messages(ctx) {
+	for {
+		m, err := sub.Next(ctx)
 		if err != nil {
 			return err
 		}
@@ -129,5 +136,21 @@ func (bus *Bus) Follow(ctx context.Context, fn func(Event) error) error {
 		}
 		last = id
 	}
-	return nil
+}
+
+// historyPage is how many events Follow reads from the stream at once.
+const historyPage = 100
+
+// event returns the Event of a stream entry.
+func event(e broker.Entry) Event {
+	ev := Event{ID: e.ID}
+	for _, f := range e.Fields {
+		switch f.Name {
+		case "type":
+			ev.Type = f.Value
+		case "data":
+			ev.Data = f.Value
+		}
+	}
+	return ev
 }

@@ -6,6 +6,10 @@
 // late catches up from the stream and then follows live, seeing every event
 // exactly once and in order (see [Bus.Follow]).
 //
+// With --redis ADDR (a Cluster's addresses comma-separated) the bus is
+// Redis, through github.com/brookmq/brook/redis: the services and the
+// auditor are written against broker.Client and run unchanged.
+//
 // Run it with: go run ./eventbus
 package main
 
@@ -22,16 +26,27 @@ import (
 	"sync"
 
 	"github.com/brookmq/brook/broker"
+	brookredis "github.com/brookmq/brook/redis"
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
 	orders := flag.Int("orders", 10, "how many orders to place")
 	late := flag.Int("late", 4, "the auditor starts after this many orders")
+	redisAddr := flag.String("redis", "", "use Redis at `ADDR` instead of the embedded broker (a Cluster: addresses comma-separated)")
 	flag.Parse()
 
-	b, err := broker.New(broker.Options{})
-	if err != nil {
-		log.Fatal(err)
+	var b broker.Client
+	if *redisAddr != "" {
+		b = brookredis.New(redis.NewUniversalClient(&redis.UniversalOptions{
+			Addrs: strings.Split(*redisAddr, ","),
+		}), brookredis.Options{})
+	} else {
+		mem, err := broker.New(broker.Options{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		b = mem
 	}
 	defer b.Close()
 	if _, err := Run(context.Background(), b, os.Stdout, *orders, *late); err != nil {
@@ -44,7 +59,7 @@ var errStop = errors.New("shop closed")
 
 // Run places n orders through the three services, starts the auditor after
 // the first late ones, and returns the IDs the auditor saw, in order.
-func Run(ctx context.Context, b *broker.Broker, out io.Writer, n, late int) ([]broker.ID, error) {
+func Run(ctx context.Context, b broker.Client, out io.Writer, n, late int) ([]broker.ID, error) {
 	bus := NewBus(b)
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
@@ -56,13 +71,13 @@ func Run(ctx context.Context, b *broker.Broker, out io.Writer, n, late int) ([]b
 	}
 
 	// The services subscribe before the first order, as a deployment would.
-	placed, err := b.Subscribe("events:order.placed")
+	placed, err := b.Listen(ctx, []string{"events:order.placed"}, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer placed.Close()
 	handled := make(chan struct{}, n) // one per order the customer was told about
-	notifications, err := b.PSubscribe("events:*")
+	notifications, err := b.Listen(ctx, nil, []string{"events:*"})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +90,8 @@ func Run(ctx context.Context, b *broker.Broker, out io.Writer, n, late int) ([]b
 	}()
 	go func() { // notifications: one line per event, whatever its type
 		defer wg.Done()
-		for m, err := range notifications.Messages(ctx) {
+		for {
+			m, err := notifications.Next(ctx)
 			if err != nil {
 				errs <- err
 				return
@@ -172,8 +188,12 @@ var items = []string{"book", "lamp", "pen", "mug"}
 
 // inventory reserves stock for each order placed, and reports a shortage for
 // every fifth order.
-func inventory(ctx context.Context, bus *Bus, placed *broker.Subscription) error {
-	for m, err := range placed.Messages(ctx) {
+func inventory(ctx context.Context, bus *Bus, placed broker.Receiver) error {
+	for {
+		m, err := placed.Next(ctx)
+		if errors.Is(err, broker.ErrClosed) {
+			return nil // closed by Run: the shop is closed
+		}
 		if err != nil {
 			return err
 		}
@@ -194,5 +214,4 @@ func inventory(ctx context.Context, bus *Bus, placed *broker.Subscription) error
 			return err
 		}
 	}
-	return nil
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/examples/internal/redistest"
+	brookredis "github.com/brookmq/brook/redis"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -27,8 +30,17 @@ func newBroker(t *testing.T) *broker.Broker {
 	return b
 }
 
+// newRedis returns a Client of a redis-server of the test's own.
+func newRedis(t *testing.T) broker.Client {
+	t.Helper()
+	addr := redistest.Start(t)
+	c := brookredis.New(redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}}), brookredis.Options{})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // streamIDs returns the IDs of every event in the stream, in order.
-func streamIDs(t *testing.T, b *broker.Broker) []broker.ID {
+func streamIDs(t *testing.T, b broker.Client) []broker.ID {
 	t.Helper()
 	entries, err := b.XRange(context.Background(), StreamKey, broker.MinID, broker.MaxID, 0)
 	if err != nil {
@@ -44,8 +56,12 @@ func streamIDs(t *testing.T, b *broker.Broker) []broker.ID {
 // TestStory runs the program's story: the late auditor sees every event of
 // the stream exactly once, in order, the first ones from the history and the
 // rest live, and the notifier was told about every event.
-func TestStory(t *testing.T) {
-	b := newBroker(t)
+func TestStory(t *testing.T) { story(t, newBroker(t)) }
+
+// TestStoryRedis is TestStory on Redis.
+func TestStoryRedis(t *testing.T) { story(t, newRedis(t)) }
+
+func story(t *testing.T, b broker.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -82,8 +98,12 @@ func TestStory(t *testing.T) {
 // services emit at once: each follower must see the whole stream exactly
 // once and in order, whatever happened during its switch from the stream to
 // Pub/Sub.
-func TestFollowSwitchOver(t *testing.T) {
-	b := newBroker(t)
+func TestFollowSwitchOver(t *testing.T) { switchOver(t, newBroker(t)) }
+
+// TestFollowSwitchOverRedis is TestFollowSwitchOver on Redis.
+func TestFollowSwitchOverRedis(t *testing.T) { switchOver(t, newRedis(t)) }
+
+func switchOver(t *testing.T, b broker.Client) {
 	bus := NewBus(b)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -13,7 +13,11 @@
 // exactly once or dead-lettered. The closing report checks it.
 //
 // Run it with: go run ./orders (again with the same --dir to resume; add
-// --fresh to start over)
+// --fresh to start over). With --redis ADDR (a Cluster's addresses
+// comma-separated) the streams live on Redis instead, through
+// github.com/brookmq/brook/redis: the program is the same, written against
+// broker.Client, and resumes after a kill the same way. Run one process per
+// Redis: the ledger's "check, then record" is one step within a process.
 package main
 
 import (
@@ -26,11 +30,14 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	brookredis "github.com/brookmq/brook/redis"
+	"github.com/redis/go-redis/v9"
 )
 
 // Keys and names of the story.
@@ -52,7 +59,8 @@ type Config struct {
 
 func main() {
 	dir := flag.String("dir", "orders-data", "data directory of the durable broker")
-	fresh := flag.Bool("fresh", false, "remove the data directory first")
+	fresh := flag.Bool("fresh", false, "remove the data directory (with --redis: the keys) first")
+	redisAddr := flag.String("redis", "", "use Redis at `ADDR` instead of the embedded broker (a Cluster: addresses comma-separated)")
 	var c Config
 	flag.IntVar(&c.Orders, "orders", 60, "orders to produce")
 	flag.IntVar(&c.Workers, "workers", 3, "workers in the consumer group")
@@ -60,14 +68,19 @@ func main() {
 	flag.DurationVar(&c.Idle, "idle", 200*time.Millisecond, "idle time before a pending order is claimed by another worker")
 	flag.DurationVar(&c.Work, "work", 5*time.Millisecond, "time to process one order")
 	flag.Parse()
-	if *fresh {
+	if *fresh && *redisAddr == "" {
 		if err := os.RemoveAll(*dir); err != nil {
 			log.Fatal(err)
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ok, err := run(ctx, *dir, c, os.Stdout)
+	b, err := open(ctx, *dir, *redisAddr, *fresh)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ok, err := run(ctx, b, c, os.Stdout)
+	b.Close()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -76,16 +89,30 @@ func main() {
 	}
 }
 
-// run opens the broker, produces and processes until every order is done or
-// dead, and prints the report. It returns whether the report found every
-// order processed exactly once or dead-lettered.
-func run(ctx context.Context, dir string, c Config, out io.Writer) (bool, error) {
-	b, err := broker.Open(dir, broker.Options{})
-	if err != nil {
-		return false, err
+// open returns the durable broker in dir, or with redisAddr a client of
+// Redis (fresh: the story's keys deleted first). This is the one place that
+// knows which.
+func open(ctx context.Context, dir, redisAddr string, fresh bool) (broker.Client, error) {
+	if redisAddr == "" {
+		return broker.Open(dir, broker.Options{})
 	}
-	defer b.Close()
-	err = b.XGroupCreate(ctx, ordersKey, group, broker.GroupCreateOptions{MkStream: true})
+	c := brookredis.New(redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs: strings.Split(redisAddr, ","),
+	}), brookredis.Options{})
+	if fresh {
+		if _, err := c.Del(ctx, ordersKey, doneKey, deadKey); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// run produces and processes until every order is done or dead, and prints
+// the report. It returns whether the report found every order processed
+// exactly once or dead-lettered.
+func run(ctx context.Context, b broker.Client, c Config, out io.Writer) (bool, error) {
+	err := b.XGroupCreate(ctx, ordersKey, group, broker.GroupCreateOptions{MkStream: true})
 	if err != nil && !errors.Is(err, broker.ErrGroupExists) {
 		return false, err
 	}
@@ -106,24 +133,41 @@ func run(ctx context.Context, dir string, c Config, out io.Writer) (bool, error)
 // ledger knows which orders are recorded as done or dead: loaded from the
 // streams at start, then kept up to date. Its mutex makes "check, then
 // record" one step for the three workers of this process (the data
-// directory's lock keeps other processes out).
+// directory's lock keeps other processes out; on Redis, run one process).
 type ledger struct {
 	mu   sync.Mutex
 	done map[int]bool
 	dead map[int]bool
 }
 
-func loadLedger(ctx context.Context, b *broker.Broker) (*ledger, error) {
+func loadLedger(ctx context.Context, b broker.Client) (*ledger, error) {
 	l := &ledger{done: make(map[int]bool), dead: make(map[int]bool)}
 	for key, set := range map[string]map[int]bool{doneKey: l.done, deadKey: l.dead} {
-		for e, err := range b.Range(ctx, key, broker.MinID, broker.MaxID) {
-			if err != nil {
-				return nil, err
-			}
-			set[orderID(e)] = true
+		if err := scan(ctx, b, key, func(e broker.Entry) { set[orderID(e)] = true }); err != nil {
+			return nil, err
 		}
 	}
 	return l, nil
+}
+
+// scan calls fn on every entry of key, in pages of XRANGE (Range is the
+// broker's, not the contract's).
+func scan(ctx context.Context, b broker.Client, key string, fn func(broker.Entry)) error {
+	from := broker.MinID
+	for {
+		page, err := b.XRange(ctx, key, from, broker.MaxID, 100)
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		for _, e := range page {
+			fn(e)
+		}
+		next, ok := page[len(page)-1].ID.Next()
+		if !ok {
+			return nil
+		}
+		from = next
+	}
 }
 
 func (l *ledger) count() int {
@@ -136,7 +180,7 @@ func (l *ledger) count() int {
 // whether it did. Done this way, a worker killed between recording an order
 // and acknowledging it does not record it twice when the order is delivered
 // again.
-func (l *ledger) record(ctx context.Context, b *broker.Broker, key string, set map[int]bool, order int, fields ...broker.Field) (bool, error) {
+func (l *ledger) record(ctx context.Context, b broker.Client, key string, set map[int]bool, order int, fields ...broker.Field) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if set[order] {

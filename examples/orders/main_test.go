@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/examples/internal/redistest"
+	brookredis "github.com/brookmq/brook/redis"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -32,12 +35,28 @@ func build(t *testing.T) string {
 // once or dead-lettered, by the program's report and by reading the streams
 // afterwards.
 func TestKilledAndResumed(t *testing.T) {
-	bin := build(t)
 	dir := filepath.Join(t.TempDir(), "data")
+	killAndResume(t, []string{"--dir", dir}, func() (broker.Client, error) { return broker.Open(dir, broker.Options{}) })
+}
+
+// TestKilledAndResumedRedis is TestKilledAndResumed with --redis on a
+// redis-server of its own: the same program, on Redis.
+func TestKilledAndResumedRedis(t *testing.T) {
+	addr := redistest.Start(t)
+	killAndResume(t, []string{"--redis", addr}, func() (broker.Client, error) {
+		return brookredis.New(redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}}), brookredis.Options{}), nil
+	})
+}
+
+// killAndResume runs the program with the backend's flags, kills it three
+// times, runs it to completion, and checks the report and the streams
+// through a client of the same backend.
+func killAndResume(t *testing.T, backend []string, open func() (broker.Client, error)) {
+	bin := build(t)
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	args := []string{"--dir", dir, "--orders", "60", "--idle", "100ms", "--work", "2ms"}
+	args := append(backend, "--orders", "60", "--idle", "100ms", "--work", "2ms")
 
 	// Kill it after a random number of lines of output: mid-way, at a
 	// different point every time.
@@ -80,7 +99,7 @@ func TestKilledAndResumed(t *testing.T) {
 	}
 
 	// Check the streams ourselves.
-	b, err := broker.Open(dir, broker.Options{})
+	b, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // pool is the producer and the workers of one run.
 type pool struct {
-	b   *broker.Broker
+	b   broker.Client
 	c   Config
 	l   *ledger
 	out io.Writer

@@ -12,16 +12,11 @@ import (
 // report reads the three streams and checks that every order was processed
 // exactly once or dead-lettered, and that nothing is left pending. It prints
 // what it found and returns whether all is well.
-func report(ctx context.Context, b *broker.Broker, c Config, out io.Writer) (bool, error) {
+func report(ctx context.Context, b broker.Client, c Config, out io.Writer) (bool, error) {
 	count := func(key string) (map[int]int, error) {
 		n := make(map[int]int)
-		for e, err := range b.Range(ctx, key, broker.MinID, broker.MaxID) {
-			if err != nil {
-				return nil, err
-			}
-			n[orderID(e)]++
-		}
-		return n, nil
+		err := scan(ctx, b, key, func(e broker.Entry) { n[orderID(e)]++ })
+		return n, err
 	}
 	orders, err := count(ordersKey)
 	if err != nil {
