@@ -61,7 +61,7 @@ type block struct {
 	names       []string
 	buf         []byte
 	own         *owner
-	marks       [maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded)
+	marks       *[maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded); nil below markEvery+1 entries
 }
 
 // slot is a B-tree item: a block and its first ID, inline so that a search
@@ -82,6 +82,9 @@ func (b *block) slot() slot { return slot{first: b.first, b: b} }
 // is a seek mark.
 func (b *block) addMark(i int, off int, prev ID) {
 	if i > 0 && i%markEvery == 0 {
+		if b.marks == nil {
+			b.marks = new([maxMarks]mark)
+		}
 		b.marks[i/markEvery-1] = mark{prev: prev, off: uint16(off)}
 	}
 }
@@ -106,6 +109,10 @@ func (b *block) clone(o *owner, c int) *block {
 	nb.buf = make([]byte, len(b.buf), max(c, len(b.buf)))
 	copy(nb.buf, b.buf)
 	nb.own = o
+	if b.marks != nil {
+		m := *b.marks
+		nb.marks = &m
+	}
 	return &nb
 }
 

@@ -169,9 +169,11 @@ func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
 		r.Fail("bad open-block flag %d", open)
 	case open == 1:
-		buf := make([]byte, len(last.buf), blockMaxBytes)
-		copy(buf, last.buf)
-		last.buf = buf
+		if s.tree.Len() > 1 { // else its buffer grows as it fills (openBuffer)
+			buf := make([]byte, len(last.buf), blockMaxBytes)
+			copy(buf, last.buf)
+			last.buf = buf
+		}
 		s.open = last
 	}
 }
@@ -212,6 +214,7 @@ func (r *snapReader) block() *block {
 		return nil
 	}
 	b.buf = append([]byte(nil), data...)
+	b.names = internTable(names)
 	return b
 }
 

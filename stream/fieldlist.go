@@ -89,7 +89,7 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 			return nil
 		}
 	}
-	names := list.names()
+	names := internTable(list.names())
 	buf, _ := list.appendSame(s.openBuffer(), id, id, names)
 	s.startBlock(id, names, buf)
 	return nil

@@ -14,9 +14,6 @@ package stream
 
 import (
 	"errors"
-	"strings"
-
-	"github.com/google/btree"
 )
 
 // Errors returned by stream operations.
@@ -91,10 +88,10 @@ const btreeBlockDegree = 16
 // as each other. [Stream.Clone] gives an independent copy that another
 // goroutine may use.
 type Stream struct {
-	tree  *btree.BTreeG[slot]
-	open  *block // the tail block while it takes entries; nil when none
-	own   *owner // copy-on-write token: blocks with another owner are shared
-	spare []byte // the buffer the last sealed block left, for the next open one
+	tree  blockSet
+	open  *block                 // the tail block while it takes entries; nil when none
+	own   *owner                 // copy-on-write token: blocks with another owner are shared
+	spare *[blockMaxBytes]byte // the buffer the last sealed block left, for the next open one
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -106,7 +103,7 @@ type Stream struct {
 
 // New returns an empty stream.
 func New() *Stream {
-	return &Stream{tree: btree.NewG(btreeBlockDegree, slotLess), own: new(owner)}
+	return &Stream{own: new(owner)}
 }
 
 // NextID resolves spec against the last generated ID, following XADD: "*"
@@ -160,11 +157,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 			return nil
 		}
 	}
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = strings.Clone(f.Name)
-	}
-	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true))
+	s.startBlock(id, internNames(fields), appendEntry(s.openBuffer(), id, id, fields, true))
 	return nil
 }
 
@@ -196,12 +189,20 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
 	return true
 }
 
-// openBuffer returns an empty buffer of blockMaxBytes for a new open block:
-// the one the last sealed block left, if any, else a new one.
+// openBuffer returns an empty buffer for a new open block. The first block
+// of a stream starts with none and grows geometrically as appends fill it
+// (append's growth, up to about blockMaxBytes), so a stream of one small
+// entry holds a buffer of its size. A stream that already has a block has
+// shown it takes more than one: its open blocks get blockMaxBytes at once,
+// the buffer the last sealed block left if any, so filling a block copies
+// nothing.
 func (s *Stream) openBuffer() []byte {
 	if b := s.spare; b != nil {
 		s.spare = nil
-		return b
+		return b[:0]
+	}
+	if s.tree.Len() == 0 {
+		return nil
 	}
 	return make([]byte, 0, blockMaxBytes)
 }
@@ -244,7 +245,7 @@ func (s *Stream) sealOpen() {
 	old := b.buf
 	b.seal()
 	if cap(old) == blockMaxBytes && len(b.buf) > 0 && &b.buf[0] != &old[0] {
-		s.spare = old[:0]
+		s.spare = (*[blockMaxBytes]byte)(old[:blockMaxBytes])
 	}
 }
 
@@ -256,7 +257,7 @@ func (s *Stream) mutable(b *block) *block {
 	}
 	c := len(b.buf)
 	if b == s.open {
-		c = blockMaxBytes
+		c = cap(b.buf)
 	}
 	nb := b.clone(s.own, c)
 	s.tree.ReplaceOrInsert(nb.slot())
