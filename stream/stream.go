@@ -89,8 +89,8 @@ const btreeBlockDegree = 16
 // goroutine may use.
 type Stream struct {
 	tree  blockSet
-	open  *block                 // the tail block while it takes entries; nil when none
-	own   *owner                 // copy-on-write token: blocks with another owner are shared
+	open  *block               // the tail block while it takes entries; nil when none
+	own   *owner               // copy-on-write token: blocks with another owner are shared
 	spare *[blockMaxBytes]byte // the buffer the last sealed block left, for the next open one
 
 	length       int64
