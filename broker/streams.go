@@ -44,16 +44,63 @@ type registry struct {
 // XREAD callers wait for it to be created (a placeholder). A state is dropped
 // from the map only when s is nil and nobody waits; dead then tells those who
 // still hold the pointer to look the key up again.
+//
+// A process may hold millions of keys, so the state is kept small: what
+// few keys need (blocked readers, a refused mutation) is in cold, allocated
+// on first use.
 type streamState struct {
 	key string
 	mu  sync.Mutex
 
 	s       *stream.Stream
-	pos     uint64    // log position of the last mutation
+	pos     uint64     // log position of the last mutation
+	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
+	dead    bool       // removed from the registry
+	applied bool       // the current access applied a mutation (access.go)
+}
+
+// stateCold is the part of a streamState that most keys never use.
+type stateCold struct {
 	waiters []waitRef // blocked readers, in arrival order (block.go)
-	dead    bool      // removed from the registry
 	err     error     // the log refused a mutation applied here: no more writes
-	applied bool      // the current access applied a mutation (access.go)
+}
+
+// waitList returns the blocked readers. st.mu is held.
+func (st *streamState) waitList() []waitRef {
+	if st.cold == nil {
+		return nil
+	}
+	return st.cold.waiters
+}
+
+// setWaiters replaces the blocked readers. st.mu is held.
+func (st *streamState) setWaiters(w []waitRef) {
+	if st.cold == nil {
+		if len(w) == 0 {
+			return
+		}
+		st.cold = new(stateCold)
+	}
+	st.cold.waiters = w
+}
+
+// failure returns the error of the mutation the log refused, if any. st.mu
+// is held.
+func (st *streamState) failure() error {
+	if st.cold == nil {
+		return nil
+	}
+	return st.cold.err
+}
+
+// setFailure records that the log refused a mutation and returns err.
+// st.mu is held.
+func (st *streamState) setFailure(err error) error {
+	if st.cold == nil {
+		st.cold = new(stateCold)
+	}
+	st.cold.err = err
+	return err
 }
 
 func newRegistry(b *Broker) *registry {
@@ -90,8 +137,7 @@ func (r *registry) lock(key string, create bool) (*streamState, error) {
 			st.mu.Unlock()
 			return nil, ErrNoStream
 		}
-		if st.err != nil {
-			err := st.err
+		if err := st.failure(); err != nil {
 			st.mu.Unlock()
 			return nil, err
 		}
@@ -117,7 +163,7 @@ func (r *registry) insert(key string) (*streamState, error) {
 // unlockAndDrop unlocks st and drops it from the registry if it is an unused
 // placeholder.
 func (r *registry) unlockAndDrop(st *streamState) {
-	empty := st.s == nil && len(st.waiters) == 0
+	empty := st.s == nil && len(st.waitList()) == 0
 	st.mu.Unlock()
 	if empty {
 		r.dropIfEmpty(st)
@@ -128,7 +174,7 @@ func (r *registry) unlockAndDrop(st *streamState) {
 func (r *registry) dropIfEmpty(st *streamState) {
 	r.mu.Lock()
 	st.mu.Lock()
-	if !st.dead && st.s == nil && len(st.waiters) == 0 && r.m[st.key] == st {
+	if !st.dead && st.s == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
 		delete(r.m, st.key)
 		st.dead = true
 	}
@@ -190,8 +236,8 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	if st.s == nil {
 		return false, 0, nil
 	}
-	if st.err != nil {
-		return false, 0, st.err
+	if err := st.failure(); err != nil {
+		return false, 0, err
 	}
 	if err := r.b.jr.writable(); err != nil {
 		return false, 0, err
@@ -207,7 +253,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 		}
 		return nil
 	})
-	if len(st.waiters) == 0 {
+	if len(st.waitList()) == 0 {
 		delete(r.m, key)
 		st.dead = true
 	}

@@ -56,7 +56,7 @@ func (b *Broker) XAdd(ctx context.Context, key string, fields []Field, o AddOpti
 		if err := t.applyTo(&m, &e); err != nil {
 			return err
 		}
-		if len(t.st.waiters) > 0 {
+		if len(t.st.waitList()) > 0 {
 			t.b.serveWaitersLocked(t.st)
 		}
 		return nil

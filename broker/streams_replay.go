@@ -87,8 +87,8 @@ func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Strea
 	streams = make(map[string]*stream.Stream, len(keys))
 	for _, k := range keys {
 		st := r.m[k]
-		if st.err != nil {
-			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", st.err)
+		if err := st.failure(); err != nil {
+			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", err)
 		}
 		if st.s != nil {
 			streams[k] = st.s.Clone()
