@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow"}
+var workloadNames = []string{"fanout", "patterns", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow", "scale", "plan"}
 
 func main() {
 	if err := run(); err != nil {
