@@ -24,36 +24,36 @@ const namesCacheSize = 256
 var namesCache [namesCacheSize]atomic.Pointer[[]string]
 
 // internNames returns the names of fields as a shared table.
-func internNames(fields []Field) []string {
+func internNames(fields []Field) *[]string {
 	h := uint32(2166136261) // FNV-1a
 	for _, f := range fields {
 		h = hashName(h, f.Name)
 	}
 	slot := &namesCache[h%namesCacheSize]
 	if t := slot.Load(); t != nil && sameNames(*t, fields) {
-		return *t
+		return t
 	}
 	names := make([]string, len(fields))
 	for i, f := range fields {
 		names[i] = f.Name
 	}
 	t := newTable(names)
-	slot.Store(&t)
+	slot.Store(t)
 	return t
 }
 
 // internTable returns a shared table equal to names (which it may keep).
-func internTable(names []string) []string {
+func internTable(names []string) *[]string {
 	h := uint32(2166136261)
 	for _, n := range names {
 		h = hashName(h, n)
 	}
 	slot := &namesCache[h%namesCacheSize]
 	if t := slot.Load(); t != nil && slices.Equal(*t, names) {
-		return *t
+		return t
 	}
 	t := newTable(names)
-	slot.Store(&t)
+	slot.Store(t)
 	return t
 }
 
@@ -67,7 +67,7 @@ func hashName(h uint32, name string) uint32 {
 
 // newTable returns a table of names whose strings share one allocation, so
 // that the table holds none of the caller's memory.
-func newTable(names []string) []string {
+func newTable(names []string) *[]string {
 	n := 0
 	for _, s := range names {
 		n += len(s)
@@ -82,5 +82,5 @@ func newTable(names []string) []string {
 	for i, s := range names {
 		t[i], all = all[:len(s)], all[len(s):]
 	}
-	return t
+	return &t
 }

@@ -90,7 +90,7 @@ const btreeBlockDegree = 16
 type Stream struct {
 	tree  blockSet
 	open  *block               // the tail block while it takes entries; nil when none
-	own   *owner               // copy-on-write token: blocks with another owner are shared
+	own   owner                // copy-on-write token: blocks with another owner are shared
 	spare *[blockMaxBytes]byte // the buffer the last sealed block left, for the next open one
 
 	length       int64
@@ -103,7 +103,7 @@ type Stream struct {
 
 // New returns an empty stream.
 func New() *Stream {
-	return &Stream{own: new(owner)}
+	return &Stream{own: newOwner()}
 }
 
 // NextID resolves spec against the last generated ID, following XADD: "*"
@@ -152,7 +152,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	}
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
+		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names(), fields))
 		if s.addToOpen(b, id, buf) {
 			return nil
 		}
@@ -209,9 +209,9 @@ func (s *Stream) openBuffer() []byte {
 
 // startBlock seals the open block and opens a new one holding the single
 // entry id, packed in buf with names as its names table.
-func (s *Stream) startBlock(id ID, names []string, buf []byte) {
+func (s *Stream) startBlock(id ID, names *[]string, buf []byte) {
 	s.sealOpen()
-	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
+	b := &block{first: id, last: id, n: 1, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b)
@@ -295,13 +295,13 @@ func (s *Stream) Clone() *Stream {
 	c := &Stream{
 		tree:         s.tree.Clone(),
 		open:         s.open,
-		own:          new(owner),
+		own:          newOwner(),
 		length:       s.length,
 		lastID:       s.lastID,
 		maxDeletedID: s.maxDeletedID,
 		entriesAdded: s.entriesAdded,
 	}
-	s.own = new(owner)
+	s.own = newOwner()
 	s.cloneGroups(c)
 	return c
 }
