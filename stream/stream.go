@@ -14,6 +14,7 @@ package stream
 
 import (
 	"errors"
+	"sync"
 )
 
 // Errors returned by stream operations.
@@ -86,12 +87,14 @@ const btreeBlockDegree = 16
 // read-only methods (Len, LastID, FirstID, Get, Range, RevRange, All,
 // Backward, Info, AppendBinary) change nothing and may run at the same time
 // as each other. [Stream.Clone] gives an independent copy that another
-// goroutine may use.
+// goroutine may use. The zero Stream is empty and ready to use. A Stream
+// may be moved (copied by value, as a container that holds it inline does)
+// when the original is not used afterwards; two copies in use at once
+// would share their entries.
 type Stream struct {
-	tree  blockSet
-	open  *block               // the tail block while it takes entries; nil when none
-	own   owner                // copy-on-write token: blocks with another owner are shared
-	spare *[blockMaxBytes]byte // the buffer the last sealed block left, for the next open one
+	tree blockSet
+	open *block // the tail block while it takes entries; nil when none
+	own  owner  // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -101,9 +104,9 @@ type Stream struct {
 	grp groups // consumer groups (group.go)
 }
 
-// New returns an empty stream.
+// New returns an empty stream. The zero Stream is an empty stream too.
 func New() *Stream {
-	return &Stream{own: newOwner()}
+	return new(Stream)
 }
 
 // NextID resolves spec against the last generated ID, following XADD: "*"
@@ -194,18 +197,24 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte) bool {
 // (append's growth, up to about blockMaxBytes), so a stream of one small
 // entry holds a buffer of its size. A stream that already has a block has
 // shown it takes more than one: its open blocks get blockMaxBytes at once,
-// the buffer the last sealed block left if any, so filling a block copies
-// nothing.
+// a buffer some sealed block left if any (spareBuffers), so filling a
+// block copies nothing.
 func (s *Stream) openBuffer() []byte {
-	if b := s.spare; b != nil {
-		s.spare = nil
-		return b[:0]
-	}
 	if s.tree.Len() == 0 {
 		return nil
 	}
+	if b, ok := spareBuffers.Get().(*[blockMaxBytes]byte); ok {
+		return b[:0]
+	}
 	return make([]byte, 0, blockMaxBytes)
 }
+
+// spareBuffers holds the open-block buffers that sealed blocks left (a
+// sealed block keeps a copy cut to size), for the next open block of any
+// stream: a stream keeps no spare of its own, and a busy stream takes back
+// the one it left. A buffer is put here only when nothing else refers to
+// it; what a Get returns does not depend on it, only allocations do.
+var spareBuffers sync.Pool
 
 // startBlock seals the open block and opens a new one holding the single
 // entry id, packed in buf with names as its names table.
@@ -240,12 +249,12 @@ func (s *Stream) sealOpen() {
 		return
 	}
 	// s owns b, so nothing else holds its buffer (a clone would have
-	// changed s.own): once seal copies the entries out, the next open block
+	// changed s.own): once seal copies the entries out, another open block
 	// may reuse it.
 	old := b.buf
 	b.seal()
 	if cap(old) == blockMaxBytes && len(b.buf) > 0 && &b.buf[0] != &old[0] {
-		s.spare = (*[blockMaxBytes]byte)(old[:blockMaxBytes])
+		spareBuffers.Put((*[blockMaxBytes]byte)(old[:blockMaxBytes]))
 	}
 }
 
