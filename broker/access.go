@@ -97,7 +97,7 @@ func (b *Broker) access(ctx context.Context, key string, create bool, f func(t t
 	st.applied = false
 	err = f(tx{b: b, st: st})
 	if missing && !st.applied {
-		st.s = nil
+		st.drop()
 	}
 	pos := st.pos
 	b.reg.unlockAndDrop(st)

@@ -52,11 +52,31 @@ type streamState struct {
 	key string
 	mu  sync.Mutex
 
-	s       *stream.Stream
-	pos     uint64     // log position of the last mutation
-	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
-	dead    bool       // removed from the registry
-	applied bool       // the current access applied a mutation (access.go)
+	s       *stream.Stream // &mem while the key exists, else nil
+	pos     uint64         // log position of the last mutation
+	cold    *stateCold     // nil until a reader blocks or the log refuses a mutation
+	dead    bool           // removed from the registry
+	applied bool           // the current access applied a mutation (access.go)
+	mem     stream.Stream  // the stream, inline: a key is one object, not two
+}
+
+// create gives st an empty stream. st.mu is held.
+func (st *streamState) create() {
+	st.mem = stream.Stream{}
+	st.s = &st.mem
+}
+
+// install moves s into st as its stream; s must not be used afterwards.
+// st.mu is held.
+func (st *streamState) install(s *stream.Stream) {
+	st.mem = *s
+	st.s = &st.mem
+}
+
+// drop removes st's stream, freeing its entries. st.mu is held.
+func (st *streamState) drop() {
+	st.s = nil
+	st.mem = stream.Stream{}
 }
 
 // stateCold is the part of a streamState that most keys never use.

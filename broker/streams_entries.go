@@ -77,7 +77,7 @@ func newStreamUnless(st *streamState, noMkStream bool) error {
 	if noMkStream {
 		return ErrNoStream
 	}
-	st.s = stream.New()
+	st.create()
 	return nil
 }
 

@@ -103,6 +103,6 @@ func (r *registry) load(key string, s *stream.Stream) {
 	if err != nil {
 		return // closed: nothing to load into
 	}
-	st.s = s
+	st.install(s)
 	st.mu.Unlock()
 }
