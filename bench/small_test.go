@@ -72,32 +72,42 @@ func smallStreamsMemory(n, entries int) (float64, error) {
 }
 
 // BenchmarkXAddKeys appends to K streams, visiting the keys round-robin in a
-// fixed scattered order, and reports xadd/s. The streams do not exist at the
-// start, so the first round creates them inside the timing, as a service
-// whose users come and go does; run it with -benchtime 3000000x so that
-// every one of 10^6 keys gets 3 entries. The keys' strings are made before
-// the timing.
+// fixed scattered order, and reports xadd/s. With streams=new the streams
+// do not exist at the start, so the first round creates them inside the
+// timing, as a service whose users come and go does: run it with
+// -benchtime 3000000x so that every one of 10^6 keys gets 3 entries. With
+// streams=existing every stream holds one entry before the timing starts.
+// The keys' strings are made before the timing.
 func BenchmarkXAddKeys(b *testing.B) {
-	for _, k := range []int{1_000, 1_000_000} {
-		b.Run("keys="+strconv.Itoa(k), func(b *testing.B) {
-			ctx := context.Background()
-			br := newMemBroker(b)
-			keys := scatteredKeys(k)
-			runtime.GC()
-			b.ReportAllocs()
-			cpu := processCPU()
-			i := 0
-			for b.Loop() {
-				if _, err := br.XAdd(ctx, keys[i], smallFields, broker.AddOptions{}); err != nil {
-					b.Fatal(err)
+	ctx := context.Background()
+	for _, mode := range []string{"new", "existing"} {
+		for _, k := range []int{1_000, 1_000_000} {
+			b.Run("streams="+mode+"/keys="+strconv.Itoa(k), func(b *testing.B) {
+				br := newMemBroker(b)
+				keys := scatteredKeys(k)
+				if mode == "existing" {
+					for _, key := range keys {
+						if _, err := br.XAdd(ctx, key, smallFields, broker.AddOptions{}); err != nil {
+							b.Fatal(err)
+						}
+					}
 				}
-				if i++; i == len(keys) {
-					i = 0
+				runtime.GC()
+				b.ReportAllocs()
+				cpu := processCPU()
+				i := 0
+				for b.Loop() {
+					if _, err := br.XAdd(ctx, keys[i], smallFields, broker.AddOptions{}); err != nil {
+						b.Fatal(err)
+					}
+					if i++; i == len(keys) {
+						i = 0
+					}
 				}
-			}
-			b.ReportMetric(perSecond(b, b.N), "xadd/s")
-			reportCPU(b, cpu, b.N, "cpu-ns/xadd")
-		})
+				b.ReportMetric(perSecond(b, b.N), "xadd/s")
+				reportCPU(b, cpu, b.N, "cpu-ns/xadd")
+			})
+		}
 	}
 }
 
