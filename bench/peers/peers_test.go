@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/brookmq/brook/broker"
 	"io"
 	"math"
 	"os"
@@ -343,4 +344,25 @@ func captureStdout(t *testing.T, f func()) string {
 	os.Stdout = saved
 	w.Close()
 	return string(<-done)
+}
+
+// TestBrookScaleAndPlan runs the scale point and every plan figure small on
+// brook: each must succeed and report a positive size.
+func TestBrookScaleAndPlan(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := brookScale{b}
+	defer st.close()
+	per, rate, err := scalePoint(ctx, st, func(i int) error { return st.add(ctx, i) }, 500, 20*time.Millisecond)
+	if err != nil || per <= 0 || rate <= 0 {
+		t.Fatalf("scalePoint = %v B/stream, %v/s, %v", per, rate, err)
+	}
+	for _, row := range planRows {
+		if v, err := brookPlan(ctx, row, 500); err != nil || v <= 0 {
+			t.Errorf("brookPlan(%q) = %v, %v", row, v, err)
+		}
+	}
 }
