@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/brookmq/brook/broker"
 	"io"
 	"math"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/pattern"
 	"go.uber.org/goleak"
 )
