@@ -35,7 +35,7 @@
 // for Redis 7.0.
 //
 // Small streams are cheap, because a process may hold millions of them (one
-// per user): a stream of one block has no B-tree (the block is held inline,
+// per user): a stream of one block has no B-tree (it points to the block,
 // blockset.go), the first block's buffer starts at the size of its first
 // entry and grows geometrically as entries arrive, and a block allocates its
 // seek marks only past markEvery entries. A stream that has had a block
