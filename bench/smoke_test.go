@@ -140,6 +140,14 @@ func TestStreamWorkloads(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("small streams", func(t *testing.T) {
+		if per, err := smallStreamsMemory(1000, 1); err != nil || per <= 0 {
+			t.Fatalf("smallStreamsMemory = %v, %v", per, err)
+		}
+		if keys := scatteredKeys(1000); len(keys) != 1000 || keys[0] == keys[1] {
+			t.Fatalf("scatteredKeys = %v...", keys[:2])
+		}
+	})
 }
 
 // TestWakeRigs wakes each kind of blocked reader a few times.

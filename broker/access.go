@@ -97,7 +97,7 @@ func (b *Broker) access(ctx context.Context, key string, create bool, f func(t t
 	st.applied = false
 	err = f(tx{b: b, st: st})
 	if missing && !st.applied {
-		st.s = nil
+		st.drop()
 	}
 	pos := st.pos
 	b.reg.unlockAndDrop(st)
@@ -172,8 +172,8 @@ func lockStates(sorted []string, byKey map[string]*streamState) ([]*streamState,
 			return fail(errRetry)
 		case st.s == nil:
 			return fail(ErrNoStream)
-		case st.err != nil:
-			return fail(st.err)
+		case st.failure() != nil:
+			return fail(st.failure())
 		}
 	}
 	return locked, nil
@@ -182,6 +182,5 @@ func lockStates(sorted []string, byKey map[string]*streamState) ([]*streamState,
 // logFailure marks st as holding changes the log does not have (see
 // [journal.record]) after an operation failed midway.
 func (st *streamState) logFailure(format string, args ...any) error {
-	st.err = fmt.Errorf("broker: stream %q: "+format, append([]any{st.key}, args...)...)
-	return st.err
+	return st.setFailure(fmt.Errorf("broker: stream %q: "+format, append([]any{st.key}, args...)...))
 }

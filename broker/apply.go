@@ -34,7 +34,7 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	if st.s == nil {
 		switch m.kind {
 		case opAdd, opAddBatch, opCreateStream:
-			st.s = stream.New()
+			st.create()
 		default:
 			return ErrNoStream
 		}
@@ -56,7 +56,8 @@ func apply(st *streamState, m *mutation, e *effect) error {
 	case opCreateStream:
 		e.changed = true
 	case opDeleteKey:
-		st.s, e.changed = nil, true
+		st.drop()
+		e.changed = true
 	case opGroupCreate:
 		err = s.CreateGroup(m.group, m.id, m.entriesRead)
 		e.changed = err == nil

@@ -119,7 +119,7 @@ func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error)
 		return nil, err
 	}
 	t.b.sweeper.noteLocked(t.st)
-	if len(t.st.waiters) > 0 {
+	if len(t.st.waitList()) > 0 {
 		t.b.serveWaitersLocked(t.st)
 	}
 	return ids, nil

@@ -70,18 +70,19 @@ func (b *Broker) serveWaitersLocked(st *streamState) {
 	if st.hasGroupWaiterLocked() {
 		now = b.nowMs()
 	}
-	kept := st.waiters[:0]
-	for _, ref := range st.waiters {
+	ws := st.waitList()
+	kept := ws[:0]
+	for _, ref := range ws {
 		if !b.tryServeLocked(st, ref, now) {
 			kept = append(kept, ref)
 		}
 	}
-	clear(st.waiters[len(kept):])
-	st.waiters = kept
+	clear(ws[len(kept):])
+	st.setWaiters(kept)
 }
 
 func (st *streamState) hasGroupWaiterLocked() bool {
-	for _, ref := range st.waiters {
+	for _, ref := range st.waitList() {
 		if ref.w.group != "" {
 			return true
 		}
@@ -135,8 +136,9 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 // failWaitersLocked ends the waiters for which reason returns an error and
 // drops them. st.mu is held.
 func (st *streamState) failWaitersLocked(reason func(*waiter) error) {
-	kept := st.waiters[:0]
-	for _, ref := range st.waiters {
+	ws := st.waitList()
+	kept := ws[:0]
+	for _, ref := range ws {
 		w := ref.w
 		w.mu.Lock()
 		if !w.done {
@@ -150,8 +152,8 @@ func (st *streamState) failWaitersLocked(reason func(*waiter) error) {
 			kept = append(kept, ref)
 		}
 	}
-	clear(st.waiters[len(kept):])
-	st.waiters = kept
+	clear(ws[len(kept):])
+	st.setWaiters(kept)
 }
 
 // block registers w with every stream it reads, then waits until it is
@@ -186,7 +188,7 @@ func (b *Broker) block(ctx context.Context, w *waiter, timeout time.Duration) ([
 			st.mu.Unlock()
 			break
 		}
-		st.waiters = append(st.waiters, ref)
+		st.setWaiters(append(st.waitList(), ref))
 		st.mu.Unlock()
 	}
 	if w.claim != nil {
@@ -244,7 +246,7 @@ func (b *Broker) unregister(w *waiter) {
 			continue
 		}
 		st.mu.Lock()
-		st.waiters = slices.DeleteFunc(st.waiters, func(ref waitRef) bool { return ref.w == w })
+		st.setWaiters(slices.DeleteFunc(st.waitList(), func(ref waitRef) bool { return ref.w == w }))
 		b.reg.unlockAndDrop(st)
 	}
 }

@@ -110,7 +110,7 @@ func (w *waiter) stopClaimTimer() {
 // serveAfterNack offers what XNACK gave back to the blocked readers of st:
 // only XREADGROUP CLAIM readers can take it. st.mu is held.
 func (b *Broker) serveAfterNack(st *streamState) {
-	if len(st.waiters) > 0 {
+	if len(st.waitList()) > 0 {
 		b.serveWaitersLocked(st)
 	}
 }

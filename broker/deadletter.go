@@ -110,11 +110,11 @@ func applyDeadLetter(st *streamState, m *mutation, e *effect) error {
 	dst := m.dead.st
 	created := dst.s == nil
 	if created {
-		dst.s = stream.New()
+		dst.create()
 	}
 	if err := appendDeadFields(dst.s, m); err != nil {
 		if created {
-			dst.s = nil
+			dst.drop()
 		}
 		return err
 	}
@@ -176,11 +176,11 @@ func (b *Broker) deadLetterLocked(src, dst *streamState, now uint64, d DeadLette
 		return ID{}, false, err
 	}
 	if err := b.jr.record(src, &m); err != nil {
-		dst.err = src.err // dst holds the refused entry too
+		dst.setFailure(src.failure()) // dst holds the refused entry too
 		return ID{}, false, err
 	}
 	dst.pos = src.pos
-	if len(dst.waiters) > 0 {
+	if len(dst.waitList()) > 0 {
 		b.serveWaitersLocked(dst)
 	}
 	return id, true, nil
@@ -216,7 +216,7 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 		first.mu.Lock()
 		second.mu.Lock()
 		unlock := func() {
-			empty := d.s == nil && len(d.waiters) == 0
+			empty := d.s == nil && len(d.waitList()) == 0
 			second.mu.Unlock()
 			first.mu.Unlock()
 			if empty {
@@ -230,9 +230,9 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 		case s.s == nil:
 			unlock()
 			return nil, nil, nil, ErrNoStream
-		case s.err != nil || d.err != nil:
+		case s.failure() != nil || d.failure() != nil:
 			unlock()
-			return nil, nil, nil, errors.Join(s.err, d.err)
+			return nil, nil, nil, errors.Join(s.failure(), d.failure())
 		}
 		return s, d, unlock, nil
 	}

@@ -37,8 +37,7 @@ func (j journal) record(st *streamState, m *mutation) error {
 	}
 	pos, err := j.d.append(m)
 	if err != nil {
-		st.err = fmt.Errorf("broker: stream %q: log append: %w", st.key, err)
-		return st.err
+		return st.setFailure(fmt.Errorf("broker: stream %q: log append: %w", st.key, err))
 	}
 	st.pos = pos
 	return nil

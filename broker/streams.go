@@ -44,17 +44,103 @@ type registry struct {
 // XREAD callers wait for it to be created (a placeholder). A state is dropped
 // from the map only when s is nil and nobody waits; dead then tells those who
 // still hold the pointer to look the key up again.
+//
+// A process may hold millions of keys, so the state is kept small: what
+// few keys need (blocked readers, a refused mutation) is in cold, allocated
+// on first use.
 type streamState struct {
 	key string
 	mu  sync.Mutex
 
-	s       *stream.Stream
-	pos     uint64    // log position of the last mutation
+	s       *stream.Stream // &mem while the key exists, else nil
+	pos     uint64         // log position of the last mutation
+	cold    *stateCold     // nil until a reader blocks or the log refuses a mutation
+	dead    bool           // removed from the registry
+	applied bool           // the current access applied a mutation (access.go)
+	mem     stream.Stream  // the stream, inline: a key is one object, not two
+}
+
+// create gives st an empty stream. st.mu is held.
+func (st *streamState) create() {
+	st.mem = stream.Stream{}
+	st.s = &st.mem
+}
+
+// install moves s into st as its stream; s must not be used afterwards.
+// st.mu is held.
+func (st *streamState) install(s *stream.Stream) {
+	st.mem = *s
+	st.s = &st.mem
+}
+
+// drop removes st's stream, freeing its entries. st.mu is held.
+func (st *streamState) drop() {
+	st.s = nil
+	st.mem = stream.Stream{}
+}
+
+// stateCold is the part of a streamState that most keys never use.
+type stateCold struct {
 	waiters []waitRef // blocked readers, in arrival order (block.go)
-	dead    bool      // removed from the registry
 	err     error     // the log refused a mutation applied here: no more writes
-	applied bool      // the current access applied a mutation (access.go)
 	sweepAt uint64    // the sweeper's deadline for this stream, 0: none (sweeper.go)
+}
+
+// sweepDeadline is the sweeper's deadline for st, 0: none. st.mu is held.
+func (st *streamState) sweepDeadline() uint64 {
+	if st.cold == nil {
+		return 0
+	}
+	return st.cold.sweepAt
+}
+
+// setSweepDeadline records the sweeper's deadline for st. st.mu is held.
+func (st *streamState) setSweepDeadline(at uint64) {
+	if st.cold == nil {
+		if at == 0 {
+			return
+		}
+		st.cold = new(stateCold)
+	}
+	st.cold.sweepAt = at
+}
+
+// waitList returns the blocked readers. st.mu is held.
+func (st *streamState) waitList() []waitRef {
+	if st.cold == nil {
+		return nil
+	}
+	return st.cold.waiters
+}
+
+// setWaiters replaces the blocked readers. st.mu is held.
+func (st *streamState) setWaiters(w []waitRef) {
+	if st.cold == nil {
+		if len(w) == 0 {
+			return
+		}
+		st.cold = new(stateCold)
+	}
+	st.cold.waiters = w
+}
+
+// failure returns the error of the mutation the log refused, if any. st.mu
+// is held.
+func (st *streamState) failure() error {
+	if st.cold == nil {
+		return nil
+	}
+	return st.cold.err
+}
+
+// setFailure records that the log refused a mutation and returns err.
+// st.mu is held.
+func (st *streamState) setFailure(err error) error {
+	if st.cold == nil {
+		st.cold = new(stateCold)
+	}
+	st.cold.err = err
+	return err
 }
 
 func newRegistry(b *Broker) *registry {
@@ -91,8 +177,7 @@ func (r *registry) lock(key string, create bool) (*streamState, error) {
 			st.mu.Unlock()
 			return nil, ErrNoStream
 		}
-		if st.err != nil {
-			err := st.err
+		if err := st.failure(); err != nil {
 			st.mu.Unlock()
 			return nil, err
 		}
@@ -118,7 +203,7 @@ func (r *registry) insert(key string) (*streamState, error) {
 // unlockAndDrop unlocks st and drops it from the registry if it is an unused
 // placeholder.
 func (r *registry) unlockAndDrop(st *streamState) {
-	empty := st.s == nil && len(st.waiters) == 0
+	empty := st.s == nil && len(st.waitList()) == 0
 	st.mu.Unlock()
 	if empty {
 		r.dropIfEmpty(st)
@@ -129,7 +214,7 @@ func (r *registry) unlockAndDrop(st *streamState) {
 func (r *registry) dropIfEmpty(st *streamState) {
 	r.mu.Lock()
 	st.mu.Lock()
-	if !st.dead && st.s == nil && len(st.waiters) == 0 && r.m[st.key] == st {
+	if !st.dead && st.s == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
 		delete(r.m, st.key)
 		st.dead = true
 	}
@@ -191,8 +276,8 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	if st.s == nil {
 		return false, 0, nil
 	}
-	if st.err != nil {
-		return false, 0, st.err
+	if err := st.failure(); err != nil {
+		return false, 0, err
 	}
 	if err := r.b.jr.writable(); err != nil {
 		return false, 0, err
@@ -208,7 +293,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 		}
 		return nil
 	})
-	if len(st.waiters) == 0 {
+	if len(st.waitList()) == 0 {
 		delete(r.m, key)
 		st.dead = true
 	}

@@ -101,7 +101,7 @@ func (t tx) add(fields []Field, o *AddOptions, now uint64, pid, iid string) (ID,
 		return ID{}, err
 	}
 	t.b.sweeper.noteLocked(t.st)
-	if len(t.st.waiters) > 0 {
+	if len(t.st.waitList()) > 0 {
 		t.b.serveWaitersLocked(t.st)
 	}
 	return id, nil
@@ -126,7 +126,7 @@ func newStreamUnless(st *streamState, noMkStream bool) error {
 	if noMkStream {
 		return ErrNoStream
 	}
-	st.s = stream.New()
+	st.create()
 	return nil
 }
 

@@ -69,7 +69,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 				b.reg.mu.RLock()
 				defer b.reg.mu.RUnlock()
 				for k, st := range b.reg.m {
-					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.s != nil, len(st.waiters))
+					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.s != nil, len(st.waitList()))
 				}
 			})
 		})
@@ -85,7 +85,7 @@ func hasWaiter(b *Broker, key string) bool {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return len(st.waiters) > 0
+	return len(st.waitList()) > 0
 }
 
 // mustNew returns an in-memory broker made by New, failing the test if New

@@ -90,8 +90,8 @@ func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Strea
 	streams = make(map[string]*stream.Stream, len(keys))
 	for _, k := range keys {
 		st := r.m[k]
-		if st.err != nil {
-			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", st.err)
+		if err := st.failure(); err != nil {
+			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", err)
 		}
 		if st.s != nil {
 			streams[k] = st.s.Clone()
@@ -106,6 +106,6 @@ func (r *registry) load(key string, s *stream.Stream) {
 	if err != nil {
 		return // closed: nothing to load into
 	}
-	st.s = s
+	st.install(s)
 	st.mu.Unlock()
 }

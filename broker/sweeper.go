@@ -85,7 +85,7 @@ func nextDeadline(s *stream.Stream) (uint64, bool) {
 // noteLocked schedules st if nothing is scheduled for it and something of
 // it will fall due: after an append. st.mu is held.
 func (sw *sweeper) noteLocked(st *streamState) {
-	if st.sweepAt != 0 || st.s == nil || !st.s.HasDeadline() {
+	if st.s == nil || !st.s.HasDeadline() || st.sweepDeadline() != 0 {
 		return
 	}
 	if at, ok := nextDeadline(st.s); ok {
@@ -105,8 +105,8 @@ func (sw *sweeper) rescheduleLocked(st *streamState) {
 	at, ok := nextDeadline(st.s)
 	switch {
 	case !ok:
-		st.sweepAt = 0
-	case st.sweepAt == 0 || at < st.sweepAt:
+		st.setSweepDeadline(0)
+	case st.sweepDeadline() == 0 || at < st.sweepDeadline():
 		sw.push(st, at)
 	}
 }
@@ -114,7 +114,7 @@ func (sw *sweeper) rescheduleLocked(st *streamState) {
 // push adds st's deadline at, starting the goroutine the first time and
 // waking it when at is the new earliest deadline. st.mu is held.
 func (sw *sweeper) push(st *streamState, at uint64) {
-	st.sweepAt = at
+	st.setSweepDeadline(at)
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	if sw.closed {
@@ -213,10 +213,10 @@ func (sw *sweeper) sweep(nowMs uint64) {
 func (sw *sweeper) sweepKey(d deadline, nowMs uint64) {
 	_ = sw.b.update(context.Background(), d.key, func(t tx) error {
 		st := t.st
-		if st.sweepAt != d.at {
+		if st.sweepDeadline() != d.at {
 			return nil
 		}
-		st.sweepAt = 0
+		st.setSweepDeadline(0)
 		s := st.s
 		if r := s.Retention(); r.MaxAgeMs > 0 && nowMs > r.MaxAgeMs {
 			trim := stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: nowMs - r.MaxAgeMs}}

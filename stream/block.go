@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"sync/atomic"
 )
 
 // Block limits, as Redis's stream-node-max-entries / stream-node-max-bytes.
@@ -39,9 +40,16 @@ var errBadEntry = errors.New("malformed packed entry")
 // owner is a copy-on-write token. A stream may mutate a block in place only
 // when the block's owner is the stream's own token; Clone gives both streams
 // fresh tokens, so every block shared at that moment is copied before its
-// next mutation. It has a size so that distinct tokens have distinct
-// addresses.
-type owner struct{ _ byte }
+// next mutation. Tokens are numbers from one process-wide counter, never
+// reused (2^64 of them), so a token costs no allocation and holds no
+// pointer for the garbage collector to follow.
+type owner uint64
+
+// owners is the last token handed out.
+var owners atomic.Uint64
+
+// newOwner returns a token no stream or block has had.
+func newOwner() owner { return owner(owners.Add(1)) }
 
 // block holds up to blockMaxEntries consecutive entries packed in buf:
 //
@@ -56,13 +64,21 @@ type owner struct{ _ byte }
 //
 // Tombstoned entries keep their bytes and still count in n.
 type block struct {
-	first, last ID     // first (the B-tree key) and last entry, tombstones included
-	n, del      uint16 // entries, tombstoned entries
-	bytes       int64  // data bytes of the live entries (derived, not encoded)
-	names       []string
+	first, last ID        // first (the B-tree key) and last entry, tombstones included
+	n, del      uint16    // entries, tombstoned entries
+	bytes       int64     // data bytes of the live entries (derived, not encoded)
+	tab         *[]string // the names table, shared (names.go); nil: none
 	buf         []byte
-	own         *owner
-	marks       [maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded)
+	own         owner
+	marks       *[maxMarks]mark // entries markEvery, 2*markEvery, ... (derived, not encoded); nil below markEvery+1 entries
+}
+
+// names returns the block's names table.
+func (b *block) names() []string {
+	if b.tab == nil {
+		return nil
+	}
+	return *b.tab
 }
 
 // slot is a B-tree item: a block and its first ID, inline so that a search
@@ -83,6 +99,9 @@ func (b *block) slot() slot { return slot{first: b.first, b: b} }
 // is a seek mark.
 func (b *block) addMark(i int, off int, prev ID) {
 	if i > 0 && i%markEvery == 0 {
+		if b.marks == nil {
+			b.marks = new([maxMarks]mark)
+		}
 		b.marks[i/markEvery-1] = mark{prev: prev, off: uint16(off)}
 	}
 }
@@ -102,11 +121,15 @@ func (b *block) seek(id ID) (off int, prev ID, i int) {
 func (b *block) live() int { return int(b.n) - int(b.del) }
 
 // clone copies b for owner o with capacity c (>= len(b.buf)).
-func (b *block) clone(o *owner, c int) *block {
+func (b *block) clone(o owner, c int) *block {
 	nb := *b
 	nb.buf = make([]byte, len(b.buf), max(c, len(b.buf)))
 	copy(nb.buf, b.buf)
 	nb.own = o
+	if b.marks != nil {
+		m := *b.marks
+		nb.marks = &m
+	}
 	return &nb
 }
 
@@ -282,7 +305,7 @@ func applyDelta(prev ID, msDelta, seq uint64) (ID, error) {
 
 // skipFields returns the offset after the field data starting at p.
 func (b *block) skipFields(p int, flags byte) (int, error) {
-	count := uint64(len(b.names))
+	count := uint64(len(b.names()))
 	var err error
 	if flags&flagSameFields == 0 {
 		if count, p, err = uvarint(b.buf, p); err != nil {
@@ -358,7 +381,7 @@ func (b *block) at(off int, prev ID) rawEntry {
 // skipTrusted returns the end of the field data at p of a well-formed block.
 func (b *block) skipTrusted(p int, flags byte) int {
 	buf := b.buf
-	count := uint64(len(b.names))
+	count := uint64(len(b.names()))
 	same := flags&flagSameFields != 0
 	if !same {
 		count, p = readUvarint(buf, p)

@@ -80,8 +80,8 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		b = appendID(b, bl.first)
 		b = binary.AppendUvarint(b, uint64(bl.n))
 		b = binary.AppendUvarint(b, uint64(bl.del))
-		b = binary.AppendUvarint(b, uint64(len(bl.names)))
-		for _, name := range bl.names {
+		b = binary.AppendUvarint(b, uint64(len(bl.names())))
+		for _, name := range bl.names() {
 			b = binary.AppendUvarint(b, uint64(len(name)))
 			b = append(b, name...)
 		}
@@ -101,7 +101,7 @@ func (s *Stream) blocksBinarySize() int {
 	s.tree.Ascend(func(sl slot) bool {
 		bl := sl.b
 		n += 6*v + len(bl.buf)
-		for _, name := range bl.names {
+		for _, name := range bl.names() {
 			n += v + len(name)
 		}
 		return true
@@ -183,9 +183,11 @@ func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
 		r.Fail("bad open-block flag %d", open)
 	case open == 1:
-		buf := make([]byte, len(last.buf), blockMaxBytes)
-		copy(buf, last.buf)
-		last.buf = buf
+		if s.tree.Len() > 1 { // else its buffer grows as it fills (openBuffer)
+			buf := make([]byte, len(last.buf), blockMaxBytes)
+			copy(buf, last.buf)
+			last.buf = buf
+		}
 		s.open = last
 	}
 }
@@ -220,12 +222,13 @@ func (r *snapReader) block() *block {
 	if r.Err() != nil {
 		return nil
 	}
-	b.n, b.del, b.names, b.buf = uint16(n), uint16(del), names, data
+	b.n, b.del, b.tab, b.buf = uint16(n), uint16(del), &names, data
 	if err := b.check(); err != nil {
 		r.Fail("block %s: %v", b.first, err)
 		return nil
 	}
 	b.buf = append([]byte(nil), data...)
+	b.tab = internTable(names)
 	return b
 }
 

@@ -81,7 +81,7 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 	}
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf, ok := list.appendSame(b.buf, b.last, id, b.names)
+		buf, ok := list.appendSame(b.buf, b.last, id, b.names())
 		if !ok {
 			buf = list.appendNamed(b.buf, b.last, id)
 		}
@@ -89,8 +89,8 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 			return nil
 		}
 	}
-	names := list.names()
-	buf, _ := list.appendSame(s.openBuffer(), id, id, names)
+	names := internTable(list.names())
+	buf, _ := list.appendSame(s.openBuffer(), id, id, *names)
 	s.startBlock(id, names, buf, list.dataBytes())
 	return nil
 }

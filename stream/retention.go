@@ -186,14 +186,14 @@ func fieldsBytes(fields []Field) int64 {
 func (b *block) entryBytes(e rawEntry) int64 {
 	buf, p := b.buf, e.body
 	same := e.flags&flagSameFields != 0
-	count := uint64(len(b.names))
+	count := uint64(len(b.names()))
 	if !same {
 		count, p = readUvarint(buf, p)
 	}
 	var sum int64
 	for i := uint64(0); i < count; i++ {
 		if same {
-			sum += int64(len(b.names[i]))
+			sum += int64(len(b.names()[i]))
 		} else {
 			var n uint64
 			n, p = readUvarint(buf, p)

@@ -76,9 +76,9 @@ func (sl entrySlab) add(b *block, e rawEntry) entrySlab {
 	buf, p := b.buf, e.body
 	h := slabHead{id: e.id, table: -1}
 	same := e.flags&flagSameFields != 0
-	count := uint64(len(b.names))
+	count := uint64(len(b.names()))
 	if same {
-		sl, h.table = sl.table(b.names)
+		sl, h.table = sl.table(b.names())
 	} else {
 		count, p = readUvarint(buf, p)
 	}

@@ -14,9 +14,7 @@ package stream
 
 import (
 	"errors"
-	"strings"
-
-	"github.com/google/btree"
+	"sync"
 )
 
 // Errors returned by stream operations.
@@ -89,12 +87,14 @@ const btreeBlockDegree = 16
 // read-only methods (Len, LastID, FirstID, Get, Range, RevRange, All,
 // Backward, Info, AppendBinary) change nothing and may run at the same time
 // as each other. [Stream.Clone] gives an independent copy that another
-// goroutine may use.
+// goroutine may use. The zero Stream is empty and ready to use. A Stream
+// may be moved (copied by value, as a container that holds it inline does)
+// when the original is not used afterwards; two copies in use at once
+// would share their entries.
 type Stream struct {
-	tree  *btree.BTreeG[slot]
-	open  *block // the tail block while it takes entries; nil when none
-	own   *owner // copy-on-write token: blocks with another owner are shared
-	spare []byte // the buffer the last sealed block left, for the next open one
+	tree blockSet
+	open *block // the tail block while it takes entries; nil when none
+	own  owner  // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
 
 	length       int64
 	lastID       ID     // last generated ID
@@ -107,9 +107,9 @@ type Stream struct {
 	ret  Retention // retention policy (retention.go)
 }
 
-// New returns an empty stream.
+// New returns an empty stream. The zero Stream is an empty stream too.
 func New() *Stream {
-	return &Stream{tree: btree.NewG(btreeBlockDegree, slotLess), own: new(owner)}
+	return new(Stream)
 }
 
 // NextID resolves spec against the last generated ID, following XADD: "*"
@@ -159,16 +159,12 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	n := fieldsBytes(fields)
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names, fields))
+		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names(), fields))
 		if s.addToOpen(b, id, buf, n) {
 			return nil
 		}
 	}
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = strings.Clone(f.Name)
-	}
-	s.startBlock(id, names, appendEntry(s.openBuffer(), id, id, fields, true), n)
+	s.startBlock(id, internNames(fields), appendEntry(s.openBuffer(), id, id, fields, true), n)
 	return nil
 }
 
@@ -200,22 +196,36 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte, n int64) bool {
 	return true
 }
 
-// openBuffer returns an empty buffer of blockMaxBytes for a new open block:
-// the one the last sealed block left, if any, else a new one.
+// openBuffer returns an empty buffer for a new open block. The first block
+// of a stream starts with none and grows geometrically as appends fill it
+// (append's growth, up to about blockMaxBytes), so a stream of one small
+// entry holds a buffer of its size. A stream that already has a block has
+// shown it takes more than one: its open blocks get blockMaxBytes at once,
+// a buffer some sealed block left if any (spareBuffers), so filling a
+// block copies nothing.
 func (s *Stream) openBuffer() []byte {
-	if b := s.spare; b != nil {
-		s.spare = nil
-		return b
+	if s.tree.Len() == 0 {
+		return nil
+	}
+	if b, ok := spareBuffers.Get().(*[blockMaxBytes]byte); ok {
+		return b[:0]
 	}
 	return make([]byte, 0, blockMaxBytes)
 }
 
+// spareBuffers holds the open-block buffers that sealed blocks left (a
+// sealed block keeps a copy cut to size), for the next open block of any
+// stream: a stream keeps no spare of its own, and a busy stream takes back
+// the one it left. A buffer is put here only when nothing else refers to
+// it; what a Get returns does not depend on it, only allocations do.
+var spareBuffers sync.Pool
+
 // startBlock seals the open block and opens a new one holding the single
 // entry id, packed in buf with names as its names table; n is the entry's
 // data bytes.
-func (s *Stream) startBlock(id ID, names []string, buf []byte, n int64) {
+func (s *Stream) startBlock(id ID, names *[]string, buf []byte, n int64) {
 	s.sealOpen()
-	b := &block{first: id, last: id, n: 1, names: names, own: s.own, buf: buf}
+	b := &block{first: id, last: id, n: 1, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b, n)
@@ -246,12 +256,12 @@ func (s *Stream) sealOpen() {
 		return
 	}
 	// s owns b, so nothing else holds its buffer (a clone would have
-	// changed s.own): once seal copies the entries out, the next open block
+	// changed s.own): once seal copies the entries out, another open block
 	// may reuse it.
 	old := b.buf
 	b.seal()
 	if cap(old) == blockMaxBytes && len(b.buf) > 0 && &b.buf[0] != &old[0] {
-		s.spare = old[:0]
+		spareBuffers.Put((*[blockMaxBytes]byte)(old[:blockMaxBytes]))
 	}
 }
 
@@ -263,7 +273,7 @@ func (s *Stream) mutable(b *block) *block {
 	}
 	c := len(b.buf)
 	if b == s.open {
-		c = blockMaxBytes
+		c = cap(b.buf)
 	}
 	nb := b.clone(s.own, c)
 	s.tree.ReplaceOrInsert(nb.slot())
@@ -301,7 +311,7 @@ func (s *Stream) Clone() *Stream {
 	c := &Stream{
 		tree:         s.tree.Clone(),
 		open:         s.open,
-		own:          new(owner),
+		own:          newOwner(),
 		length:       s.length,
 		lastID:       s.lastID,
 		maxDeletedID: s.maxDeletedID,
@@ -310,7 +320,7 @@ func (s *Stream) Clone() *Stream {
 		idmp:         s.idmp.clone(),
 		ret:          s.ret,
 	}
-	s.own = new(owner)
+	s.own = newOwner()
 	s.cloneGroups(c)
 	return c
 }

@@ -22,7 +22,11 @@
 // The scale workload (subscribe cost and publish rate with 1e3 to 1e6
 // patterns of three shapes, brook and NATS) takes about a minute per
 // repetition at full size; -tiny runs it at P=100 and 1000, and -p sets
-// other sizes.
+// other sizes. The streams workload (many small streams, one per user:
+// memory per stream and XADD spread over 1e3 to 1e6 keys, brook, JetStream
+// subjects and Redis keys) and the plan workload (memory per entry,
+// stream, subscription, pattern, group and pending entry) give the figures
+// of README's "When to use" memory table.
 //
 // Method. Every point is measured -count times with the systems interleaved
 // (A B C A B C ...); the report gives the median and the spread (min-max).

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/pattern"
 	"go.uber.org/goleak"
 )
@@ -393,5 +394,26 @@ func TestFlatTarget(t *testing.T) {
 	}
 	if got := flatTarget(nil, "x", true); got.verdict != "n/a" {
 		t.Errorf("missing table: verdict %s", got.verdict)
+	}
+}
+
+// TestBrookScaleAndPlan runs the scale point and every plan figure small on
+// brook: each must succeed and report a positive size.
+func TestBrookScaleAndPlan(t *testing.T) {
+	ctx := context.Background()
+	b, err := broker.New(broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := brookManyStreams{b}
+	defer st.close()
+	per, rate, err := streamsPoint(ctx, st, func(i int) error { return st.add(ctx, i) }, 500, 20*time.Millisecond)
+	if err != nil || per <= 0 || rate <= 0 {
+		t.Fatalf("streamsPoint = %v B/stream, %v/s, %v", per, rate, err)
+	}
+	for _, row := range planRows {
+		if v, err := brookPlan(ctx, row, 500); err != nil || v <= 0 {
+			t.Errorf("brookPlan(%q) = %v, %v", row, v, err)
+		}
 	}
 }

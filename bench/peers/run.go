@@ -25,6 +25,8 @@ type sizes struct {
 	memoryEntries  int
 	wmMessages     int   // messages per point of the Watermill API workload
 	wmBatches      []int // its messages per Publish call
+	scaleStreams   []int // streams per point of the scale workload
+	planCount      int   // objects per figure of the plan workload
 }
 
 func sizesFor(tiny bool) sizes {
@@ -34,7 +36,7 @@ func sizesFor(tiny bool) sizes {
 			probeSamples: 20, patterns: []int{0, 100}, patternMsgs: 1000, appendTime: 100 * time.Millisecond,
 			scalePatterns: []int{100, 1000}, scaleTime: 50 * time.Millisecond,
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
-			wmMessages: 2000, wmBatches: []int{1, 100},
+			wmMessages: 2000, wmBatches: []int{1, 100}, scaleStreams: []int{1000}, planCount: 1000,
 		}
 	}
 	return sizes{
@@ -42,7 +44,7 @@ func sizesFor(tiny bool) sizes {
 		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
 		scalePatterns: []int{1000, 10_000, 100_000, 1_000_000}, scaleTime: 500 * time.Millisecond,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
-		wmMessages: 200_000, wmBatches: []int{1, 100},
+		wmMessages: 200_000, wmBatches: []int{1, 100}, scaleStreams: []int{1000, 10_000, 100_000, 1_000_000}, planCount: 100_000,
 	}
 }
 
@@ -73,6 +75,8 @@ var workloads = map[string]func(*env) error{
 	"fanout":    runFanout,
 	"patterns":  runPatterns,
 	"scale":     runScale,
+	"streams":   runStreamsScale,
+	"plan":      runPlan,
 	"manypub":   runManyPublishers,
 	"append":    runAppend,
 	"durable":   runDurable,
@@ -178,6 +182,13 @@ func plotSpecs(s sizes) []plotSpec {
 	specs = append(specs, plotSpec{
 		table: "append/durable", file: "peers-durable.png", title: "Durable appends (fsync always)",
 		xLabel: "producers (log scale)", yLabel: "appends/s", logX: true, flat: []string{diskSystem},
+	})
+	specs = append(specs, plotSpec{
+		table: "scale/xadd", file: "peers-scale-xadd.png", title: "Appends spread over N streams",
+		xLabel: "streams (log scale)", yLabel: "appends/s", logX: true,
+	}, plotSpec{
+		table: "scale/memory", file: "peers-scale-memory.png", title: "Bytes per stream holding one entry",
+		xLabel: "streams (log scale)", yLabel: "bytes/stream", logX: true,
 	})
 	return specs
 }
