@@ -56,7 +56,7 @@ func killAndResume(t *testing.T, backend []string, open func() (broker.Client, e
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	args := append(backend, "--orders", "60", "--idle", "100ms", "--work", "2ms")
+	args := append(backend, "--orders", "60", "--reclaim-idle", "300ms", "--backoff", "10ms", "--work", "2ms")
 
 	// Kill it after a random number of lines of output: mid-way, at a
 	// different point every time.
