@@ -17,7 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TestClusterWorkerKill runs the program on a three-master Redis Cluster as
+// TestClusterOneWorkerKilled runs the program on a three-master Redis Cluster as
 // separate processes: one adds the orders (--produce-only), then three
 // worker processes (--workers-only, one worker each) share them. One of
 // them, the victim, is stopped (SIGSTOP) mid-run while it holds orders,
@@ -26,7 +26,7 @@ import (
 // dead-lettered. The test then reads the streams itself: every order in
 // "orders:done" exactly once or (the poisoned ones) in the dead letters,
 // none missing, nothing pending, and nothing left to the victim.
-func TestClusterWorkerKill(t *testing.T) {
+func TestClusterOneWorkerKilled(t *testing.T) {
 	addrs := redistest.StartCluster(t)
 	bin := build(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute) // a hang, not a measure
