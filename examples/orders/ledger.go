@@ -2,8 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
+	"log"
 	"strconv"
 	"sync"
 	"time"
@@ -17,7 +16,7 @@ import (
 type shop struct {
 	b   broker.Client
 	c   Config
-	out io.Writer
+	log *log.Logger // the story's lines, one at a time
 
 	mu       sync.Mutex  // makes "check, then record" one step for this process's workers
 	done     map[int]int // order -> entries in doneKey
@@ -25,13 +24,6 @@ type shop struct {
 	lastDone broker.ID   // the last entry read of each
 	lastDead broker.ID
 	loaded   bool // whether the first refresh is over (only later dead letters are news)
-	outMu    sync.Mutex
-}
-
-func (s *shop) say(format string, args ...any) {
-	s.outMu.Lock()
-	defer s.outMu.Unlock()
-	fmt.Fprintf(s.out, format+"\n", args...)
 }
 
 // refresh reads the entries added to doneKey and deadKey since the last
@@ -50,7 +42,7 @@ func (s *shop) refreshLocked(ctx context.Context) error {
 	return readAfter(ctx, s.b, deadKey, &s.lastDead, func(e broker.Entry) {
 		s.dead[orderID(e)]++
 		if d, err := broker.ParseDeadLetter(e); err == nil && s.loaded {
-			s.say("order %d dead-lettered after %d deliveries: %s", orderID(e), d.Deliveries, d.Error)
+			s.log.Printf("order %d dead-lettered after %d deliveries: %s", orderID(e), d.Deliveries, d.Error)
 		}
 	})
 }
@@ -109,7 +101,7 @@ func (s *shop) record(ctx context.Context, name string, order int) error {
 	if _, err := s.b.XAdd(ctx, doneKey, fields, broker.AddOptions{}); err != nil {
 		return err
 	}
-	s.say("%s order %d processed", name, order)
+	s.log.Printf("%s order %d processed", name, order)
 	return s.refreshLocked(ctx) // reads it back
 }
 

@@ -125,12 +125,12 @@ func run(ctx context.Context, b broker.Client, c Config, out io.Writer) (bool, e
 	if err != nil && !errors.Is(err, broker.ErrGroupExists) {
 		return false, err
 	}
-	s := &shop{b: b, c: c, out: out, done: make(map[int]int), dead: make(map[int]int)}
+	s := &shop{b: b, c: c, log: log.New(out, "", 0), done: make(map[int]int), dead: make(map[int]int)}
 	if err := s.refresh(ctx); err != nil {
 		return false, err
 	}
 	if n := s.settled(); n > 0 {
-		s.say("resuming: %d orders already done or dead", n)
+		s.log.Printf("resuming: %d orders already done or dead", n)
 	}
 	s.loaded = true
 	wctx, cancel := context.WithCancel(ctx)
@@ -186,7 +186,7 @@ func (s *shop) produce(ctx context.Context) error {
 		if _, err := s.b.XAdd(ctx, ordersKey, fields, broker.AddOptions{}); err != nil {
 			return err
 		}
-		s.say("producer added order %d", order)
+		s.log.Printf("producer added order %d", order)
 	}
 	return nil
 }
@@ -208,7 +208,7 @@ func (s *shop) handler(name string) broker.Handler {
 			return ctx.Err()
 		}
 		if poisoned(order) {
-			s.say("%s order %d failed: poisoned", name, order)
+			s.log.Printf("%s order %d failed: poisoned", name, order)
 			return errors.New("poisoned order")
 		}
 		if flaky(order) {
@@ -217,7 +217,7 @@ func (s *shop) handler(name string) broker.Handler {
 				return err
 			}
 			if len(p) == 1 && p[0].Deliveries == 1 {
-				s.say("%s order %d failed (first delivery), to be retried", name, order)
+				s.log.Printf("%s order %d failed (first delivery), to be retried", name, order)
 				return errors.New("flaky order")
 			}
 		}

@@ -42,15 +42,15 @@ func (s *shop) report(ctx context.Context) (bool, error) {
 		}
 	}
 	duplicated = slices.Compact(slices.Sorted(slices.Values(duplicated)))
-	s.say("report: %d orders in %q, %d processed exactly once, %d dead-lettered %v, "+
+	s.log.Printf("report: %d orders in %q, %d processed exactly once, %d dead-lettered %v, "+
 		"%d duplicated %v, %d both done and dead %v, %d missing %v, %d still pending",
 		orders, ordersKey, len(once), len(deadOnes), deadOnes, len(duplicated), duplicated,
 		len(both), both, len(missing), missing, pending.Count)
 	ok := orders == int64(s.c.Orders) && len(once)+len(deadOnes) == s.c.Orders && len(duplicated) == 0 && pending.Count == 0
 	if ok {
-		s.say("OK: every order was processed exactly once or dead-lettered")
+		s.log.Printf("OK: every order was processed exactly once or dead-lettered")
 	} else {
-		s.say("FAILED: see the report")
+		s.log.Printf("FAILED: see the report")
 	}
 	return ok, nil
 }
