@@ -1,30 +1,31 @@
 // Command orders is a producer and a consumer group of three workers on a
-// durable stream. Some orders fail once and are retried: a worker claims
-// (XCLAIM) what another left pending for longer than an idle time. One kind
-// of order fails every time (a poisoned order): after a few deliveries
-// (XPENDING's delivery count) it is moved to the dead-letter stream
-// "orders:dead" and acknowledged.
+// durable stream, written on the worker runtime (broker.Consume): the
+// workers read, retry and dead-letter, the program only says what handling
+// an order is. Some orders fail on their first delivery and are retried
+// after a backoff. One kind of order fails every time (a poisoned order):
+// after MaxDeliveries deliveries the worker moves it to the dead-letter
+// stream "{orders}:dead".
 //
-// Each processed order is recorded in the stream "orders:done". The program
-// can be killed at any point and run again: the broker is durable
-// (broker.Open), the producer resumes after the last order it added, pending
-// orders are claimed again, and recording is idempotent (an order already in
-// "orders:done" is only acknowledged), so in the end every order is processed
-// exactly once or dead-lettered. The closing report checks it.
+// Each processed order is recorded in the stream "orders:done", once: a
+// worker records an order only if it is not there yet. The program can be
+// killed at any point and run again: the broker is durable (broker.Open),
+// the producer resumes after the last order it added, the workers reclaim
+// what the killed run left pending, and an order recorded before the kill
+// is only acknowledged. In the end every order is processed exactly once or
+// dead-lettered; the closing report checks it.
 //
-// Run it with: go run ./orders (again with the same --dir to resume; add
-// --fresh to start over). With --redis ADDR (a Cluster's addresses
-// comma-separated) the streams live on Redis instead, through
-// github.com/brookmq/brook/redis: the program is the same, written against
-// broker.Client, and resumes after a kill the same way. Run one process per
-// Redis: the ledger's "check, then record" is one step within a process.
+// Run it with: go run ./orders (again with the same --dir to resume; --fresh
+// starts over). With --redis ADDR (a Cluster: addresses comma-separated) the
+// streams live on Redis, through github.com/brookmq/brook/redis: the same
+// program, written against broker.Client. There several processes can share
+// the work: one with --produce-only, then any number with --workers-only and
+// a --name each. Kill one and the others reclaim its orders.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log"
 	"os"
@@ -42,32 +43,40 @@ import (
 
 // Keys and names of the story.
 const (
-	ordersKey = "orders"      // the orders, as the producer adds them
-	doneKey   = "orders:done" // one entry per order processed
-	deadKey   = "orders:dead" // one entry per order given up on
+	ordersKey = "orders"        // the orders, as the producer adds them
+	doneKey   = "orders:done"   // one entry per order processed
+	deadKey   = "{orders}:dead" // the worker's dead letters; "{orders}" puts it in the orders' Redis Cluster slot
 	group     = "workers"
 )
 
 // Config is what a run does.
 type Config struct {
-	Orders        int           // orders the producer adds in total
-	Workers       int           // consumers in the group
-	MaxDeliveries uint64        // deliveries after which a failing order is dead-lettered
-	Idle          time.Duration // how long an order stays pending before another worker claims it
-	Work          time.Duration // time to process one order
+	Orders           int           // orders the producer adds in total
+	Workers          int           // workers (consumers of the group) in this process
+	Name             string        // the workers are Name1, Name2...
+	Produce, Consume bool          // whether this process produces, and runs workers
+	MaxDeliveries    int           // deliveries after which a failing order is dead-lettered
+	Backoff          time.Duration // delay before the first retry, doubling with each
+	ReclaimIdle      time.Duration // how long a killed worker's orders wait before others take them
+	Work             time.Duration // time to process one order
 }
 
 func main() {
 	dir := flag.String("dir", "orders-data", "data directory of the durable broker")
 	fresh := flag.Bool("fresh", false, "remove the data directory (with --redis: the keys) first")
 	redisAddr := flag.String("redis", "", "use Redis at `ADDR` instead of the embedded broker (a Cluster: addresses comma-separated)")
+	produceOnly := flag.Bool("produce-only", false, "add the orders and exit")
+	workersOnly := flag.Bool("workers-only", false, "do not produce: only work, until every order is done or dead")
 	var c Config
 	flag.IntVar(&c.Orders, "orders", 60, "orders to produce")
-	flag.IntVar(&c.Workers, "workers", 3, "workers in the consumer group")
-	flag.Uint64Var(&c.MaxDeliveries, "max-deliveries", 3, "deliveries before a failing order goes to "+deadKey)
-	flag.DurationVar(&c.Idle, "idle", 200*time.Millisecond, "idle time before a pending order is claimed by another worker")
+	flag.IntVar(&c.Workers, "workers", 3, "workers in this process")
+	flag.StringVar(&c.Name, "name", "w", "`prefix` of the workers' names, one per process sharing a group")
+	flag.IntVar(&c.MaxDeliveries, "max-deliveries", 5, "deliveries before a failing order goes to "+deadKey)
+	flag.DurationVar(&c.Backoff, "backoff", 50*time.Millisecond, "delay before the first retry of a failed order")
+	flag.DurationVar(&c.ReclaimIdle, "reclaim-idle", time.Second, "idle time after which the orders of a killed worker are reclaimed")
 	flag.DurationVar(&c.Work, "work", 5*time.Millisecond, "time to process one order")
 	flag.Parse()
+	c.Produce, c.Consume = !*workersOnly, !*produceOnly
 	if *fresh && *redisAddr == "" {
 		if err := os.RemoveAll(*dir); err != nil {
 			log.Fatal(err)
@@ -108,102 +117,112 @@ func open(ctx context.Context, dir, redisAddr string, fresh bool) (broker.Client
 	return c, nil
 }
 
-// run produces and processes until every order is done or dead, and prints
-// the report. It returns whether the report found every order processed
-// exactly once or dead-lettered.
+// run produces, and runs the workers until every order is done or dead and
+// nothing is pending, then prints the report. It returns whether the report
+// found every order processed exactly once or dead-lettered.
 func run(ctx context.Context, b broker.Client, c Config, out io.Writer) (bool, error) {
 	err := b.XGroupCreate(ctx, ordersKey, group, broker.GroupCreateOptions{MkStream: true})
 	if err != nil && !errors.Is(err, broker.ErrGroupExists) {
 		return false, err
 	}
-	l, err := loadLedger(ctx, b)
-	if err != nil {
+	s := &shop{b: b, c: c, log: log.New(out, "", 0), done: make(map[int]int), dead: make(map[int]int)}
+	if err := s.refresh(ctx); err != nil {
 		return false, err
 	}
-	if n := l.count(); n > 0 {
-		fmt.Fprintf(out, "resuming: %d orders already done or dead\n", n)
+	if n := s.settled(); n > 0 {
+		s.log.Printf("resuming: %d orders already done or dead", n)
 	}
-	p := &pool{b: b, c: c, l: l, out: out}
-	if err := p.run(ctx); err != nil {
-		return false, err
+	s.loaded = true
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, c.Workers+2)
+	goRun := func(f func() error) {
+		wg.Go(func() {
+			if err := f(); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- err
+				cancel()
+			}
+		})
 	}
-	return report(ctx, b, c, out)
-}
-
-// ledger knows which orders are recorded as done or dead: loaded from the
-// streams at start, then kept up to date. Its mutex makes "check, then
-// record" one step for the three workers of this process (the data
-// directory's lock keeps other processes out; on Redis, run one process).
-type ledger struct {
-	mu   sync.Mutex
-	done map[int]bool
-	dead map[int]bool
-}
-
-func loadLedger(ctx context.Context, b broker.Client) (*ledger, error) {
-	l := &ledger{done: make(map[int]bool), dead: make(map[int]bool)}
-	for key, set := range map[string]map[int]bool{doneKey: l.done, deadKey: l.dead} {
-		if err := scan(ctx, b, key, func(e broker.Entry) { set[orderID(e)] = true }); err != nil {
-			return nil, err
+	if c.Produce {
+		goRun(func() error { return s.produce(wctx) })
+	}
+	if c.Consume {
+		o := broker.WorkerOptions{MaxDeliveries: c.MaxDeliveries, DeadLetterKey: deadKey,
+			MinBackoff: c.Backoff, MaxBackoff: 16 * c.Backoff, ReclaimIdle: c.ReclaimIdle}
+		for i := 1; i <= c.Workers; i++ {
+			name := c.Name + strconv.Itoa(i)
+			goRun(func() error { return broker.Consume(wctx, b, ordersKey, group, name, s.handler(name), o) })
 		}
+		goRun(func() error { defer cancel(); return s.wait(wctx) }) // then the workers stop
 	}
-	return l, nil
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil || ctx.Err() != nil { // a failure, or ^C
+		return false, errors.Join(err, ctx.Err())
+	}
+	if !c.Consume {
+		return true, nil
+	}
+	return s.report(ctx)
 }
 
-// scan calls fn on every entry of key, in pages of XRANGE (Range is the
-// broker's, not the contract's).
-func scan(ctx context.Context, b broker.Client, key string, fn func(broker.Entry)) error {
-	from := broker.MinID
-	for {
-		page, err := b.XRange(ctx, key, from, broker.MaxID, 100)
-		if err != nil || len(page) == 0 {
+// produce adds orders after the last one in the stream, up to c.Orders.
+func (s *shop) produce(ctx context.Context) error {
+	last, err := s.b.XRevRange(ctx, ordersKey, broker.MaxID, broker.MinID, 1)
+	if err != nil {
+		return err
+	}
+	next := 1
+	if len(last) == 1 {
+		next = orderID(last[0]) + 1
+	}
+	for order := next; order <= s.c.Orders; order++ {
+		fields := []broker.Field{
+			{Name: "order_id", Value: strconv.Itoa(order)},
+			{Name: "item", Value: items[order%len(items)]},
+		}
+		if _, err := s.b.XAdd(ctx, ordersKey, fields, broker.AddOptions{}); err != nil {
 			return err
 		}
-		for _, e := range page {
-			fn(e)
+		s.log.Printf("producer added order %d", order)
+	}
+	return nil
+}
+
+var items = []string{"book", "lamp", "pen", "mug", "chair"}
+
+// handler is what worker name does with an order. An error leaves the
+// order to the worker: retried after a backoff, dead-lettered after
+// MaxDeliveries. nil acknowledges it.
+func (s *shop) handler(name string) broker.Handler {
+	return func(ctx context.Context, e broker.Entry) error {
+		order := orderID(e)
+		if s.isDone(order) {
+			return nil // recorded by a run killed before it acknowledged
 		}
-		next, ok := page[len(page)-1].ID.Next()
-		if !ok {
-			return nil
+		select {
+		case <-time.After(s.c.Work): // the work itself
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		from = next
-	}
-}
-
-func (l *ledger) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.done) + len(l.dead)
-}
-
-// record appends order to key unless set already has it, and reports
-// whether it did. Done this way, a worker killed between recording an order
-// and acknowledging it does not record it twice when the order is delivered
-// again.
-func (l *ledger) record(ctx context.Context, b broker.Client, key string, set map[int]bool, order int, fields ...broker.Field) (bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if set[order] {
-		return false, nil
-	}
-	fields = append([]broker.Field{{Name: "order_id", Value: strconv.Itoa(order)}}, fields...)
-	if _, err := b.XAdd(ctx, key, fields, broker.AddOptions{}); err != nil {
-		return false, err
-	}
-	set[order] = true
-	return true, nil
-}
-
-// orderID returns the order_id field of an entry, or -1.
-func orderID(e broker.Entry) int {
-	for _, f := range e.Fields {
-		if f.Name == "order_id" {
-			if n, err := strconv.Atoi(f.Value); err == nil {
-				return n
+		if poisoned(order) {
+			s.log.Printf("%s order %d failed: poisoned", name, order)
+			return errors.New("poisoned order")
+		}
+		if flaky(order) {
+			p, err := s.b.XPendingRange(ctx, ordersKey, group, broker.PendingOptions{Start: e.ID, End: e.ID, Count: 1})
+			if err != nil {
+				return err
+			}
+			if len(p) == 1 && p[0].Deliveries == 1 {
+				s.log.Printf("%s order %d failed (first delivery), to be retried", name, order)
+				return errors.New("flaky order")
 			}
 		}
+		return s.record(ctx, name, order)
 	}
-	return -1
 }
 
 // poisoned orders fail every time; flaky ones fail on their first delivery.

@@ -56,7 +56,10 @@ func killAndResume(t *testing.T, backend []string, open func() (broker.Client, e
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	args := append(backend, "--orders", "60", "--idle", "100ms", "--work", "2ms")
+	// Three kills add at most three deliveries to an order, a flaky order's
+	// failure one more: under the five of --max-deliveries, so only the
+	// poisoned orders are dead-lettered.
+	args := append(backend, "--orders", "60", "--reclaim-idle", "300ms", "--backoff", "10ms", "--work", "2ms")
 
 	// Kill it after a random number of lines of output: mid-way, at a
 	// different point every time.

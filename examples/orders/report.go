@@ -2,69 +2,55 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"slices"
-
-	"github.com/brookmq/brook/broker"
 )
 
-// report reads the three streams and checks that every order was processed
-// exactly once or dead-lettered, and that nothing is left pending. It prints
-// what it found and returns whether all is well.
-func report(ctx context.Context, b broker.Client, c Config, out io.Writer) (bool, error) {
-	count := func(key string) (map[int]int, error) {
-		n := make(map[int]int)
-		err := scan(ctx, b, key, func(e broker.Entry) { n[orderID(e)]++ })
-		return n, err
-	}
-	orders, err := count(ordersKey)
+// report checks that every order was processed exactly once or
+// dead-lettered, and that nothing is left pending. It prints what it found
+// and returns whether all is well.
+func (s *shop) report(ctx context.Context) (bool, error) {
+	orders, err := s.b.XLen(ctx, ordersKey)
 	if err != nil {
 		return false, err
 	}
-	done, err := count(doneKey)
+	pending, err := s.b.XPending(ctx, ordersKey, group)
 	if err != nil {
 		return false, err
 	}
-	dead, err := count(deadKey)
-	if err != nil {
+	if err := s.refresh(ctx); err != nil {
 		return false, err
 	}
-	pending, err := b.XPending(ctx, ordersKey, group)
-	if err != nil {
-		return false, err
-	}
-
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var once, duplicated, deadOnes, missing, both []int
-	for order := 1; order <= c.Orders; order++ {
+	for order := 1; order <= s.c.Orders; order++ {
+		done, dead := s.done[order], s.dead[order]
 		switch {
-		case done[order] > 0 && dead[order] > 0:
+		case done > 0 && dead > 0:
 			both = append(both, order)
-		case done[order] == 1:
+		case done == 1:
 			once = append(once, order)
-		case done[order] > 1:
+		case done > 1:
 			duplicated = append(duplicated, order)
-		case dead[order] > 0:
+		case dead > 0:
 			deadOnes = append(deadOnes, order)
 		default:
 			missing = append(missing, order)
 		}
-	}
-	for order, n := range dead { // an order dead-lettered twice is a duplicate too
-		if n > 1 {
+		if dead > 1 { // an order dead-lettered twice is a duplicate too
 			duplicated = append(duplicated, order)
 		}
 	}
-	slices.Sort(duplicated)
-	fmt.Fprintf(out, "report: %d orders in %q, %d processed exactly once, %d dead-lettered %v, "+
-		"%d duplicated %v, %d both done and dead %v, %d missing %v, %d still pending\n",
-		len(orders), ordersKey, len(once), len(deadOnes), deadOnes, len(duplicated), duplicated,
+	duplicated = slices.Compact(slices.Sorted(slices.Values(duplicated)))
+	s.log.Printf("report: %d orders in %q, %d processed exactly once, %d dead-lettered %v, "+
+		"%d duplicated %v, %d both done and dead %v, %d missing %v, %d still pending",
+		orders, ordersKey, len(once), len(deadOnes), deadOnes, len(duplicated), duplicated,
 		len(both), both, len(missing), missing, pending.Count)
-	ok := len(orders) == c.Orders && len(once)+len(deadOnes) == c.Orders && len(duplicated) == 0 && pending.Count == 0
+	ok := orders == int64(s.c.Orders) && len(once)+len(deadOnes) == s.c.Orders && len(duplicated) == 0 && pending.Count == 0
 	if ok {
-		fmt.Fprintln(out, "OK: every order was processed exactly once or dead-lettered")
+		s.log.Printf("OK: every order was processed exactly once or dead-lettered")
 	} else {
-		fmt.Fprintln(out, "FAILED: see the report")
+		s.log.Printf("FAILED: see the report")
 	}
 	return ok, nil
 }
