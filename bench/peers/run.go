@@ -25,6 +25,8 @@ type sizes struct {
 	memoryEntries  int
 	wmMessages     int   // messages per point of the Watermill API workload
 	wmBatches      []int // its messages per Publish call
+	workerEntries  int   // entries consumed per point of the worker workload
+	workerBatches  []int // its read batch sizes (rows)
 }
 
 func sizesFor(tiny bool) sizes {
@@ -34,7 +36,7 @@ func sizesFor(tiny bool) sizes {
 			probeSamples: 20, patterns: []int{0, 100}, patternMsgs: 1000, appendTime: 100 * time.Millisecond,
 			scalePatterns: []int{100, 1000}, scaleTime: 50 * time.Millisecond,
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
-			wmMessages: 2000, wmBatches: []int{1, 100},
+			wmMessages: 2000, wmBatches: []int{1, 100}, workerEntries: 2000, workerBatches: []int{16},
 		}
 	}
 	return sizes{
@@ -42,7 +44,7 @@ func sizesFor(tiny bool) sizes {
 		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
 		scalePatterns: []int{1000, 10_000, 100_000, 1_000_000}, scaleTime: 500 * time.Millisecond,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
-		wmMessages: 200_000, wmBatches: []int{1, 100},
+		wmMessages: 200_000, wmBatches: []int{1, 100}, workerEntries: 300_000, workerBatches: []int{16, 100},
 	}
 }
 
@@ -77,6 +79,7 @@ var workloads = map[string]func(*env) error{
 	"append":    runAppend,
 	"durable":   runDurable,
 	"consume":   runConsume,
+	"worker":    runWorker,
 	"memory":    runMemory,
 	"watermill": runWatermill,
 	"outgrow":   runOutgrow,
