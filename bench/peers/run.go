@@ -44,7 +44,7 @@ func sizesFor(tiny bool) sizes {
 		probeSamples: 5000, patterns: []int{0, 100, 10000}, patternMsgs: 10_000_000, appendTime: time.Second,
 		scalePatterns: []int{1000, 10_000, 100_000, 1_000_000}, scaleTime: 500 * time.Millisecond,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
-		wmMessages: 200_000, wmBatches: []int{1, 100}, workerEntries: 300_000, workerBatches: []int{16, 100},
+		wmMessages: 200_000, wmBatches: []int{1, 100}, workerEntries: 200_000, workerBatches: []int{16, 100},
 	}
 }
 
