@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -404,9 +405,13 @@ func TestWorkerRates(t *testing.T) {
 	for _, s := range workerSystems {
 		for _, batch := range []int{1, 16, 100} {
 			t.Run(fmt.Sprintf("%s batch=%d", s.name, batch), func(t *testing.T) {
-				r, err := s.run(context.Background(), workerRun{n: 1050, batch: batch, dir: t.TempDir()})
+				var m workerMeter
+				r, err := s.run(context.Background(), workerRun{n: 1050, batch: batch, dir: t.TempDir()}, &m)
 				if err != nil || r <= 0 {
 					t.Fatalf("rate = %v, %v", r, err)
+				}
+				if runtime.GOOS == "linux" && (!m.ok || m.cpu <= 0) {
+					t.Errorf("CPU time %v, %v", m.cpu, m.ok)
 				}
 			})
 		}
@@ -427,6 +432,11 @@ func TestRunWorker(t *testing.T) {
 	tb := e.res.find("worker")
 	if tb == nil {
 		t.Fatal("no worker table")
+	}
+	if runtime.GOOS == "linux" {
+		if c := e.res.find("worker/cpu"); c == nil || len(c.cells) != len(tb.cells) {
+			t.Errorf("CPU table %+v, want a cell per rate cell", c)
+		}
 	}
 	for _, row := range []string{"16", "7"} {
 		for _, s := range workerSystems {

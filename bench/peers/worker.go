@@ -41,7 +41,21 @@ type workerRun struct {
 }
 
 // workerSystem consumes r.n pre-loaded messages and returns entries/s.
-type workerSystem func(ctx context.Context, r workerRun) (float64, error)
+// It calls m.start when its clock starts and m.stop when it stops.
+type workerSystem func(ctx context.Context, r workerRun, m *workerMeter) (float64, error)
+
+// workerMeter measures the process's CPU time over a system's timed part.
+type workerMeter struct {
+	cpu0, cpu time.Duration
+	ok        bool
+}
+
+func (m *workerMeter) start() { m.cpu0, m.ok = processCPU() }
+
+func (m *workerMeter) stop() {
+	c, ok := processCPU()
+	m.cpu, m.ok = c-m.cpu0, m.ok && ok
+}
 
 // workerSystems are the columns, in run order.
 var workerSystems = []struct {
@@ -65,6 +79,7 @@ func runWorker(e *env) error {
 	}
 	n := e.size.workerEntries
 	t := e.res.table("worker", fmt.Sprintf("Worker runtime, no-op handler, one consumer, %d entries of %d B pre-loaded: consumed and acked entries/s", n, workerPayload), "batch", perSec)
+	cpu := e.res.table("worker/cpu", "Worker runtime: process CPU time per consumed entry (user + system, the in-process NATS server's included; lower is better)", "batch", nanos)
 	for _, batch := range e.size.workerBatches {
 		row := strconv.Itoa(batch)
 		err := e.record("worker batch="+row, systems, func(i int) (string, error) {
@@ -72,12 +87,18 @@ func runWorker(e *env) error {
 			if err != nil {
 				return "", err
 			}
-			v, err := runs[i](e.ctx, workerRun{n: n, batch: batch, dir: d})
+			var m workerMeter
+			v, err := runs[i](e.ctx, workerRun{n: n, batch: batch, dir: d}, &m)
 			if err != nil {
 				return "", err
 			}
 			t.add(row, systems[i], v)
-			return format(perSec, v) + " entries/s", nil
+			if !m.ok {
+				return format(perSec, v) + " entries/s", nil
+			}
+			per := float64(m.cpu) / float64(n)
+			cpu.add(row, systems[i], per)
+			return format(perSec, v) + " entries/s, " + format(nanos, per) + " CPU/entry", nil
 		}, func(i int, err error) { t.fail(row, systems[i], err) })
 		if err != nil {
 			return err
@@ -149,7 +170,7 @@ func workerCheck(ctx context.Context, b *broker.Broker, n int) error {
 // until it has handled r.n entries; the time runs from Run's call to its
 // return, which comes after the last acknowledgement was sent and every
 // goroutine of the worker returned.
-func brookWorkerRate(ctx context.Context, r workerRun) (float64, error) {
+func brookWorkerRate(ctx context.Context, r workerRun, m *workerMeter) (float64, error) {
 	b, err := workerFill(ctx, r.n)
 	if err != nil {
 		return 0, err
@@ -168,11 +189,13 @@ func brookWorkerRate(ctx context.Context, r workerRun) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	m.start()
 	start := time.Now()
 	if err := w.Run(runCtx); err != nil {
 		return 0, fmt.Errorf("brook: worker: %w", err)
 	}
 	sec := time.Since(start).Seconds()
+	m.stop()
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -188,7 +211,7 @@ func brookWorkerRate(ctx context.Context, r workerRun) (float64, error) {
 // brookRawRate is the loop the worker is built on, written by hand: one
 // goroutine calling XREADGROUP COUNT batch and one XACK of the batch, with
 // no retry, reclaim, lease or dead-letter logic.
-func brookRawRate(ctx context.Context, r workerRun) (float64, error) {
+func brookRawRate(ctx context.Context, r workerRun, m *workerMeter) (float64, error) {
 	b, err := workerFill(ctx, r.n)
 	if err != nil {
 		return 0, err
@@ -196,6 +219,7 @@ func brookRawRate(ctx context.Context, r workerRun) (float64, error) {
 	defer b.Close()
 	streams := []broker.ReadStream{{Key: streamKey, From: broker.Undelivered()}}
 	ids := make([]stream.ID, 0, r.batch)
+	m.start()
 	start := time.Now()
 	for done := 0; done < r.n; {
 		res, err := b.XReadGroup(ctx, "g", "c", streams, broker.GroupReadOptions{Count: r.batch})
@@ -215,6 +239,7 @@ func brookRawRate(ctx context.Context, r workerRun) (float64, error) {
 		done += len(ids)
 	}
 	sec := time.Since(start).Seconds()
+	m.stop()
 	if err := workerCheck(ctx, b, r.n); err != nil {
 		return 0, err
 	}
@@ -230,7 +255,7 @@ const jsWorkerStream = "WORKER"
 // the client's pipelined pull loop, stalled for its 30 s expiry every few
 // runs with batches of 16 on this machine.) Acks are asynchronous, so the
 // time runs until the consumer's info shows every message acknowledged.
-func jsPullRate(ctx context.Context, r workerRun) (float64, error) {
+func jsPullRate(ctx context.Context, r workerRun, m *workerMeter) (float64, error) {
 	srv, err := startNATS(r.dir, false)
 	if err != nil {
 		return 0, err
@@ -258,6 +283,7 @@ func jsPullRate(ctx context.Context, r workerRun) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("jetstream: create consumer: %w", err)
 	}
+	m.start()
 	start := time.Now()
 	for got := 0; got < r.n; {
 		k, err := jsFetchAck(cons, min(r.batch, r.n-got))
@@ -269,7 +295,9 @@ func jsPullRate(ctx context.Context, r workerRun) (float64, error) {
 	if err := jsWaitAcked(ctx, cons, r.n); err != nil {
 		return 0, err
 	}
-	return float64(r.n) / time.Since(start).Seconds(), nil
+	sec := time.Since(start).Seconds()
+	m.stop()
+	return float64(r.n) / sec, nil
 }
 
 // jsFetchAck fetches up to batch messages and acks each.
