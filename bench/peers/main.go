@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "scale", "streams", "plan", "manypub", "append", "durable", "consume", "memory", "watermill", "outgrow"}
+var workloadNames = []string{"fanout", "patterns", "scale", "streams", "plan", "manypub", "append", "durable", "consume", "worker", "memory", "watermill", "outgrow"}
 
 func main() {
 	if err := run(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -414,6 +415,103 @@ func TestBrookScaleAndPlan(t *testing.T) {
 	for _, row := range planRows {
 		if v, err := brookPlan(ctx, row, 500); err != nil || v <= 0 {
 			t.Errorf("brookPlan(%q) = %v, %v", row, v, err)
+		}
+	}
+}
+
+// TestWorkerRates runs the worker workload's three systems small, with a
+// batch that does not divide the entries: each must consume and
+// acknowledge every entry (they check it themselves), and stop every
+// goroutine it started (goleak checks at the end).
+func TestWorkerRates(t *testing.T) {
+	for _, s := range workerSystems {
+		for _, batch := range []int{1, 16, 100} {
+			t.Run(fmt.Sprintf("%s batch=%d", s.name, batch), func(t *testing.T) {
+				var m workerMeter
+				r, err := s.run(context.Background(), workerRun{n: 1050, batch: batch, dir: t.TempDir()}, &m)
+				if err != nil || r <= 0 {
+					t.Fatalf("rate = %v, %v", r, err)
+				}
+				if runtime.GOOS == "linux" && (!m.ok || m.cpu <= 0) {
+					t.Errorf("CPU time %v, %v", m.cpu, m.ok)
+				}
+			})
+		}
+	}
+}
+
+// TestRunWorker runs the workload at -tiny size and checks that its table
+// has a sample per system and batch, and that its two targets get a
+// verdict on every batch.
+func TestRunWorker(t *testing.T) {
+	e := &env{ctx: context.Background(), dir: t.TempDir(), size: sizesFor(true), count: 1, res: &results{}}
+	e.size.workerBatches = []int{16, 7}
+	captureStdout(t, func() {
+		if err := runWorker(e); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tb := e.res.find("worker")
+	if tb == nil {
+		t.Fatal("no worker table")
+	}
+	if runtime.GOOS == "linux" {
+		if c := e.res.find("worker/cpu"); c == nil || len(c.cells) != len(tb.cells) {
+			t.Errorf("CPU table %+v, want a cell per rate cell", c)
+		}
+	}
+	for _, row := range []string{"16", "7"} {
+		for _, s := range workerSystems {
+			if n := len(tb.cells[cellKey{row, s.name}]); n != 1 {
+				t.Errorf("batch %s, %s: %d samples, want 1 (errors %v)", row, s.name, n, tb.errs)
+			}
+		}
+	}
+	got := 0
+	for _, tr := range checkTargets(e.res, nil) {
+		if !strings.HasPrefix(tr.name, "worker") {
+			continue
+		}
+		got++
+		if tr.verdict == "n/a" || !strings.Contains(tr.measured, "batch 16 vs ") || !strings.Contains(tr.measured, "batch 7 vs ") {
+			t.Errorf("target %q: %s %s", tr.name, tr.verdict, tr.measured)
+		}
+	}
+	if got != 2 {
+		t.Errorf("%d worker targets, want 2", got)
+	}
+}
+
+// TestWorkerTargets checks the verdicts of the worker targets on made-up
+// figures: 10x JetStream and 0.8x the raw loop, on every batch.
+func TestWorkerTargets(t *testing.T) {
+	tests := []struct {
+		name            string
+		b16, b100, js   float64 // brook at batch 16 and 100, JetStream at both; the raw loop is 1000
+		wantJS, wantRaw string
+	}{
+		{"both pass", 950, 900, 90, "**PASS**", "**PASS**"},
+		{"one batch under 0.8x raw", 950, 700, 50, "**PASS**", "**MISS**"},
+		{"one batch under 10x JetStream", 1000, 850, 90, "**MISS**", "**PASS**"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &results{}
+			tb := res.table("worker", "w", "batch", perSec)
+			for row, brook := range map[string]float64{"16": tt.b16, "100": tt.b100} {
+				tb.add(row, workerBrook, brook)
+				tb.add(row, workerRaw, 1000)
+				tb.add(row, workerJS, tt.js)
+			}
+			got := workerTargets(res)
+			if len(got) != 2 || got[0].verdict != tt.wantJS || got[1].verdict != tt.wantRaw {
+				t.Errorf("targets %+v, want %s %s", got, tt.wantJS, tt.wantRaw)
+			}
+		})
+	}
+	for _, tr := range workerTargets(&results{}) {
+		if tr.verdict != "n/a" {
+			t.Errorf("no table: %q verdict %s", tr.name, tr.verdict)
 		}
 	}
 }

@@ -27,6 +27,8 @@ type sizes struct {
 	wmBatches      []int // its messages per Publish call
 	scaleStreams   []int // streams per point of the scale workload
 	planCount      int   // objects per figure of the plan workload
+	workerEntries  int   // entries consumed per point of the worker workload
+	workerBatches  []int // its read batch sizes (rows)
 }
 
 func sizesFor(tiny bool) sizes {
@@ -37,6 +39,7 @@ func sizesFor(tiny bool) sizes {
 			scalePatterns: []int{100, 1000}, scaleTime: 50 * time.Millisecond,
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
 			wmMessages: 2000, wmBatches: []int{1, 100}, scaleStreams: []int{1000}, planCount: 1000,
+			workerEntries: 2000, workerBatches: []int{16},
 		}
 	}
 	return sizes{
@@ -45,6 +48,7 @@ func sizesFor(tiny bool) sizes {
 		scalePatterns: []int{1000, 10_000, 100_000, 1_000_000}, scaleTime: 500 * time.Millisecond,
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
 		wmMessages: 200_000, wmBatches: []int{1, 100}, scaleStreams: []int{1000, 10_000, 100_000, 1_000_000}, planCount: 100_000,
+		workerEntries: 200_000, workerBatches: []int{16, 100},
 	}
 }
 
@@ -81,6 +85,7 @@ var workloads = map[string]func(*env) error{
 	"append":    runAppend,
 	"durable":   runDurable,
 	"consume":   runConsume,
+	"worker":    runWorker,
 	"memory":    runMemory,
 	"watermill": runWatermill,
 	"outgrow":   runOutgrow,

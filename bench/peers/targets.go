@@ -39,6 +39,7 @@ func checkTargets(res *results, payloads []string) []targetResult {
 		evalTarget(res, "durable appends, 64 producers: brook >= 30x JetStream (sync always)", []ratioCheck{{table: "append/durable", row: "64", peer: "JetStream", min: 30}}),
 		evalTarget(res, "bytes per stream entry: brook <= Redis (used_memory)", []ratioCheck{{table: "memory", row: memoryRow, peer: redisUsedMemory, max: 1}}),
 	}
+	out = append(out, workerTargets(res)...)
 	return append(out, scaleTargets(res)...)
 }
 
@@ -77,6 +78,9 @@ func checkRatio(res *results, c ratioCheck) (float64, string, bool) {
 	label := c.row
 	if idx := strings.IndexByte(c.table, '/'); idx >= 0 && strings.HasPrefix(c.table, "fanout/") {
 		label = "N=" + c.row + " " + strings.SplitN(c.table[idx+1:], "/", 2)[0]
+	}
+	if c.table == "worker" {
+		label = "batch " + c.row + " vs " + c.peer
 	}
 	if base, ok := strings.CutPrefix(c.peer, "brook@"); ok {
 		r, ok := t.rowRatio("brook", c.row, base)
