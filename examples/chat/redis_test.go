@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/brookmq/brook/examples/internal/redistest"
+	"github.com/brookmq/brook/redis/redistest"
 )
 
 // chatProcess is a chat server running as its own process.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
-	"github.com/brookmq/brook/examples/internal/redistest"
+	"github.com/brookmq/brook/redis/redistest"
 	brookredis "github.com/brookmq/brook/redis"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"

@@ -1,6 +1,7 @@
-// Package redistest starts redis-server processes for the examples' tests:
-// on free loopback ports, persistence off, stopped by PID when the test
-// ends; one server (Start) or a three-master Cluster (StartCluster).
+// Package redistest starts redis-server processes for tests (brookredis's
+// and the examples'): on free loopback ports, persistence off, stopped by
+// PID when the test ends; one server (Start) or a three-master Cluster
+// (StartCluster).
 package redistest
 
 import (
@@ -19,8 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// need skips the test when redis-server or redis-cli is not installed.
-func need(t *testing.T) {
+// Need skips the test when redis-server or redis-cli is not installed.
+func Need(t *testing.T) {
 	t.Helper()
 	for _, tool := range []string{"redis-server", "redis-cli"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -29,12 +30,13 @@ func need(t *testing.T) {
 	}
 }
 
-// Start starts a redis-server and returns its address. The test is skipped
-// when redis-server or redis-cli is not installed.
-func Start(t *testing.T) string {
+// Start starts a redis-server with the extra arguments and returns its
+// address. The test is skipped when redis-server or redis-cli is not
+// installed.
+func Start(t *testing.T, extra ...string) string {
 	t.Helper()
-	need(t)
-	return startAt(t, freePort(t))
+	Need(t)
+	return startAt(t, freePort(t), extra...)
 }
 
 // StartCluster starts three redis-server masters on loopback, joins them
@@ -43,7 +45,7 @@ func Start(t *testing.T) string {
 // redis-server or redis-cli is not installed.
 func StartCluster(t *testing.T) []string {
 	t.Helper()
-	need(t)
+	Need(t)
 	dir := t.TempDir()
 	var addrs []string
 	for range 3 {
