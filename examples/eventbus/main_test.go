@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
-	"github.com/brookmq/brook/redis/redistest"
 	brookredis "github.com/brookmq/brook/redis"
+	"github.com/brookmq/brook/redis/redistest"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
