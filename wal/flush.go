@@ -51,25 +51,38 @@ func (l *Log) run() {
 	}
 }
 
-// maxGatherYields bounds how many times gather yields.
-const maxGatherYields = 16
+// gather stops waiting for the appenders a sync woke once none of them
+// appended for gatherIdle, and after gatherMax in all: well under an
+// fdatasync (about 100-200 µs here), so that a waiter that does not come
+// back costs its batch little.
+const (
+	gatherIdle = 20 * time.Microsecond
+	gatherMax  = 200 * time.Microsecond
+)
 
 // gather lets appenders that are already runnable queue their records before
 // the flusher cuts a batch. A sync wakes all its waiters at once; without
 // this, the first of them to append would start the next batch alone and the
 // rest would wait a whole fsync for the one after. It yields the processor
-// while each yield saw new appends, at most maxGatherYields times, and only
-// when the previous batch held more than one record: a lone appender never
-// pays for it. There is no timed delay.
+// until as many records were appended since that wake-up as the sync woke
+// waiters (each of them may be about to append again), or until no record
+// was appended for gatherIdle, at most gatherMax; and only when the previous
+// batch held more than one record: a lone appender never waits.
 func (l *Log) gather() {
 	if l.lastBatch <= 1 {
 		return
 	}
+	target, base := l.woken.Load(), l.wokenAt.Load()
 	n := l.st.appends.Load()
-	for range maxGatherYields {
+	start := time.Now()
+	last := start
+	for n-base < target {
 		runtime.Gosched()
 		m := l.st.appends.Load()
-		if m == n {
+		now := time.Now()
+		if m != n {
+			last = now
+		} else if now.Sub(last) >= gatherIdle || now.Sub(start) >= gatherMax {
 			return
 		}
 		n = m
@@ -126,6 +139,7 @@ func (l *Log) flush(ticked, final bool) error {
 	l.backlog.Store(0)
 	l.lastBatch = last - l.flightLast
 	l.flightDone, l.batchDone, l.flightLast = l.batchDone, nil, last
+	l.flightWait, l.batchWait = l.batchWait, 0
 	dirty := len(buf) > 0 || l.writtenPos > l.syncedPos
 	sync := dirty && (final || ticked || l.opts.Fsync == FsyncAlways || l.syncWant > l.syncedPos)
 	l.mu.Unlock()
@@ -160,6 +174,8 @@ func (l *Log) flush(ticked, final bool) error {
 	if l.flightDone != nil {
 		close(l.flightDone) // wakes the waiters of this batch only
 		l.flightDone = nil
+		l.woken.Store(uint64(l.flightWait))
+		l.wokenAt.Store(l.st.appends.Load())
 	}
 	l.cond.Broadcast() // Sync
 	l.mu.Unlock()

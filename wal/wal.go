@@ -158,6 +158,12 @@ type Log struct {
 	batchDone  chan struct{} // pending records' batch; nil until a waiter asks
 	flightDone chan struct{} // the batch the flusher is writing; nil if none waits
 	flightLast uint64        // last position of the batch the flusher took
+	batchWait  int           // Waits that blocked on batchDone
+	flightWait int           // Waits that blocked on flightDone
+
+	// What the last sync woke, for gather: how many Waits, and the count of
+	// appends when it did.
+	woken, wokenAt atomic.Uint64
 
 	// Owned by the flusher goroutine (and by Open before it starts).
 	active      File
@@ -362,16 +368,17 @@ func (l *Log) Wait(ctx context.Context, pos uint64) error {
 // not yet durable record pos is durable (or the log is poisoned or closed).
 // l.mu is held.
 func (l *Log) doneChanLocked(pos uint64) <-chan struct{} {
-	if l.flightDone != nil && pos <= l.flightLast {
-		return l.flightDone
-	}
-	if pos <= l.flightLast { // in flight, nobody waited on it before
-		l.flightDone = make(chan struct{})
+	if pos <= l.flightLast {
+		if l.flightDone == nil { // in flight, nobody waited on it before
+			l.flightDone = make(chan struct{})
+		}
+		l.flightWait++
 		return l.flightDone
 	}
 	if l.batchDone == nil {
 		l.batchDone = make(chan struct{})
 	}
+	l.batchWait++
 	return l.batchDone
 }
 
