@@ -54,10 +54,12 @@ func (l *Log) run() {
 // gather stops waiting for the appenders a sync woke once none of them
 // appended for gatherIdle, and after gatherMax in all: well under an
 // fdatasync (about 100-200 µs here), so that a waiter that does not come
-// back costs its batch little.
+// back costs its batch little. It also stops after maxGatherYields yields,
+// whatever the clock says (under testing/synctest it stands still).
 const (
-	gatherIdle = 20 * time.Microsecond
-	gatherMax  = 200 * time.Microsecond
+	gatherIdle      = 20 * time.Microsecond
+	gatherMax       = 200 * time.Microsecond
+	maxGatherYields = 256
 )
 
 // gather lets appenders that are already runnable queue their records before
@@ -66,8 +68,9 @@ const (
 // rest would wait a whole fsync for the one after. It yields the processor
 // until as many records were appended since that wake-up as the sync woke
 // waiters (each of them may be about to append again), or until no record
-// was appended for gatherIdle, at most gatherMax; and only when the previous
-// batch held more than one record: a lone appender never waits.
+// was appended for gatherIdle, at most gatherMax (or maxGatherYields
+// yields); and only when the previous batch held more than one record: a
+// lone appender never waits.
 func (l *Log) gather() {
 	if l.lastBatch <= 1 {
 		return
@@ -76,7 +79,7 @@ func (l *Log) gather() {
 	n := l.st.appends.Load()
 	start := time.Now()
 	last := start
-	for n-base < target {
+	for i := 0; n-base < target && i < maxGatherYields; i++ {
 		runtime.Gosched()
 		m := l.st.appends.Load()
 		now := time.Now()
@@ -144,6 +147,7 @@ func (l *Log) flush(ticked, final bool) error {
 	sync := dirty && (final || ticked || l.opts.Fsync == FsyncAlways || l.syncWant > l.syncedPos)
 	l.mu.Unlock()
 
+	sealFrames(buf)
 	if err := l.writeBatch(buf, rolls); err != nil {
 		return err
 	}
