@@ -154,16 +154,16 @@ func (d *durable) walOptions(o DurabilityOptions) wal.Options {
 }
 
 // append logs m and returns its log position. It does not wait for the disk;
-// the caller holds the lock of m's stream.
+// the caller holds the lock of m's stream. The record is encoded straight
+// into the log's buffer.
 func (d *durable) append(m *mutation) (uint64, error) {
-	bp := recordBufs.Get().(*[]byte)
-	rec := appendRecord((*bp)[:0], m)
-	pos, err := d.log.Append(rec) // copies rec
-	n := len(rec)
-	if cap(rec) <= maxPooledRecord {
-		*bp = rec
-		recordBufs.Put(bp)
-	}
+	n := 0
+	pos, err := d.log.AppendFunc(func(b []byte) []byte {
+		start := len(b)
+		b = appendRecord(b, m)
+		n = len(b) - start
+		return b
+	})
 	if err != nil {
 		return 0, fmt.Errorf("broker: log: %w", err)
 	}
@@ -180,13 +180,6 @@ func (d *durable) append(m *mutation) (uint64, error) {
 func (d *durable) grew(n int64) bool {
 	return d.every > 0 && d.pending.Add(n) >= d.due.Load()
 }
-
-// recordBufs recycles record encoding buffers: the log copies each record,
-// so append can reuse its buffer. Buffers grown past maxPooledRecord (a
-// large entry) are left to the garbage collector.
-var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
-
-const maxPooledRecord = 64 << 10
 
 // maxBacklog bounds the log's memory under the relaxed policies: past it
 // (the disk is slower than the writers), a write waits until the log has

@@ -271,20 +271,37 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	if len(rec) > l.opts.MaxRecordSize {
 		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(rec), l.opts.MaxRecordSize)
 	}
-	frame := int64(RecordHeaderSize + len(rec))
+	return l.AppendFunc(func(b []byte) []byte { return append(b, rec...) })
+}
+
+// AppendFunc is [Log.Append] for a record that enc encodes: enc appends the
+// record to b and returns the extended slice, which the log keeps, so the
+// record is encoded once, in place, with no buffer of the caller's and no
+// copy. enc runs with the log's lock held: it must be quick and must not
+// call the log. A record over [Options.MaxRecordSize] is dropped and
+// ErrTooLarge returned.
+func (l *Log) AppendFunc(enc func(b []byte) []byte) (uint64, error) {
 	l.mu.Lock()
 	if err := l.usableLocked(); err != nil {
 		l.mu.Unlock()
 		return 0, err
 	}
 	pos := l.lastPos + 1
+	was := len(l.pending)
+	l.pending = enc(appendFrameHeader(l.pending, pos))
+	n := len(l.pending) - was - RecordHeaderSize
+	if n > l.opts.MaxRecordSize {
+		l.pending = l.pending[:was]
+		l.mu.Unlock()
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, l.opts.MaxRecordSize)
+	}
+	putFrameLength(l.pending[was:], n)
+	frame := int64(RecordHeaderSize + n)
 	if l.segBytes > l.segStart && l.segBytes+frame > l.opts.SegmentSize {
-		l.rolls = append(l.rolls, rollPoint{off: len(l.pending), firstPos: pos})
+		l.rolls = append(l.rolls, rollPoint{off: was, firstPos: pos})
 		l.segStart, l.segBytes = SegmentHeaderSize, SegmentHeaderSize
 	}
 	l.segBytes += frame
-	was := len(l.pending)
-	l.pending = AppendRecord(l.pending, pos, rec)
 	l.lastPos = pos
 	l.backlog.Store(int64(len(l.pending)))
 	// Under FsyncAlways every append wakes the flusher (an appender is about
@@ -292,8 +309,8 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	// batch, so only the first record of a batch wakes it, and the one that
 	// makes the batch big enough to write at once.
 	wake := l.opts.Fsync == FsyncAlways || was == 0 || was < lingerBytes && len(l.pending) >= lingerBytes
-	l.mu.Unlock()
 	l.st.appends.Add(1)
+	l.mu.Unlock()
 	if wake {
 		l.wake()
 	}
