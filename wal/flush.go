@@ -17,6 +17,7 @@ const maxSpare = 16 << 20
 // and syncs wait for the next batch: that is the group commit.
 func (l *Log) run() {
 	defer l.flusherWait.Done()
+	defer l.stopBackground()
 	var tick <-chan time.Time
 	if l.opts.Fsync == FsyncEverySec {
 		t := time.NewTicker(time.Second)
@@ -134,15 +135,22 @@ func (l *Log) urgent() bool {
 }
 
 // flush writes the pending batch and syncs it if needed, then publishes the
-// new written and synced positions.
+// new written and synced positions. Under the relaxed policies, a sync
+// other than Close's runs in the background (see background.go).
 func (l *Log) flush(ticked, final bool) error {
 	l.mu.Lock()
+	if l.err != nil { // the background sync failed: no more I/O
+		err := l.err
+		l.mu.Unlock()
+		return err
+	}
 	buf, rolls, last := l.pending, l.rolls, l.lastPos
 	l.pending, l.rolls = l.spare[:0], l.spareRolls[:0]
 	l.backlog.Store(0)
 	l.lastBatch = last - l.flightLast
 	l.flightDone, l.batchDone, l.flightLast = l.batchDone, nil, last
 	l.flightWait, l.batchWait = l.batchWait, 0
+	synced := l.syncedPos
 	dirty := len(buf) > 0 || l.writtenPos > l.syncedPos
 	sync := dirty && (final || ticked || l.opts.Fsync == FsyncAlways || l.syncWant > l.syncedPos)
 	l.mu.Unlock()
@@ -151,7 +159,15 @@ func (l *Log) flush(ticked, final bool) error {
 	if err := l.writeBatch(buf, rolls); err != nil {
 		return err
 	}
+	l.bgSince += int64(len(buf))
+	if l.bgJobs != nil && !final {
+		if err := l.syncBehind(sync, last, synced); err != nil {
+			return err
+		}
+		sync = false
+	}
 	if sync {
+		l.waitBackground()
 		l.preallocate()
 		if err := l.syncFile(l.active); err != nil {
 			return fmt.Errorf("fdatasync %s: %w", l.currentName(), err)
@@ -244,7 +260,7 @@ func (l *Log) writeBatch(buf []byte, rolls []rollPoint) error {
 		if err := l.write(buf[start:r.off]); err != nil {
 			return err
 		}
-		if err := l.roll(r.firstPos); err != nil {
+		if err := l.rollBehind(r.firstPos); err != nil {
 			return err
 		}
 		start = r.off

@@ -180,6 +180,12 @@ type Log struct {
 	spare       []byte
 	spareRolls  []rollPoint
 	lastBatch   uint64 // records in the last batch taken
+	bgFile      File   // relaxed policies: the background syncer's handle of active
+	bgJobs      chan syncJob
+	bgDone      chan struct{} // a background sync returned
+	bgBusy      bool          // a background sync runs
+	bgSince     int64         // bytes written since the last sync was asked for
+	syncDue     bool          // a sync is owed (a tick, Sync, bgSyncBytes) but one runs
 	kick        chan struct{}
 	stop        chan struct{}
 	truncateMu  sync.Mutex // serializes TruncateFront
@@ -222,6 +228,10 @@ func Open(dir string, o Options) (*Log, error) {
 	}
 	l.durablePos.Store(l.syncedPos)
 	l.flightLast = l.writtenPos
+	if err := l.startBackground(); err != nil {
+		l.active.Close()
+		return nil, err
+	}
 	l.flusherWait.Add(1)
 	go l.run()
 	return l, nil
@@ -510,7 +520,10 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	close(l.stop)
 	l.flusherWait.Wait()
-	cerr := l.active.Close()
+	cerr := l.closeBackgroundFile()
+	if err := l.active.Close(); cerr == nil {
+		cerr = err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.releaseWaitersLocked()
