@@ -25,8 +25,9 @@ const (
 	// in batches, within about a millisecond of the first one's append.
 	FsyncEverySec
 	// FsyncNo: Wait returns once the record is written to the OS; syncing is
-	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]).
-	// Records are written as under FsyncEverySec.
+	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]; and,
+	// in the background, once per 8 MiB written, so that a roll's sync is
+	// short). Records are written as under FsyncEverySec.
 	FsyncNo
 )
 
