@@ -3,6 +3,7 @@ package wal_test
 import (
 	"context"
 	"errors"
+	"path"
 	"testing"
 
 	"github.com/brookmq/brook/wal"
@@ -83,5 +84,32 @@ func TestAppendFunc(t *testing.T) {
 	defer closeT(t, l)
 	if first, last := replayAll(t, l); first != 1 || last != 3 {
 		t.Fatalf("replay %d..%d, want 1..3", first, last)
+	}
+}
+
+// TestBackgroundSyncMarkOnClose: after background syncs covered every
+// record, Close's mark says so: synced records later replaced by zeros are
+// corruption, not a clean end of the log.
+func TestBackgroundSyncMarkOnClose(t *testing.T) {
+	for _, policy := range []wal.FsyncPolicy{wal.FsyncEverySec, wal.FsyncNo} {
+		t.Run(policy.String(), func(t *testing.T) {
+			fsys := newFS(34)
+			l := openT(t, fsys, wal.Options{Fsync: policy})
+			appendN(t, l, 5)
+			if err := l.Sync(); err != nil { // a background sync
+				t.Fatal(err)
+			}
+			closeT(t, l)
+			offs := frameStarts(1, 5)
+			if err := fsys.ZeroRange(path.Join(dir, segName(1)), offs[4], offs[5]-offs[4]); err != nil {
+				t.Fatal(err)
+			}
+			if l, err := wal.Open(dir, wal.Options{FS: fsys}); !errors.Is(err, wal.ErrCorrupt) {
+				if err == nil {
+					l.Close()
+				}
+				t.Fatalf("Open with the last synced record zeroed: %v, want ErrCorrupt", err)
+			}
+		})
 	}
 }

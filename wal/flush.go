@@ -40,7 +40,7 @@ func (l *Log) run() {
 		}
 		err := l.flush(ticked, final)
 		if err == nil && final {
-			err = l.syncMark()
+			err = l.finalMark()
 		}
 		if err != nil {
 			l.poison(err)
@@ -229,6 +229,22 @@ func (l *Log) writeMark(pos uint64) error {
 	l.markSlot ^= 1
 	l.markPos = pos
 	return nil
+}
+
+// finalMark makes Close's mark say every record this session wrote is
+// synced (a background sync may have covered them after the last mark was
+// written) and fdatasyncs it if needed. A log that only recovered is left
+// as it was.
+func (l *Log) finalMark() error {
+	l.mu.Lock()
+	synced := l.syncedPos
+	l.mu.Unlock()
+	if synced > l.openedPos {
+		if err := l.writeMark(synced); err != nil {
+			return err
+		}
+	}
+	return l.syncMark()
 }
 
 // syncMark fdatasyncs the active segment if a mark was written since its

@@ -187,6 +187,7 @@ type Log struct {
 	bgBusy      bool          // a background sync runs
 	bgSince     int64         // bytes written since the last sync was asked for
 	syncDue     bool          // a sync is owed (a tick, Sync, bgSyncBytes) but one runs
+	openedPos   uint64        // lastPos after recovery
 	kick        chan struct{}
 	stop        chan struct{}
 	truncateMu  sync.Mutex // serializes TruncateFront
@@ -228,7 +229,7 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, err
 	}
 	l.durablePos.Store(l.syncedPos)
-	l.flightLast = l.writtenPos
+	l.flightLast, l.openedPos = l.writtenPos, l.lastPos
 	if err := l.startBackground(); err != nil {
 		l.active.Close()
 		return nil, err
