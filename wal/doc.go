@@ -35,7 +35,7 @@
 // return without taking the mutex. A sync wakes its appenders all at once,
 // so before cutting a batch the flusher yields the processor until as many
 // records were appended since as the sync woke waiters, or none was for
-// 20 µs (200 µs at most, and only when the previous batch held more than one
+// 5 µs (50 µs at most, and only when the previous batch held more than one
 // record): the appenders it just woke queue their next records into one
 // batch instead of the first of them starting a batch alone and the rest
 // waiting a whole fsync for the next. A lone appender never waits.

@@ -55,11 +55,14 @@ func (l *Log) run() {
 // gather stops waiting for the appenders a sync woke once none of them
 // appended for gatherIdle, and after gatherMax in all: well under an
 // fdatasync (about 100-200 µs here), so that a waiter that does not come
-// back costs its batch little. It also stops after maxGatherYields yields,
-// whatever the clock says (under testing/synctest it stands still).
+// back costs the cycle little. (20 and 200 µs gave as full batches but a
+// lower fsync rate in some runs, 10 and 100 µs no better: interleaved runs
+// of BenchmarkDurableXAdd, 64 producers.) It also stops after
+// maxGatherYields yields, whatever the clock says (under testing/synctest it
+// stands still).
 const (
-	gatherIdle      = 20 * time.Microsecond
-	gatherMax       = 200 * time.Microsecond
+	gatherIdle      = 5 * time.Microsecond
+	gatherMax       = 50 * time.Microsecond
 	maxGatherYields = 256
 )
 
