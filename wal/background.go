@@ -132,8 +132,11 @@ func (l *Log) rollBehind(firstPos uint64) error {
 	}
 	l.waitBackground()
 	l.mu.Lock()
-	synced := l.syncedPos
+	synced, err := l.syncedPos, l.err
 	l.mu.Unlock()
+	if err != nil { // the background sync failed: no more I/O
+		return err
+	}
 	if err := l.writeMark(synced); err != nil {
 		return err
 	}
