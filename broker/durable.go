@@ -35,11 +35,12 @@ type DurabilityOptions struct {
 
 	// SnapshotEvery is the number of log bytes appended since the last
 	// snapshot that triggers a background snapshot, which lets the log drop
-	// the segments before it; or the size of the last snapshot, if larger
-	// (as Redis rewrites its AOF once it doubled): a snapshot rewrites every
-	// stream, so the bytes written for snapshots stay about those written to
-	// the log, however large the streams. Default (0): 64 MiB. Negative:
-	// snapshots only on Close.
+	// the segments before it; or snapshotRatio (4) times the size of the
+	// last snapshot, if larger: a snapshot rewrites every stream, so the
+	// bytes written for snapshots stay at most a quarter of those written to
+	// the log, however large the streams, and recovery replays a log of at
+	// most about that many bytes after the snapshot. Default (0): 64 MiB.
+	// Negative: snapshots only on Close.
 	SnapshotEvery int64
 
 	// Repair lets Open salvage a log with corruption before its end (the
@@ -64,6 +65,18 @@ const (
 	defaultSnapshotEvery = 64 << 20
 )
 
+// snapshotRatio paces snapshots: the next one is due once the log grew by
+// this many times the size of the last one (or by SnapshotEvery, if
+// larger), so that writing snapshots costs at most a fixed fraction of
+// writing the log. A snapshot byte (a copy of an encoded block) is cheaper
+// to make than a log byte (a record encoded, checksummed and copied), so
+// snapshots then cost well under a quarter of the log's CPU.
+const snapshotRatio = 4
+
+// nextDue is the log growth after a snapshot of size bytes that makes the
+// next one due.
+func (d *durable) nextDue(size int64) int64 { return max(d.every, snapshotRatio*size) }
+
 // walDir is the log's directory inside the data directory.
 const walDir = "wal"
 
@@ -80,7 +93,7 @@ type durable struct {
 	unlock func()
 
 	pending atomic.Int64  // log bytes appended since the last snapshot
-	due     atomic.Int64  // pending bytes that trigger a snapshot: max(every, last snapshot's size)
+	due     atomic.Int64  // pending bytes that trigger a snapshot: nextDue(last snapshot's size)
 	kick    chan struct{} // wakes the snapshotter (capacity 1)
 	stop    chan struct{} // closed by close
 	done    chan struct{} // closed when the snapshotter returns
@@ -154,16 +167,16 @@ func (d *durable) walOptions(o DurabilityOptions) wal.Options {
 }
 
 // append logs m and returns its log position. It does not wait for the disk;
-// the caller holds the lock of m's stream.
+// the caller holds the lock of m's stream. The record is encoded straight
+// into the log's buffer.
 func (d *durable) append(m *mutation) (uint64, error) {
-	bp := recordBufs.Get().(*[]byte)
-	rec := appendRecord((*bp)[:0], m)
-	pos, err := d.log.Append(rec) // copies rec
-	n := len(rec)
-	if cap(rec) <= maxPooledRecord {
-		*bp = rec
-		recordBufs.Put(bp)
-	}
+	n := 0
+	pos, err := d.log.AppendFunc(func(b []byte) []byte {
+		start := len(b)
+		b = appendRecord(b, m)
+		n = len(b) - start
+		return b
+	})
 	if err != nil {
 		return 0, fmt.Errorf("broker: log: %w", err)
 	}
@@ -180,13 +193,6 @@ func (d *durable) append(m *mutation) (uint64, error) {
 func (d *durable) grew(n int64) bool {
 	return d.every > 0 && d.pending.Add(n) >= d.due.Load()
 }
-
-// recordBufs recycles record encoding buffers: the log copies each record,
-// so append can reuse its buffer. Buffers grown past maxPooledRecord (a
-// large entry) are left to the garbage collector.
-var recordBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
-
-const maxPooledRecord = 64 << 10
 
 // maxBacklog bounds the log's memory under the relaxed policies: past it
 // (the disk is slower than the writers), a write waits until the log has

@@ -12,9 +12,9 @@ import (
 )
 
 // TestSnapshotPacing checks when the next snapshot is due: once the log grew
-// by SnapshotEvery or by the size of the last snapshot, whichever is larger,
-// so that snapshots of large streams do not rewrite them every few KiB of
-// log. It holds after a snapshot and after a reopen.
+// by SnapshotEvery or by snapshotRatio times the size of the last snapshot,
+// whichever is larger, so that snapshots of large streams do not rewrite
+// them every few KiB of log. It holds after a snapshot and after a reopen.
 func TestSnapshotPacing(t *testing.T) {
 	const every = 1 << 10
 	dir := t.TempDir()
@@ -38,15 +38,16 @@ func TestSnapshotPacing(t *testing.T) {
 	}
 	checkDue := func(d *durable) {
 		t.Helper()
-		if got := d.due.Load(); got != size {
-			t.Fatalf("due after a snapshot of %d bytes: %d", size, got)
+		due := snapshotRatio * size
+		if got := d.due.Load(); got != due {
+			t.Fatalf("due after a snapshot of %d bytes: %d, want %d", size, got, due)
 		}
 		d.pending.Store(0)
-		if d.grew(size - 1) {
-			t.Fatalf("a snapshot is due after %d of %d bytes", size-1, size)
+		if d.grew(due - 1) {
+			t.Fatalf("a snapshot is due after %d of %d bytes", due-1, due)
 		}
 		if !d.grew(1) {
-			t.Fatal("no snapshot due once the log grew by the last snapshot's size")
+			t.Fatal("no snapshot due once the log grew by snapshotRatio times the last snapshot's size")
 		}
 		d.pending.Store(0)
 	}

@@ -43,7 +43,7 @@ func (d *durable) recover(o DurabilityOptions) error {
 	if err != nil {
 		return err
 	}
-	d.due.Store(max(d.every, size))
+	d.due.Store(d.nextDue(size))
 	for name, s := range streams {
 		d.reg.load(name, s)
 	}

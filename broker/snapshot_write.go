@@ -70,7 +70,7 @@ func (d *durable) snapshot() error {
 		return err
 	}
 	d.snapPos = pos
-	d.due.Store(max(d.every, size))
+	d.due.Store(d.nextDue(size))
 	if err := d.log.TruncateFront(pos + 1); err != nil {
 		return fmt.Errorf("broker: snapshot %d: truncate log: %w", pos, err)
 	}

@@ -22,8 +22,10 @@
 // # Group commit and fsync policies
 //
 // Append takes the log's mutex, frames the record into a pending buffer and
-// returns its position. One goroutine, the flusher (started by Open, stopped
-// and joined by Close), takes the whole pending buffer at once, writes it
+// returns its position ([Log.AppendFunc] lets the caller encode the record
+// there in place); the record's checksum is left to the flusher. One
+// goroutine, the flusher (started by Open, stopped and joined by Close),
+// takes the whole pending buffer at once, checksums its frames, writes it
 // with one write per segment touched, and under [FsyncAlways] fdatasyncs it
 // before publishing the new durable position to waiters. Records appended
 // while a write and fdatasync run go into the next batch, so N concurrent
@@ -31,18 +33,25 @@
 // counts. Each batch has its own wake-up channel, closed once the batch is
 // durable: a sync wakes only the waiters of the records it covered, and they
 // return without taking the mutex. A sync wakes its appenders all at once,
-// so before cutting a batch the flusher yields the processor as long as each
-// yield saw new appends (a few times at most, and only when the previous
-// batch held more than one record): the appenders it just woke queue their
-// next records into one batch instead of the first of them starting a batch
-// alone. There is no timed delay; a lone appender never waits.
+// so before cutting a batch the flusher yields the processor until as many
+// records were appended since as the sync woke waiters, or none was for
+// 5 µs (50 µs at most, and only when the previous batch held more than one
+// record): the appenders it just woke queue their next records into one
+// batch instead of the first of them starting a batch alone and the rest
+// waiting a whole fsync for the next. A lone appender never waits.
 //
 // Under [FsyncEverySec] and [FsyncNo] appenders need not wait, so the
 // flusher lingers: it writes a batch up to a millisecond after its first
 // record, once 256 KiB are pending, or at once when a Wait or Sync asks for
 // it; only the first record of a batch wakes it. Under FsyncEverySec it
-// fdatasyncs once a second if anything is unsynced; under FsyncNo it never
-// syncs on its own, except when it rolls to a new segment and on Close.
+// has the log fdatasynced once a second if anything is unsynced; under
+// FsyncNo it never syncs for the policy's sake. Under both, these syncs, a
+// [Log.Sync]'s, and one each time 8 MiB more were written (so that a
+// segment roll, which syncs the segment it leaves, finds little left to
+// write) run on a background goroutine with its own handle of the segment
+// while the flusher goes on writing: appenders never wait for an fdatasync
+// under these policies. Rolls and Close sync on the flusher, after waiting
+// for the background sync.
 // Wait under those two policies returns once the record is written to the
 // OS (it survives a crash of the process, not of the machine). The pending
 // buffer is not bounded: Append never blocks, so a caller that appends far

@@ -3,6 +3,7 @@ package wal_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/brookmq/brook/wal"
@@ -83,3 +84,17 @@ func closeT(t testing.TB, l *wal.Log) {
 }
 
 func newFS(seed uint64) *faultfs.FS { return faultfs.New(seed) }
+
+// holdFirstSync makes the first file Sync from now on wait for release,
+// closing entered when it starts.
+func holdFirstSync(fsys *faultfs.FS) (entered, release chan struct{}) {
+	entered, release = make(chan struct{}), make(chan struct{})
+	var n atomic.Int32
+	fsys.SetSyncHook(func(string) {
+		if n.Add(1) == 1 {
+			close(entered)
+			<-release
+		}
+	})
+	return entered, release
+}

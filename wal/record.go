@@ -75,6 +75,31 @@ func AppendRecord(dst []byte, pos uint64, rec []byte) []byte {
 	return append(dst, rec...)
 }
 
+// appendFrameHeader appends the header of the frame of the record at
+// position pos to dst, with its length and checksum left for
+// putFrameLength and sealFrames: Append frames a record as the caller
+// encodes it, and the flusher checksums the batch off the appenders' path.
+func appendFrameHeader(dst []byte, pos uint64) []byte {
+	var h [RecordHeaderSize]byte
+	binary.LittleEndian.PutUint64(h[8:16], pos)
+	return append(dst, h[:]...)
+}
+
+// putFrameLength sets the payload length n in the frame at the start of b.
+func putFrameLength(b []byte, n int) {
+	binary.LittleEndian.PutUint32(b[0:4], uint32(n))
+}
+
+// sealFrames sets the checksum of every frame of buf, frames back to back
+// as Append made them.
+func sealFrames(buf []byte) {
+	for len(buf) > 0 {
+		n := RecordHeaderSize + int(binary.LittleEndian.Uint32(buf[0:4]))
+		binary.LittleEndian.PutUint32(buf[4:8], recordCRC(buf, buf[RecordHeaderSize:n]))
+		buf = buf[n:]
+	}
+}
+
 // DecodeRecord decodes the frame at the start of b. It returns the record's
 // position, its payload (a sub-slice of b) and the frame's length. It returns
 // an error wrapping [io.ErrUnexpectedEOF] when b ends inside the frame, and

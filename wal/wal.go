@@ -25,8 +25,9 @@ const (
 	// in batches, within about a millisecond of the first one's append.
 	FsyncEverySec
 	// FsyncNo: Wait returns once the record is written to the OS; syncing is
-	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]).
-	// Records are written as under FsyncEverySec.
+	// left to the OS (and to [Log.Sync], segment rolls and [Log.Close]; and,
+	// in the background, once per 8 MiB written, so that a roll's sync is
+	// short). Records are written as under FsyncEverySec.
 	FsyncNo
 )
 
@@ -158,6 +159,12 @@ type Log struct {
 	batchDone  chan struct{} // pending records' batch; nil until a waiter asks
 	flightDone chan struct{} // the batch the flusher is writing; nil if none waits
 	flightLast uint64        // last position of the batch the flusher took
+	batchWait  int           // Waits that blocked on batchDone
+	flightWait int           // Waits that blocked on flightDone
+
+	// What the last sync woke, for gather: how many Waits, and the count of
+	// appends when it did.
+	woken, wokenAt atomic.Uint64
 
 	// Owned by the flusher goroutine (and by Open before it starts).
 	active      File
@@ -174,6 +181,13 @@ type Log struct {
 	spare       []byte
 	spareRolls  []rollPoint
 	lastBatch   uint64 // records in the last batch taken
+	bgFile      File   // relaxed policies: the background syncer's handle of active
+	bgJobs      chan syncJob
+	bgDone      chan struct{} // a background sync returned
+	bgBusy      bool          // a background sync runs
+	bgSince     int64         // bytes written since the last sync was asked for
+	syncDue     bool          // a sync is owed (a tick, Sync, bgSyncBytes) but one runs
+	openedPos   uint64        // lastPos after recovery
 	kick        chan struct{}
 	stop        chan struct{}
 	truncateMu  sync.Mutex // serializes TruncateFront
@@ -215,7 +229,11 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, err
 	}
 	l.durablePos.Store(l.syncedPos)
-	l.flightLast = l.writtenPos
+	l.flightLast, l.openedPos = l.writtenPos, l.lastPos
+	if err := l.startBackground(); err != nil {
+		l.active.Close()
+		return nil, err
+	}
 	l.flusherWait.Add(1)
 	go l.run()
 	return l, nil
@@ -265,20 +283,37 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	if len(rec) > l.opts.MaxRecordSize {
 		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(rec), l.opts.MaxRecordSize)
 	}
-	frame := int64(RecordHeaderSize + len(rec))
+	return l.AppendFunc(func(b []byte) []byte { return append(b, rec...) })
+}
+
+// AppendFunc is [Log.Append] for a record that enc encodes: enc appends the
+// record to b and returns the extended slice, which the log keeps, so the
+// record is encoded once, in place, with no buffer of the caller's and no
+// copy. enc runs with the log's lock held: it must be quick and must not
+// call the log. A record over [Options.MaxRecordSize] is dropped and
+// ErrTooLarge returned.
+func (l *Log) AppendFunc(enc func(b []byte) []byte) (uint64, error) {
 	l.mu.Lock()
 	if err := l.usableLocked(); err != nil {
 		l.mu.Unlock()
 		return 0, err
 	}
 	pos := l.lastPos + 1
+	was := len(l.pending)
+	l.pending = enc(appendFrameHeader(l.pending, pos))
+	n := len(l.pending) - was - RecordHeaderSize
+	if n > l.opts.MaxRecordSize {
+		l.pending = l.pending[:was]
+		l.mu.Unlock()
+		return 0, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, l.opts.MaxRecordSize)
+	}
+	putFrameLength(l.pending[was:], n)
+	frame := int64(RecordHeaderSize + n)
 	if l.segBytes > l.segStart && l.segBytes+frame > l.opts.SegmentSize {
-		l.rolls = append(l.rolls, rollPoint{off: len(l.pending), firstPos: pos})
+		l.rolls = append(l.rolls, rollPoint{off: was, firstPos: pos})
 		l.segStart, l.segBytes = SegmentHeaderSize, SegmentHeaderSize
 	}
 	l.segBytes += frame
-	was := len(l.pending)
-	l.pending = AppendRecord(l.pending, pos, rec)
 	l.lastPos = pos
 	l.backlog.Store(int64(len(l.pending)))
 	// Under FsyncAlways every append wakes the flusher (an appender is about
@@ -286,8 +321,8 @@ func (l *Log) Append(rec []byte) (uint64, error) {
 	// batch, so only the first record of a batch wakes it, and the one that
 	// makes the batch big enough to write at once.
 	wake := l.opts.Fsync == FsyncAlways || was == 0 || was < lingerBytes && len(l.pending) >= lingerBytes
-	l.mu.Unlock()
 	l.st.appends.Add(1)
+	l.mu.Unlock()
 	if wake {
 		l.wake()
 	}
@@ -362,16 +397,17 @@ func (l *Log) Wait(ctx context.Context, pos uint64) error {
 // not yet durable record pos is durable (or the log is poisoned or closed).
 // l.mu is held.
 func (l *Log) doneChanLocked(pos uint64) <-chan struct{} {
-	if l.flightDone != nil && pos <= l.flightLast {
-		return l.flightDone
-	}
-	if pos <= l.flightLast { // in flight, nobody waited on it before
-		l.flightDone = make(chan struct{})
+	if pos <= l.flightLast {
+		if l.flightDone == nil { // in flight, nobody waited on it before
+			l.flightDone = make(chan struct{})
+		}
+		l.flightWait++
 		return l.flightDone
 	}
 	if l.batchDone == nil {
 		l.batchDone = make(chan struct{})
 	}
+	l.batchWait++
 	return l.batchDone
 }
 
@@ -486,7 +522,10 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	close(l.stop)
 	l.flusherWait.Wait()
-	cerr := l.active.Close()
+	cerr := l.closeBackgroundFile()
+	if err := l.active.Close(); cerr == nil {
+		cerr = err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.releaseWaitersLocked()
