@@ -14,7 +14,7 @@ import (
 // includes the drain: it ends once every subscriber has every message.
 func BenchmarkFanOut(b *testing.B) {
 	for _, size := range []int{64, 1024} {
-		for _, n := range []int{1, 10, 100, 1000} {
+		for _, n := range []int{1, 10, 100, 1000, 10000} {
 			for _, sys := range systems {
 				b.Run(fmt.Sprintf("payload=%d/N=%d/sys=%s", size, n, sys.name), func(b *testing.B) {
 					benchPublish(b, startRig(b, sys, n, size, flood), n)

@@ -183,7 +183,8 @@ type hub struct {
 	defaults PubSubOptions              // of new subscriptions; guarded by mu
 	subs     map[*Subscription]struct{} // every open subscription
 	patLog   *patLog                    // the last changes of the set of patterns
-	_        [16]byte
+	last     atomic.Pointer[topic]      // the channel topic last published to, or nil (see channelLocked)
+	_        [8]byte
 }
 
 func newHub(o PubSubOptions) *hub {
@@ -282,6 +283,24 @@ func (h *hub) close() {
 	clear(h.patterns)
 	h.index = pattern.NewIndex()
 	h.patGen++
+	h.last.Store(nil)
+}
+
+// channelLocked returns the topic of channel, or nil if it has no
+// subscription. It remembers the topic it found last, so that publishing on
+// one channel in turn does not hash the channel's name every time: that
+// lookup was a third of a publish to one subscriber. The remembered topic
+// is forgotten, under the write lock, when it leaves the table. h.mu is
+// held, for reading at least.
+func (h *hub) channelLocked(channel string) *topic {
+	if t := h.last.Load(); t != nil && t.names.channel == channel {
+		return t
+	}
+	t := h.channels[channel]
+	if t != nil {
+		h.last.Store(t)
+	}
+	return t
 }
 
 // addLocked adds s to the list of key in m (channels if pat is false,
@@ -338,6 +357,9 @@ func (h *hub) removeLocked(s *Subscription, key string, pat bool) bool {
 		return true
 	}
 	delete(m, key)
+	if !pat && h.last.Load() == t {
+		h.last.Store(nil)
+	}
 	if pat {
 		h.index.Remove(key)
 		h.logPatternLocked(t, false)
@@ -515,7 +537,7 @@ func (b *Broker) Publish(ctx context.Context, channel string, payload []byte) (i
 	}
 	n := 0
 	base := int64(len(channel)+len(payload)) + MessageOverhead
-	if t := h.channels[channel]; t != nil {
+	if t := h.channelLocked(channel); t != nil {
 		sl := slot{payload: payload, names: &t.names}
 		for _, s := range t.subs {
 			n += s.deliver(sl, base, &later)

@@ -172,3 +172,40 @@ func TestPatternChangesUpdateMemo(t *testing.T) {
 		t.Errorf("a memo older than the log was not rebuilt from the index")
 	}
 }
+
+// TestPublishForgetsRemovedChannel checks the hub's remembered topic: a
+// channel whose last subscriber left is not published to through it, and a
+// new subscription of the same channel gets the next message.
+func TestPublishForgetsRemovedChannel(t *testing.T) {
+	ctx := context.Background()
+	b := mustNew(t, Options{})
+	s1, err := b.Subscribe("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Publish(ctx, "c", []byte("1")); n != 1 || err != nil {
+		t.Fatalf("Publish = %d, %v; want 1", n, err)
+	}
+	if _, err := s1.Unsubscribe("c"); err != nil {
+		t.Fatal(err)
+	}
+	if b.hub.last.Load() != nil {
+		t.Error("removed channel topic still remembered")
+	}
+	if n, err := b.Publish(ctx, "c", []byte("2")); n != 0 || err != nil {
+		t.Fatalf("Publish after unsubscribe = %d, %v; want 0", n, err)
+	}
+	s2, err := b.Subscribe("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.Publish(ctx, "c", []byte("3")); n != 1 || err != nil {
+		t.Fatalf("Publish to the new subscription = %d, %v; want 1", n, err)
+	}
+	if m, err := s2.Next(ctx); err != nil || string(m.Payload) != "3" {
+		t.Fatalf("Next = %+v, %v; want payload 3", m, err)
+	}
+	if n, err := b.Publish(ctx, "d", []byte("4")); n != 0 || err != nil {
+		t.Fatalf("Publish on another channel = %d, %v; want 0", n, err)
+	}
+}

@@ -66,6 +66,7 @@ type Subscription struct {
 	// the lock, written and the flag together instead of one per line.
 	mu       sync.Mutex
 	ended    bool                    // err != nil
+	overSoft bool                    // softAt is set; here so that a delivery under the soft limit reads no other line
 	sleeping atomic.Bool             // the reader waits (or is about to wait) on notify
 	wseg     *segment                // segment of message number written; nil before the first
 	qseg     *segment                // PolicyDropOldest: segment of message number head while head < written
@@ -163,8 +164,8 @@ func (s *Subscription) deliver(sl slot, size int64, later *deferred) int {
 			later.dead = append(later.dead, s)
 			return delivered // then dropped, see above
 		}
-	} else if !s.softAt.IsZero() {
-		s.softAt = time.Time{}
+	} else if s.overSoft {
+		s.softAt, s.overSoft = time.Time{}, false
 	}
 	s.mu.Unlock()
 	s.wake()
@@ -212,8 +213,8 @@ func (s *Subscription) usedLocked(size int64) int64 {
 // reports whether it has stayed there for longer than the soft period.
 func (s *Subscription) overSoftLocked() bool {
 	now := s.clock()
-	if s.softAt.IsZero() {
-		s.softAt = now
+	if !s.overSoft {
+		s.softAt, s.overSoft = now, true
 		return false
 	}
 	return now.Sub(s.softAt) > s.lim.period

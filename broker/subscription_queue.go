@@ -51,19 +51,24 @@ type slot struct {
 }
 
 // segments recycles segments. A pooled segment is all zero: every slot is
-// cleared when it is dropped or soon after it is read (the reader keeps the
-// last two it read, which pins at most two payloads of an idle
-// subscription).
+// cleared when it is dropped, or by the reader once it has read the whole
+// segment. The reader does not clear a slot as it reads it: that store would
+// go to a cache line the publishers wrote last, and would stall the reader
+// behind a cache miss at every message. It clears the slots it has read in
+// batches instead, when it reads a segment to the end and before it waits,
+// keeping the last two it read, so an idle subscription pins at most two
+// payloads.
 var segments = sync.Pool{New: func() any { return new(segment) }}
 
 // reader is the reader's side of the queue.
 type reader struct {
-	seg  *segment // segment of message next; nil when idle
-	pos  int      // next % segSize
-	next uint64   // number of the next message to read
-	end  uint64   // messages claimed so far (next == end: nothing claimed left)
-	used int64    // size of the messages read and not yet added to rbytes
-	read int64    // size of the messages read and added to rbytes
+	seg   *segment // segment of message next; nil when idle
+	pos   int32    // next % segSize
+	clean int32    // slots of seg before clean are cleared (clean <= pos)
+	next  uint64   // number of the next message to read
+	end   uint64   // messages claimed so far (next == end: nothing claimed left)
+	used  int64    // size of the messages read and not yet added to rbytes
+	read  int64    // size of the messages read and added to rbytes
 }
 
 // pushLocked appends sl, whose accounted size is size. s.mu is held.
@@ -127,7 +132,8 @@ func (s *Subscription) claim() bool {
 		return false
 	}
 	if s.r.seg == nil {
-		s.r.seg, s.r.pos = s.first.Swap(nil), int(s.r.next%segSize)
+		s.r.seg, s.r.pos = s.first.Swap(nil), int32(s.r.next%segSize)
+		s.r.clean = s.r.pos
 	}
 	s.r.end = w
 	return true
@@ -147,9 +153,13 @@ func (s *Subscription) claimDropping() bool {
 		// Skip the dropped messages; a segment left behind goes to the
 		// garbage collector.
 		s.skipped += h - s.r.end
-		s.r.seg, s.r.pos, s.r.next = s.qseg, int(h%segSize), h
+		if s.qseg != s.r.seg {
+			s.r.clean = int32(h % segSize) // the slots before are dropped, so cleared
+		}
+		s.r.seg, s.r.pos, s.r.next = s.qseg, int32(h%segSize), h
 	case s.r.seg == nil:
-		s.r.seg, s.r.pos = s.first.Load(), int(h%segSize)
+		s.r.seg, s.r.pos = s.first.Load(), int32(h%segSize)
+		s.r.clean = s.r.pos
 	}
 	s.first.Store(nil)
 	s.head.Store(w)
@@ -158,31 +168,51 @@ func (s *Subscription) claimDropping() bool {
 	return true
 }
 
-// pop returns the next claimed message. r.next < r.end.
-func (s *Subscription) pop() Message {
+// take returns the next claimed slot. r.next < r.end. Next has its own
+// copy of it, written out, so that a message is copied once, from its slot
+// to Next's result (the compiler does not inline take); the work at a
+// segment's end or every releaseBytes is in turn.
+func (s *Subscription) take() slot {
 	r := &s.r
 	sl := r.seg.msgs[r.pos]
-	if r.pos >= 2 {
-		// Clear two slots behind, not this one: it may share a cache line
-		// with the slot a publisher writes next.
-		r.seg.msgs[r.pos-2] = slot{}
-	}
 	r.next++
 	r.used += sizeOf(sl)
-	if r.pos++; r.pos == segSize {
+	if r.pos++; r.pos == segSize || r.used >= releaseBytes {
+		s.turn()
+	}
+	return sl
+}
+
+// turn passes a segment read to the end back to the publishers and settles
+// the bytes read, or settles them only, after take.
+func (s *Subscription) turn() {
+	r := &s.r
+	if r.pos == segSize {
 		done := r.seg
-		r.seg, r.pos = done.next, 0
-		done.msgs[segSize-2], done.msgs[segSize-1] = slot{}, slot{}
+		clear(done.msgs[r.clean:])
+		r.seg, r.pos, r.clean = done.next, 0, 0
 		done.next = nil
 		if s.spare.Load() != nil || !s.spare.CompareAndSwap(nil, done) {
 			segments.Put(done)
 		}
-		s.release()
-	} else if r.used >= releaseBytes {
-		s.release()
 	}
+	s.release()
+}
+
+// message is the Message of sl.
+func message(sl slot) Message {
 	n := sl.names
 	return Message{Channel: n.channel, Pattern: n.pattern, ByPattern: n.byPattern, Payload: sl.payload}
+}
+
+// tidy clears the slots the reader has read in its segment but the last
+// two: the next slot a publisher writes may share a cache line with the
+// last one.
+func (r *reader) tidy() {
+	if end := r.pos - 2; r.clean < end {
+		clear(r.seg.msgs[r.clean:end])
+		r.clean = end
+	}
 }
 
 // release settles the size of what the reader has read and lets
@@ -211,8 +241,16 @@ func (s *Subscription) release() {
 // dropped), with [ErrClosed] after [Subscription.Close] or [Broker.Close].
 // Next must not be called concurrently with itself or Messages.
 func (s *Subscription) Next(ctx context.Context) (Message, error) {
-	if s.r.next < s.r.end && !s.dead.Load() {
-		return s.pop(), nil
+	r := &s.r
+	if r.next < r.end && !s.dead.Load() {
+		sl := r.seg.msgs[r.pos] // take, inlined by hand
+		r.next++
+		r.used += sizeOf(sl)
+		if r.pos++; r.pos == segSize || r.used >= releaseBytes {
+			s.turn()
+		}
+		n := sl.names
+		return Message{Channel: n.channel, Pattern: n.pattern, ByPattern: n.byPattern, Payload: sl.payload}, nil
 	}
 	return s.nextSlow(ctx)
 }
@@ -225,11 +263,12 @@ func (s *Subscription) nextSlow(ctx context.Context) (Message, error) {
 		}
 		s.release()
 		if s.claim() {
-			return s.pop(), nil
+			return message(s.take()), nil
 		}
 		if err := ctx.Err(); err != nil {
 			return Message{}, err
 		}
+		s.r.tidy()
 		// Announce the sleep, then look again: a publisher either sees
 		// the flag and sends a wake-up, or its message is seen here.
 		s.sleeping.Store(true)
