@@ -313,7 +313,24 @@ func recoverCases(o broker.Options, small broker.Options) []recoverCase {
 			h := &history{dir: t.TempDir()}
 			dir := h.run(t, newWorkload(14, newMsClock(1e12)), small, 300, true)
 			snaps := files(t, dir, "snap-*.snap")
+			for _, older := range snaps[:len(snaps)-1] {
+				// An older snapshot can be left when Close's snapshot
+				// raced a background one: the case is about the only one.
+				if err := os.Remove(older); err != nil {
+					t.Fatal(err)
+				}
+			}
 			editFile(t, snaps[len(snaps)-1], func([]byte) []byte { return nil })
+			if segs := files(t, filepath.Join(dir, "wal"), "*.wal"); len(segs) > 0 &&
+				filepath.Base(segs[0]) == "00000000000000000001.wal" {
+				// Snapshots are paced by their size, and whether one
+				// truncated the log before Close depends on when the
+				// background snapshot ran: a log that still starts at
+				// position 1 holds every record, and recovery must fall
+				// back to it and lose nothing.
+				t.Log("the log was not truncated: recovery falls back to it")
+				return dir, h.last(), nil
+			}
 			return dir, nil, broker.ErrCorrupt
 		}},
 		{name: "leftover temporary snapshot", prepare: func(t *testing.T) (string, state, error) {
