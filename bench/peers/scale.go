@@ -128,23 +128,34 @@ func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Durati
 	for j := range chans {
 		chans[j] = scaleChannel(j, ":")
 	}
-	runtime.GC()
 	payload := make([]byte, 64)
-	count, t1 := 0, time.Now()
-	for deadline := t1.Add(d); ; {
-		if count%deadlineEvery == 0 && time.Now().After(deadline) {
-			break
+	count, t1, err := publishFor(d, chans, func(ch string) error {
+		got, err := b.Publish(ctx, ch, payload)
+		if err == nil && got != 0 {
+			err = fmt.Errorf("brook: %s reached %d subscriptions", ch, got)
 		}
-		got, err := b.Publish(ctx, chans[count%scaleChannels], payload)
-		if err != nil {
-			return 0, 0, err
-		}
-		if got != 0 {
-			return 0, 0, fmt.Errorf("brook: %s reached %d subscriptions", chans[count%scaleChannels], got)
-		}
-		count++
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
 	}
 	return subNs, float64(count) / time.Since(t1).Seconds(), nil
+}
+
+// publishFor publishes to chans in turn, after a collection, for about d,
+// checking the clock every deadlineEvery messages, and returns how many it
+// published and when it started.
+func publishFor(d time.Duration, chans []string, publish func(ch string) error) (int, time.Time, error) {
+	runtime.GC()
+	count, t1 := 0, time.Now()
+	for deadline := t1.Add(d); ; count++ {
+		if count%deadlineEvery == 0 && time.Now().After(deadline) {
+			return count, t1, nil
+		}
+		if err := publish(chans[count%len(chans)]); err != nil {
+			return count, t1, err
+		}
+	}
 }
 
 // natsScale is core NATS embedded in-process: the patterns' nearest
@@ -191,17 +202,10 @@ func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration)
 	for j := range chans {
 		chans[j] = scaleChannel(j, ".")
 	}
-	runtime.GC()
 	payload := make([]byte, 64)
-	count, t1 := 0, time.Now()
-	for deadline := t1.Add(d); ; {
-		if count%deadlineEvery == 0 && time.Now().After(deadline) {
-			break
-		}
-		if err := pc.Publish(chans[count%scaleChannels], payload); err != nil {
-			return 0, 0, fmt.Errorf("nats: publish: %w", err)
-		}
-		count++
+	count, t1, err := publishFor(d, chans, func(ch string) error { return pc.Publish(ch, payload) })
+	if err != nil {
+		return 0, 0, fmt.Errorf("nats: publish: %w", err)
 	}
 	if err := pc.FlushTimeout(time.Minute); err != nil {
 		return 0, 0, fmt.Errorf("nats: flush: %w", err)
