@@ -173,6 +173,8 @@ func format(u unit, v float64) string {
 	switch u {
 	case nanos:
 		switch {
+		case v >= 1e9:
+			return fmt.Sprintf("%.3gs", v/1e9)
 		case v >= 1e6:
 			return fmt.Sprintf("%.3gms", v/1e6)
 		case v >= 1e3:
