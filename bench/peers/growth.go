@@ -95,34 +95,80 @@ func (e *env) growthRep(label string, rep int, system string, sizes []int, point
 // growthSubsPeer is a system of the subscriptions workload.
 type growthSubsPeer interface {
 	name() string
-	// subs subscribes n channels one subscription each, then publishes
-	// round-robin over them for d, receiving every delivery, and returns
-	// the subscribe cost per subscription, the deliveries per second and
-	// the process's CPU time per delivery while publishing.
-	subs(ctx context.Context, n int, d time.Duration) (subNs, perSec, cpuNs float64, err error)
+	// subs subscribes n channels one subscription each and returns the
+	// subscribe cost per subscription and the function that publishes a
+	// window of growthWindow messages, the k-th on channel order[k%n], from
+	// k = from on, and receives them all; stop releases the system.
+	subs(ctx context.Context, n int, chans []string, order []int) (subNs float64, window func(from int) error, stop func(), err error)
+}
+
+// subsResult is one point of the subscriptions workload.
+type subsResult struct {
+	subNs     float64 // subscribe cost per subscription
+	firstRate float64 // messages/s of the first round (each subscription's first message)
+	rate      float64 // messages/s after it, for the point's time
+	cpuNs     float64 // process CPU time per message after the first round
+}
+
+// subsPoint measures p at n channels: the subscriptions, one round of
+// windows over every channel (the first message each subscription
+// receives; also the warm-up), then windows for d.
+func subsPoint(ctx context.Context, p growthSubsPeer, n int, d time.Duration) (subsResult, error) {
+	chans, order := growthChannels(n, ".")
+	runtime.GC()
+	subNs, window, stop, err := p.subs(ctx, n, chans, order)
+	if err != nil {
+		return subsResult{}, err
+	}
+	defer stop()
+	r := subsResult{subNs: subNs}
+	runtime.GC()
+	count, t0 := 0, time.Now()
+	for ; count < n; count += growthWindow {
+		if err := window(count); err != nil {
+			return r, err
+		}
+	}
+	r.firstRate = float64(count) / time.Since(t0).Seconds()
+	runtime.GC()
+	cpu0, _ := processCPU()
+	from, t1 := count, time.Now()
+	for deadline := t1.Add(d); time.Now().Before(deadline); count += growthWindow {
+		if err := window(count); err != nil {
+			return r, err
+		}
+	}
+	sec := time.Since(t1).Seconds()
+	cpu1, _ := processCPU()
+	r.rate = float64(count-from) / sec
+	r.cpuNs = float64((cpu1 - cpu0).Nanoseconds()) / float64(count-from)
+	return r, nil
 }
 
 func runGrowthSubs(e *env) error {
 	peers := keep(e, []growthSubsPeer{brookGrowthSubs{}, natsGrowthSubs{}})
 	sub := e.res.table("growth/subs/subscribe", "Growth: subscribe cost per subscription, N channels with one subscription each", "channels", nanos)
-	pub := e.res.table("growth/subs/publish", "Growth: publishes/s round-robin over N channels with one subscription each, every delivery received", "channels", perSec)
-	pubCPU := e.res.table("growth/subs/publishcpu", "Growth: process CPU time (getrusage) per message published and received, round-robin over N channels", "channels", nanos)
+	pub := e.res.table("growth/subs/publish", "Growth: publishes/s round-robin over N channels with one subscription each, every delivery received (after a first round)", "channels", perSec)
+	pubCPU := e.res.table("growth/subs/publishcpu", "Growth: process CPU time (getrusage) per message published and received, round-robin over N channels (after a first round)", "channels", nanos)
+	first := e.res.table("growth/subs/first", "Growth: publishes/s of the first round over N channels (each subscription's first message)", "channels", perSec)
+	tables := []*table{sub, pub, pubCPU, first}
 	for rep := range e.count {
 		for _, p := range peers {
 			err := e.growthRep("growth subs N", rep, p.name(), e.size.growthChannels, func(n int) (string, error) {
-				subNs, rate, cpuNs, err := p.subs(e.ctx, n, e.size.growthTime)
+				r, err := subsPoint(e.ctx, p, n, e.size.growthTime)
 				if err != nil {
 					return "", err
 				}
 				row := strconv.Itoa(n)
-				sub.add(row, p.name(), subNs)
-				pub.add(row, p.name(), rate)
-				pubCPU.add(row, p.name(), cpuNs)
-				return fmt.Sprintf("subscribe %s, %s deliveries/s, CPU %s each", format(nanos, subNs), format(perSec, rate), format(nanos, cpuNs)), nil
+				sub.add(row, p.name(), r.subNs)
+				pub.add(row, p.name(), r.rate)
+				pubCPU.add(row, p.name(), r.cpuNs)
+				first.add(row, p.name(), r.firstRate)
+				return fmt.Sprintf("subscribe %s, first round %s/s, then %s/s, CPU %s each", format(nanos, r.subNs), format(perSec, r.firstRate), format(perSec, r.rate), format(nanos, r.cpuNs)), nil
 			}, func(row string, err error) {
-				sub.fail(row, p.name(), err)
-				pub.fail(row, p.name(), err)
-				pubCPU.fail(row, p.name(), err)
+				for _, t := range tables {
+					t.fail(row, p.name(), err)
+				}
 			})
 			if err != nil {
 				return err
@@ -146,116 +192,118 @@ func growthChannels(n int, sep string) ([]string, []int) {
 	return chans, streamsOrder(n)
 }
 
+// brookGrowthSubs is brook's in-memory broker: one Subscription per
+// channel, read with Next by the publishing goroutine after each window.
 type brookGrowthSubs struct{}
 
 func (brookGrowthSubs) name() string { return "brook" }
 
-func (brookGrowthSubs) subs(ctx context.Context, n int, d time.Duration) (float64, float64, float64, error) {
+func (brookGrowthSubs) subs(ctx context.Context, n int, chans []string, order []int) (float64, func(int) error, func(), error) {
 	b, err := broker.New(broker.Options{})
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, nil, nil, err
 	}
-	defer b.Close() // ends every subscription
-	chans, order := growthChannels(n, ".")
+	stop := func() { b.Close() } // ends every subscription
 	subs := make([]*broker.Subscription, n)
-	runtime.GC()
 	t0 := time.Now()
 	for i, ch := range chans {
 		if subs[i], err = b.Subscribe(ch); err != nil {
-			return 0, 0, 0, fmt.Errorf("brook: subscribe: %w", err)
+			stop()
+			return 0, nil, nil, fmt.Errorf("brook: subscribe: %w", err)
 		}
 	}
 	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
 	payload := make([]byte, 64)
-	runtime.GC()
-	cpu0, _ := processCPU()
-	count, t1 := 0, time.Now()
-	for deadline := t1.Add(d); time.Now().Before(deadline); {
-		for k := count; k < count+growthWindow; k++ {
+	window := func(from int) error {
+		for k := from; k < from+growthWindow; k++ {
 			got, err := b.Publish(ctx, chans[order[k%n]], payload)
 			if err == nil && got != 1 {
 				err = fmt.Errorf("reached %d subscriptions, want 1", got)
 			}
 			if err != nil {
-				return 0, 0, 0, fmt.Errorf("brook: publish: %w", err)
+				return fmt.Errorf("brook: publish: %w", err)
 			}
 		}
-		for k := count; k < count+growthWindow; k++ {
+		for k := from; k < from+growthWindow; k++ {
 			m, err := subs[order[k%n]].Next(ctx)
 			if err != nil {
-				return 0, 0, 0, fmt.Errorf("brook: next: %w", err)
+				return fmt.Errorf("brook: next: %w", err)
 			}
 			if len(m.Payload) != len(payload) {
-				return 0, 0, 0, fmt.Errorf("brook: received %d bytes, want %d", len(m.Payload), len(payload))
+				return fmt.Errorf("brook: received %d bytes, want %d", len(m.Payload), len(payload))
 			}
 		}
-		count += growthWindow
+		return nil
 	}
-	sec := time.Since(t1).Seconds()
-	cpu1, _ := processCPU()
-	return subNs, float64(count) / sec, float64((cpu1 - cpu0).Nanoseconds()) / float64(count), nil
+	return subNs, window, stop, nil
 }
 
+// natsGrowthSubs is core NATS embedded in-process: one subscription per
+// subject on one connection, all delivering into one Go channel (no
+// goroutine or buffer per subscription), timed until a Flush returns;
+// publishes on another connection.
 type natsGrowthSubs struct{}
 
 func (natsGrowthSubs) name() string { return "NATS" }
 
-func (natsGrowthSubs) subs(_ context.Context, n int, d time.Duration) (float64, float64, float64, error) {
+func (natsGrowthSubs) subs(_ context.Context, n int, chans []string, order []int) (float64, func(int) error, func(), error) {
 	srv, err := startNATS("", false)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, nil, nil, err
 	}
-	defer srv.stop()
-	sc, err := srv.connect()
-	if err != nil {
-		return 0, 0, 0, err
+	var conns []*nats.Conn
+	stop := func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		srv.stop()
 	}
-	defer sc.Close()
-	pc, err := srv.connect()
-	if err != nil {
-		return 0, 0, 0, err
+	for range 2 {
+		c, err := srv.connect()
+		if err != nil {
+			stop()
+			return 0, nil, nil, err
+		}
+		conns = append(conns, c)
 	}
-	defer pc.Close()
-	chans, order := growthChannels(n, ".")
+	sc, pc := conns[0], conns[1]
 	// Twice the window: a full channel would make the client drop messages
 	// as a slow consumer.
 	recv := make(chan *nats.Msg, 2*growthWindow)
-	runtime.GC()
 	t0 := time.Now()
 	for _, ch := range chans {
 		if _, err := sc.ChanSubscribe(ch, recv); err != nil {
-			return 0, 0, 0, fmt.Errorf("nats: subscribe: %w", err)
+			stop()
+			return 0, nil, nil, fmt.Errorf("nats: subscribe: %w", err)
 		}
 	}
 	if err := sc.Flush(); err != nil {
-		return 0, 0, 0, fmt.Errorf("nats: flush: %w", err)
+		stop()
+		return 0, nil, nil, fmt.Errorf("nats: flush: %w", err)
 	}
 	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
 	payload := make([]byte, 64)
-	runtime.GC()
-	cpu0, _ := processCPU()
-	count, t1 := 0, time.Now()
-	for deadline := t1.Add(d); time.Now().Before(deadline); {
-		for k := count; k < count+growthWindow; k++ {
+	timeout := time.NewTimer(time.Hour)
+	window := func(from int) error {
+		for k := from; k < from+growthWindow; k++ {
 			if err := pc.Publish(chans[order[k%n]], payload); err != nil {
-				return 0, 0, 0, fmt.Errorf("nats: publish: %w", err)
+				return fmt.Errorf("nats: publish: %w", err)
 			}
 		}
-		for range growthWindow {
+		timeout.Reset(10 * time.Second)
+		for i := range growthWindow {
 			select {
 			case m := <-recv:
 				if len(m.Data) != len(payload) {
-					return 0, 0, 0, fmt.Errorf("nats: received %d bytes, want %d", len(m.Data), len(payload))
+					return fmt.Errorf("nats: received %d bytes, want %d", len(m.Data), len(payload))
 				}
-			case <-time.After(10 * time.Second):
-				return 0, 0, 0, fmt.Errorf("nats: a delivery did not arrive in 10 s (%d received)", count)
+			case <-timeout.C:
+				return fmt.Errorf("nats: %d of a window's %d deliveries did not arrive in 10 s", growthWindow-i, growthWindow)
 			}
 		}
-		count += growthWindow
+		return nil
 	}
-	sec := time.Since(t1).Seconds()
-	cpu1, _ := processCPU()
-	return subNs, float64(count) / sec, float64((cpu1 - cpu0).Nanoseconds()) / float64(count), nil
+	return subNs, window, func() { timeout.Stop(); stop() }, nil
 }
 
 // ---- pending-entry lists ----
@@ -844,6 +892,7 @@ var growthTargetSpecs = []struct {
 	{"growth/subs/subscribe", "subscribe cost per subscription", "NATS", false},
 	{"growth/subs/publish", "publish + receive cost per message, round-robin over N channels", "NATS", true},
 	{"growth/subs/publishcpu", "publish + receive CPU time per message, round-robin over N channels", "NATS", false},
+	{"growth/subs/first", "publish + receive cost of each subscription's first message", "NATS", true},
 	{"growth/pel/readack", "XREADGROUP 100 + XACK cost per entry", "Redis", true},
 	{"growth/pel/ackold", "XREADGROUP 100 + XACK of the oldest cost per entry", "Redis", true},
 	{"growth/pel/xpending", "XPENDING summary cost", "Redis", true},
@@ -950,6 +999,8 @@ var growthPlots = []plotSpec{
 		xLabel: "channels (log scale)", yLabel: "messages/s", logX: true},
 	{table: "growth/subs/publishcpu", file: "peers-growth-publish-cpu.png", title: "Publish + receive over N channels: process CPU time per message",
 		xLabel: "channels (log scale)", yLabel: "ns/message", logX: true},
+	{table: "growth/subs/first", file: "peers-growth-publish-first.png", title: "First round over N channels (each subscription's first message)",
+		xLabel: "channels (log scale)", yLabel: "messages/s", logX: true},
 	{table: "growth/pel/readack", file: "peers-growth-pel-readack.png", title: "XREADGROUP 100 + XACK with P entries pending",
 		xLabel: "pending entries (log scale)", yLabel: "entries/s", logX: true},
 	{table: "growth/pel/ackold", file: "peers-growth-pel-ackold.png", title: "XREADGROUP 100 + XACK of the 100 oldest, P pending",
