@@ -31,7 +31,11 @@
 // memory per stream and XADD spread over 1e3 to 1e6 keys, brook, JetStream
 // subjects and Redis keys) and the plan workload (memory per entry,
 // stream, subscription, pattern, group and pending entry) give the figures
-// of README's "When to use" memory table.
+// of README's "When to use" memory table. The growth workloads (-only
+// growth) give the cost of one operation as the work grows: N channels of one
+// subscription each (brook and NATS), P pending entries of a consumer group
+// (brook and Redis), a stream of N entries (memory per entry, and the open
+// time of a durable directory; 1e8 entries only with -entries).
 //
 // Method. Every point is measured -count times with the systems interleaved
 // (A B C A B C ...); the report gives the median and the spread (min-max).

@@ -16,7 +16,7 @@ import (
 )
 
 // workloadNames are the -only choices, in run order.
-var workloadNames = []string{"fanout", "patterns", "scale", "streams", "plan", "manypub", "append", "durable", "consume", "worker", "memory", "watermill", "outgrow"}
+var workloadNames = []string{"fanout", "patterns", "scale", "streams", "plan", "manypub", "append", "durable", "consume", "worker", "memory", "watermill", "outgrow", "growth-subs", "growth-pel", "growth-entries"}
 
 func main() {
 	if err := run(); err != nil {
@@ -28,11 +28,12 @@ func main() {
 func run() error {
 	out := flag.String("out", "../RESULTS.md", "Markdown `file` whose peers section is written; plots go next to it")
 	tiny := flag.Bool("tiny", false, "run every workload once at a tiny size (seconds; for CI)")
-	only := flag.String("only", "", "comma-separated `workloads` to run (default all): "+strings.Join(workloadNames, ","))
+	only := flag.String("only", "", "comma-separated `workloads` to run (default all): "+strings.Join(workloadNames, ",")+"; growth: every growth-* one")
 	count := flag.Int("count", 3, "repetitions of each point (systems interleaved)")
 	systems := flag.String("systems", "", "comma-separated `names` of the systems to run (default all; case-insensitive prefixes: brook,raw,nats,watermill,redis,jetstream)")
 	tmp := flag.String("tmp", "", "`dir` for stores and Redis (default the system temp dir; must be on a real disk for the durable figures)")
 	subs := flag.String("n", "", "comma-separated subscriber `counts` of the fan-out workload (default 1,10,100,1000; tiny 1,10)")
+	entries := flag.String("entries", "", "comma-separated stream `sizes` of the growth-entries workload (default 1e3..1e7 by 10x; tiny 1000,10000); 100000000 adds the 1e8 point (about 2 GB of heap and a few GB under -tmp)")
 	scalePats := flag.String("p", "", "comma-separated pattern `counts` of the scale workload (default 1000,10000,100000,1000000; tiny 100,1000)")
 	analysis := flag.String("analysis", "analysis.md", "Markdown `file` included as the section's analysis when it exists (hand-written reading of the last real run)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file` (go tool pprof)")
@@ -71,6 +72,11 @@ func run() error {
 	if *scalePats != "" {
 		if e.size.scalePatterns, err = parseInts(*scalePats); err != nil {
 			return fmt.Errorf("-p: %w", err)
+		}
+	}
+	if *entries != "" {
+		if e.size.growthEntries, err = parseInts(*entries); err != nil {
+			return fmt.Errorf("-entries: %w", err)
 		}
 	}
 	defer e.stopRedis()
@@ -158,8 +164,14 @@ func selectWorkloads(only string) (map[string]bool, error) {
 	}
 	for _, w := range strings.Split(only, ",") {
 		w = strings.TrimSpace(w)
+		if w == "growth" { // every growth workload
+			for _, g := range growthParts {
+				sel[g] = true
+			}
+			continue
+		}
 		if !slices.Contains(workloadNames, w) {
-			return nil, fmt.Errorf("-only: unknown workload %q (have %s)", w, strings.Join(workloadNames, ","))
+			return nil, fmt.Errorf("-only: unknown workload %q (have %s, and growth for the growth ones)", w, strings.Join(workloadNames, ","))
 		}
 		sel[w] = true
 	}

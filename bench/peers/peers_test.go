@@ -234,6 +234,7 @@ func TestFormat(t *testing.T) {
 		{nanos, 1500, "1.5µs"},
 		{nanos, 2.5e6, "2.5ms"},
 		{nanos, 800, "800ns"},
+		{nanos, 3.2e9, "3.2s"},
 		{bytesPE, 19.94, "19.9"},
 	}
 	for _, tt := range tests {
@@ -512,6 +513,85 @@ func TestWorkerTargets(t *testing.T) {
 	for _, tr := range workerTargets(&results{}) {
 		if tr.verdict != "n/a" {
 			t.Errorf("no table: %q verdict %s", tr.name, tr.verdict)
+		}
+	}
+}
+
+// TestGrowthFlat checks the growth targets' verdicts and knees on made-up
+// costs (two repetitions, paired).
+func TestGrowthFlat(t *testing.T) {
+	tests := []struct {
+		name        string
+		brook, peer []float64 // cost at 1e3, 1e4, 1e5, 1e6
+		rate        bool
+		verdict     string
+		knee        string
+	}{
+		{"flat", []float64{100, 110, 90, 120}, []float64{10, 10, 11, 12}, false, "**PASS**", "knee none"},
+		{"a blip is no knee", []float64{100, 200, 100, 110}, []float64{10, 10, 10, 10}, false, "**PASS**", "knee none"},
+		{"rises from 1e5", []float64{100, 110, 200, 300}, []float64{10, 10, 11, 12}, false, "**MISS**", "knee 100000"},
+		{"peer rises too: only sublinear", []float64{100, 110, 200, 300}, []float64{10, 20, 40, 80}, false, "**PASS**", "knee 100000"},
+		{"linear misses anyway", []float64{1, 10, 100, 1000}, []float64{1, 10, 100, 1000}, false, "**MISS**", "knee 10000"},
+		{"rates: falling rate is rising cost", []float64{1000, 900, 400, 300}, []float64{10, 10, 10, 10}, true, "**MISS**", "knee 100000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := &results{}
+			tb := res.table("x", "x", "n", nanos)
+			for i, n := range []string{"1000", "10000", "100000", "1000000"} {
+				for range 2 {
+					tb.add(n, "brook", tt.brook[i])
+					tb.add(n, "NATS", tt.peer[i])
+				}
+			}
+			got := growthFlat(tb, "t", "NATS", tt.rate)
+			if got.verdict != tt.verdict || !strings.Contains(got.measured, tt.knee) {
+				t.Errorf("got %s %q, want %s and %q", got.verdict, got.measured, tt.verdict, tt.knee)
+			}
+		})
+	}
+	if got := growthFlat(nil, "t", "NATS", false); got.verdict != "n/a" {
+		t.Errorf("no table: %+v", got)
+	}
+}
+
+// TestRunGrowth runs the growth workloads at -tiny size on brook and NATS
+// (Redis left out: the test starts no server) and checks that every table
+// has a sample per size, and that every growth target gets a verdict.
+func TestRunGrowth(t *testing.T) {
+	e := &env{ctx: context.Background(), dir: t.TempDir(), size: sizesFor(true), count: 1, res: &results{}, systems: []string{"brook", "NATS"}}
+	defer e.stopRedis()
+	captureStdout(t, func() {
+		for _, w := range growthParts {
+			if err := workloads[w](e); err != nil {
+				t.Fatalf("%s: %v", w, err)
+			}
+		}
+	})
+	for _, s := range growthTargetSpecs {
+		tb := e.res.find(s.table)
+		if tb == nil {
+			t.Errorf("no table %s", s.table)
+			continue
+		}
+		systems := []string{"brook"}
+		if s.peer == "NATS" {
+			systems = append(systems, "NATS")
+		}
+		for _, row := range tb.rows {
+			for _, sys := range systems {
+				if n := len(tb.cells[cellKey{row, sys}]); n != 1 {
+					t.Errorf("%s %s %s: %d samples (errors %v)", s.table, row, sys, n, tb.errs)
+				}
+			}
+		}
+		if len(tb.rows) != 2 {
+			t.Errorf("%s: rows %v, want 2", s.table, tb.rows)
+		}
+	}
+	for _, tr := range growthTargets(e.res) {
+		if tr.verdict == "n/a" {
+			t.Errorf("target %q not evaluated", tr.name)
 		}
 	}
 }

@@ -23,12 +23,17 @@ type sizes struct {
 	durProducers   []int
 	consumeEntries int
 	memoryEntries  int
-	wmMessages     int   // messages per point of the Watermill API workload
-	wmBatches      []int // its messages per Publish call
-	scaleStreams   []int // streams per point of the scale workload
-	planCount      int   // objects per figure of the plan workload
-	workerEntries  int   // entries consumed per point of the worker workload
-	workerBatches  []int // its read batch sizes (rows)
+	wmMessages     int           // messages per point of the Watermill API workload
+	wmBatches      []int         // its messages per Publish call
+	scaleStreams   []int         // streams per point of the scale workload
+	planCount      int           // objects per figure of the plan workload
+	workerEntries  int           // entries consumed per point of the worker workload
+	workerBatches  []int         // its read batch sizes (rows)
+	growthChannels []int         // N of the growth-subs workload
+	growthPending  []int         // P of the growth-pel workload
+	growthEntries  []int         // N of the growth-entries workload (-entries)
+	growthReads    int           // entries read by each of growth-pel's two read loops
+	growthTime     time.Duration // publishing time of a growth-subs point, calling time of a growth-pel one
 }
 
 func sizesFor(tiny bool) sizes {
@@ -40,6 +45,8 @@ func sizesFor(tiny bool) sizes {
 			memProducers: []int{1, 4}, durProducers: []int{1, 4}, consumeEntries: 1000, memoryEntries: 10000,
 			wmMessages: 2000, wmBatches: []int{1, 100}, scaleStreams: []int{1000}, planCount: 1000,
 			workerEntries: 2000, workerBatches: []int{16},
+			growthChannels: []int{100, 1000}, growthPending: []int{100, 1000}, growthEntries: []int{1000, 10_000},
+			growthReads: 1000, growthTime: 20 * time.Millisecond,
 		}
 	}
 	return sizes{
@@ -49,6 +56,8 @@ func sizesFor(tiny bool) sizes {
 		memProducers: []int{1, 16}, durProducers: []int{1, 16, 64}, consumeEntries: 100_000, memoryEntries: 1_000_000,
 		wmMessages: 200_000, wmBatches: []int{1, 100}, scaleStreams: []int{1000, 10_000, 100_000, 1_000_000}, planCount: 100_000,
 		workerEntries: 200_000, workerBatches: []int{16, 100},
+		growthChannels: []int{1000, 10_000, 100_000, 1_000_000}, growthPending: []int{1000, 10_000, 100_000, 1_000_000},
+		growthEntries: []int{1000, 10_000, 100_000, 1_000_000, 10_000_000}, growthReads: 200_000, growthTime: 500 * time.Millisecond,
 	}
 }
 
@@ -89,6 +98,10 @@ var workloads = map[string]func(*env) error{
 	"memory":    runMemory,
 	"watermill": runWatermill,
 	"outgrow":   runOutgrow,
+
+	"growth-subs":    runGrowthSubs,
+	"growth-pel":     runGrowthPEL,
+	"growth-entries": runGrowthEntries,
 }
 
 // pubsubPeers are the Pub/Sub systems; Redis only when it runs.
@@ -195,5 +208,5 @@ func plotSpecs(s sizes) []plotSpec {
 		table: "scale/memory", file: "peers-scale-memory.png", title: "Bytes per stream holding one entry",
 		xLabel: "streams (log scale)", yLabel: "bytes/stream", logX: true,
 	})
-	return specs
+	return append(specs, growthPlots...)
 }

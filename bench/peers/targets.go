@@ -40,7 +40,8 @@ func checkTargets(res *results, payloads []string) []targetResult {
 		evalTarget(res, "bytes per stream entry: brook <= Redis (used_memory)", []ratioCheck{{table: "memory", row: memoryRow, peer: redisUsedMemory, max: 1}}),
 	}
 	out = append(out, workerTargets(res)...)
-	return append(out, scaleTargets(res)...)
+	out = append(out, scaleTargets(res)...)
+	return append(out, growthTargets(res)...)
 }
 
 // evalTarget passes when every check passes; a check whose table or cell is
