@@ -186,6 +186,9 @@ func (s *scanner) scan() ([]byte, error) {
 		// buffer: only the next read refills it.
 		var err error
 		if rec, err = s.r.Peek(int(length)); err != nil {
+			if err == io.EOF { // the file ended early: as io.ReadFull says it
+				err = io.ErrUnexpectedEOF
+			}
 			return nil, fmt.Errorf("read record: %w", err)
 		}
 		w.Write(rec)
