@@ -3,7 +3,6 @@ package broker
 import (
 	"encoding/binary"
 	"errors"
-	"math/bits"
 	"slices"
 
 	"github.com/brookmq/brook/stream"
@@ -106,19 +105,21 @@ func appendRecord(b []byte, m *mutation) []byte {
 const addPresent = recNow | recID | recFields
 
 // appendAddRecord is appendAnyRecord for a plain XADD (no trim, no IDMP;
-// present is addPresent), the record most logged: the same bytes, sized
-// first and written in place, with no capacity check per value. The
+// present is addPresent), the record most logged: the same bytes, written
+// in place after one check for room, with no capacity check per value. The
 // record is written into the log's pending buffer under its lock
 // (wal.Log.AppendFunc), so this is on every XADD's path.
 func appendAddRecord(b []byte, m *mutation) []byte {
-	n := 3 + uvarintLen(uint64(len(m.key))) + len(m.key) + uvarintLen(m.nowMs) +
-		uvarintLen(m.id.Ms) + uvarintLen(m.id.Seq) + uvarintLen(uint64(len(m.fields)))
+	// Room for the longest encoding: the lengths are summed, each varint
+	// counted at its maximum, and b is cut to what was written.
+	const v = binary.MaxVarintLen64
+	n := 3 + 5*v + len(m.key)
 	for _, f := range m.fields {
-		n += uvarintLen(uint64(len(f.Name))) + len(f.Name) + uvarintLen(uint64(len(f.Value))) + len(f.Value)
+		n += 2*v + len(f.Name) + len(f.Value)
 	}
 	off := len(b)
-	b = slices.Grow(b, n)[:off+n]
-	w := b[off:]
+	b = slices.Grow(b, n)
+	w := b[off : off+n]
 	w[0], w[1], w[2] = recordVersion, byte(opAdd), addPresent
 	p := 3 + putString(w[3:], m.key)
 	p += binary.PutUvarint(w[p:], m.nowMs)
@@ -129,7 +130,7 @@ func appendAddRecord(b []byte, m *mutation) []byte {
 		p += putString(w[p:], f.Name)
 		p += putString(w[p:], f.Value)
 	}
-	return b
+	return b[:off+p]
 }
 
 // putString writes s's length and bytes at the start of w, which has room,
@@ -141,11 +142,6 @@ func putString(w []byte, s string) int {
 	}
 	p := binary.PutUvarint(w, uint64(len(s)))
 	return p + copy(w[p:], s)
-}
-
-// uvarintLen is the length of the uvarint encoding of v.
-func uvarintLen(v uint64) int {
-	return (bits.Len64(v|1) + 6) / 7
 }
 
 // appendAnyRecord appends the encoding of m to b, whatever m is.
