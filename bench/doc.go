@@ -61,8 +61,11 @@
 //     through package wal alone), open-ms and replay MB/s. Replay's
 //     layer=broker also reads the log through package wal alone before each
 //     open and reports the pair in the same iteration: of-wal, the broker's
-//     replay rate over the log's own read rate, and cpu-of-wal, the same from
-//     CPU time. bench/durable.sh runs these and the durable ones as
+//     replay rate over the log's own read rate (wal.Log.Replay, which copies
+//     each record), and cpu-of-wal, the same from CPU time; of-wal-view and
+//     cpu-of-wal-view against wal.Log.ReplayView, the read without a copy
+//     that recovery uses (layer=wal-view alone). bench/durable.sh runs
+//     these and the durable ones as
 //     RESULTS.md reports them.
 //
 // redis-compare.sh measures Redis 7 on loopback with the same data:

@@ -151,7 +151,7 @@ func TestRecoveryDirs(t *testing.T) {
 			if fmt.Sprint(snaps) != fmt.Sprint(want) {
 				t.Errorf("snapshots %v, want %v", snaps, want)
 			}
-			records, bytes, err := replayLog(filepath.Join(master, "wal"))
+			records, bytes, err := replayLog(filepath.Join(master, "wal"), true)
 			if err != nil || records != tt.records || bytes <= int64(records*wal.RecordHeaderSize) {
 				t.Errorf("log: %d records, %d bytes, %v; want %d records", records, bytes, err, tt.records)
 			}

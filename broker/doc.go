@@ -217,7 +217,10 @@
 // function the live calls use (XADD's fields go from the record's bytes into
 // the stream's block through stream.Stream.AppendList, which packs them as
 // Append does, without decoding them into Fields and strings;
-// record_decode.go). The usable snapshot is the newest
+// record_decode.go). The records come from wal.Log.ReplayView, as views of
+// the log's read buffer valid until the next record: neither the decoder
+// nor apply keeps any of their bytes (strings are copied or reused, fields
+// are packed into the block). The usable snapshot is the newest
 // one that passes its checksum and decodes: a damaged newer one is renamed
 // "*.broken" (the directory fsynced after) and reported through Logf, and
 // recovery falls back to an older snapshot, or to the log alone, only when

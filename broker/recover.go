@@ -155,9 +155,11 @@ func (d *durable) replay(from uint64) error {
 	rd := newReplayDecoder()
 	rp := replayer{r: d.reg}
 	defer rp.done()
-	err := d.log.Replay(from+1, func(pos uint64, rec []byte) error {
-		// rec is ours (wal.Log.Replay) and never written to, so m may
-		// borrow it; m is applied before the next record is decoded.
+	err := d.log.ReplayView(from+1, func(pos uint64, rec []byte) error {
+		// rec is the log's read buffer, valid until we return, so m may
+		// borrow it: m is applied before then, and what the streams keep
+		// of it they copy (stream.Stream.AppendList packs the fields into
+		// its block; the decoder's strings are new or reused strings).
 		var m mutation
 		if err := rd.decode(&m, rec); err != nil {
 			return fmt.Errorf("log position %d: %w", pos, err)

@@ -178,3 +178,29 @@ func parseSnapshotAgain(t *testing.T, pos uint64, entries []snapEntry) ([]snapEn
 	_, again, err := parseSnapshot(buildSnapshot(t, pos, entries))
 	return again, err
 }
+
+// TestSnapWriterAddStream checks that addStream, which the broker's
+// snapshots use, writes the file add writes with the streams' AppendBinary.
+func TestSnapWriterAddStream(t *testing.T) {
+	big := stream.New()
+	for i := range 5000 {
+		if err := big.Append(stream.ID{Ms: uint64(1 + i)}, []stream.Field{{Name: "n", Value: "v"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	streams := map[string]*stream.Stream{"a": stream.New(), "big": big.Clone()}
+	var entries []snapEntry
+	var got bytes.Buffer
+	sw := newSnapWriter(&got, 42, len(streams))
+	for _, name := range []string{"a", "big"} {
+		data, _ := streams[name].AppendBinary(nil)
+		entries = append(entries, snapEntry{name: name, data: data})
+		sw.addStream(name, streams[name])
+	}
+	if err := sw.finish(); err != nil {
+		t.Fatalf("finish: %v", err)
+	}
+	if want := buildSnapshot(t, 42, entries); !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("addStream wrote %d bytes, add %d, or other bytes", got.Len(), len(want))
+	}
+}

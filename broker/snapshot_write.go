@@ -103,12 +103,8 @@ func (d *durable) writeSnapshot(pos uint64, streams map[string]*stream.Stream) (
 	}
 	slices.Sort(names)
 	sw := newSnapWriter(f, pos, len(names))
-	var buf []byte
 	for _, name := range names {
-		if buf, err = streams[name].AppendBinary(buf[:0]); err != nil {
-			return 0, fmt.Errorf("broker: snapshot: encode stream %q: %w", name, err)
-		}
-		sw.add(name, buf)
+		sw.addStream(name, streams[name])
 	}
 	if err = sw.finish(); err != nil {
 		return 0, fmt.Errorf("broker: snapshot: write %s: %w", tmp, err)

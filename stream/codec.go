@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/brookmq/brook/internal/wire"
 )
@@ -65,6 +66,16 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		copy(nb, b)
 		b = nb
 	}
+	b = s.appendHead(b)
+	s.tree.Ascend(func(sl slot) bool {
+		b = append(appendBlockHead(b, sl.b), sl.b.buf...)
+		return true
+	})
+	return s.appendTail(b), nil
+}
+
+// appendHead appends the encoding up to the first block.
+func (s *Stream) appendHead(b []byte) []byte {
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
 	b = appendID(b, s.maxDeletedID)
@@ -74,23 +85,68 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 		open = 1
 	}
 	b = binary.AppendUvarint(b, open)
-	b = binary.AppendUvarint(b, uint64(s.tree.Len()))
+	return binary.AppendUvarint(b, uint64(s.tree.Len()))
+}
+
+// appendBlockHead appends the encoding of bl up to its data bytes.
+func appendBlockHead(b []byte, bl *block) []byte {
+	b = appendID(b, bl.first)
+	b = binary.AppendUvarint(b, uint64(bl.n))
+	b = binary.AppendUvarint(b, uint64(bl.del))
+	b = binary.AppendUvarint(b, uint64(len(bl.names())))
+	for _, name := range bl.names() {
+		b = binary.AppendUvarint(b, uint64(len(name)))
+		b = append(b, name...)
+	}
+	return binary.AppendUvarint(b, uint64(len(bl.buf)))
+}
+
+// appendTail appends the encoding after the blocks: groups and policies.
+func (s *Stream) appendTail(b []byte) []byte {
+	return s.appendPolicies(s.appendGroups(b))
+}
+
+// BinarySize returns the length of the encoding [Stream.AppendBinary]
+// appends. It encodes the groups to measure them.
+func (s *Stream) BinarySize() int {
+	scratch := s.appendHead(make([]byte, 0, 256))
+	n := len(scratch)
 	s.tree.Ascend(func(sl slot) bool {
-		bl := sl.b
-		b = appendID(b, bl.first)
-		b = binary.AppendUvarint(b, uint64(bl.n))
-		b = binary.AppendUvarint(b, uint64(bl.del))
-		b = binary.AppendUvarint(b, uint64(len(bl.names())))
-		for _, name := range bl.names() {
-			b = binary.AppendUvarint(b, uint64(len(name)))
-			b = append(b, name...)
-		}
-		b = binary.AppendUvarint(b, uint64(len(bl.buf)))
-		b = append(b, bl.buf...)
+		scratch = appendBlockHead(scratch[:0], sl.b)
+		n += len(scratch) + len(sl.b.buf)
 		return true
 	})
-	b = s.appendGroups(b)
-	return s.appendPolicies(b), nil
+	return n + len(s.appendTail(scratch[:0]))
+}
+
+// WriteBinary writes the encoding [Stream.AppendBinary] appends to w and
+// returns the number of bytes written ([Stream.BinarySize], unless w
+// fails). It does not build the encoding in memory: each block's packed
+// entries go to w from the block's own buffer, between small pieces it
+// encodes, so writing a large stream allocates and fills no buffer of its
+// size (w may copy; a bufio.Writer copies into its own buffer). s must not
+// change meanwhile; a clone ([Stream.Clone]) does not, whatever happens to
+// the stream it was cloned from.
+func (s *Stream) WriteBinary(w io.Writer) (int64, error) {
+	var n int64
+	var err error
+	put := func(p []byte) {
+		if err == nil {
+			var m int
+			m, err = w.Write(p)
+			n += int64(m)
+		}
+	}
+	scratch := s.appendHead(make([]byte, 0, 256))
+	s.tree.Ascend(func(sl slot) bool {
+		scratch = appendBlockHead(scratch, sl.b)
+		put(scratch)
+		put(sl.b.buf)
+		scratch = scratch[:0]
+		return err == nil
+	})
+	put(s.appendTail(scratch))
+	return n, err
 }
 
 // blocksBinarySize is an upper bound of the bytes AppendBinary writes

@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -300,4 +301,52 @@ func TestAppendBinaryAllocatesOnce(t *testing.T) {
 	if n := testing.AllocsPerRun(5, func() { s.AppendBinary(nil) }); n != 1 {
 		t.Fatalf("AppendBinary allocated %v times, want 1", n)
 	}
+}
+
+// TestWriteBinary checks that WriteBinary writes AppendBinary's bytes and
+// that BinarySize is their length: for an empty stream, the snapshot
+// fixture (groups, a long value, deletions), a stream of many blocks with
+// its last one open, and a clone whose origin changed since; and that a
+// failing writer's error is returned.
+func TestWriteBinary(t *testing.T) {
+	many := build(t, spaced(3000)...)
+	clone := many.Clone()
+	if err := many.Append(sid(90000, 0), small(2)); err != nil {
+		t.Fatal(err)
+	}
+	many.Delete(sid(10, 0))
+	for name, s := range map[string]*stream.Stream{
+		"empty": stream.New(), "fixture": snapshotFixture(t), "many blocks": many, "clone": clone,
+	} {
+		want, _ := s.AppendBinary(nil)
+		var buf bytes.Buffer
+		n, err := s.WriteBinary(&buf)
+		if err != nil || n != int64(len(want)) || !bytes.Equal(buf.Bytes(), want) {
+			t.Fatalf("%s: WriteBinary wrote %d bytes (%v), not AppendBinary's %d", name, n, err, len(want))
+		}
+		if got := s.BinarySize(); got != len(want) {
+			t.Fatalf("%s: BinarySize %d, AppendBinary wrote %d", name, got, len(want))
+		}
+	}
+	fail := errors.New("disk full")
+	w := &failingWriter{left: 100, err: fail}
+	if n, err := many.WriteBinary(w); err != fail || n != 100 {
+		t.Fatalf("WriteBinary to a writer failing after 100 bytes: %d, %v", n, err)
+	}
+}
+
+// failingWriter takes left bytes, then fails with err.
+type failingWriter struct {
+	left int
+	err  error
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		n := w.left
+		w.left = 0
+		return n, w.err
+	}
+	w.left -= len(p)
+	return len(p), nil
 }

@@ -102,7 +102,10 @@
 // of hostile input without panicking or allocating more than the input
 // justifies. Both read through one small reader of varints and
 // length-prefixed bytes (internal/wire) that the broker's log and snapshot
-// decoders share.
+// decoders share. [Stream.WriteBinary] writes the same bytes to an
+// io.Writer without building them in memory (the blocks' buffers go out as
+// they are; [Stream.BinarySize] gives their length first): the broker's
+// snapshots of a large stream write it that way, from a clone.
 //
 // # Field lists
 //

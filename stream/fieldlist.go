@@ -26,7 +26,8 @@ func AppendFieldList(b []byte, fields []Field) []byte {
 // [CutFieldList]; it aliases the bytes it was cut from, which must not
 // change while it is in use. The zero value is the list of no fields.
 type FieldList struct {
-	b []byte // a whole, checked field list; nil: no fields
+	b    []byte // a whole, checked field list; nil: no fields
+	data int64  // the sum of the lengths of its names and values
 }
 
 // CutFieldList checks the field list at the start of b, which may continue
@@ -40,18 +41,22 @@ func CutFieldList(b []byte) (list FieldList, rest []byte, err error) {
 	if n > uint64(len(b)-p)/2 { // a field takes at least two bytes
 		return FieldList{}, b, fmt.Errorf("%w: %d fields in %d bytes", ErrFieldList, n, len(b)-p)
 	}
+	data := 0                       // summed as the walk goes: AppendList needs it
 	for i := 0; i < 2*int(n); i++ { // names and values alike
 		if p < len(b) && b[p] < 0x80 { // a length under 128: most of them
+			data += int(b[p])
 			p += 1 + int(b[p])
 			if p <= len(b) {
 				continue
 			}
-		} else if p, err = skipString(b, p); err == nil {
+		} else if l, q, lerr := uvarint(b, p); lerr == nil && l <= uint64(len(b)-q) {
+			data += int(l)
+			p = q + int(l)
 			continue
 		}
 		return FieldList{}, b, fmt.Errorf("%w: field %d", ErrFieldList, i/2)
 	}
-	return FieldList{b: b[:p:p]}, b[p:], nil
+	return FieldList{b: b[:p:p], data: int64(data)}, b[p:], nil
 }
 
 // Bytes returns the list's encoding (nil for the zero list), which aliases
@@ -85,13 +90,13 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 		if !ok {
 			buf = list.appendNamed(b.buf, b.last, id)
 		}
-		if s.addToOpen(b, id, buf, list.dataBytes()) {
+		if s.addToOpen(b, id, buf, list.data) {
 			return nil
 		}
 	}
 	names := internTable(list.names())
 	buf, _ := list.appendSame(s.openBuffer(), id, id, *names)
-	s.startBlock(id, names, buf, list.dataBytes())
+	s.startBlock(id, names, buf, list.data)
 	return nil
 }
 
@@ -100,18 +105,6 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 func (l FieldList) span(p int) (start, end int) {
 	n, q := readUvarint(l.b, p)
 	return q, q + int(n)
-}
-
-// dataBytes is the sum of the lengths of the list's names and values.
-func (l FieldList) dataBytes() int64 {
-	n, p := l.head()
-	var sum int64
-	for range 2 * n {
-		q, e := l.span(p)
-		sum += int64(e - q)
-		p = e
-	}
-	return sum
 }
 
 // names returns the field names as new strings.

@@ -72,6 +72,9 @@ func TestAppendListSameAsAppend(t *testing.T) {
 	if oa, ol := observe(t, a), observe(t, l); oa != ol {
 		t.Fatalf("AppendList and Append differ:\n%s\n%s", oa, ol)
 	}
+	if a.DataBytes() != l.DataBytes() {
+		t.Fatalf("DataBytes: AppendList %d, Append %d", l.DataBytes(), a.DataBytes())
+	}
 }
 
 // TestAppendListErrors checks the ID rules; they change nothing.

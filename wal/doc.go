@@ -8,6 +8,7 @@
 //
 //	l, err := wal.Open(dir, wal.Options{})  // recovers what is there
 //	err = l.Replay(from, apply)             // records >= from, in order
+//	err = l.ReplayView(from, apply)         // the same, rec valid only during apply
 //	pos, err := l.Append(rec)               // never waits for I/O
 //	err = l.Wait(ctx, pos)                  // durable under the policy
 //	err = l.TruncateFront(snapshotPos + 1)  // after a durable snapshot

@@ -86,6 +86,16 @@ func FuzzOpenSegment(f *testing.F) {
 		if len(b) >= hdrSize && !bytes.HasPrefix(b, again) {
 			t.Fatalf("replayed records are not a prefix of the segment")
 		}
+		view := bytes.Clone(b[:min(len(b), hdrSize)])
+		if err := l.ReplayView(0, func(pos uint64, rec []byte) error {
+			view = wal.AppendRecord(view, pos, rec)
+			return nil
+		}); err != nil {
+			t.Fatalf("ReplayView: %v", err)
+		}
+		if !bytes.Equal(view, again) {
+			t.Fatalf("ReplayView read other records than Replay")
+		}
 		if m := validMark(b); l.LastPos() < m {
 			t.Fatalf("opened with records up to %d, below the segment's mark %d", l.LastPos(), m)
 		}

@@ -53,11 +53,21 @@ func appendN(t testing.TB, l *wal.Log, n int) {
 }
 
 // replayAll returns every record of the log, checking positions are
-// consecutive and contents are payload(pos).
+// consecutive and contents are payload(pos), with Replay and with
+// ReplayView.
 func replayAll(t testing.TB, l *wal.Log) (first, last uint64) {
 	t.Helper()
+	first, last = replayAllWith(t, l, l.Replay)
+	if f, la := replayAllWith(t, l, l.ReplayView); f != first || la != last {
+		t.Fatalf("ReplayView: records %d..%d, Replay %d..%d", f, la, first, last)
+	}
+	return first, last
+}
+
+func replayAllWith(t testing.TB, l *wal.Log, replay func(uint64, func(uint64, []byte) error) error) (first, last uint64) {
+	t.Helper()
 	first, last = l.FirstPos(), l.FirstPos()-1
-	err := l.Replay(0, func(pos uint64, rec []byte) error {
+	err := replay(0, func(pos uint64, rec []byte) error {
 		if pos != last+1 {
 			return fmt.Errorf("position %d after %d", pos, last)
 		}

@@ -184,7 +184,7 @@ func (l *Log) scanSegment(s segment, expected, prevNum, need uint64, last bool) 
 // no valid frame after it. Records that end (in zeros or at the end of the
 // file) short of need or of the mark are a failure too, never a tear.
 func (l *Log) scanRecords(f File, s segment, sc *segmentScan, need uint64, last bool) error {
-	scn := newScanner(f, sc.size, headerSize(sc.hdr.version), sc.hdr.firstPos, false)
+	scn := newScanner(f, sc.size, headerSize(sc.hdr.version), sc.hdr.firstPos, scanVerify)
 	for {
 		_, err := scn.scan()
 		if err == nil {

@@ -14,6 +14,20 @@ import (
 // and may keep it. An error from fn stops Replay, which returns it as is.
 // Replay does not hold the log's lock while reading: appends may proceed.
 func (l *Log) Replay(from uint64, fn func(pos uint64, rec []byte) error) error {
+	return l.replay(from, scanKeep, fn)
+}
+
+// ReplayView is [Log.Replay] without a copy of each record: rec is a view
+// of the read buffer, valid only until fn returns, and fn must not modify
+// it. A caller that keeps anything of a record past fn copies it. It reads
+// the log faster than Replay (no copy, no allocation per record), which
+// matters where records are decoded and dropped, as in recovery.
+func (l *Log) ReplayView(from uint64, fn func(pos uint64, rec []byte) error) error {
+	return l.replay(from, scanView, fn)
+}
+
+// replay is Replay and ReplayView, which hand fn what mode says.
+func (l *Log) replay(from uint64, mode scanMode, fn func(pos uint64, rec []byte) error) error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -35,7 +49,7 @@ func (l *Log) Replay(from uint64, fn func(pos uint64, rec []byte) error) error {
 		if s.firstPos > limit {
 			break
 		}
-		if err := l.replaySegment(s, from, limit, fn); err != nil {
+		if err := l.replaySegment(s, from, limit, mode, fn); err != nil {
 			return err
 		}
 	}
@@ -43,7 +57,7 @@ func (l *Log) Replay(from uint64, fn func(pos uint64, rec []byte) error) error {
 }
 
 // replaySegment calls fn for the records of s with from <= pos <= limit.
-func (l *Log) replaySegment(s segment, from, limit uint64, fn func(uint64, []byte) error) error {
+func (l *Log) replaySegment(s segment, from, limit uint64, mode scanMode, fn func(uint64, []byte) error) error {
 	f, err := l.fs.OpenFile(l.path(s.name), os.O_RDONLY, 0)
 	if err != nil {
 		return fmt.Errorf("wal: replay: open segment %s: %w", s.name, err)
@@ -56,7 +70,7 @@ func (l *Log) replaySegment(s segment, from, limit uint64, fn func(uint64, []byt
 	if size < s.dataOff {
 		return &CorruptError{Segment: s.name, Pos: s.firstPos, Err: errTruncated}
 	}
-	sc := newScanner(f, size, s.dataOff, s.firstPos, true)
+	sc := newScanner(f, size, s.dataOff, s.firstPos, mode)
 	for sc.next <= limit {
 		pos := sc.next
 		rec, err := sc.scan()

@@ -127,19 +127,30 @@ type scanner struct {
 	size  int64  // file size
 	off   int64  // offset of the next frame
 	next  uint64 // position the next frame must hold
-	keep  bool   // return payloads (else only verify them)
-	arena []byte // where payloads are carved from (keep only)
+	mode  scanMode
+	arena []byte // where payloads are carved from (scanKeep only)
+	large []byte // scanView: holds a payload larger than the read buffer
 	hdr   [RecordHeaderSize]byte
 }
 
+// scanMode says what scan returns of each record's payload.
+type scanMode uint8
+
+const (
+	scanVerify scanMode = iota // nothing: only check it
+	scanKeep                   // a copy the caller owns
+	scanView                   // a view of the read buffer, valid until the next scan
+)
+
 // newScanner returns a scanner of the records of a segment of the given
 // size, which start at offset start with position firstPos.
-func newScanner(f io.ReaderAt, size, start int64, firstPos uint64, keep bool) *scanner {
+func newScanner(f io.ReaderAt, size, start int64, firstPos uint64, mode scanMode) *scanner {
 	sr := io.NewSectionReader(f, start, size-start)
-	return &scanner{f: f, r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-start)))), size: size, off: start, next: firstPos, keep: keep}
+	return &scanner{f: f, r: bufio.NewReaderSize(sr, int(min(64<<10, max(16, size-start)))), size: size, off: start, next: firstPos, mode: mode}
 }
 
-// scan returns the next record's payload (nil unless keep). It returns io.EOF
+// scan returns the next record's payload (nil for scanVerify; for scanView,
+// valid until the next call). It returns io.EOF
 // at a clean end: the end of the file, or zeros from s.off to the end of the
 // file (space the log preallocated). Otherwise it returns a decoding error
 // (errTruncated, errLength, errChecksum, errPosition) with s.off left at the
@@ -168,20 +179,46 @@ func (s *scanner) scan() ([]byte, error) {
 	w := crcWriter{crc32.Update(0, castagnoli, s.hdr[0:4])}
 	w.c = crc32.Update(w.c, castagnoli, s.hdr[8:16])
 	var rec []byte
-	if s.keep {
-		rec = s.alloc(int(length))
+	viewed := false // rec is in s.r's buffer, not yet consumed
+	switch {
+	case s.mode == scanView && int(length) <= s.r.Size():
+		// Peek does not copy, and Discard below leaves the bytes in the
+		// buffer: only the next read refills it.
+		var err error
+		if rec, err = s.r.Peek(int(length)); err != nil {
+			if err == io.EOF { // the file ended early: as io.ReadFull says it
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("read record: %w", err)
+		}
+		w.Write(rec)
+		viewed = true
+	case s.mode != scanVerify:
+		if s.mode == scanKeep {
+			rec = s.alloc(int(length))
+		} else {
+			if cap(s.large) < int(length) {
+				s.large = make([]byte, length)
+			}
+			rec = s.large[:length:length]
+		}
 		if _, err := io.ReadFull(s.r, rec); err != nil {
 			return nil, fmt.Errorf("read record: %w", err)
 		}
 		w.Write(rec)
-	} else if err := s.checksum(&w, int(length)); err != nil {
-		return nil, fmt.Errorf("read record: %w", err)
+	default:
+		if err := s.checksum(&w, int(length)); err != nil {
+			return nil, fmt.Errorf("read record: %w", err)
+		}
 	}
 	if w.c != binary.LittleEndian.Uint32(s.hdr[4:8]) {
 		return nil, errChecksum
 	}
 	if pos := binary.LittleEndian.Uint64(s.hdr[8:16]); pos != s.next {
 		return nil, fmt.Errorf("%w: %d, expected %d", errPosition, pos, s.next)
+	}
+	if viewed {
+		s.r.Discard(len(rec))
 	}
 	s.off += RecordHeaderSize + int64(length)
 	s.next++
