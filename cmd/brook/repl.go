@@ -45,16 +45,21 @@ func repl(ctx context.Context, h *command.Handler, tty *os.File, stderr io.Write
 	defer c.close()
 	fmt.Fprintf(os.Stdout, "brook: embedded broker (%s). Type HELP for the commands, quit to exit.\n", where)
 	for {
+		// SIGINT is caught before the terminal leaves raw mode, so a Ctrl-C
+		// typed as soon as the command starts interrupts it, never the
+		// process. In raw mode the key is a byte, not a signal.
+		cmdCtx, stop := signal.NotifyContext(ctx, os.Interrupt)
 		line, err := readLine(fd, t)
 		if errors.Is(err, io.EOF) { // Ctrl-D on an empty line, or Ctrl-C
+			stop()
 			fmt.Fprintln(os.Stdout)
 			return 0
 		}
 		if err != nil && !errors.Is(err, term.ErrPasteIndicator) {
+			stop()
 			fmt.Fprintln(stderr, "brook:", err)
 			return 1
 		}
-		cmdCtx, stop := signal.NotifyContext(ctx, os.Interrupt)
 		more := c.line(cmdCtx, line)
 		c.flush()
 		stop()

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +99,41 @@ func (p *ptySession) expect(want string) {
 	}
 }
 
+// waitCooked waits until brook has left raw mode, so that the terminal
+// turns a Ctrl-C into SIGINT: brook echoes a line before it restores the
+// terminal's mode. It reads the mode of brook's terminal with stty(1), and
+// returns at once where it cannot (no stty, no /proc).
+func (p *ptySession) waitCooked() {
+	p.t.Helper()
+	stty, err := exec.LookPath("stty")
+	if err != nil {
+		return
+	}
+	pid := strconv.Itoa(p.cmd.Process.Pid) // script(1); brook is its child
+	children, err := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+	if err != nil || len(strings.Fields(string(children))) != 1 {
+		return
+	}
+	tty, err := os.Readlink("/proc/" + strings.Fields(string(children))[0] + "/fd/0")
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := exec.Command(stty, "-F", tty, "-a").Output()
+		if err != nil {
+			return
+		}
+		if modes := strings.Fields(string(out)); slices.Contains(modes, "isig") && slices.Contains(modes, "icanon") {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s stayed in raw mode:\n%s", tty, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func (p *ptySession) send(keys string) {
 	p.t.Helper()
 	if _, err := io.WriteString(p.stdin, keys); err != nil {
@@ -122,6 +159,7 @@ func TestREPL(t *testing.T) {
 	p.expect("brook> ")
 	p.send("XREAD BLOCK 0 STREAMS k $\r")
 	p.expect("XREAD BLOCK 0 STREAMS k $\r\n")
+	p.waitCooked() // a Ctrl-C typed in raw mode is a byte, not a signal
 	p.send("\x03") // Ctrl-C interrupts the blocked command, not the REPL
 	p.expect("(error) ERR interrupted\r\n")
 	p.expect("brook> ")
