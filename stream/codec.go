@@ -67,7 +67,7 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 	}
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
-	b = appendID(b, s.maxDeletedID)
+	b = appendID(b, s.rare().maxDeletedID)
 	b = binary.AppendUvarint(b, s.entriesAdded)
 	open := uint64(0)
 	if s.open != nil {
@@ -129,7 +129,8 @@ func Decode(data []byte) (*Stream, error) {
 	version := data[3]
 	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
 	s := New()
-	s.lastID, s.maxDeletedID = r.id(), r.id()
+	s.lastID = r.id()
+	s.rareForWrite().maxDeletedID = r.id()
 	s.entriesAdded = r.Uvarint()
 	open := r.Uvarint()
 	n := r.Count(minBlockBytes)
@@ -167,6 +168,9 @@ func Decode(data []byte) (*Stream, error) {
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rest))
 	}
+	if s.more.isZero() {
+		s.more = nil
+	}
 	return s, nil
 }
 
@@ -176,8 +180,8 @@ func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
 	switch {
 	case last != nil && s.lastID.Less(last.last):
 		r.Fail("last-generated-id %s before the last entry %s", s.lastID, last.last)
-	case s.lastID.Less(s.maxDeletedID):
-		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.maxDeletedID, s.lastID)
+	case s.lastID.Less(s.rare().maxDeletedID):
+		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.rare().maxDeletedID, s.lastID)
 	case s.entriesAdded < uint64(s.length):
 		r.Fail("entries-added %d below the length %d", s.entriesAdded, s.length)
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):

@@ -20,13 +20,15 @@ type Retention struct {
 // SetRetention sets the retention policy and reports whether it changed. It
 // removes nothing: [Stream.Retain] does.
 func (s *Stream) SetRetention(r Retention) bool {
-	changed := s.ret != r
-	s.ret = r
-	return changed
+	if s.rare().ret == r {
+		return false
+	}
+	s.rareForWrite().ret = r
+	return true
 }
 
 // Retention returns the retention policy.
-func (s *Stream) Retention() Retention { return s.ret }
+func (s *Stream) Retention() Retention { return s.rare().ret }
 
 // DataBytes is what the live entries hold: the sum of the lengths of their
 // field names and values (an integer value counts its decimal digits). It
@@ -41,7 +43,7 @@ func (s *Stream) DataBytes() int64 { return s.bytes }
 // max-deleted-entry-id and the consumer groups alone, and it is exact: the
 // same state and nowMs remove the same entries on any block layout.
 func (s *Stream) Retain(nowMs uint64) int64 {
-	r := s.ret
+	r := s.rare().ret
 	var n int64
 	if r.MaxAgeMs > 0 && nowMs > r.MaxAgeMs {
 		n += s.Trim(Trim{Strategy: TrimMinID, MinID: ID{Ms: nowMs - r.MaxAgeMs}})
@@ -66,7 +68,7 @@ func (s *Stream) Retain(nowMs uint64) int64 {
 // acknowledgement, a consumer or group removed, a group's ID moved, a NOACK
 // read), and deterministic: the same state removes the same entries.
 func (s *Stream) RetainAcked() int64 {
-	if !s.ret.Acked || len(s.grp.m) == 0 {
+	if !s.rare().ret.Acked || len(s.rare().grp.m) == 0 {
 		return 0
 	}
 	var n int64
@@ -98,7 +100,7 @@ func (s *Stream) ackedBound() (bound ID, all bool) {
 			bound, all = id, false
 		}
 	}
-	for _, g := range s.grp.m {
+	for _, g := range s.rare().grp.m {
 		if next, ok := g.lastID.Next(); ok {
 			lower(next) // the entries after last-delivered-id are still to be read
 		}
@@ -147,21 +149,21 @@ func (s *Stream) trimBytes(maxBytes int64) int64 {
 // time: a MaxAge policy or a tracked IDMP producer (see [Stream.AgeDeadline]
 // and [Stream.IdmpDeadline]).
 func (s *Stream) HasDeadline() bool {
-	return s.ret.MaxAgeMs > 0 || len(s.idmp.pids) > 0
+	return s.rare().ret.MaxAgeMs > 0 || len(s.rare().idmp.pids) > 0
 }
 
 // AgeDeadline is the instant (Unix ms) at which the oldest entry becomes
 // older than the policy's MaxAgeMs; false if there is no age bound or no
 // entry.
 func (s *Stream) AgeDeadline() (uint64, bool) {
-	if s.ret.MaxAgeMs == 0 {
+	if s.rare().ret.MaxAgeMs == 0 {
 		return 0, false
 	}
 	first, ok := s.FirstID()
 	if !ok {
 		return 0, false
 	}
-	return satAdd(first.Ms, s.ret.MaxAgeMs+1), true
+	return satAdd(first.Ms, s.rare().ret.MaxAgeMs+1), true
 }
 
 // satAdd is a+b, saturating at the largest uint64.

@@ -7,10 +7,11 @@ package stream
 // For the consumer-group code (group.go, pel.go, claim.go, groupinfo.go):
 //   - s.rangeAfter(after, count): entries with ID > after, oldest first
 //   - s.Get(id), s.FirstID(), s.LastID(), s.Len()
-//   - fields s.entriesAdded (uint64) and s.maxDeletedID (ID, 0-0 = none)
-//   - the field s.grp holds the groups; Clone calls s.cloneGroups(dst),
-//     AppendBinary / Decode call s.appendGroups / s.decodeGroups, Info calls
-//     s.groupCount.
+//   - the field s.entriesAdded (uint64), and s.rare().maxDeletedID (ID,
+//     0-0 = none)
+//   - s.rare().grp holds the groups (s.rareForWrite() to change them); Clone
+//     calls cloneGroups, AppendBinary / Decode call s.appendGroups /
+//     s.decodeGroups, Info calls s.groupCount.
 
 import (
 	"errors"
@@ -98,13 +99,64 @@ type Stream struct {
 
 	length       int64
 	lastID       ID     // last generated ID
-	maxDeletedID ID     // highest ID removed by XDEL
 	entriesAdded uint64 // every successful append
 	bytes        int64  // data bytes of the live entries (see DataBytes)
 
-	grp  groups    // consumer groups (group.go)
-	idmp idmp      // idempotent-producer state (idmp.go)
-	ret  Retention // retention policy (retention.go)
+	more *rareState // nil until one of its fields is set: read it with rare()
+}
+
+// rareState is the part of a [Stream] that most streams never set: a
+// process may hold millions of streams of a few entries, and these fields
+// would be most of such a stream's size (104 of 176 bytes). A stream holds
+// none until one is set: read it with [Stream.rare], change it through
+// [Stream.rareForWrite].
+type rareState struct {
+	maxDeletedID ID        // highest ID removed by XDEL
+	grp          groups    // consumer groups (group.go)
+	idmp         idmp      // idempotent-producer state (idmp.go)
+	ret          Retention // retention policy (retention.go)
+}
+
+// noRare is what rare returns for a stream without a rareState: all zero,
+// never written (a test checks it).
+var noRare rareState
+
+// rare returns s's rarely set state for reading: the zero state when s has
+// none. Writing through it is a bug: use rareForWrite.
+func (s *Stream) rare() *rareState {
+	if s.more == nil {
+		return &noRare
+	}
+	return s.more
+}
+
+// rareForWrite returns s's rarely set state for changing it, giving s one
+// on first use.
+func (s *Stream) rareForWrite() *rareState {
+	if s.more == nil {
+		s.more = new(rareState)
+	}
+	return s.more
+}
+
+// clone returns a copy of x that shares nothing mutable with it; nil for
+// nil.
+func (x *rareState) clone() *rareState {
+	if x == nil {
+		return nil
+	}
+	return &rareState{
+		maxDeletedID: x.maxDeletedID,
+		grp:          x.grp.clone(),
+		idmp:         x.idmp.clone(),
+		ret:          x.ret,
+	}
+}
+
+// isZero reports whether x holds nothing but zero values, so that a
+// decoded stream can drop it.
+func (x *rareState) isZero() bool {
+	return x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
 }
 
 // New returns an empty stream. The zero Stream is an empty stream too.
@@ -314,14 +366,11 @@ func (s *Stream) Clone() *Stream {
 		own:          newOwner(),
 		length:       s.length,
 		lastID:       s.lastID,
-		maxDeletedID: s.maxDeletedID,
 		entriesAdded: s.entriesAdded,
 		bytes:        s.bytes,
-		idmp:         s.idmp.clone(),
-		ret:          s.ret,
+		more:         s.more.clone(),
 	}
 	s.own = newOwner()
-	s.cloneGroups(c)
 	return c
 }
 
@@ -356,7 +405,7 @@ func (s *Stream) Info() Info {
 		RadixTreeKeys:     blocks,
 		RadixTreeNodes:    raxNodes(s.blockKeys()),
 		LastGeneratedID:   s.lastID,
-		MaxDeletedEntryID: s.maxDeletedID,
+		MaxDeletedEntryID: s.rare().maxDeletedID,
 		EntriesAdded:      s.entriesAdded,
 		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),

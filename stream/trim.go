@@ -11,8 +11,8 @@ func (s *Stream) Delete(ids ...ID) int64 {
 			continue
 		}
 		n++
-		if s.maxDeletedID.Less(id) {
-			s.maxDeletedID = id
+		if s.rare().maxDeletedID.Less(id) {
+			s.rareForWrite().maxDeletedID = id
 		}
 	}
 	return n
