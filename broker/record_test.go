@@ -177,8 +177,8 @@ func TestReplayDecoderApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ea, _ := fresh.s.AppendBinary(nil)
-	eb, _ := lists.s.AppendBinary(nil)
+	ea, _ := fresh.stream().AppendBinary(nil)
+	eb, _ := lists.stream().AppendBinary(nil)
 	if !bytes.Equal(ea, eb) {
 		t.Fatal("replay from field lists differs from replay from fields")
 	}

@@ -40,42 +40,53 @@ type registry struct {
 	delPos atomic.Uint64
 }
 
-// streamState is one key. s is nil while the key does not exist but blocked
-// XREAD callers wait for it to be created (a placeholder). A state is dropped
-// from the map only when s is nil and nobody waits; dead then tells those who
-// still hold the pointer to look the key up again.
+// streamState is one key. It has no stream (stream() is nil) while the key
+// does not exist but blocked XREAD callers wait for it to be created (a
+// placeholder). A state is dropped from the map only when it has no stream
+// and nobody waits; dead then tells those who still hold the pointer to look
+// the key up again.
 //
-// A process may hold millions of keys, so the state is kept small: what
-// few keys need (blocked readers, a refused mutation) is in cold, allocated
-// on first use.
+// A process may hold millions of keys, so the state is kept small (48
+// bytes and the stream): what few keys need (blocked readers, a refused
+// mutation) is in cold, allocated on first use.
 type streamState struct {
 	key string
 	mu  sync.Mutex
 
-	s       *stream.Stream // &mem while the key exists, else nil
-	pos     uint64         // log position of the last mutation
-	cold    *stateCold     // nil until a reader blocks or the log refuses a mutation
-	dead    bool           // removed from the registry
-	applied bool           // the current access applied a mutation (access.go)
-	mem     stream.Stream  // the stream, inline: a key is one object, not two
+	pos     uint64     // log position of the last mutation
+	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
+	exists  bool       // mem is the key's stream (else the key does not exist)
+	dead    bool       // removed from the registry
+	applied bool       // the current access applied a mutation (access.go)
+	mem     stream.Stream
+}
+
+// stream returns the key's stream, nil while the key does not exist. The
+// stream is inline in st (a key is one object, not two), so the pointer is
+// good for as long as st is. st.mu is held.
+func (st *streamState) stream() *stream.Stream {
+	if !st.exists {
+		return nil
+	}
+	return &st.mem
 }
 
 // create gives st an empty stream. st.mu is held.
 func (st *streamState) create() {
 	st.mem = stream.Stream{}
-	st.s = &st.mem
+	st.exists = true
 }
 
 // install moves s into st as its stream; s must not be used afterwards.
 // st.mu is held.
 func (st *streamState) install(s *stream.Stream) {
 	st.mem = *s
-	st.s = &st.mem
+	st.exists = true
 }
 
 // drop removes st's stream, freeing its entries. st.mu is held.
 func (st *streamState) drop() {
-	st.s = nil
+	st.exists = false
 	st.mem = stream.Stream{}
 }
 
@@ -148,7 +159,7 @@ func newRegistry(b *Broker) *registry {
 }
 
 // lock returns key's state, locked. With create, a missing key gets a
-// placeholder state (s == nil) that the caller fills or drops with
+// placeholder state (no stream) that the caller fills or drops with
 // [registry.dropIfEmpty]; without it, a missing key or a placeholder is
 // ErrNoStream (and nothing is locked).
 func (r *registry) lock(key string, create bool) (*streamState, error) {
@@ -173,7 +184,7 @@ func (r *registry) lock(key string, create bool) (*streamState, error) {
 			st.mu.Unlock()
 			continue
 		}
-		if st.s == nil && !create {
+		if st.stream() == nil && !create {
 			st.mu.Unlock()
 			return nil, ErrNoStream
 		}
@@ -203,7 +214,7 @@ func (r *registry) insert(key string) (*streamState, error) {
 // unlockAndDrop unlocks st and drops it from the registry if it is an unused
 // placeholder.
 func (r *registry) unlockAndDrop(st *streamState) {
-	empty := st.s == nil && len(st.waitList()) == 0
+	empty := st.stream() == nil && len(st.waitList()) == 0
 	st.mu.Unlock()
 	if empty {
 		r.dropIfEmpty(st)
@@ -214,7 +225,7 @@ func (r *registry) unlockAndDrop(st *streamState) {
 func (r *registry) dropIfEmpty(st *streamState) {
 	r.mu.Lock()
 	st.mu.Lock()
-	if !st.dead && st.s == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
+	if !st.dead && st.stream() == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
 		delete(r.m, st.key)
 		st.dead = true
 	}
@@ -273,7 +284,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.s == nil {
+	if st.stream() == nil {
 		return false, 0, nil
 	}
 	if err := st.failure(); err != nil {
@@ -345,7 +356,7 @@ func (b *Broker) Keys(ctx context.Context) ([]string, error) {
 	var pos uint64
 	for _, st := range states {
 		st.mu.Lock()
-		if st.s != nil && !st.dead {
+		if st.stream() != nil && !st.dead {
 			keys = append(keys, st.key)
 			pos = max(pos, st.pos)
 		}

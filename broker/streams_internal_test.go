@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -69,7 +70,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 				b.reg.mu.RLock()
 				defer b.reg.mu.RUnlock()
 				for k, st := range b.reg.m {
-					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.s != nil, len(st.waitList()))
+					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.stream() != nil, len(st.waitList()))
 				}
 			})
 		})
@@ -98,4 +99,12 @@ func mustNew(t testing.TB, opts Options) *Broker {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
+}
+
+// TestStreamStateSize pins the size of a key's state with its stream
+// inline: a process may hold millions of keys (see streamState).
+func TestStreamStateSize(t *testing.T) {
+	if size := unsafe.Sizeof(streamState{}); size > 128 {
+		t.Errorf("streamState is %d bytes, want at most 128", size)
+	}
 }

@@ -40,7 +40,7 @@ func (p *replayer) replay(m *mutation) error {
 		p.st = st
 	}
 	err := apply(st, m, &effect{})
-	if err != nil || st.s == nil { // an empty placeholder is dropped at once, as by the live calls
+	if err != nil || st.stream() == nil { // an empty placeholder is dropped at once, as by the live calls
 		p.done()
 	}
 	if err != nil {
@@ -93,8 +93,8 @@ func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Strea
 		if err := st.failure(); err != nil {
 			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", err)
 		}
-		if st.s != nil {
-			streams[k] = st.s.Clone()
+		if st.stream() != nil {
+			streams[k] = st.stream().Clone()
 		}
 	}
 	return streams, pos(), nil
