@@ -121,7 +121,7 @@ func (r *registry) lockAll(keys []string) ([]*streamState, func(), error) {
 		closed := r.closed
 		byKey := make(map[string]*streamState, len(sorted))
 		for _, k := range sorted {
-			byKey[k] = r.m[k]
+			byKey[k] = r.m.get(k)
 		}
 		r.mu.RUnlock()
 		if closed {

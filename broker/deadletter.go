@@ -197,7 +197,7 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 	}
 	for {
 		r.mu.RLock()
-		closed, s := r.closed, r.m[src]
+		closed, s := r.closed, r.m.get(src)
 		r.mu.RUnlock()
 		if closed {
 			return nil, nil, nil, ErrClosed

@@ -32,7 +32,7 @@ type registry struct {
 	b *Broker
 
 	mu     sync.RWMutex
-	m      map[string]*streamState
+	m      keyTable // the states, by key
 	closed bool
 
 	// delPos is the log position of the latest DEL: a read that finds a key
@@ -155,7 +155,7 @@ func (st *streamState) setFailure(err error) error {
 }
 
 func newRegistry(b *Broker) *registry {
-	return &registry{b: b, m: make(map[string]*streamState)}
+	return &registry{b: b, m: newKeyTable()}
 }
 
 // lock returns key's state, locked. With create, a missing key gets a
@@ -165,7 +165,7 @@ func newRegistry(b *Broker) *registry {
 func (r *registry) lock(key string, create bool) (*streamState, error) {
 	for {
 		r.mu.RLock()
-		st, closed := r.m[key], r.closed
+		st, closed := r.m.get(key), r.closed
 		r.mu.RUnlock()
 		if closed {
 			return nil, ErrClosed
@@ -203,10 +203,10 @@ func (r *registry) insert(key string) (*streamState, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	st := r.m[key]
+	st := r.m.get(key)
 	if st == nil {
 		st = &streamState{key: key, pos: r.delPos.Load()}
-		r.m[key] = st
+		r.m.put(st)
 	}
 	return st, nil
 }
@@ -225,8 +225,7 @@ func (r *registry) unlockAndDrop(st *streamState) {
 func (r *registry) dropIfEmpty(st *streamState) {
 	r.mu.Lock()
 	st.mu.Lock()
-	if !st.dead && st.stream() == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
-		delete(r.m, st.key)
+	if !st.dead && st.stream() == nil && len(st.waitList()) == 0 && r.m.remove(st) {
 		st.dead = true
 	}
 	st.mu.Unlock()
@@ -238,7 +237,7 @@ func (r *registry) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	for _, st := range r.m {
+	for st := range r.m.all() {
 		st.mu.Lock()
 		st.dead = true
 		st.failWaitersLocked(func(*waiter) error { return ErrClosed })
@@ -278,7 +277,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	if r.closed {
 		return false, 0, ErrClosed
 	}
-	st := r.m[key]
+	st := r.m.get(key)
 	if st == nil {
 		return false, 0, nil
 	}
@@ -305,7 +304,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 		return nil
 	})
 	if len(st.waitList()) == 0 {
-		delete(r.m, key)
+		r.m.remove(st)
 		st.dead = true
 	}
 	return true, st.pos, nil
@@ -347,8 +346,8 @@ func (b *Broker) Keys(ctx context.Context) ([]string, error) {
 		b.reg.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	states := make([]*streamState, 0, len(b.reg.m))
-	for _, st := range b.reg.m {
+	states := make([]*streamState, 0, b.reg.m.Len())
+	for st := range b.reg.m.all() {
 		states = append(states, st)
 	}
 	b.reg.mu.RUnlock()

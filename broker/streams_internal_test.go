@@ -69,8 +69,8 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 				tt.op(b)
 				b.reg.mu.RLock()
 				defer b.reg.mu.RUnlock()
-				for k, st := range b.reg.m {
-					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.stream() != nil, len(st.waitList()))
+				for st := range b.reg.m.all() {
+					t.Errorf("registry still holds %q (stream %v, %d waiters)", st.key, st.stream() != nil, len(st.waitList()))
 				}
 			})
 		})
@@ -79,7 +79,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 
 func hasWaiter(b *Broker, key string) bool {
 	b.reg.mu.RLock()
-	st := b.reg.m[key]
+	st := b.reg.m.get(key)
 	b.reg.mu.RUnlock()
 	if st == nil {
 		return false

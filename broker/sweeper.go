@@ -137,8 +137,8 @@ func (sw *sweeper) push(st *streamState, at uint64) {
 func (sw *sweeper) scheduleAll() {
 	r := sw.b.reg
 	r.mu.RLock()
-	states := make([]*streamState, 0, len(r.m))
-	for _, st := range r.m {
+	states := make([]*streamState, 0, r.m.Len())
+	for st := range r.m.all() {
 		states = append(states, st)
 	}
 	r.mu.RUnlock()
