@@ -63,10 +63,14 @@ func TestRareStateOnFirstUse(t *testing.T) {
 	}
 }
 
-// TestStreamSize pins the size of a Stream without its rare state: a
-// process may hold millions of them (see rareState).
+// TestStreamSize pins the sizes of a Stream without its rare state and of
+// a block header: a process may hold millions of streams of one block (see
+// rareState and block).
 func TestStreamSize(t *testing.T) {
 	if size := unsafe.Sizeof(Stream{}); size > 80 {
 		t.Errorf("Stream is %d bytes, want at most 80", size)
+	}
+	if size := unsafe.Sizeof(block{}); size > 80 {
+		t.Errorf("block is %d bytes, want at most 80", size)
 	}
 }

@@ -94,7 +94,7 @@ const btreeBlockDegree = 16
 // would share their entries.
 type Stream struct {
 	tree blockSet
-	open *block // the tail block while it takes entries; nil when none
+	open *block // the tail block while it takes entries, whose last entry is lastID; nil when none
 	own  owner  // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
 
 	length       int64
@@ -211,7 +211,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 	n := fieldsBytes(fields)
 	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names(), fields))
+		buf := appendEntry(b.buf, s.lastID, id, fields, sameNames(b.names(), fields))
 		if s.addToOpen(b, id, buf, n) {
 			return nil
 		}
@@ -240,10 +240,9 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte, n int64) bool {
 	if len(buf) > blockMaxBytes {
 		return false
 	}
-	b.addMark(int(b.n), len(b.buf), b.last)
+	b.addMark(int(b.n), len(b.buf), s.lastID)
 	b.buf = buf
 	b.n++
-	b.last = id
 	s.appended(id, b, n)
 	return true
 }
@@ -277,7 +276,7 @@ var spareBuffers sync.Pool
 // data bytes.
 func (s *Stream) startBlock(id ID, names *[]string, buf []byte, n int64) {
 	s.sealOpen()
-	b := &block{first: id, last: id, n: 1, tab: names, own: s.own, buf: buf}
+	b := &block{first: id, n: 1, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.open = b
 	s.appended(id, b, n)

@@ -21,7 +21,7 @@ func (s *Stream) Delete(ids ...ID) int64 {
 // deleteOne removes one entry; false if it does not exist.
 func (s *Stream) deleteOne(id ID) bool {
 	b := s.blockFor(id)
-	if b == nil || b.last.Less(id) {
+	if b == nil {
 		return false
 	}
 	e, ok := b.find(id)
@@ -94,7 +94,7 @@ func (s *Stream) Trim(t Trim) int64 {
 		case TrimMaxLen:
 			whole = s.length-live >= maxLen
 		case TrimMinID:
-			whole = b.last.Less(t.MinID)
+			whole = b.lastID().Less(t.MinID)
 		default:
 			return removed
 		}
