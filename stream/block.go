@@ -65,12 +65,13 @@ func newOwner() owner { return owner(owners.Add(1)) }
 // Tombstoned entries keep their bytes and still count in n.
 //
 // A block does not hold its last entry's ID: the open block's is the
-// stream's last ID (Stream.open), and a sealed block's is a walk from its
+// stream's last ID (Stream.openBlock), and a sealed block's is a walk from its
 // last seek mark away (lastID). Millions of streams of one block each
 // save the 16 bytes (80 bytes a header, not 96).
 type block struct {
 	first  ID        // first entry (the B-tree key), tombstones included
 	n, del uint16    // entries, tombstoned entries
+	open   bool      // the last block of its stream, taking its appends (Stream.openBlock)
 	bytes  int64     // data bytes of the live entries (derived, not encoded)
 	tab    *[]string // the names table, shared (names.go); nil: none
 	buf    []byte

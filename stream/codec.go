@@ -68,9 +68,9 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
 	b = appendID(b, s.rare().maxDeletedID)
-	b = binary.AppendUvarint(b, s.entriesAdded)
+	b = binary.AppendUvarint(b, s.entriesAdded())
 	open := uint64(0)
-	if s.open != nil {
+	if s.openBlock() != nil {
 		open = 1
 	}
 	b = binary.AppendUvarint(b, open)
@@ -131,7 +131,7 @@ func Decode(data []byte) (*Stream, error) {
 	s := New()
 	s.lastID = r.id()
 	s.rareForWrite().maxDeletedID = r.id()
-	s.entriesAdded = r.Uvarint()
+	added := r.Uvarint()
 	open := r.Uvarint()
 	n := r.Count(minBlockBytes)
 	var (
@@ -154,7 +154,7 @@ func Decode(data []byte) (*Stream, error) {
 		prev, prevLast = b, last
 	}
 	if r.Err() == nil {
-		r.checkMeta(s, prev, prevLast, open)
+		r.checkMeta(s, prev, prevLast, added, open)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -180,17 +180,17 @@ func Decode(data []byte) (*Stream, error) {
 // checkMeta validates the metadata against the decoded blocks, the tail
 // block last whose last entry is lastEntry, and reopens the tail block when
 // the encoding says it was open. An open block's last entry is the
-// last-generated-id (Stream.open); a stream always encodes one that way, but
+// last-generated-id (Stream.openBlock); a stream always encodes one that way, but
 // if the two differ the block stays sealed and the next append starts a new
 // one.
-func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, open uint64) {
+func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, added, open uint64) {
 	switch {
 	case last != nil && s.lastID.Less(lastEntry):
 		r.Fail("last-generated-id %s before the last entry %s", s.lastID, lastEntry)
 	case s.lastID.Less(s.rare().maxDeletedID):
 		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.rare().maxDeletedID, s.lastID)
-	case s.entriesAdded < uint64(s.length):
-		r.Fail("entries-added %d below the length %d", s.entriesAdded, s.length)
+	case added < uint64(s.length):
+		r.Fail("entries-added %d below the length %d", added, s.length)
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
 		r.Fail("bad open-block flag %d", open)
 	case open == 1 && lastEntry == s.lastID:
@@ -199,7 +199,10 @@ func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, open uint64
 			copy(buf, last.buf)
 			last.buf = buf
 		}
-		s.open = last
+		last.open = true
+	}
+	if r.Err() == nil {
+		s.rareForWrite().removed = added - uint64(s.length)
 	}
 }
 

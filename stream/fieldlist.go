@@ -79,7 +79,7 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 	if err := s.checkNext(id); err != nil {
 		return err
 	}
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+	if b := s.openBlock(); b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
 		buf, ok := list.appendSame(b.buf, s.lastID, id, b.names())
 		if !ok {

@@ -6,7 +6,7 @@ package stream
 // and lag in groupinfo.go; the snapshot codec is at the end of this file.
 //
 // Accessors of the entry store used here (stream.go): s.rangeAfter, s.Get,
-// s.FirstID, s.LastID, s.Len, and the metadata s.entriesAdded and
+// s.FirstID, s.LastID, s.Len, and the metadata s.entriesAdded() and
 // s.rare().maxDeletedID (see lagState in groupinfo.go).
 
 import (

@@ -15,7 +15,7 @@ type lagState struct {
 func (s *Stream) lagState() lagState {
 	first, _ := s.FirstID()
 	return lagState{
-		entriesAdded: s.entriesAdded,
+		entriesAdded: s.entriesAdded(),
 		length:       s.Len(),
 		first:        first,
 		last:         s.LastID(),

@@ -35,7 +35,7 @@ func TestRareStateOnFirstUse(t *testing.T) {
 	_ = s.Ack("g", ID{Ms: 1})
 	_, _ = s.ReadGroupNew("g", "c", 0, 1, false)
 	_ = s.AckDel("g", []ID{{Ms: 1}}, KeepRef)
-	_ = s.Trim(Trim{Strategy: TrimMaxLen, MaxLen: 2})
+	_ = s.Trim(Trim{Strategy: TrimMaxLen, MaxLen: 3})
 	c := s.Clone()
 	data, _ := s.AppendBinary(nil)
 	d, err := Decode(data)
@@ -51,8 +51,11 @@ func TestRareStateOnFirstUse(t *testing.T) {
 		t.Errorf("the shared zero rareState was written: %+v", noRare)
 	}
 
-	if s.Delete(ID{Ms: 3}) != 1 || s.more == nil || s.rare().maxDeletedID != (ID{Ms: 3}) {
+	if s.Delete(ID{Ms: 3}) != 1 || s.more == nil || s.rare().maxDeletedID != (ID{Ms: 3}) || s.rare().removed != 1 {
 		t.Fatalf("XDEL: rareState %+v", s.more)
+	}
+	if s.Trim(Trim{Strategy: TrimMaxLen, MaxLen: 1}) != 1 || s.rare().removed != 2 || s.Info().EntriesAdded != 3 {
+		t.Fatalf("trim: rareState %+v, entries-added %d", s.more, s.Info().EntriesAdded)
 	}
 	c = s.Clone()
 	if err := c.CreateGroup("g", ID{}, 0); err != nil {
@@ -67,8 +70,8 @@ func TestRareStateOnFirstUse(t *testing.T) {
 // a block header: a process may hold millions of streams of one block (see
 // rareState and block).
 func TestStreamSize(t *testing.T) {
-	if size := unsafe.Sizeof(Stream{}); size > 80 {
-		t.Errorf("Stream is %d bytes, want at most 80", size)
+	if size := unsafe.Sizeof(Stream{}); size > 64 {
+		t.Errorf("Stream is %d bytes, want at most 64", size)
 	}
 	if size := unsafe.Sizeof(block{}); size > 80 {
 		t.Errorf("block is %d bytes, want at most 80", size)

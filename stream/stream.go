@@ -7,7 +7,7 @@ package stream
 // For the consumer-group code (group.go, pel.go, claim.go, groupinfo.go):
 //   - s.rangeAfter(after, count): entries with ID > after, oldest first
 //   - s.Get(id), s.FirstID(), s.LastID(), s.Len()
-//   - the field s.entriesAdded (uint64), and s.rare().maxDeletedID (ID,
+//   - s.entriesAdded() (uint64), and s.rare().maxDeletedID (ID,
 //     0-0 = none)
 //   - s.rare().grp holds the groups (s.rareForWrite() to change them); Clone
 //     calls cloneGroups, AppendBinary / Decode call s.appendGroups /
@@ -93,24 +93,23 @@ const btreeBlockDegree = 16
 // when the original is not used afterwards; two copies in use at once
 // would share their entries.
 type Stream struct {
-	tree blockSet
-	open *block // the tail block while it takes entries, whose last entry is lastID; nil when none
-	own  owner  // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
+	tree blockSet // the last block takes the appends while it is open (openBlock)
+	own  owner    // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
 
-	length       int64
-	lastID       ID     // last generated ID
-	entriesAdded uint64 // every successful append
-	bytes        int64  // data bytes of the live entries (see DataBytes)
+	length int64
+	lastID ID    // last generated ID
+	bytes  int64 // data bytes of the live entries (see DataBytes)
 
 	more *rareState // nil until one of its fields is set: read it with rare()
 }
 
 // rareState is the part of a [Stream] that most streams never set: a
 // process may hold millions of streams of a few entries, and these fields
-// would be most of such a stream's size (104 of 176 bytes). A stream holds
+// would be most of such a stream's size (112 of 176 bytes). A stream holds
 // none until one is set: read it with [Stream.rare], change it through
 // [Stream.rareForWrite].
 type rareState struct {
+	removed      uint64    // entries deleted or trimmed: entries-added is length + removed (entriesAdded)
 	maxDeletedID ID        // highest ID removed by XDEL
 	grp          groups    // consumer groups (group.go)
 	idmp         idmp      // idempotent-producer state (idmp.go)
@@ -146,6 +145,7 @@ func (x *rareState) clone() *rareState {
 		return nil
 	}
 	return &rareState{
+		removed:      x.removed,
 		maxDeletedID: x.maxDeletedID,
 		grp:          x.grp.clone(),
 		idmp:         x.idmp.clone(),
@@ -156,7 +156,7 @@ func (x *rareState) clone() *rareState {
 // isZero reports whether x holds nothing but zero values, so that a
 // decoded stream can drop it.
 func (x *rareState) isZero() bool {
-	return x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
+	return x.removed == 0 && x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
 }
 
 // New returns an empty stream. The zero Stream is an empty stream too.
@@ -209,7 +209,7 @@ func (s *Stream) Append(id ID, fields []Field) error {
 		return err
 	}
 	n := fieldsBytes(fields)
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+	if b := s.openBlock(); b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
 		buf := appendEntry(b.buf, s.lastID, id, fields, sameNames(b.names(), fields))
 		if s.addToOpen(b, id, buf, n) {
@@ -276,9 +276,8 @@ var spareBuffers sync.Pool
 // data bytes.
 func (s *Stream) startBlock(id ID, names *[]string, buf []byte, n int64) {
 	s.sealOpen()
-	b := &block{first: id, n: 1, tab: names, own: s.own, buf: buf}
+	b := &block{first: id, n: 1, open: true, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
-	s.open = b
 	s.appended(id, b, n)
 }
 
@@ -289,23 +288,33 @@ func (s *Stream) appended(id ID, b *block, n int64) {
 	s.bytes += n
 	s.lastID = id
 	s.length++
-	s.entriesAdded++
 	if int(b.n) >= blockMaxEntries || len(b.buf) >= blockMaxBytes {
 		s.sealOpen()
 	}
 }
 
+// openBlock returns the block that takes the appends: the last block
+// while it is open; nil when there is none.
+func (s *Stream) openBlock() *block {
+	if b := s.tree.Last(); b != nil && b.open {
+		return b
+	}
+	return nil
+}
+
 // sealOpen shrinks the open block and closes it to new entries.
 func (s *Stream) sealOpen() {
-	b := s.open
+	b := s.openBlock()
 	if b == nil {
 		return
 	}
-	s.open = nil
 	if b.own != s.own {
-		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)).slot())
+		nb := b.clone(s.own, len(b.buf))
+		nb.open = false
+		s.tree.ReplaceOrInsert(nb.slot())
 		return
 	}
+	b.open = false
 	// s owns b, so nothing else holds its buffer (a clone would have
 	// changed s.own): once seal copies the entries out, another open block
 	// may reuse it.
@@ -323,19 +332,20 @@ func (s *Stream) mutable(b *block) *block {
 		return b
 	}
 	c := len(b.buf)
-	if b == s.open {
+	if b.open {
 		c = cap(b.buf)
 	}
 	nb := b.clone(s.own, c)
 	s.tree.ReplaceOrInsert(nb.slot())
-	if b == s.open {
-		s.open = nb
-	}
 	return nb
 }
 
 // Len is the number of entries.
 func (s *Stream) Len() int64 { return s.length }
+
+// entriesAdded is the number of successful appends (XINFO's entries-added):
+// the entries there are and those removed since.
+func (s *Stream) entriesAdded() uint64 { return uint64(s.length) + s.rare().removed }
 
 // LastID is the last generated ID (survives deletion and trimming).
 func (s *Stream) LastID() ID { return s.lastID }
@@ -360,14 +370,12 @@ func (s *Stream) FirstID() (ID, bool) {
 // the copy may be used by different goroutines.
 func (s *Stream) Clone() *Stream {
 	c := &Stream{
-		tree:         s.tree.Clone(),
-		open:         s.open,
-		own:          newOwner(),
-		length:       s.length,
-		lastID:       s.lastID,
-		entriesAdded: s.entriesAdded,
-		bytes:        s.bytes,
-		more:         s.more.clone(),
+		tree:   s.tree.Clone(),
+		own:    newOwner(),
+		length: s.length,
+		lastID: s.lastID,
+		bytes:  s.bytes,
+		more:   s.more.clone(),
 	}
 	s.own = newOwner()
 	return c
@@ -405,7 +413,7 @@ func (s *Stream) Info() Info {
 		RadixTreeNodes:    raxNodes(s.blockKeys()),
 		LastGeneratedID:   s.lastID,
 		MaxDeletedEntryID: s.rare().maxDeletedID,
-		EntriesAdded:      s.entriesAdded,
+		EntriesAdded:      s.entriesAdded(),
 		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
 		DataBytes:         s.bytes,

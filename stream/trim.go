@@ -45,16 +45,15 @@ func (s *Stream) tombstone(b *block, e rawEntry) {
 	b.bytes -= n
 	s.bytes -= n
 	s.length--
+	s.rareForWrite().removed++
 }
 
 // removeBlock drops a whole block and its live entries.
 func (s *Stream) removeBlock(b *block) {
 	s.tree.Delete(b.slot())
 	s.length -= int64(b.live())
+	s.rareForWrite().removed += uint64(b.live())
 	s.bytes -= b.bytes
-	if b == s.open {
-		s.open = nil
-	}
 }
 
 // Trim applies t and returns how many entries it removed. Whole blocks go
