@@ -55,6 +55,7 @@ type streamState struct {
 
 	pos     uint64     // log position of the last mutation
 	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
+	hash    uint32     // the registry's hash of key (keyTable)
 	exists  bool       // mem is the key's stream (else the key does not exist)
 	dead    bool       // removed from the registry
 	applied bool       // the current access applied a mutation (access.go)
