@@ -104,7 +104,7 @@ func mustNew(t testing.TB, opts Options) *Broker {
 // TestStreamStateSize pins the size of a key's state with its stream
 // inline: a process may hold millions of keys (see streamState).
 func TestStreamStateSize(t *testing.T) {
-	if size := unsafe.Sizeof(streamState{}); size > 112 {
-		t.Errorf("streamState is %d bytes, want at most 112", size)
+	if size := unsafe.Sizeof(streamState{}); size > 96 {
+		t.Errorf("streamState is %d bytes, want at most 96", size)
 	}
 }

@@ -148,9 +148,10 @@ func Decode(data []byte) (*Stream, error) {
 			break
 		}
 		b.own = s.own
+		if prev != nil {
+			s.rareForWrite().earlier.add(prev)
+		}
 		s.tree.ReplaceOrInsert(b.slot())
-		s.length += int64(b.live())
-		s.bytes += b.bytes
 		prev, prevLast = b, last
 	}
 	if r.Err() == nil {
@@ -189,8 +190,8 @@ func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, added, open
 		r.Fail("last-generated-id %s before the last entry %s", s.lastID, lastEntry)
 	case s.lastID.Less(s.rare().maxDeletedID):
 		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.rare().maxDeletedID, s.lastID)
-	case added < uint64(s.length):
-		r.Fail("entries-added %d below the length %d", added, s.length)
+	case added < uint64(s.Len()):
+		r.Fail("entries-added %d below the length %d", added, s.Len())
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
 		r.Fail("bad open-block flag %d", open)
 	case open == 1 && lastEntry == s.lastID:
@@ -202,7 +203,7 @@ func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, added, open
 		last.open = true
 	}
 	if r.Err() == nil {
-		s.rareForWrite().removed = added - uint64(s.length)
+		s.rareForWrite().removed = added - uint64(s.Len())
 	}
 }
 

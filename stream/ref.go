@@ -144,7 +144,7 @@ func (s *Stream) trimRef(t Trim) int64 {
 		}
 	}
 	var victims []ID
-	keep := s.length
+	keep := s.Len()
 	s.eachID(func(id ID) bool {
 		switch {
 		case t.Strategy == TrimMaxLen && keep <= maxLen,

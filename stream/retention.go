@@ -34,7 +34,7 @@ func (s *Stream) Retention() Retention { return s.rare().ret }
 // field names and values (an integer value counts its decimal digits). It
 // is the figure [Retention].MaxBytes bounds, kept up to date by every
 // append, deletion and trim.
-func (s *Stream) DataBytes() int64 { return s.bytes }
+func (s *Stream) DataBytes() int64 { return s.counts().bytes }
 
 // Retain removes the oldest entries until the stream is within its policy
 // at nowMs, and returns how many it removed: MaxAgeMs, MaxLen and MaxBytes,
@@ -72,7 +72,7 @@ func (s *Stream) RetainAcked() int64 {
 		return 0
 	}
 	var n int64
-	for s.length > 0 {
+	for s.Len() > 0 {
 		bound, all := s.ackedBound()
 		if all {
 			return n + s.Trim(Trim{Strategy: TrimMaxLen})
@@ -115,20 +115,20 @@ func (s *Stream) ackedBound() (bound ID, all bool) {
 // maxBytes: whole blocks while that is not enough, then entries one by one.
 func (s *Stream) trimBytes(maxBytes int64) int64 {
 	var removed int64
-	for s.bytes > maxBytes {
+	for s.DataBytes() > maxBytes {
 		sl, ok := s.tree.Min()
 		if !ok {
 			break
 		}
 		b := sl.b
-		if s.bytes-b.bytes >= maxBytes {
+		if s.DataBytes()-b.bytes >= maxBytes {
 			removed += int64(b.live())
 			s.removeBlock(b)
 			continue
 		}
 		var scratch [blockMaxEntries]rawEntry
 		for _, e := range b.entries(scratch[:0]) {
-			if s.bytes <= maxBytes {
+			if s.DataBytes() <= maxBytes {
 				break
 			}
 			if e.deleted() {

@@ -92,28 +92,46 @@ const btreeBlockDegree = 16
 // may be moved (copied by value, as a container that holds it inline does)
 // when the original is not used afterwards; two copies in use at once
 // would share their entries.
+//
+// A Stream holds no entry or byte count of its own: its last block counts
+// its entries and their data bytes, and the rare part those of the blocks
+// before it (rareState.earlier), so that a stream of one block needs none.
 type Stream struct {
-	tree blockSet // the last block takes the appends while it is open (openBlock)
-	own  owner    // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
-
-	length int64
-	lastID ID    // last generated ID
-	bytes  int64 // data bytes of the live entries (see DataBytes)
-
-	more *rareState // nil until one of its fields is set: read it with rare()
+	tree   blockSet   // the last block takes the appends while it is open (openBlock)
+	own    owner      // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
+	lastID ID         // last generated ID
+	more   *rareState // nil until one of its fields is set: read it with rare()
 }
 
 // rareState is the part of a [Stream] that most streams never set: a
 // process may hold millions of streams of a few entries, and these fields
-// would be most of such a stream's size (112 of 176 bytes). A stream holds
+// would be most of such a stream's size (128 of 176 bytes). A stream holds
 // none until one is set: read it with [Stream.rare], change it through
 // [Stream.rareForWrite].
 type rareState struct {
+	earlier      counts    // the live entries and data bytes of every block but the last (Len, DataBytes)
 	removed      uint64    // entries deleted or trimmed: entries-added is length + removed (entriesAdded)
 	maxDeletedID ID        // highest ID removed by XDEL
 	grp          groups    // consumer groups (group.go)
 	idmp         idmp      // idempotent-producer state (idmp.go)
 	ret          Retention // retention policy (retention.go)
+}
+
+// counts are live entries and their data bytes.
+type counts struct {
+	entries, bytes int64
+}
+
+// add adds the live entries and data bytes of b.
+func (c *counts) add(b *block) {
+	c.entries += int64(b.live())
+	c.bytes += b.bytes
+}
+
+// sub subtracts the live entries and data bytes of b.
+func (c *counts) sub(b *block) {
+	c.entries -= int64(b.live())
+	c.bytes -= b.bytes
 }
 
 // noRare is what rare returns for a stream without a rareState: all zero,
@@ -145,6 +163,7 @@ func (x *rareState) clone() *rareState {
 		return nil
 	}
 	return &rareState{
+		earlier:      x.earlier,
 		removed:      x.removed,
 		maxDeletedID: x.maxDeletedID,
 		grp:          x.grp.clone(),
@@ -156,7 +175,7 @@ func (x *rareState) clone() *rareState {
 // isZero reports whether x holds nothing but zero values, so that a
 // decoded stream can drop it.
 func (x *rareState) isZero() bool {
-	return x.removed == 0 && x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
+	return x.earlier == counts{} && x.removed == 0 && x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
 }
 
 // New returns an empty stream. The zero Stream is an empty stream too.
@@ -276,18 +295,19 @@ var spareBuffers sync.Pool
 // data bytes.
 func (s *Stream) startBlock(id ID, names *[]string, buf []byte, n int64) {
 	s.sealOpen()
+	if last := s.tree.Last(); last != nil {
+		s.rareForWrite().earlier.add(last) // no longer the last block
+	}
 	b := &block{first: id, n: 1, open: true, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
 	s.appended(id, b, n)
 }
 
 // appended updates the metadata after id, holding n data bytes, went into
-// b, and seals b when it is full.
+// b, the last block, and seals b when it is full.
 func (s *Stream) appended(id ID, b *block, n int64) {
 	b.bytes += n
-	s.bytes += n
 	s.lastID = id
-	s.length++
 	if int(b.n) >= blockMaxEntries || len(b.buf) >= blockMaxBytes {
 		s.sealOpen()
 	}
@@ -341,11 +361,20 @@ func (s *Stream) mutable(b *block) *block {
 }
 
 // Len is the number of entries.
-func (s *Stream) Len() int64 { return s.length }
+func (s *Stream) Len() int64 { return s.counts().entries }
+
+// counts returns the live entries and data bytes of the whole stream.
+func (s *Stream) counts() counts {
+	c := s.rare().earlier
+	if b := s.tree.Last(); b != nil {
+		c.add(b)
+	}
+	return c
+}
 
 // entriesAdded is the number of successful appends (XINFO's entries-added):
 // the entries there are and those removed since.
-func (s *Stream) entriesAdded() uint64 { return uint64(s.length) + s.rare().removed }
+func (s *Stream) entriesAdded() uint64 { return uint64(s.Len()) + s.rare().removed }
 
 // LastID is the last generated ID (survives deletion and trimming).
 func (s *Stream) LastID() ID { return s.lastID }
@@ -372,9 +401,7 @@ func (s *Stream) Clone() *Stream {
 	c := &Stream{
 		tree:   s.tree.Clone(),
 		own:    newOwner(),
-		length: s.length,
 		lastID: s.lastID,
-		bytes:  s.bytes,
 		more:   s.more.clone(),
 	}
 	s.own = newOwner()
@@ -408,7 +435,7 @@ type Info struct {
 func (s *Stream) Info() Info {
 	blocks := int64(s.tree.Len())
 	in := Info{
-		Length:            s.length,
+		Length:            s.Len(),
 		RadixTreeKeys:     blocks,
 		RadixTreeNodes:    raxNodes(s.blockKeys()),
 		LastGeneratedID:   s.lastID,
@@ -416,7 +443,7 @@ func (s *Stream) Info() Info {
 		EntriesAdded:      s.entriesAdded(),
 		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
-		DataBytes:         s.bytes,
+		DataBytes:         s.DataBytes(),
 	}
 	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
 		in.FirstEntry = &first[0]

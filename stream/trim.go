@@ -43,17 +43,27 @@ func (s *Stream) tombstone(b *block, e rawEntry) {
 	b.del++
 	n := b.entryBytes(e)
 	b.bytes -= n
-	s.bytes -= n
-	s.length--
-	s.rareForWrite().removed++
+	x := s.rareForWrite()
+	x.removed++
+	if b != s.tree.Last() {
+		x.earlier.entries--
+		x.earlier.bytes -= n
+	}
 }
 
 // removeBlock drops a whole block and its live entries.
 func (s *Stream) removeBlock(b *block) {
+	x := s.rareForWrite()
+	x.removed += uint64(b.live())
+	if b != s.tree.Last() {
+		x.earlier.sub(b)
+		s.tree.Delete(b.slot())
+		return
+	}
 	s.tree.Delete(b.slot())
-	s.length -= int64(b.live())
-	s.rareForWrite().removed += uint64(b.live())
-	s.bytes -= b.bytes
+	if last := s.tree.Last(); last != nil {
+		x.earlier.sub(last) // now the last block
+	}
 }
 
 // Trim applies t and returns how many entries it removed. Whole blocks go
@@ -81,7 +91,7 @@ func (s *Stream) Trim(t Trim) int64 {
 	for {
 		sl, ok := s.tree.Min()
 		b := sl.b
-		if !ok || (t.Strategy == TrimMaxLen && s.length <= maxLen) {
+		if !ok || (t.Strategy == TrimMaxLen && s.Len() <= maxLen) {
 			return removed
 		}
 		live := int64(b.live())
@@ -91,7 +101,7 @@ func (s *Stream) Trim(t Trim) int64 {
 		var whole bool
 		switch t.Strategy {
 		case TrimMaxLen:
-			whole = s.length-live >= maxLen
+			whole = s.Len()-live >= maxLen
 		case TrimMinID:
 			whole = b.lastID().Less(t.MinID)
 		default:
@@ -119,7 +129,7 @@ func (s *Stream) trimInside(b *block, t Trim, maxLen int64) int64 {
 		if e.deleted() {
 			continue
 		}
-		if t.Strategy == TrimMaxLen && s.length <= maxLen ||
+		if t.Strategy == TrimMaxLen && s.Len() <= maxLen ||
 			t.Strategy == TrimMinID && !e.id.Less(t.MinID) {
 			break
 		}
