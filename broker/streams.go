@@ -42,7 +42,7 @@ type registry struct {
 
 // streamState is one key. It has no stream (stream() is nil) while the key
 // does not exist but blocked XREAD callers wait for it to be created (a
-// placeholder). A state is dropped from the map only when it has no stream
+// placeholder). A state is dropped from the registry only when it has no stream
 // and nobody waits; dead then tells those who still hold the pointer to look
 // the key up again.
 //
@@ -55,7 +55,6 @@ type streamState struct {
 
 	pos     uint64     // log position of the last mutation
 	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
-	hash    uint32     // the registry's hash of key (keyTable)
 	exists  bool       // mem is the key's stream (else the key does not exist)
 	dead    bool       // removed from the registry
 	applied bool       // the current access applied a mutation (access.go)
