@@ -93,9 +93,10 @@ const btreeBlockDegree = 16
 // when the original is not used afterwards; two copies in use at once
 // would share their entries.
 //
-// A Stream holds no entry or byte count of its own: its last block counts
-// its entries and their data bytes, and the rare part those of the blocks
-// before it (rareState.earlier), so that a stream of one block needs none.
+// A Stream is small (48 bytes), for processes that hold millions of them:
+// what few streams set is in a part allocated on first use, and the stream
+// keeps no entry or byte count of its own (its last block counts its
+// entries and their data bytes; that part, those of the blocks before it).
 type Stream struct {
 	tree   blockSet   // the last block takes the appends while it is open (openBlock)
 	own    owner      // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
