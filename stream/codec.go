@@ -181,9 +181,9 @@ func Decode(data []byte) (*Stream, error) {
 // checkMeta validates the metadata against the decoded blocks, the tail
 // block last whose last entry is lastEntry, and reopens the tail block when
 // the encoding says it was open. An open block's last entry is the
-// last-generated-id (Stream.openBlock); a stream always encodes one that way, but
-// if the two differ the block stays sealed and the next append starts a new
-// one.
+// last-generated-id (Stream.openBlock), and a stream always encodes it so;
+// if the two differ, the block stays sealed and the next append starts a
+// new one.
 func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, added, open uint64) {
 	switch {
 	case last != nil && s.lastID.Less(lastEntry):
