@@ -57,7 +57,7 @@ func (b *Broker) view(ctx context.Context, key string, f func(s *stream.Stream) 
 	case err != nil:
 		return err
 	default:
-		err = f(st.s)
+		err = f(st.stream())
 		pos = st.pos
 		st.mu.Unlock()
 		if err != nil {
@@ -75,7 +75,7 @@ func (b *Broker) update(ctx context.Context, key string, f func(t tx) error) err
 }
 
 // upsert is update on a key that f may create: for a missing key f runs
-// with t.st.s == nil. A stream f creates without applying a mutation (to
+// with t.st.stream() == nil. A stream f creates without applying a mutation (to
 // resolve an ID against it, say) is dropped again.
 func (b *Broker) upsert(ctx context.Context, key string, f func(t tx) error) error {
 	return b.access(ctx, key, true, f)
@@ -93,7 +93,7 @@ func (b *Broker) access(ctx context.Context, key string, create bool, f func(t t
 		b.reg.unlockAndDrop(st)
 		return err
 	}
-	missing := st.s == nil
+	missing := st.stream() == nil
 	st.applied = false
 	err = f(tx{b: b, st: st})
 	if missing && !st.applied {
@@ -121,7 +121,7 @@ func (r *registry) lockAll(keys []string) ([]*streamState, func(), error) {
 		closed := r.closed
 		byKey := make(map[string]*streamState, len(sorted))
 		for _, k := range sorted {
-			byKey[k] = r.m[k]
+			byKey[k] = r.m.get(k)
 		}
 		r.mu.RUnlock()
 		if closed {
@@ -170,7 +170,7 @@ func lockStates(sorted []string, byKey map[string]*streamState) ([]*streamState,
 		switch {
 		case st.dead:
 			return fail(errRetry)
-		case st.s == nil:
+		case st.stream() == nil:
 			return fail(ErrNoStream)
 		case st.failure() != nil:
 			return fail(st.failure())

@@ -19,7 +19,7 @@ type effect struct {
 	codes   []int                 // opAckDel, opDeleteEx: one result per ID
 }
 
-// apply applies m to st.s and says in *e what it did: the one place where a
+// apply applies m to st.stream() and says in *e what it did: the one place where a
 // mutation changes a stream.
 // Live calls reach it through [tx.apply], which logs what changed; recovery
 // calls it with the mutations read back from the log, so replay cannot drift
@@ -31,7 +31,7 @@ type effect struct {
 // applied, so the logged record does not depend on the block layout.
 // st.mu is held.
 func apply(st *streamState, m *mutation, e *effect) error {
-	if st.s == nil {
+	if st.stream() == nil {
 		switch m.kind {
 		case opAdd, opAddBatch, opCreateStream:
 			st.create()
@@ -39,7 +39,7 @@ func apply(st *streamState, m *mutation, e *effect) error {
 			return ErrNoStream
 		}
 	}
-	s := st.s
+	s := st.stream()
 	var err error
 	switch m.kind {
 	case opAdd, opAddBatch:
@@ -101,7 +101,7 @@ func apply(st *streamState, m *mutation, e *effect) error {
 		e.changed = false
 		return err
 	}
-	if freesAcked(m) && st.s != nil && st.s.RetainAcked() > 0 {
+	if freesAcked(m) && st.stream() != nil && st.stream().RetainAcked() > 0 {
 		e.changed = true
 	}
 	return nil

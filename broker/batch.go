@@ -99,7 +99,7 @@ func (t tx) addBatch(entries [][]Field, o *AddOptions, now uint64) ([]ID, error)
 	if err := newStreamUnless(t.st, o.NoMkStream); err != nil {
 		return nil, err
 	}
-	s := t.st.s
+	s := t.st.stream()
 	ids, err := batchIDs(s, o.ID, now, len(entries))
 	if err != nil {
 		return nil, err

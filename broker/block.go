@@ -99,7 +99,7 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 	if w.done {
 		return true
 	}
-	if st.s == nil {
+	if st.stream() == nil {
 		return false
 	}
 	spec := &w.specs[ref.i]
@@ -109,7 +109,7 @@ func (b *Broker) tryServeLocked(st *streamState, ref waitRef, nowMs uint64) bool
 		if !ok {
 			return false
 		}
-		entries = st.s.Range(start, stream.MaxID, w.count)
+		entries = st.stream().Range(start, stream.MaxID, w.count)
 	} else {
 		err := b.jr.writable() // a delivery is a mutation
 		if err == nil && w.claim != nil {

@@ -42,8 +42,8 @@ func (b *Broker) claimDelay(w *waiter) (time.Duration, bool) {
 		st.mu.Lock()
 		var due uint64
 		ok := false
-		if st.s != nil {
-			due, ok = st.s.ClaimDueMs(w.group, b.nowMs(), *w.claim)
+		if st.stream() != nil {
+			due, ok = st.stream().ClaimDueMs(w.group, b.nowMs(), *w.claim)
 		}
 		st.mu.Unlock()
 		if ok && (!found || due < best) {

@@ -102,23 +102,23 @@ func applyDeadLetter(st *streamState, m *mutation, e *effect) error {
 	if m.opArgs == nil || m.dead == nil || m.dead.st == nil || m.dead.st == st {
 		return fmt.Errorf("%w: dead-letter move without a second key", ErrCorrupt)
 	}
-	ps, err := st.s.PendingRange(m.group, 0, stream.PendingQuery{Start: m.id, End: m.id, Count: 1,
+	ps, err := st.stream().PendingRange(m.group, 0, stream.PendingQuery{Start: m.id, End: m.id, Count: 1,
 		Consumer: m.consumer, ByConsumer: true})
 	if err != nil || len(ps) == 0 {
 		return err // not pending for m.consumer (any more): nothing to move
 	}
 	dst := m.dead.st
-	created := dst.s == nil
+	created := dst.stream() == nil
 	if created {
 		dst.create()
 	}
-	if err := appendDeadFields(dst.s, m); err != nil {
+	if err := appendDeadFields(dst.stream(), m); err != nil {
 		if created {
 			dst.drop()
 		}
 		return err
 	}
-	e.n = st.s.Ack(m.group, m.id)
+	e.n = st.stream().Ack(m.group, m.id)
 	e.changed = true
 	return nil
 }
@@ -162,7 +162,7 @@ func (b *Broker) deadLetterLocked(src, dst *streamState, now uint64, d DeadLette
 	if err := b.jr.writable(); err != nil {
 		return ID{}, false, err
 	}
-	next := dst.s
+	next := dst.stream()
 	if next == nil {
 		next = stream.New() // resolve the ID as on the key about to be created
 	}
@@ -197,7 +197,7 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 	}
 	for {
 		r.mu.RLock()
-		closed, s := r.closed, r.m[src]
+		closed, s := r.closed, r.m.get(src)
 		r.mu.RUnlock()
 		if closed {
 			return nil, nil, nil, ErrClosed
@@ -216,7 +216,7 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 		first.mu.Lock()
 		second.mu.Lock()
 		unlock := func() {
-			empty := d.s == nil && len(d.waitList()) == 0
+			empty := d.stream() == nil && len(d.waitList()) == 0
 			second.mu.Unlock()
 			first.mu.Unlock()
 			if empty {
@@ -227,7 +227,7 @@ func (r *registry) lockPair(src, dst string) (s, d *streamState, unlock func(), 
 		case s.dead || d.dead:
 			unlock()
 			continue
-		case s.s == nil:
+		case s.stream() == nil:
 			unlock()
 			return nil, nil, nil, ErrNoStream
 		case s.failure() != nil || d.failure() != nil:

@@ -40,37 +40,37 @@ func TestDeadLetterRecordRoundTrip(t *testing.T) {
 // and then both appends and acks; otherwise it changes nothing (not even
 // creating the dead-letter key).
 func TestApplyDeadLetter(t *testing.T) {
-	src := &streamState{key: "jobs", s: stream.New()}
+	src := &streamState{key: "jobs", exists: true}
 	id := stream.ID{Ms: 5, Seq: 1}
-	if err := src.s.Append(id, []stream.Field{{Name: "a", Value: "1"}}); err != nil {
+	if err := src.stream().Append(id, []stream.Field{{Name: "a", Value: "1"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := src.s.CreateGroup("g", stream.ID{}, 0); err != nil {
+	if err := src.stream().CreateGroup("g", stream.ID{}, 0); err != nil {
 		t.Fatal(err)
 	}
 	dst := &streamState{key: "jobs:dead"}
 	m := deadLetterCase()
 	m.dead.st = dst
 	var e effect
-	if err := apply(src, &m, &e); err != nil || e.changed || dst.s != nil {
-		t.Fatalf("not pending: err %v, changed %v, dead key created %v", err, e.changed, dst.s != nil)
+	if err := apply(src, &m, &e); err != nil || e.changed || dst.stream() != nil {
+		t.Fatalf("not pending: err %v, changed %v, dead key created %v", err, e.changed, dst.stream() != nil)
 	}
-	if _, err := src.s.ReadGroupNew("g", "other", 1, 0, false); err != nil {
+	if _, err := src.stream().ReadGroupNew("g", "other", 1, 0, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := apply(src, &m, &e); err != nil || e.changed || dst.s != nil {
+	if err := apply(src, &m, &e); err != nil || e.changed || dst.stream() != nil {
 		t.Fatalf("pending for another consumer: err %v, changed %v", err, e.changed)
 	}
-	if _, err := src.s.Claim("g", "c", 2, 0, []stream.ID{id}, stream.ClaimOptions{}); err != nil {
+	if _, err := src.stream().Claim("g", "c", 2, 0, []stream.ID{id}, stream.ClaimOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := apply(src, &m, &e); err != nil || !e.changed || e.n != 1 {
 		t.Fatalf("pending: err %v, effect %+v", err, e)
 	}
-	if sum, _ := src.s.PendingSummary("g"); sum.Count != 0 {
+	if sum, _ := src.stream().PendingSummary("g"); sum.Count != 0 {
 		t.Fatalf("still pending: %+v", sum)
 	}
-	if got, ok := dst.s.Get(m.dead.id); !ok || !reflect.DeepEqual(got.Fields, m.fields) {
+	if got, ok := dst.stream().Get(m.dead.id); !ok || !reflect.DeepEqual(got.Fields, m.fields) {
 		t.Fatalf("dead-letter entry %v %+v", ok, got)
 	}
 }
@@ -79,18 +79,18 @@ func TestApplyDeadLetter(t *testing.T) {
 // stream with the Acked retention bound drops the entry in the same
 // mutation; the next entry, not delivered, stays.
 func TestApplyDeadLetterAckedRetention(t *testing.T) {
-	src := &streamState{key: "jobs", s: stream.New()}
+	src := &streamState{key: "jobs", exists: true}
 	id := stream.ID{Ms: 5, Seq: 1}
 	for _, at := range []stream.ID{id, {Ms: 6}} {
-		if err := src.s.Append(at, []stream.Field{{Name: "a", Value: "1"}}); err != nil {
+		if err := src.stream().Append(at, []stream.Field{{Name: "a", Value: "1"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	src.s.SetRetention(stream.Retention{Acked: true})
-	if err := src.s.CreateGroup("g", stream.ID{}, 0); err != nil {
+	src.stream().SetRetention(stream.Retention{Acked: true})
+	if err := src.stream().CreateGroup("g", stream.ID{}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := src.s.ReadGroupNew("g", "c", 1, 1, false); err != nil {
+	if _, err := src.stream().ReadGroupNew("g", "c", 1, 1, false); err != nil {
 		t.Fatal(err)
 	}
 	m := deadLetterCase()
@@ -99,7 +99,7 @@ func TestApplyDeadLetterAckedRetention(t *testing.T) {
 	if err := apply(src, &m, &e); err != nil || !e.changed || e.n != 1 {
 		t.Fatalf("err %v, effect %+v", err, e)
 	}
-	if first, _ := src.s.FirstID(); src.s.Len() != 1 || first != (stream.ID{Ms: 6}) {
-		t.Fatalf("source length %d, first %s; want only 6-0", src.s.Len(), first)
+	if first, _ := src.stream().FirstID(); src.stream().Len() != 1 || first != (stream.ID{Ms: 6}) {
+		t.Fatalf("source length %d, first %s; want only 6-0", src.stream().Len(), first)
 	}
 }

@@ -31,7 +31,7 @@ func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCre
 		return err
 	}
 	return b.upsert(ctx, key, func(t tx) error {
-		if t.st.s == nil {
+		if t.st.stream() == nil {
 			if !o.MkStream {
 				return ErrNoStream
 			}
@@ -39,7 +39,7 @@ func (b *Broker) XGroupCreate(ctx context.Context, key, group string, o GroupCre
 				return err
 			}
 		}
-		m := mutation{kind: opGroupCreate, key: key, id: startID(t.st.s, o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
+		m := mutation{kind: opGroupCreate, key: key, id: startID(t.st.stream(), o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
 		_, err := t.apply(&m)
 		return err
 	})
@@ -60,7 +60,7 @@ func (b *Broker) XGroupSetID(ctx context.Context, key, group string, o GroupSetI
 		return err
 	}
 	return b.update(ctx, key, func(t tx) error {
-		m := mutation{kind: opGroupSetID, key: key, id: startID(t.st.s, o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
+		m := mutation{kind: opGroupSetID, key: key, id: startID(t.st.stream(), o.Start), opArgs: &opArgs{group: group, entriesRead: entriesRead}}
 		_, err := t.apply(&m)
 		return err
 	})

@@ -112,7 +112,7 @@ func (b *Broker) groupReadAll(group, consumer string, streams []ReadStream, o *G
 		return nil, 0, err
 	}
 	for _, st := range states {
-		if !st.s.HasGroup(group) {
+		if !st.stream().HasGroup(group) {
 			return nil, 0, ErrNoGroup
 		}
 	}

@@ -37,13 +37,13 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	b.Run("mode=replay/apply=1", func(b *testing.B) {
 		b.ReportAllocs()
 		rd := newReplayDecoder()
-		st := &streamState{s: stream.New()}
+		st := &streamState{exists: true}
 		for b.Loop() {
 			var m mutation
 			if err := rd.decode(&m, rec); err != nil {
 				b.Fatal(err)
 			}
-			m.id = stream.ID{Ms: m.id.Ms, Seq: uint64(st.s.Len())}
+			m.id = stream.ID{Ms: m.id.Ms, Seq: uint64(st.stream().Len())}
 			if err := apply(st, &m, &effect{}); err != nil {
 				b.Fatal(err)
 			}

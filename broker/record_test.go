@@ -188,8 +188,8 @@ func TestReplayDecoderApplies(t *testing.T) {
 		}
 		clear(data) // the log's read buffer, reused: the stream keeps a copy
 	}
-	ea, _ := fresh.s.AppendBinary(nil)
-	eb, _ := lists.s.AppendBinary(nil)
+	ea, _ := fresh.stream().AppendBinary(nil)
+	eb, _ := lists.stream().AppendBinary(nil)
 	if !bytes.Equal(ea, eb) {
 		t.Fatal("replay from field lists differs from replay from fields")
 	}

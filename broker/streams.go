@@ -32,7 +32,7 @@ type registry struct {
 	b *Broker
 
 	mu     sync.RWMutex
-	m      map[string]*streamState
+	m      keyTable // the states, by key
 	closed bool
 
 	// delPos is the log position of the latest DEL: a read that finds a key
@@ -40,42 +40,53 @@ type registry struct {
 	delPos atomic.Uint64
 }
 
-// streamState is one key. s is nil while the key does not exist but blocked
-// XREAD callers wait for it to be created (a placeholder). A state is dropped
-// from the map only when s is nil and nobody waits; dead then tells those who
-// still hold the pointer to look the key up again.
+// streamState is one key. It has no stream (stream() is nil) while the key
+// does not exist but blocked XREAD callers wait for it to be created (a
+// placeholder). A state is dropped from the registry only when it has no stream
+// and nobody waits; dead then tells those who still hold the pointer to look
+// the key up again.
 //
-// A process may hold millions of keys, so the state is kept small: what
-// few keys need (blocked readers, a refused mutation) is in cold, allocated
-// on first use.
+// A process may hold millions of keys, so the state is kept small (48
+// bytes and the stream): what few keys need (blocked readers, a refused
+// mutation) is in cold, allocated on first use.
 type streamState struct {
 	key string
 	mu  sync.Mutex
 
-	s       *stream.Stream // &mem while the key exists, else nil
-	pos     uint64         // log position of the last mutation
-	cold    *stateCold     // nil until a reader blocks or the log refuses a mutation
-	dead    bool           // removed from the registry
-	applied bool           // the current access applied a mutation (access.go)
-	mem     stream.Stream  // the stream, inline: a key is one object, not two
+	pos     uint64     // log position of the last mutation
+	cold    *stateCold // nil until a reader blocks or the log refuses a mutation
+	exists  bool       // mem is the key's stream (else the key does not exist)
+	dead    bool       // removed from the registry
+	applied bool       // the current access applied a mutation (access.go)
+	mem     stream.Stream
+}
+
+// stream returns the key's stream, nil while the key does not exist. The
+// stream is inline in st (a key is one object, not two), so the pointer is
+// good for as long as st is. st.mu is held.
+func (st *streamState) stream() *stream.Stream {
+	if !st.exists {
+		return nil
+	}
+	return &st.mem
 }
 
 // create gives st an empty stream. st.mu is held.
 func (st *streamState) create() {
 	st.mem = stream.Stream{}
-	st.s = &st.mem
+	st.exists = true
 }
 
 // install moves s into st as its stream; s must not be used afterwards.
 // st.mu is held.
 func (st *streamState) install(s *stream.Stream) {
 	st.mem = *s
-	st.s = &st.mem
+	st.exists = true
 }
 
 // drop removes st's stream, freeing its entries. st.mu is held.
 func (st *streamState) drop() {
-	st.s = nil
+	st.exists = false
 	st.mem = stream.Stream{}
 }
 
@@ -144,17 +155,17 @@ func (st *streamState) setFailure(err error) error {
 }
 
 func newRegistry(b *Broker) *registry {
-	return &registry{b: b, m: make(map[string]*streamState)}
+	return &registry{b: b, m: newKeyTable()}
 }
 
 // lock returns key's state, locked. With create, a missing key gets a
-// placeholder state (s == nil) that the caller fills or drops with
+// placeholder state (no stream) that the caller fills or drops with
 // [registry.dropIfEmpty]; without it, a missing key or a placeholder is
 // ErrNoStream (and nothing is locked).
 func (r *registry) lock(key string, create bool) (*streamState, error) {
 	for {
 		r.mu.RLock()
-		st, closed := r.m[key], r.closed
+		st, closed := r.m.get(key), r.closed
 		r.mu.RUnlock()
 		if closed {
 			return nil, ErrClosed
@@ -173,7 +184,7 @@ func (r *registry) lock(key string, create bool) (*streamState, error) {
 			st.mu.Unlock()
 			continue
 		}
-		if st.s == nil && !create {
+		if st.stream() == nil && !create {
 			st.mu.Unlock()
 			return nil, ErrNoStream
 		}
@@ -192,10 +203,10 @@ func (r *registry) insert(key string) (*streamState, error) {
 	if r.closed {
 		return nil, ErrClosed
 	}
-	st := r.m[key]
+	st := r.m.get(key)
 	if st == nil {
 		st = &streamState{key: key, pos: r.delPos.Load()}
-		r.m[key] = st
+		r.m.put(st)
 	}
 	return st, nil
 }
@@ -203,7 +214,7 @@ func (r *registry) insert(key string) (*streamState, error) {
 // unlockAndDrop unlocks st and drops it from the registry if it is an unused
 // placeholder.
 func (r *registry) unlockAndDrop(st *streamState) {
-	empty := st.s == nil && len(st.waitList()) == 0
+	empty := st.stream() == nil && len(st.waitList()) == 0
 	st.mu.Unlock()
 	if empty {
 		r.dropIfEmpty(st)
@@ -214,8 +225,7 @@ func (r *registry) unlockAndDrop(st *streamState) {
 func (r *registry) dropIfEmpty(st *streamState) {
 	r.mu.Lock()
 	st.mu.Lock()
-	if !st.dead && st.s == nil && len(st.waitList()) == 0 && r.m[st.key] == st {
-		delete(r.m, st.key)
+	if !st.dead && st.stream() == nil && len(st.waitList()) == 0 && r.m.remove(st) {
 		st.dead = true
 	}
 	st.mu.Unlock()
@@ -227,7 +237,7 @@ func (r *registry) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	for _, st := range r.m {
+	for st := range r.m.all() {
 		st.mu.Lock()
 		st.dead = true
 		st.failWaitersLocked(func(*waiter) error { return ErrClosed })
@@ -267,13 +277,13 @@ func (r *registry) del(key string) (bool, uint64, error) {
 	if r.closed {
 		return false, 0, ErrClosed
 	}
-	st := r.m[key]
+	st := r.m.get(key)
 	if st == nil {
 		return false, 0, nil
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.s == nil {
+	if st.stream() == nil {
 		return false, 0, nil
 	}
 	if err := st.failure(); err != nil {
@@ -294,7 +304,7 @@ func (r *registry) del(key string) (bool, uint64, error) {
 		return nil
 	})
 	if len(st.waitList()) == 0 {
-		delete(r.m, key)
+		r.m.remove(st)
 		st.dead = true
 	}
 	return true, st.pos, nil
@@ -336,8 +346,8 @@ func (b *Broker) Keys(ctx context.Context) ([]string, error) {
 		b.reg.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	states := make([]*streamState, 0, len(b.reg.m))
-	for _, st := range b.reg.m {
+	states := make([]*streamState, 0, b.reg.m.Len())
+	for st := range b.reg.m.all() {
 		states = append(states, st)
 	}
 	b.reg.mu.RUnlock()
@@ -345,7 +355,7 @@ func (b *Broker) Keys(ctx context.Context) ([]string, error) {
 	var pos uint64
 	for _, st := range states {
 		st.mu.Lock()
-		if st.s != nil && !st.dead {
+		if st.stream() != nil && !st.dead {
 			keys = append(keys, st.key)
 			pos = max(pos, st.pos)
 		}

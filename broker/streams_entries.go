@@ -76,11 +76,11 @@ func (t tx) add(fields []Field, o *AddOptions, now uint64, pid, iid string) (ID,
 		return ID{}, err
 	}
 	if pid != "" {
-		if orig, dup := t.st.s.IdmpLookup(pid, iid); dup {
+		if orig, dup := t.st.stream().IdmpLookup(pid, iid); dup {
 			return orig, t.duplicate(pid, iid)
 		}
 	}
-	id, err := t.st.s.NextID(o.ID, now)
+	id, err := t.st.stream().NextID(o.ID, now)
 	if err != nil {
 		return ID{}, err
 	}
@@ -120,7 +120,7 @@ func (t tx) duplicate(pid, iid string) error {
 // against, unless noMkStream (then ErrNoStream). [Broker.upsert] drops it
 // again if no mutation is applied.
 func newStreamUnless(st *streamState, noMkStream bool) error {
-	if st.s != nil {
+	if st.stream() != nil {
 		return nil
 	}
 	if noMkStream {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -68,8 +69,8 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 				tt.op(b)
 				b.reg.mu.RLock()
 				defer b.reg.mu.RUnlock()
-				for k, st := range b.reg.m {
-					t.Errorf("registry still holds %q (stream %v, %d waiters)", k, st.s != nil, len(st.waitList()))
+				for st := range b.reg.m.all() {
+					t.Errorf("registry still holds %q (stream %v, %d waiters)", st.key, st.stream() != nil, len(st.waitList()))
 				}
 			})
 		})
@@ -78,7 +79,7 @@ func TestRegistryLeavesNoPlaceholders(t *testing.T) {
 
 func hasWaiter(b *Broker, key string) bool {
 	b.reg.mu.RLock()
-	st := b.reg.m[key]
+	st := b.reg.m.get(key)
 	b.reg.mu.RUnlock()
 	if st == nil {
 		return false
@@ -98,4 +99,12 @@ func mustNew(t testing.TB, opts Options) *Broker {
 	}
 	t.Cleanup(func() { b.Close() })
 	return b
+}
+
+// TestStreamStateSize pins the size of a key's state with its stream
+// inline: a process may hold millions of keys (see streamState).
+func TestStreamStateSize(t *testing.T) {
+	if size := unsafe.Sizeof(streamState{}); size > 96 {
+		t.Errorf("streamState is %d bytes, want at most 96", size)
+	}
 }

@@ -50,7 +50,7 @@ func (o Idempotency) resolve(spec AddID, fields []Field) (pid, iid string, err e
 // if it has one, reading the clock (under the lock: the reading orders no
 // ID) when the policy bounds age and m has no reading.
 func (t tx) retainLocked(m *mutation) {
-	r := t.st.s.Retention()
+	r := t.st.stream().Retention()
 	if r == (stream.Retention{}) {
 		return
 	}
@@ -193,7 +193,7 @@ func (b *Broker) XCfgSet(ctx context.Context, key string, c StreamConfig) error 
 		return err
 	}
 	return b.update(ctx, key, func(t tx) error {
-		s := t.st.s
+		s := t.st.stream()
 		if c.IdmpDuration != 0 || c.IdmpMaxSize != 0 {
 			cfg := s.IdmpConfig()
 			if c.IdmpDuration != 0 {

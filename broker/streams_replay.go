@@ -2,7 +2,8 @@ package broker
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/brookmq/brook/stream"
 )
@@ -40,7 +41,7 @@ func (p *replayer) replay(m *mutation) error {
 		p.st = st
 	}
 	err := apply(st, m, &effect{})
-	if err != nil || st.s == nil { // an empty placeholder is dropped at once, as by the live calls
+	if err != nil || st.stream() == nil { // an empty placeholder is dropped at once, as by the live calls
 		p.done()
 	}
 	if err != nil {
@@ -74,27 +75,23 @@ func (p *replayer) done() {
 func (r *registry) snapshot(pos func() uint64) (streams map[string]*stream.Stream, at uint64, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	keys := make([]string, 0, len(r.m))
-	for k := range r.m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		r.m[k].mu.Lock()
+	states := slices.Collect(r.m.all())
+	slices.SortFunc(states, func(a, b *streamState) int { return strings.Compare(a.key, b.key) })
+	for _, st := range states {
+		st.mu.Lock()
 	}
 	defer func() {
-		for _, k := range keys {
-			r.m[k].mu.Unlock()
+		for _, st := range states {
+			st.mu.Unlock()
 		}
 	}()
-	streams = make(map[string]*stream.Stream, len(keys))
-	for _, k := range keys {
-		st := r.m[k]
+	streams = make(map[string]*stream.Stream, len(states))
+	for _, st := range states {
 		if err := st.failure(); err != nil {
 			return nil, 0, fmt.Errorf("broker: no snapshot while a stream holds a change the log refused: %w", err)
 		}
-		if st.s != nil {
-			streams[k] = st.s.Clone()
+		if st.stream() != nil {
+			streams[st.key] = st.stream().Clone()
 		}
 	}
 	return streams, pos(), nil

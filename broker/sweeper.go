@@ -85,10 +85,10 @@ func nextDeadline(s *stream.Stream) (uint64, bool) {
 // noteLocked schedules st if nothing is scheduled for it and something of
 // it will fall due: after an append. st.mu is held.
 func (sw *sweeper) noteLocked(st *streamState) {
-	if st.s == nil || !st.s.HasDeadline() || st.sweepDeadline() != 0 {
+	if st.stream() == nil || !st.stream().HasDeadline() || st.sweepDeadline() != 0 {
 		return
 	}
-	if at, ok := nextDeadline(st.s); ok {
+	if at, ok := nextDeadline(st.stream()); ok {
 		sw.push(st, at)
 	}
 }
@@ -99,10 +99,10 @@ func (sw *sweeper) noteLocked(st *streamState) {
 // item is dropped (st.sweepAt 0), so that the next append schedules the
 // deadline the new policy gives. st.mu is held.
 func (sw *sweeper) rescheduleLocked(st *streamState) {
-	if st.s == nil {
+	if st.stream() == nil {
 		return
 	}
-	at, ok := nextDeadline(st.s)
+	at, ok := nextDeadline(st.stream())
 	switch {
 	case !ok:
 		st.setSweepDeadline(0)
@@ -137,8 +137,8 @@ func (sw *sweeper) push(st *streamState, at uint64) {
 func (sw *sweeper) scheduleAll() {
 	r := sw.b.reg
 	r.mu.RLock()
-	states := make([]*streamState, 0, len(r.m))
-	for _, st := range r.m {
+	states := make([]*streamState, 0, r.m.Len())
+	for st := range r.m.all() {
 		states = append(states, st)
 	}
 	r.mu.RUnlock()
@@ -217,7 +217,7 @@ func (sw *sweeper) sweepKey(d deadline, nowMs uint64) {
 			return nil
 		}
 		st.setSweepDeadline(0)
-		s := st.s
+		s := st.stream()
 		if r := s.Retention(); r.MaxAgeMs > 0 && nowMs > r.MaxAgeMs {
 			trim := stream.Trim{Strategy: stream.TrimMinID, MinID: stream.ID{Ms: nowMs - r.MaxAgeMs}}
 			if _, err := t.apply(&mutation{kind: opTrim, key: d.key, trim: trim}); err != nil {

@@ -124,7 +124,7 @@ func (b *Broker) readOne(rs ReadStream, count int) ([]Entry, ID, uint64, error) 
 	case err != nil:
 		return nil, ID{}, 0, err
 	}
-	s := st.s
+	s := st.stream()
 	switch rs.From.kind {
 	case posLastEntry:
 		entries = s.RevRange(stream.MaxID, stream.MinID, 1)

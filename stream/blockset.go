@@ -6,19 +6,24 @@ import "github.com/google/btree"
 // most one block (most streams, when there are millions of small ones)
 // holds it inline and has no B-tree: the tree and its free list cost over
 // a kilobyte, more than a small stream's data. The tree is made when a
-// second block arrives and dropped when one block is left. The methods are
-// those of btree.BTreeG that the stream uses, with the same meaning.
+// second block arrives and dropped when one block is left. The set also
+// keeps its last block at hand (Last), the one appends go to. The other
+// methods are those of btree.BTreeG that the stream uses, with the same
+// meaning.
 type blockSet struct {
-	one  *block              // the only block when tree is nil (nil: none)
+	last *block              // the block with the highest first ID, the only one when tree is nil (nil: none)
 	tree *btree.BTreeG[slot] // two or more blocks
 }
+
+// Last returns the block with the highest first ID, nil when none.
+func (t *blockSet) Last() *block { return t.last }
 
 // Len is the number of blocks.
 func (t *blockSet) Len() int {
 	if t.tree != nil {
 		return t.tree.Len()
 	}
-	if t.one != nil {
+	if t.last != nil {
 		return 1
 	}
 	return 0
@@ -29,10 +34,10 @@ func (t *blockSet) Min() (slot, bool) {
 	if t.tree != nil {
 		return t.tree.Min()
 	}
-	if t.one == nil {
+	if t.last == nil {
 		return slot{}, false
 	}
-	return t.one.slot(), true
+	return t.last.slot(), true
 }
 
 // ReplaceOrInsert adds sl, replacing the block with the same first ID.
@@ -40,28 +45,31 @@ func (t *blockSet) ReplaceOrInsert(sl slot) {
 	switch {
 	case t.tree != nil:
 		t.tree.ReplaceOrInsert(sl)
-	case t.one == nil || t.one.first == sl.first:
-		t.one = sl.b
-	default:
+	case t.last != nil && t.last.first != sl.first:
 		t.tree = btree.NewG(btreeBlockDegree, slotLess)
-		t.tree.ReplaceOrInsert(t.one.slot())
+		t.tree.ReplaceOrInsert(t.last.slot())
 		t.tree.ReplaceOrInsert(sl)
-		t.one = nil
+	}
+	if t.last == nil || !sl.first.Less(t.last.first) {
+		t.last = sl.b
 	}
 }
 
 // Delete removes the block whose first ID is sl.first.
 func (t *blockSet) Delete(sl slot) {
 	if t.tree == nil {
-		if t.one != nil && t.one.first == sl.first {
-			t.one = nil
+		if t.last != nil && t.last.first == sl.first {
+			t.last = nil
 		}
 		return
 	}
 	t.tree.Delete(sl)
+	if t.last.first == sl.first {
+		m, _ := t.tree.Max()
+		t.last = m.b
+	}
 	if t.tree.Len() <= 1 {
-		sl, _ := t.tree.Min()
-		t.one, t.tree = sl.b, nil
+		t.tree = nil
 	}
 }
 
@@ -70,8 +78,8 @@ func (t *blockSet) Delete(sl slot) {
 func (t *blockSet) Ascend(fn func(slot) bool) {
 	if t.tree != nil {
 		t.tree.Ascend(fn)
-	} else if t.one != nil {
-		fn(t.one.slot())
+	} else if t.last != nil {
+		fn(t.last.slot())
 	}
 }
 
@@ -80,8 +88,8 @@ func (t *blockSet) Ascend(fn func(slot) bool) {
 func (t *blockSet) AscendGreaterOrEqual(pivot slot, fn func(slot) bool) {
 	if t.tree != nil {
 		t.tree.AscendGreaterOrEqual(pivot, fn)
-	} else if t.one != nil && !t.one.first.Less(pivot.first) {
-		fn(t.one.slot())
+	} else if t.last != nil && !t.last.first.Less(pivot.first) {
+		fn(t.last.slot())
 	}
 }
 
@@ -90,15 +98,15 @@ func (t *blockSet) AscendGreaterOrEqual(pivot slot, fn func(slot) bool) {
 func (t *blockSet) DescendLessOrEqual(pivot slot, fn func(slot) bool) {
 	if t.tree != nil {
 		t.tree.DescendLessOrEqual(pivot, fn)
-	} else if t.one != nil && !pivot.first.Less(t.one.first) {
-		fn(t.one.slot())
+	} else if t.last != nil && !pivot.first.Less(t.last.first) {
+		fn(t.last.slot())
 	}
 }
 
 // Clone returns a copy-on-write copy (the blocks themselves are shared).
 func (t *blockSet) Clone() blockSet {
 	if t.tree != nil {
-		return blockSet{tree: t.tree.Clone()}
+		return blockSet{last: t.last, tree: t.tree.Clone()}
 	}
 	return *t
 }

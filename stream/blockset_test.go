@@ -24,6 +24,11 @@ func TestSmallStreamLayout(t *testing.T) {
 		if (s.tree.tree != nil) != tree {
 			t.Fatalf("%s: has a B-tree = %v, want %v (blocks %d)", step, s.tree.tree != nil, tree, s.tree.Len())
 		}
+		var last *block
+		s.tree.Ascend(func(sl slot) bool { last = sl.b; return true })
+		if s.tree.Last() != last {
+			t.Fatalf("%s: Last is not the last block", step)
+		}
 		all := s.Range(MinID, MaxID, 0)
 		if len(all) != n {
 			t.Fatalf("%s: Range returned %d entries, want %d", step, len(all), n)
@@ -48,10 +53,10 @@ func TestSmallStreamLayout(t *testing.T) {
 	}
 	add(1)
 	check("one entry", 1, false)
-	if c := cap(s.open.buf); c > 128 {
-		t.Errorf("one entry of %d bytes holds a buffer of %d", len(s.open.buf), c)
+	if c := cap(s.openBlock().buf); c > 128 {
+		t.Errorf("one entry of %d bytes holds a buffer of %d", len(s.openBlock().buf), c)
 	}
-	if s.open.marks != nil {
+	if s.openBlock().marks != nil {
 		t.Error("a block of one entry has seek marks")
 	}
 	n := 1
@@ -86,10 +91,10 @@ func TestNamesShared(t *testing.T) {
 	if err := c.Append(ID{Ms: 1}, []Field{{"user_id", "1"}, {"kind", "x"}}); err != nil {
 		t.Fatal(err)
 	}
-	if a.open.tab != b.open.tab {
+	if a.openBlock().tab != b.openBlock().tab {
 		t.Error("two streams with the same names hold two tables")
 	}
-	if got := c.open.names(); got[1] != "kind" {
+	if got := c.openBlock().names(); got[1] != "kind" {
 		t.Errorf("names = %q, want the stream's own", got)
 	}
 }

@@ -110,7 +110,7 @@ func idleMs(nowMs, deliveryMs uint64) uint64 {
 // reaches minIdleMs of idle time. ok is false when no such entry exists (or
 // the group does not). A blocked XREADGROUP CLAIM sets its timer with it.
 func (s *Stream) ClaimDueMs(group string, nowMs, minIdleMs uint64) (dueMs uint64, ok bool) {
-	g, found := s.grp.m[group]
+	g, found := s.rare().grp.m[group]
 	if !found {
 		return 0, false
 	}

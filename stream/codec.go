@@ -78,10 +78,10 @@ func (s *Stream) AppendBinary(b []byte) ([]byte, error) {
 func (s *Stream) appendHead(b []byte) []byte {
 	b = append(b, snapMagic[:]...)
 	b = appendID(b, s.lastID)
-	b = appendID(b, s.maxDeletedID)
-	b = binary.AppendUvarint(b, s.entriesAdded)
+	b = appendID(b, s.rare().maxDeletedID)
+	b = binary.AppendUvarint(b, s.entriesAdded())
 	open := uint64(0)
-	if s.open != nil {
+	if s.openBlock() != nil {
 		open = 1
 	}
 	b = binary.AppendUvarint(b, open)
@@ -185,28 +185,33 @@ func Decode(data []byte) (*Stream, error) {
 	version := data[3]
 	r := snapReader{wire.NewReader(data[len(snapMagic):], ErrCorrupt)}
 	s := New()
-	s.lastID, s.maxDeletedID = r.id(), r.id()
-	s.entriesAdded = r.Uvarint()
+	s.lastID = r.id()
+	s.rareForWrite().maxDeletedID = r.id()
+	added := r.Uvarint()
 	open := r.Uvarint()
 	n := r.Count(minBlockBytes)
-	var prev *block
+	var (
+		prev     *block
+		prevLast ID // prev's last entry
+	)
 	for i := 0; i < n && r.Err() == nil; i++ {
-		b := r.block()
+		b, last := r.block()
 		if r.Err() != nil {
 			break
 		}
-		if prev != nil && !prev.last.Less(b.first) {
-			r.Fail("block %d starts at %s, not after %s", i, b.first, prev.last)
+		if prev != nil && !prevLast.Less(b.first) {
+			r.Fail("block %d starts at %s, not after %s", i, b.first, prevLast)
 			break
 		}
 		b.own = s.own
+		if prev != nil {
+			s.rareForWrite().earlier.add(prev)
+		}
 		s.tree.ReplaceOrInsert(b.slot())
-		s.length += int64(b.live())
-		s.bytes += b.bytes
-		prev = b
+		prev, prevLast = b, last
 	}
 	if r.Err() == nil {
-		r.checkMeta(s, prev, open)
+		r.checkMeta(s, prev, prevLast, added, open)
 	}
 	if err := r.Err(); err != nil {
 		return nil, err
@@ -223,28 +228,38 @@ func Decode(data []byte) (*Stream, error) {
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorrupt, len(rest))
 	}
+	if s.more.isZero() {
+		s.more = nil
+	}
 	return s, nil
 }
 
-// checkMeta validates the metadata against the decoded blocks and reopens
-// the tail block when the encoding says it was open.
-func (r *snapReader) checkMeta(s *Stream, last *block, open uint64) {
+// checkMeta validates the metadata against the decoded blocks, the tail
+// block last whose last entry is lastEntry, and reopens the tail block when
+// the encoding says it was open. An open block's last entry is the
+// last-generated-id (Stream.openBlock), and a stream always encodes it so;
+// if the two differ, the block stays sealed and the next append starts a
+// new one.
+func (r *snapReader) checkMeta(s *Stream, last *block, lastEntry ID, added, open uint64) {
 	switch {
-	case last != nil && s.lastID.Less(last.last):
-		r.Fail("last-generated-id %s before the last entry %s", s.lastID, last.last)
-	case s.lastID.Less(s.maxDeletedID):
-		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.maxDeletedID, s.lastID)
-	case s.entriesAdded < uint64(s.length):
-		r.Fail("entries-added %d below the length %d", s.entriesAdded, s.length)
+	case last != nil && s.lastID.Less(lastEntry):
+		r.Fail("last-generated-id %s before the last entry %s", s.lastID, lastEntry)
+	case s.lastID.Less(s.rare().maxDeletedID):
+		r.Fail("max-deleted-entry-id %s after last-generated-id %s", s.rare().maxDeletedID, s.lastID)
+	case added < uint64(s.Len()):
+		r.Fail("entries-added %d below the length %d", added, s.Len())
 	case open > 1 || open == 1 && (last == nil || int(last.n) >= blockMaxEntries || len(last.buf) >= blockMaxBytes):
 		r.Fail("bad open-block flag %d", open)
-	case open == 1:
+	case open == 1 && lastEntry == s.lastID:
 		if s.tree.Len() > 1 { // else its buffer grows as it fills (openBuffer)
 			buf := make([]byte, len(last.buf), blockMaxBytes)
 			copy(buf, last.buf)
 			last.buf = buf
 		}
-		s.open = last
+		last.open = true
+	}
+	if r.Err() == nil {
+		s.rareForWrite().removed = added - uint64(s.Len())
 	}
 }
 
@@ -256,8 +271,9 @@ type snapReader struct {
 
 func (r *snapReader) id() ID { return ID{Ms: r.Uvarint(), Seq: r.Uvarint()} }
 
-// block reads and checks one block.
-func (r *snapReader) block() *block {
+// block reads and checks one block, and returns it with its last entry's
+// ID.
+func (r *snapReader) block() (*block, ID) {
 	b := &block{first: r.id()}
 	n, del := r.Uvarint(), r.Uvarint()
 	names := make([]string, r.Count(1))
@@ -267,7 +283,7 @@ func (r *snapReader) block() *block {
 	data := r.Bytes()
 	switch {
 	case r.Err() != nil:
-		return nil
+		return nil, ID{}
 	case b.first.IsZero():
 		r.Fail("block starts at 0-0")
 	case n == 0 || n > blockMaxEntries || del >= n:
@@ -276,26 +292,28 @@ func (r *snapReader) block() *block {
 		r.Fail("block %s: %d entries in %d bytes", b.first, n, len(data))
 	}
 	if r.Err() != nil {
-		return nil
+		return nil, ID{}
 	}
 	b.n, b.del, b.tab, b.buf = uint16(n), uint16(del), &names, data
-	if err := b.check(); err != nil {
+	last, err := b.check()
+	if err != nil {
 		r.Fail("block %s: %v", b.first, err)
-		return nil
+		return nil, ID{}
 	}
 	b.buf = append([]byte(nil), data...)
 	b.tab = internTable(names)
-	return b
+	return b, last
 }
 
-// check parses every entry of b, sets b.last, and verifies that the entries
-// fill the buffer exactly and that the tombstones match b.del.
-func (b *block) check() error {
+// check parses every entry of b, verifies that the entries fill the buffer
+// exactly and that the tombstones match b.del, and returns the last entry's
+// ID.
+func (b *block) check() (ID, error) {
 	prev, off, del := b.first, 0, 0
 	for i := 0; i < int(b.n); i++ {
 		e, err := b.parse(off, prev, i == 0)
 		if err != nil {
-			return fmt.Errorf("entry %d at offset %d: %w", i, off, err)
+			return ID{}, fmt.Errorf("entry %d at offset %d: %w", i, off, err)
 		}
 		if e.deleted() {
 			del++
@@ -307,10 +325,9 @@ func (b *block) check() error {
 	}
 	switch {
 	case off != len(b.buf):
-		return fmt.Errorf("%d bytes after the last entry", len(b.buf)-off)
+		return ID{}, fmt.Errorf("%d bytes after the last entry", len(b.buf)-off)
 	case del != int(b.del):
-		return fmt.Errorf("%d tombstones, header says %d", del, b.del)
+		return ID{}, fmt.Errorf("%d tombstones, header says %d", del, b.del)
 	}
-	b.last = prev
-	return nil
+	return prev, nil
 }

@@ -23,7 +23,7 @@ import (
 
 // appendPolicies appends the IDMP state and the retention policy.
 func (s *Stream) appendPolicies(b []byte) []byte {
-	x := &s.idmp
+	x := &s.rare().idmp
 	b = binary.AppendUvarint(b, uint64(x.cfg.Duration))
 	b = binary.AppendUvarint(b, uint64(x.cfg.MaxSize))
 	b = binary.AppendUvarint(b, x.added)
@@ -43,11 +43,12 @@ func (s *Stream) appendPolicies(b []byte) []byte {
 			b = appendID(b, e.id)
 		}
 	}
-	b = binary.AppendVarint(b, s.ret.MaxLen)
-	b = binary.AppendUvarint(b, s.ret.MaxAgeMs)
-	b = binary.AppendVarint(b, s.ret.MaxBytes)
+	ret := s.rare().ret
+	b = binary.AppendVarint(b, ret.MaxLen)
+	b = binary.AppendUvarint(b, ret.MaxAgeMs)
+	b = binary.AppendVarint(b, ret.MaxBytes)
 	acked := byte(0)
-	if s.ret.Acked {
+	if ret.Acked {
 		acked = 1
 	}
 	return append(b, acked)
@@ -60,7 +61,7 @@ func (s *Stream) appendPolicies(b []byte) []byte {
 // ErrCorrupt.
 func (s *Stream) decodePolicies(data []byte) ([]byte, error) {
 	r := snapReader{wire.NewReader(data, ErrCorrupt)}
-	x := &s.idmp
+	x := &s.rareForWrite().idmp
 	x.cfg = IdmpConfig{Duration: int64(r.Uvarint()), MaxSize: int64(r.Uvarint())}
 	x.added, x.dup = r.Uvarint(), r.Uvarint()
 	c := x.cfg
@@ -78,8 +79,9 @@ func (s *Stream) decodePolicies(data []byte) ([]byte, error) {
 		prevPid = pid
 		r.producer(s, pid)
 	}
-	s.ret = Retention{MaxLen: r.Varint(), MaxAgeMs: r.Uvarint(), MaxBytes: r.Varint(), Acked: r.Bool()}
-	if r.Err() == nil && (s.ret.MaxLen < 0 || s.ret.MaxBytes < 0) {
+	ret := Retention{MaxLen: r.Varint(), MaxAgeMs: r.Uvarint(), MaxBytes: r.Varint(), Acked: r.Bool()}
+	s.more.ret = ret
+	if r.Err() == nil && (ret.MaxLen < 0 || ret.MaxBytes < 0) {
 		r.Fail("negative retention bound")
 	}
 	if err := r.Err(); err != nil {
@@ -90,7 +92,7 @@ func (s *Stream) decodePolicies(data []byte) ([]byte, error) {
 
 // producer reads one producer's iids into s.
 func (r *snapReader) producer(s *Stream, pid string) {
-	x := &s.idmp
+	x := &s.rareForWrite().idmp
 	m := r.Count(3)
 	if r.Err() == nil && (m == 0 || int64(m) > x.config().MaxSize) {
 		r.Fail("producer %q with %d iids", pid, m)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,6 +260,32 @@ func TestDecodeRejects(t *testing.T) {
 		if _, err := stream.Decode(ok); err != nil {
 			t.Fatalf("Decode of a valid encoding: %v", err)
 		}
+	}
+}
+
+// TestDecodeOpenBlockBelowLastID: an encoding whose open tail block ends
+// before the last-generated-id (no stream writes one: an open block's last
+// entry is the last ID) decodes with that block sealed, so the next append
+// starts a new block and every entry keeps its ID.
+func TestDecodeOpenBlockBelowLastID(t *testing.T) {
+	entry := []byte{2, 0, 0, 0x03}
+	two := append(append([]byte{}, entry...), 2, 1, 0, 0x05) // 5-0, then 6-0
+	s, err := stream.Decode(snap{last: sid(9, 0), added: 2, open: 1, blocks: [][]byte{rawBlock(sid(5, 0), 2, 0, []string{"a"}, two)}}.bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(sid(10, 0), []stream.Field{{"a", "3"}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []stream.ID
+	for _, e := range s.Range(stream.MinID, stream.MaxID, 0) {
+		got = append(got, e.ID)
+	}
+	if want := []stream.ID{sid(5, 0), sid(6, 0), sid(10, 0)}; !slices.Equal(got, want) {
+		t.Fatalf("entries %v, want %v", got, want)
+	}
+	if in := s.Info(); in.RadixTreeKeys != 2 {
+		t.Fatalf("%d blocks, want 2 (the decoded one sealed)", in.RadixTreeKeys)
 	}
 }
 

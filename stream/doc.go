@@ -40,11 +40,18 @@
 // entry and grows geometrically as entries arrive, and a block allocates its
 // seek marks only past markEvery entries. A stream that has had a block
 // opens each further block with the full 4 KiB at once, taken from a pool
-// that sealed blocks return their 4 KiB buffers to. A stream with one entry
-// of 3 fields and a 64-byte payload takes about 270 bytes here (Stream,
-// block and buffer); with the broker's registry entry and the key, 371-392
-// bytes per key (BenchmarkSmallStreams in package bench), against about
-// 5,000 when every stream had a B-tree and a 4 KiB buffer.
+// that sealed blocks return their 4 KiB buffers to. The Stream itself is 48
+// bytes: what few streams set (max-deleted-entry-id, groups, IDMP state,
+// retention policy, the count of removed entries, the counts of the blocks
+// before the last) is in a part allocated on first use (rareState); the
+// open block is the last block with its open flag set; the last block
+// counts its own entries and bytes; and a block keeps no last ID (the open
+// block's is the stream's, a sealed block's a walk from its last seek mark),
+// so its header is 80. A stream with one entry of 3 fields and a 64-byte
+// payload takes 208 bytes here (Stream, block header and buffer); with the
+// broker's key state, registry slot and key, 291-294 bytes per key
+// (BenchmarkSmallStreams in package bench), against about 5,000 when every
+// stream had a B-tree and a 4 KiB buffer.
 //
 // Reading decodes a block forward, as Redis walks a listpack. Each block
 // remembers where its 25th, 50th and 75th entries start (and the ID before

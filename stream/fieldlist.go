@@ -84,11 +84,11 @@ func (s *Stream) AppendList(id ID, list FieldList) error {
 	if err := s.checkNext(id); err != nil {
 		return err
 	}
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+	if b := s.openBlock(); b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf, ok := list.appendSame(b.buf, b.last, id, b.names())
+		buf, ok := list.appendSame(b.buf, s.lastID, id, b.names())
 		if !ok {
-			buf = list.appendNamed(b.buf, b.last, id)
+			buf = list.appendNamed(b.buf, s.lastID, id)
 		}
 		if s.addToOpen(b, id, buf, list.data) {
 			return nil

@@ -6,8 +6,8 @@ package stream
 // and lag in groupinfo.go; the snapshot codec is at the end of this file.
 //
 // Accessors of the entry store used here (stream.go): s.rangeAfter, s.Get,
-// s.FirstID, s.LastID, s.Len, and the metadata s.entriesAdded and
-// s.maxDeletedID (see lagState in groupinfo.go).
+// s.FirstID, s.LastID, s.Len, and the metadata s.entriesAdded() and
+// s.rare().maxDeletedID (see lagState in groupinfo.go).
 
 import (
 	"encoding/binary"
@@ -191,7 +191,7 @@ func (g *consumerGroup) owner(n nack) *groupConsumer {
 
 // lookupGroup returns the named group or an error wrapping ErrNoGroup.
 func (s *Stream) lookupGroup(name string) (*consumerGroup, error) {
-	if g, ok := s.grp.m[name]; ok {
+	if g, ok := s.rare().grp.m[name]; ok {
 		return g, nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrNoGroup, name)
@@ -234,13 +234,14 @@ func (s *Stream) CreateGroup(group string, last ID, entriesRead int64) error {
 	if err := checkEntriesRead(entriesRead); err != nil {
 		return err
 	}
-	if _, ok := s.grp.m[group]; ok {
+	if _, ok := s.rare().grp.m[group]; ok {
 		return fmt.Errorf("%w: %q", ErrGroupExists, group)
 	}
-	if s.grp.m == nil {
-		s.grp.m = make(map[string]*consumerGroup)
+	gs := &s.rareForWrite().grp
+	if gs.m == nil {
+		gs.m = make(map[string]*consumerGroup)
 	}
-	s.grp.m[group] = newGroup(last, entriesRead)
+	gs.m[group] = newGroup(last, entriesRead)
 	return nil
 }
 
@@ -260,10 +261,10 @@ func (s *Stream) SetGroupID(group string, last ID, entriesRead int64) error {
 
 // DestroyGroup removes a group and its PEL; false if it did not exist.
 func (s *Stream) DestroyGroup(group string) bool {
-	if _, ok := s.grp.m[group]; !ok {
+	if _, ok := s.rare().grp.m[group]; !ok {
 		return false
 	}
-	delete(s.grp.m, group)
+	delete(s.rareForWrite().grp.m, group)
 	return true
 }
 
@@ -303,19 +304,18 @@ func (s *Stream) DeleteConsumer(group, consumer string) (int64, error) {
 }
 
 // groupCount is the number of groups (XINFO STREAM "groups").
-func (s *Stream) groupCount() int { return len(s.grp.m) }
+func (s *Stream) groupCount() int { return len(s.rare().grp.m) }
 
-// cloneGroups copies s's group state into dst (a Clone of s) so that later
+// clone copies the group state for a Clone of its stream, so that later
 // changes to either are invisible to the other. The PEL trees are cloned
 // copy-on-write, so the cost is O(groups + consumers) now and a node copy on
 // each first write after it.
-func (s *Stream) cloneGroups(dst *Stream) {
-	if len(s.grp.m) == 0 {
-		dst.grp = groups{}
-		return
+func (gs groups) clone() groups {
+	if len(gs.m) == 0 {
+		return groups{}
 	}
-	m := make(map[string]*consumerGroup, len(s.grp.m))
-	for name, g := range s.grp.m {
+	m := make(map[string]*consumerGroup, len(gs.m))
+	for name, g := range gs.m {
 		cg := &consumerGroup{
 			lastID:      g.lastID,
 			entriesRead: g.entriesRead,
@@ -333,7 +333,7 @@ func (s *Stream) cloneGroups(dst *Stream) {
 		}
 		m[name] = cg
 	}
-	dst.grp = groups{m: m}
+	return groups{m: m}
 }
 
 // Snapshot encoding of the group state, written by appendGroups and read by
@@ -362,10 +362,10 @@ func (s *Stream) cloneGroups(dst *Stream) {
 
 // appendGroups appends the snapshot encoding of the groups to b.
 func (s *Stream) appendGroups(b []byte) []byte {
-	names := sortedNames(s.grp.m)
+	names := sortedNames(s.rare().grp.m)
 	b = binary.AppendUvarint(b, uint64(len(names)))
 	for _, name := range names {
-		b = s.grp.m[name].appendTo(b, name)
+		b = s.rare().grp.m[name].appendTo(b, name)
 	}
 	return b
 }
@@ -443,9 +443,10 @@ func (s *Stream) decodeGroups(data []byte, version byte) (rest []byte, err error
 	if err := d.Err(); err != nil {
 		return data, err
 	}
-	s.grp = groups{}
 	if len(m) > 0 {
-		s.grp.m = m
+		s.rareForWrite().grp = groups{m: m}
+	} else if s.more != nil {
+		s.more.grp = groups{}
 	}
 	return d.Rest(), nil
 }

@@ -15,11 +15,11 @@ type lagState struct {
 func (s *Stream) lagState() lagState {
 	first, _ := s.FirstID()
 	return lagState{
-		entriesAdded: s.entriesAdded,
+		entriesAdded: s.entriesAdded(),
 		length:       s.Len(),
 		first:        first,
 		last:         s.LastID(),
-		maxDeleted:   s.maxDeletedID,
+		maxDeleted:   s.rare().maxDeletedID,
 	}
 }
 
@@ -96,9 +96,9 @@ func (ls lagState) lag(g *consumerGroup) (int64, bool) {
 // LagUnknown is set when the lag cannot be known.
 func (s *Stream) Groups() []GroupInfo {
 	ls := s.lagState()
-	out := make([]GroupInfo, 0, len(s.grp.m))
-	for _, name := range sortedNames(s.grp.m) {
-		g := s.grp.m[name]
+	out := make([]GroupInfo, 0, len(s.rare().grp.m))
+	for _, name := range sortedNames(s.rare().grp.m) {
+		g := s.rare().grp.m[name]
 		lag, ok := ls.lag(g)
 		if !ok {
 			lag = -1
@@ -166,9 +166,9 @@ type ConsumerFull struct {
 // with its own first count pending entries.
 func (s *Stream) GroupsFull(count int) []GroupFull {
 	ls := s.lagState()
-	out := make([]GroupFull, 0, len(s.grp.m))
-	for _, name := range sortedNames(s.grp.m) {
-		g := s.grp.m[name]
+	out := make([]GroupFull, 0, len(s.rare().grp.m))
+	for _, name := range sortedNames(s.rare().grp.m) {
+		g := s.rare().grp.m[name]
 		lag, ok := ls.lag(g)
 		if !ok {
 			lag = -1

@@ -80,6 +80,12 @@ func (x *idmp) config() IdmpConfig {
 	return x.cfg
 }
 
+// isZero reports whether x is the zero idmp: the defaults, nothing
+// tracked or counted.
+func (x *idmp) isZero() bool {
+	return x.cfg == IdmpConfig{} && len(x.pids) == 0 && x.tracked == 0 && x.added == 0 && x.dup == 0
+}
+
 func (x *idmp) clone() idmp {
 	c := *x
 	if x.pids == nil {
@@ -96,7 +102,7 @@ func (x *idmp) clone() idmp {
 // IdmpLookup returns the entry ID recorded for pid's iid; false if none
 // (never seen, evicted, expired or cleared by a configuration change).
 func (s *Stream) IdmpLookup(pid, iid string) (ID, bool) {
-	p := s.idmp.pids[pid]
+	p := s.rare().idmp.pids[pid]
 	if p == nil {
 		return ID{}, false
 	}
@@ -108,7 +114,7 @@ func (s *Stream) IdmpLookup(pid, iid string) (ID, bool) {
 // iids-added and evicts pid's oldest iids beyond the maximum size. The iid
 // must not be tracked already (look it up first).
 func (s *Stream) IdmpRecord(pid, iid string, id ID) {
-	x := &s.idmp
+	x := &s.rareForWrite().idmp
 	if x.pids == nil {
 		x.pids = make(map[string]*producer)
 	}
@@ -127,20 +133,20 @@ func (s *Stream) IdmpRecord(pid, iid string, id ID) {
 }
 
 // IdmpDuplicate counts one duplicate append in iids-duplicates.
-func (s *Stream) IdmpDuplicate() { s.idmp.dup++ }
+func (s *Stream) IdmpDuplicate() { s.rareForWrite().idmp.dup++ }
 
 // IdmpConfig returns the IDMP configuration.
-func (s *Stream) IdmpConfig() IdmpConfig { return s.idmp.config() }
+func (s *Stream) IdmpConfig() IdmpConfig { return s.rare().idmp.config() }
 
 // SetIdmpConfig sets the IDMP configuration (values outside the bounds are
 // the caller's to refuse) and reports whether it changed. A change forgets
 // every tracked iid and producer, keeping the counters, as Redis's
 // XCFGSET; the same configuration changes nothing.
 func (s *Stream) SetIdmpConfig(c IdmpConfig) bool {
-	x := &s.idmp
-	if c == x.config() {
+	if c == s.rare().idmp.config() {
 		return false
 	}
+	x := &s.rareForWrite().idmp
 	x.cfg = c
 	x.pids, x.tracked = nil, 0
 	return true
@@ -150,7 +156,10 @@ func (s *Stream) SetIdmpConfig(c IdmpConfig) bool {
 // nowMs - duration, and the producers left without any, and returns how
 // many it dropped. The same state and nowMs drop the same iids.
 func (s *Stream) IdmpExpire(nowMs uint64) int64 {
-	x := &s.idmp
+	if len(s.rare().idmp.pids) == 0 {
+		return 0
+	}
+	x := &s.more.idmp
 	durMs := uint64(x.config().Duration) * 1000
 	if nowMs < durMs {
 		return 0
@@ -173,7 +182,7 @@ func (s *Stream) IdmpExpire(nowMs uint64) int64 {
 // IdmpDeadline is the instant (Unix ms) at which [Stream.IdmpExpire] will
 // drop the oldest tracked iid; false when none is tracked.
 func (s *Stream) IdmpDeadline() (uint64, bool) {
-	x := &s.idmp
+	x := s.rare().idmp
 	var oldest uint64
 	found := false
 	for _, p := range x.pids {
@@ -223,7 +232,7 @@ type IdmpInfo struct {
 }
 
 func (s *Stream) idmpInfo() IdmpInfo {
-	x := &s.idmp
+	x := s.rare().idmp
 	c := x.config()
 	return IdmpInfo{Duration: time.Duration(c.Duration) * time.Second, MaxSize: c.MaxSize, PidsTracked: int64(len(x.pids)),
 		IidsTracked: x.tracked, IidsAdded: x.added, IidsDuplicates: x.dup}

@@ -188,7 +188,7 @@ func (s *Stream) Nack(group string, ids []ID, o NackOptions) (int64, error) {
 // has reports whether the entry id exists in the stream.
 func (s *Stream) has(id ID) bool {
 	b := s.blockFor(id)
-	if b == nil || b.last.Less(id) {
+	if b == nil {
 		return false
 	}
 	e, ok := b.find(id)

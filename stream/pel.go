@@ -109,7 +109,7 @@ func pendingIDsAfter(c *groupConsumer, after ID, count int) []ID {
 // greatest pending ID each time, which pops the end of a tree leaf instead of
 // shifting the whole leaf as removing its first item does.
 func (s *Stream) Ack(group string, ids ...ID) int64 {
-	g, ok := s.grp.m[group]
+	g, ok := s.rare().grp.m[group]
 	if !ok {
 		return 0
 	}

@@ -74,7 +74,7 @@ func (s *Stream) rangeAfter(after ID, count int) []Entry {
 // added, deleted or trimmed).
 func (s *Stream) Get(id ID) (Entry, bool) {
 	b := s.blockFor(id)
-	if b == nil || b.last.Less(id) {
+	if b == nil {
 		return Entry{}, false
 	}
 	e, ok := b.find(id)
@@ -110,9 +110,6 @@ func (s *Stream) ascend(start, end ID, yield func(*block, rawEntry) bool) {
 		if end.Less(b.first) {
 			return false
 		}
-		if b.last.Less(start) {
-			return true
-		}
 		b.eachFrom(start, func(e rawEntry) bool {
 			switch {
 			case end.Less(e.id):
@@ -138,9 +135,6 @@ func (s *Stream) descend(end, start ID, yield func(*block, rawEntry) bool) {
 	stop := false
 	s.tree.DescendLessOrEqual(slot{first: end}, func(sl slot) bool {
 		b := sl.b
-		if b.last.Less(start) {
-			return false
-		}
 		es := b.entries(scratch[:0])
 		for i := len(es) - 1; i >= 0 && !stop; i-- {
 			e := es[i]

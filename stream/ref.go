@@ -44,7 +44,7 @@ const (
 // last-delivered-id is below id (the entry is still to be read), or id is
 // pending in it. Without groups nothing is referenced.
 func (s *Stream) referenced(id ID) bool {
-	for _, g := range s.grp.m {
+	for _, g := range s.rare().grp.m {
 		if g.lastID.Less(id) {
 			return true
 		}
@@ -57,7 +57,7 @@ func (s *Stream) referenced(id ID) bool {
 
 // unrefAll removes id from the PEL of every group.
 func (s *Stream) unrefAll(id ID) {
-	for _, g := range s.grp.m {
+	for _, g := range s.rare().grp.m {
 		if n, ok := g.pel.Get(nack{id: id}); ok {
 			g.release(n)
 		}
@@ -74,7 +74,7 @@ func (s *Stream) unrefAll(id ID) {
 // [Stream.Delete]'s. mode must be valid.
 func (s *Stream) AckDel(group string, ids []ID, mode RefMode) []int {
 	out := make([]int, len(ids))
-	g, ok := s.grp.m[group]
+	g, ok := s.rare().grp.m[group]
 	for i, id := range ids {
 		out[i] = RefNotFound
 		if !ok {
@@ -144,7 +144,7 @@ func (s *Stream) trimRef(t Trim) int64 {
 		}
 	}
 	var victims []ID
-	keep := s.length
+	keep := s.Len()
 	s.eachID(func(id ID) bool {
 		switch {
 		case t.Strategy == TrimMaxLen && keep <= maxLen,

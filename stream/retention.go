@@ -20,19 +20,21 @@ type Retention struct {
 // SetRetention sets the retention policy and reports whether it changed. It
 // removes nothing: [Stream.Retain] does.
 func (s *Stream) SetRetention(r Retention) bool {
-	changed := s.ret != r
-	s.ret = r
-	return changed
+	if s.rare().ret == r {
+		return false
+	}
+	s.rareForWrite().ret = r
+	return true
 }
 
 // Retention returns the retention policy.
-func (s *Stream) Retention() Retention { return s.ret }
+func (s *Stream) Retention() Retention { return s.rare().ret }
 
 // DataBytes is what the live entries hold: the sum of the lengths of their
 // field names and values (an integer value counts its decimal digits). It
 // is the figure [Retention].MaxBytes bounds, kept up to date by every
 // append, deletion and trim.
-func (s *Stream) DataBytes() int64 { return s.bytes }
+func (s *Stream) DataBytes() int64 { return s.counts().bytes }
 
 // Retain removes the oldest entries until the stream is within its policy
 // at nowMs, and returns how many it removed: MaxAgeMs, MaxLen and MaxBytes,
@@ -41,7 +43,7 @@ func (s *Stream) DataBytes() int64 { return s.bytes }
 // max-deleted-entry-id and the consumer groups alone, and it is exact: the
 // same state and nowMs remove the same entries on any block layout.
 func (s *Stream) Retain(nowMs uint64) int64 {
-	r := s.ret
+	r := s.rare().ret
 	var n int64
 	if r.MaxAgeMs > 0 && nowMs > r.MaxAgeMs {
 		n += s.Trim(Trim{Strategy: TrimMinID, MinID: ID{Ms: nowMs - r.MaxAgeMs}})
@@ -66,11 +68,11 @@ func (s *Stream) Retain(nowMs uint64) int64 {
 // acknowledgement, a consumer or group removed, a group's ID moved, a NOACK
 // read), and deterministic: the same state removes the same entries.
 func (s *Stream) RetainAcked() int64 {
-	if !s.ret.Acked || len(s.grp.m) == 0 {
+	if !s.rare().ret.Acked || len(s.rare().grp.m) == 0 {
 		return 0
 	}
 	var n int64
-	for s.length > 0 {
+	for s.Len() > 0 {
 		bound, all := s.ackedBound()
 		if all {
 			return n + s.Trim(Trim{Strategy: TrimMaxLen})
@@ -98,7 +100,7 @@ func (s *Stream) ackedBound() (bound ID, all bool) {
 			bound, all = id, false
 		}
 	}
-	for _, g := range s.grp.m {
+	for _, g := range s.rare().grp.m {
 		if next, ok := g.lastID.Next(); ok {
 			lower(next) // the entries after last-delivered-id are still to be read
 		}
@@ -113,20 +115,20 @@ func (s *Stream) ackedBound() (bound ID, all bool) {
 // maxBytes: whole blocks while that is not enough, then entries one by one.
 func (s *Stream) trimBytes(maxBytes int64) int64 {
 	var removed int64
-	for s.bytes > maxBytes {
+	for s.DataBytes() > maxBytes {
 		sl, ok := s.tree.Min()
 		if !ok {
 			break
 		}
 		b := sl.b
-		if s.bytes-b.bytes >= maxBytes {
+		if s.DataBytes()-b.bytes >= maxBytes {
 			removed += int64(b.live())
 			s.removeBlock(b)
 			continue
 		}
 		var scratch [blockMaxEntries]rawEntry
 		for _, e := range b.entries(scratch[:0]) {
-			if s.bytes <= maxBytes {
+			if s.DataBytes() <= maxBytes {
 				break
 			}
 			if e.deleted() {
@@ -147,21 +149,21 @@ func (s *Stream) trimBytes(maxBytes int64) int64 {
 // time: a MaxAge policy or a tracked IDMP producer (see [Stream.AgeDeadline]
 // and [Stream.IdmpDeadline]).
 func (s *Stream) HasDeadline() bool {
-	return s.ret.MaxAgeMs > 0 || len(s.idmp.pids) > 0
+	return s.rare().ret.MaxAgeMs > 0 || len(s.rare().idmp.pids) > 0
 }
 
 // AgeDeadline is the instant (Unix ms) at which the oldest entry becomes
 // older than the policy's MaxAgeMs; false if there is no age bound or no
 // entry.
 func (s *Stream) AgeDeadline() (uint64, bool) {
-	if s.ret.MaxAgeMs == 0 {
+	if s.rare().ret.MaxAgeMs == 0 {
 		return 0, false
 	}
 	first, ok := s.FirstID()
 	if !ok {
 		return 0, false
 	}
-	return satAdd(first.Ms, s.ret.MaxAgeMs+1), true
+	return satAdd(first.Ms, s.rare().ret.MaxAgeMs+1), true
 }
 
 // satAdd is a+b, saturating at the largest uint64.

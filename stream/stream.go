@@ -7,10 +7,11 @@ package stream
 // For the consumer-group code (group.go, pel.go, claim.go, groupinfo.go):
 //   - s.rangeAfter(after, count): entries with ID > after, oldest first
 //   - s.Get(id), s.FirstID(), s.LastID(), s.Len()
-//   - fields s.entriesAdded (uint64) and s.maxDeletedID (ID, 0-0 = none)
-//   - the field s.grp holds the groups; Clone calls s.cloneGroups(dst),
-//     AppendBinary / Decode call s.appendGroups / s.decodeGroups, Info calls
-//     s.groupCount.
+//   - s.entriesAdded() (uint64), and s.rare().maxDeletedID (ID,
+//     0-0 = none)
+//   - s.rare().grp holds the groups (s.rareForWrite() to change them); Clone
+//     calls cloneGroups, AppendBinary / Decode call s.appendGroups /
+//     s.decodeGroups, Info calls s.groupCount.
 
 import (
 	"errors"
@@ -91,20 +92,91 @@ const btreeBlockDegree = 16
 // may be moved (copied by value, as a container that holds it inline does)
 // when the original is not used afterwards; two copies in use at once
 // would share their entries.
+//
+// A Stream is small (48 bytes), for processes that hold millions of them:
+// what few streams set is in a part allocated on first use, and the stream
+// keeps no entry or byte count of its own (its last block counts its
+// entries and their data bytes; that part, those of the blocks before it).
 type Stream struct {
-	tree blockSet
-	open *block // the tail block while it takes entries; nil when none
-	own  owner  // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
+	tree   blockSet   // the last block takes the appends while it is open (openBlock)
+	own    owner      // copy-on-write token: blocks with another owner are shared (0 until the first Clone)
+	lastID ID         // last generated ID
+	more   *rareState // nil until one of its fields is set: read it with rare()
+}
 
-	length       int64
-	lastID       ID     // last generated ID
-	maxDeletedID ID     // highest ID removed by XDEL
-	entriesAdded uint64 // every successful append
-	bytes        int64  // data bytes of the live entries (see DataBytes)
+// rareState is the part of a [Stream] that most streams never set: a
+// process may hold millions of streams of a few entries, and these fields
+// would be most of such a stream's size (128 of 176 bytes). A stream holds
+// none until one is set: read it with [Stream.rare], change it through
+// [Stream.rareForWrite].
+type rareState struct {
+	earlier      counts    // the live entries and data bytes of every block but the last (Len, DataBytes)
+	removed      uint64    // entries deleted or trimmed: entries-added is length + removed (entriesAdded)
+	maxDeletedID ID        // highest ID removed by XDEL
+	grp          groups    // consumer groups (group.go)
+	idmp         idmp      // idempotent-producer state (idmp.go)
+	ret          Retention // retention policy (retention.go)
+}
 
-	grp  groups    // consumer groups (group.go)
-	idmp idmp      // idempotent-producer state (idmp.go)
-	ret  Retention // retention policy (retention.go)
+// counts are live entries and their data bytes.
+type counts struct {
+	entries, bytes int64
+}
+
+// add adds the live entries and data bytes of b.
+func (c *counts) add(b *block) {
+	c.entries += int64(b.live())
+	c.bytes += b.bytes
+}
+
+// sub subtracts the live entries and data bytes of b.
+func (c *counts) sub(b *block) {
+	c.entries -= int64(b.live())
+	c.bytes -= b.bytes
+}
+
+// noRare is what rare returns for a stream without a rareState: all zero,
+// never written (a test checks it).
+var noRare rareState
+
+// rare returns s's rarely set state for reading: the zero state when s has
+// none. Writing through it is a bug: use rareForWrite.
+func (s *Stream) rare() *rareState {
+	if s.more == nil {
+		return &noRare
+	}
+	return s.more
+}
+
+// rareForWrite returns s's rarely set state for changing it, giving s one
+// on first use.
+func (s *Stream) rareForWrite() *rareState {
+	if s.more == nil {
+		s.more = new(rareState)
+	}
+	return s.more
+}
+
+// clone returns a copy of x that shares nothing mutable with it; nil for
+// nil.
+func (x *rareState) clone() *rareState {
+	if x == nil {
+		return nil
+	}
+	return &rareState{
+		earlier:      x.earlier,
+		removed:      x.removed,
+		maxDeletedID: x.maxDeletedID,
+		grp:          x.grp.clone(),
+		idmp:         x.idmp.clone(),
+		ret:          x.ret,
+	}
+}
+
+// isZero reports whether x holds nothing but zero values, so that a
+// decoded stream can drop it.
+func (x *rareState) isZero() bool {
+	return x.earlier == counts{} && x.removed == 0 && x.maxDeletedID.IsZero() && len(x.grp.m) == 0 && x.idmp.isZero() && x.ret == Retention{}
 }
 
 // New returns an empty stream. The zero Stream is an empty stream too.
@@ -157,9 +229,9 @@ func (s *Stream) Append(id ID, fields []Field) error {
 		return err
 	}
 	n := fieldsBytes(fields)
-	if b := s.open; b != nil && int(b.n) < blockMaxEntries {
+	if b := s.openBlock(); b != nil && int(b.n) < blockMaxEntries {
 		b = s.mutable(b)
-		buf := appendEntry(b.buf, b.last, id, fields, sameNames(b.names(), fields))
+		buf := appendEntry(b.buf, s.lastID, id, fields, sameNames(b.names(), fields))
 		if s.addToOpen(b, id, buf, n) {
 			return nil
 		}
@@ -188,10 +260,9 @@ func (s *Stream) addToOpen(b *block, id ID, buf []byte, n int64) bool {
 	if len(buf) > blockMaxBytes {
 		return false
 	}
-	b.addMark(int(b.n), len(b.buf), b.last)
+	b.addMark(int(b.n), len(b.buf), s.lastID)
 	b.buf = buf
 	b.n++
-	b.last = id
 	s.appended(id, b, n)
 	return true
 }
@@ -225,36 +296,46 @@ var spareBuffers sync.Pool
 // data bytes.
 func (s *Stream) startBlock(id ID, names *[]string, buf []byte, n int64) {
 	s.sealOpen()
-	b := &block{first: id, last: id, n: 1, tab: names, own: s.own, buf: buf}
+	if last := s.tree.Last(); last != nil {
+		s.rareForWrite().earlier.add(last) // no longer the last block
+	}
+	b := &block{first: id, n: 1, open: true, tab: names, own: s.own, buf: buf}
 	s.tree.ReplaceOrInsert(b.slot())
-	s.open = b
 	s.appended(id, b, n)
 }
 
 // appended updates the metadata after id, holding n data bytes, went into
-// b, and seals b when it is full.
+// b, the last block, and seals b when it is full.
 func (s *Stream) appended(id ID, b *block, n int64) {
 	b.bytes += n
-	s.bytes += n
 	s.lastID = id
-	s.length++
-	s.entriesAdded++
 	if int(b.n) >= blockMaxEntries || len(b.buf) >= blockMaxBytes {
 		s.sealOpen()
 	}
 }
 
+// openBlock returns the block that takes the appends: the last block
+// while it is open; nil when there is none.
+func (s *Stream) openBlock() *block {
+	if b := s.tree.Last(); b != nil && b.open {
+		return b
+	}
+	return nil
+}
+
 // sealOpen shrinks the open block and closes it to new entries.
 func (s *Stream) sealOpen() {
-	b := s.open
+	b := s.openBlock()
 	if b == nil {
 		return
 	}
-	s.open = nil
 	if b.own != s.own {
-		s.tree.ReplaceOrInsert(b.clone(s.own, len(b.buf)).slot())
+		nb := b.clone(s.own, len(b.buf))
+		nb.open = false
+		s.tree.ReplaceOrInsert(nb.slot())
 		return
 	}
+	b.open = false
 	// s owns b, so nothing else holds its buffer (a clone would have
 	// changed s.own): once seal copies the entries out, another open block
 	// may reuse it.
@@ -272,19 +353,29 @@ func (s *Stream) mutable(b *block) *block {
 		return b
 	}
 	c := len(b.buf)
-	if b == s.open {
+	if b.open {
 		c = cap(b.buf)
 	}
 	nb := b.clone(s.own, c)
 	s.tree.ReplaceOrInsert(nb.slot())
-	if b == s.open {
-		s.open = nb
-	}
 	return nb
 }
 
 // Len is the number of entries.
-func (s *Stream) Len() int64 { return s.length }
+func (s *Stream) Len() int64 { return s.counts().entries }
+
+// counts returns the live entries and data bytes of the whole stream.
+func (s *Stream) counts() counts {
+	c := s.rare().earlier
+	if b := s.tree.Last(); b != nil {
+		c.add(b)
+	}
+	return c
+}
+
+// entriesAdded is the number of successful appends (XINFO's entries-added):
+// the entries there are and those removed since.
+func (s *Stream) entriesAdded() uint64 { return uint64(s.Len()) + s.rare().removed }
 
 // LastID is the last generated ID (survives deletion and trimming).
 func (s *Stream) LastID() ID { return s.lastID }
@@ -309,19 +400,12 @@ func (s *Stream) FirstID() (ID, bool) {
 // the copy may be used by different goroutines.
 func (s *Stream) Clone() *Stream {
 	c := &Stream{
-		tree:         s.tree.Clone(),
-		open:         s.open,
-		own:          newOwner(),
-		length:       s.length,
-		lastID:       s.lastID,
-		maxDeletedID: s.maxDeletedID,
-		entriesAdded: s.entriesAdded,
-		bytes:        s.bytes,
-		idmp:         s.idmp.clone(),
-		ret:          s.ret,
+		tree:   s.tree.Clone(),
+		own:    newOwner(),
+		lastID: s.lastID,
+		more:   s.more.clone(),
 	}
 	s.own = newOwner()
-	s.cloneGroups(c)
 	return c
 }
 
@@ -352,15 +436,15 @@ type Info struct {
 func (s *Stream) Info() Info {
 	blocks := int64(s.tree.Len())
 	in := Info{
-		Length:            s.length,
+		Length:            s.Len(),
 		RadixTreeKeys:     blocks,
 		RadixTreeNodes:    raxNodes(s.blockKeys()),
 		LastGeneratedID:   s.lastID,
-		MaxDeletedEntryID: s.maxDeletedID,
-		EntriesAdded:      s.entriesAdded,
+		MaxDeletedEntryID: s.rare().maxDeletedID,
+		EntriesAdded:      s.entriesAdded(),
 		Idmp:              s.idmpInfo(),
 		Groups:            int64(s.groupCount()),
-		DataBytes:         s.bytes,
+		DataBytes:         s.DataBytes(),
 	}
 	if first := s.Range(MinID, MaxID, 1); len(first) == 1 {
 		in.FirstEntry = &first[0]

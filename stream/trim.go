@@ -11,8 +11,8 @@ func (s *Stream) Delete(ids ...ID) int64 {
 			continue
 		}
 		n++
-		if s.maxDeletedID.Less(id) {
-			s.maxDeletedID = id
+		if s.rare().maxDeletedID.Less(id) {
+			s.rareForWrite().maxDeletedID = id
 		}
 	}
 	return n
@@ -21,7 +21,7 @@ func (s *Stream) Delete(ids ...ID) int64 {
 // deleteOne removes one entry; false if it does not exist.
 func (s *Stream) deleteOne(id ID) bool {
 	b := s.blockFor(id)
-	if b == nil || b.last.Less(id) {
+	if b == nil {
 		return false
 	}
 	e, ok := b.find(id)
@@ -43,17 +43,26 @@ func (s *Stream) tombstone(b *block, e rawEntry) {
 	b.del++
 	n := b.entryBytes(e)
 	b.bytes -= n
-	s.bytes -= n
-	s.length--
+	x := s.rareForWrite()
+	x.removed++
+	if b != s.tree.Last() {
+		x.earlier.entries--
+		x.earlier.bytes -= n
+	}
 }
 
 // removeBlock drops a whole block and its live entries.
 func (s *Stream) removeBlock(b *block) {
+	x := s.rareForWrite()
+	x.removed += uint64(b.live())
+	if b != s.tree.Last() {
+		x.earlier.sub(b)
+		s.tree.Delete(b.slot())
+		return
+	}
 	s.tree.Delete(b.slot())
-	s.length -= int64(b.live())
-	s.bytes -= b.bytes
-	if b == s.open {
-		s.open = nil
+	if last := s.tree.Last(); last != nil {
+		x.earlier.sub(last) // now the last block
 	}
 }
 
@@ -82,7 +91,7 @@ func (s *Stream) Trim(t Trim) int64 {
 	for {
 		sl, ok := s.tree.Min()
 		b := sl.b
-		if !ok || (t.Strategy == TrimMaxLen && s.length <= maxLen) {
+		if !ok || (t.Strategy == TrimMaxLen && s.Len() <= maxLen) {
 			return removed
 		}
 		live := int64(b.live())
@@ -92,9 +101,9 @@ func (s *Stream) Trim(t Trim) int64 {
 		var whole bool
 		switch t.Strategy {
 		case TrimMaxLen:
-			whole = s.length-live >= maxLen
+			whole = s.Len()-live >= maxLen
 		case TrimMinID:
-			whole = b.last.Less(t.MinID)
+			whole = b.lastID().Less(t.MinID)
 		default:
 			return removed
 		}
@@ -120,7 +129,7 @@ func (s *Stream) trimInside(b *block, t Trim, maxLen int64) int64 {
 		if e.deleted() {
 			continue
 		}
-		if t.Strategy == TrimMaxLen && s.length <= maxLen ||
+		if t.Strategy == TrimMaxLen && s.Len() <= maxLen ||
 			t.Strategy == TrimMinID && !e.id.Less(t.MinID) {
 			break
 		}
