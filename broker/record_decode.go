@@ -133,12 +133,24 @@ func (rd *recordDecoder) decodeFields(d *decoder, m *mutation, present uint64) {
 	if present&recTrim != 0 {
 		m.trim = d.trim()
 	}
-	if present&argBits != 0 {
+	if present&argBits != 0 || readsArgs(m.kind) {
 		rd.decodeArgs(d, rd.argsOf(m), present)
 	}
 	decodeR8(d, m, present)
 	rd.decodePolicyFields(d, m, present)
 	decodeDeadLetter(d, m, present)
+}
+
+// readsArgs reports whether apply reads the opArgs of a mutation of kind
+// k. Such a record decodes with opArgs even when none of its arguments is
+// set: an XDELEX of no IDs is logged when the stream's Acked bound frees
+// entries after it (apply's freesAcked), and its record has no argument.
+func readsArgs(k opKind) bool {
+	switch k {
+	case opAdd, opTrim, opCreateStream, opDeleteKey, opIdmpConfig, opRetention, opIdmpExpire, opIdmpDuplicate:
+		return false
+	}
+	return true
 }
 
 // decodeArgs decodes the optional fields kept in opArgs.

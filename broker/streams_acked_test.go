@@ -262,3 +262,62 @@ func TestRetentionAfterRefTrimRecovery(t *testing.T) {
 		})
 	}
 }
+
+// TestRetentionAckedNoArgumentsRecovery: on a stream with the Acked bound,
+// an operation that may free entries is logged when it frees some, even
+// when it names nothing (an XDELEX, XDEL, XACK or XACKDEL of no IDs), so its
+// record carries no argument at all; replay must apply it as the live call
+// did. A group created at "$" references none of the entries before it, and
+// creating a group frees nothing, so each such call finds entries to free.
+func TestRetentionAckedNoArgumentsRecovery(t *testing.T) {
+	ctx := context.Background()
+	calls := []struct {
+		name string
+		call func(b *broker.Broker) error
+	}{
+		{"XDelEx", func(b *broker.Broker) error { _, err := b.XDelEx(ctx, "s", nil, broker.RefOptions{}); return err }},
+		{"XDel", func(b *broker.Broker) error { _, err := b.XDel(ctx, "s"); return err }},
+		{"XAck", func(b *broker.Broker) error { _, err := b.XAck(ctx, "s", "g"); return err }},
+		{"XAckDel", func(b *broker.Broker) error {
+			_, err := b.XAckDel(ctx, "s", "g", nil, broker.RefOptions{})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := faultfs.New(7)
+			o := broker.Options{Durability: broker.DurabilityOptions{FS: fsys, Logf: t.Logf, SnapshotEvery: -1}}
+			b, err := broker.Open("/data", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			for ms := uint64(1); ms <= 3; ms++ {
+				mustAdd(t, b, "s", id(ms, 0), "f", "v")
+			}
+			if err := b.XCfgSet(ctx, "s", broker.StreamConfig{RetentionAcked: ptr(true)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{Start: broker.Latest()}); err != nil {
+				t.Fatal(err)
+			}
+			a := ackedBroker{t, b}
+			a.want("before", 1, 2, 3)
+			if err := c.call(b); err != nil {
+				t.Fatalf("%s of no IDs: %v", c.name, err)
+			}
+			a.want("after")
+			want := observe(t, b)
+
+			o.Durability.FS = fsys.Kill()
+			r, err := broker.Open("/data", o)
+			if err != nil {
+				t.Fatalf("reopen after a crash: %v", err)
+			}
+			defer r.Close()
+			if d := diffState(observe(t, r), want); d != "" {
+				t.Errorf("after a crash: recovered state differs: %s", d)
+			}
+		})
+	}
+}
