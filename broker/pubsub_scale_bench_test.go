@@ -72,13 +72,15 @@ func BenchmarkPublishScale(b *testing.B) {
 	payload := []byte("x")
 	run := func(b *testing.B, br *broker.Broker) {
 		b.ReportAllocs()
-		for b.Loop() {
-			ch := scaleChannels[scaleNext%len(scaleChannels)]
-			if n, err := br.Publish(ctx, ch, payload); n != 0 || err != nil {
-				b.Fatalf("Publish = %d, %v", n, err)
+		cpuPerOp(b, func() {
+			for b.Loop() {
+				ch := scaleChannels[scaleNext%len(scaleChannels)]
+				if n, err := br.Publish(ctx, ch, payload); n != 0 || err != nil {
+					b.Fatalf("Publish = %d, %v", n, err)
+				}
+				scaleNext++
 			}
-			scaleNext++
-		}
+		})
 	}
 	b.Run("P=0", func(b *testing.B) {
 		br, _ := broker.New(broker.Options{})
@@ -165,5 +167,19 @@ func BenchmarkPublishAfterPSubscribe(b *testing.B) {
 		if _, err := cs.Next(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// cpuPerOp reports the CPU time per operation of the loop that loop runs,
+// on the benchmark's goroutine locked to its OS thread (RUSAGE_THREAD), as
+// cpu-ns/op, next to the wall-clock ns/op.
+func cpuPerOp(b *testing.B, loop func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0, ok := threadCPU()
+	loop()
+	c1, _ := threadCPU()
+	if ok && b.N > 0 {
+		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -8,10 +8,8 @@ import "slices"
 // one node, not one per byte. The keys from the root to a node, concatenated,
 // spell the node's key. The zero trie is an empty root.
 //
-// Index uses three, each holding at a node the patterns filed under its key:
-// heads (literal prefixes), tails (literal suffixes written backwards, so
-// that the walk of a channel's end reads it from its last byte, see
-// [trie.stepBack]) and inner (literal runs between wildcards).
+// Index uses one, inner, holding at a node the patterns filed under its key,
+// a literal run between wildcards.
 type trie[V any] struct {
 	label string    // the bytes of the edge from the parent; "" at the root
 	kids  []edge[V] // children, by key
@@ -74,22 +72,6 @@ func (n *trie[V]) step(s string, i int) (*trie[V], int) {
 		return nil, 0
 	}
 	return c, i + l
-}
-
-// stepBack follows s[:j] backwards down one edge of a trie keyed by reversed
-// strings: it returns the child whose label is s[:j]'s tail read backwards
-// and the index before that tail, or nil.
-func (n *trie[V]) stepBack(s string, j int) (*trie[V], int) {
-	c := n.child(s[j-1])
-	if c == nil || len(c.label) > j {
-		return nil, 0
-	}
-	for k := 1; k < len(c.label); k++ {
-		if c.label[k] != s[j-1-k] {
-			return nil, 0
-		}
-	}
-	return c, j - len(c.label)
 }
 
 // insert returns the node for key, creating it, and splitting an edge to
@@ -163,31 +145,11 @@ func (n *trie[V]) removeChild(c *trie[V]) {
 	}
 }
 
-// reverse returns s backwards.
-func reverse(s string) string {
-	b := make([]byte, len(s))
-	for i := range len(s) {
-		b[len(s)-1-i] = s[i]
-	}
-	return string(b)
-}
-
 // load returns the number of values filed under key: the length of the
 // slice held by key's node, 0 if key has none.
 func load[V any](n *trie[[]V], key string) int {
 	for i := 0; i < len(key); {
 		if n, i = n.step(key, i); n == nil {
-			return 0
-		}
-	}
-	return len(n.val)
-}
-
-// loadBack is load for a trie keyed by reversed strings: the number of
-// values filed under key written backwards.
-func loadBack[V any](n *trie[[]V], key string) int {
-	for j := len(key); j > 0; {
-		if n, j = n.stepBack(key, j); n == nil {
 			return 0
 		}
 	}
