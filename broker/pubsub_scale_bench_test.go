@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 )
@@ -98,7 +99,8 @@ func BenchmarkPublishScale(b *testing.B) {
 
 // BenchmarkPSubscribeScale is the cost per pattern of subscribing P
 // patterns, one PSubscribe call each (as clients send them), on a fresh
-// broker: it must stay flat as P grows. Run it with -benchtime=1x; each
+// broker: it must stay flat as P grows. cpu-ns/pattern is the process's
+// CPU time, the garbage collector's workers included. Run it with -benchtime=1x; each
 // iteration subscribes them all.
 func BenchmarkPSubscribeScale(b *testing.B) {
 	for _, shape := range scaleShapes {
@@ -108,11 +110,13 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 				pats[i] = shape.gen(i)
 			}
 			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
 					br, _ := broker.New(broker.Options{})
 					s, _ := br.NewSubscription(broker.SubscriptionOptions{})
 					runtime.GC() // the previous broker's garbage
+					c0 := processCPU()
 					b.StartTimer()
 					for _, p := range pats {
 						if _, err := s.PSubscribe(p); err != nil {
@@ -120,10 +124,12 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 						}
 					}
 					b.StopTimer()
+					cpu += processCPU() - c0
 					br.Close()
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pattern")
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/pattern")
 			})
 		}
 	}

@@ -134,7 +134,7 @@ func (x *Index) place(p *Pattern, toks []token) entry {
 	runs := p.inner // kindStars has them already
 	if p.kind == kindGlob {
 		if n, m := prefixLen(toks), suffixLen(toks); n+m < len(toks) {
-			runs = innerRuns(toks[n : len(toks)-m])
+			runs = innerRuns(p.src, toks[n:len(toks)-m])
 		}
 	}
 	for _, run := range runs {
