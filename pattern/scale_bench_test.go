@@ -10,7 +10,8 @@ import (
 )
 
 // scaleShapes are the pattern shapes of the scale benchmarks: a literal
-// prefix, a literal suffix, and neither (the literal is inside).
+// prefix, a literal suffix, and neither (the literal is inside); and
+// prefixes that the channels' edge bytes do not rule out.
 var scaleShapes = []struct {
 	name string
 	gen  func(i int) string
@@ -18,6 +19,11 @@ var scaleShapes = []struct {
 	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
 	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
 	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
+	// prefix7 are prefixes of the scale channels' length and edge byte
+	// (the numbers 1,000,003 + 7i, where the channels' are 1,000,000 + 7j,
+	// so never the same): each lookup probes the table once and finds
+	// nothing, the cost of a length the edge bytes do not rule out.
+	{"prefix7", func(i int) string { return "p:" + strconv.Itoa(1_000_003+7*i) + ":*" }},
 }
 
 // scaleSizes are the numbers of patterns of the scale benchmarks.

@@ -203,6 +203,12 @@ func plotSpecs(s sizes) []plotSpec {
 		}, plotSpec{
 			table: "scale/" + sh.name + "/subscribe", file: "peers-scale-patterns-" + short + "-subscribe.png",
 			title: "Subscribe cost per pattern, " + sh.name, xLabel: "patterns (log scale)", yLabel: "ns/pattern", logX: true,
+		}, plotSpec{
+			table: "scale/" + sh.name + "/publish-cpu", file: "peers-scale-patterns-" + short + "-publish-cpu.png",
+			title: "CPU time per publish on non-matching channels, " + sh.name, xLabel: "patterns (log scale)", yLabel: "CPU ns/publish", logX: true,
+		}, plotSpec{
+			table: "scale/" + sh.name + "/subscribe-cpu", file: "peers-scale-patterns-" + short + "-subscribe-cpu.png",
+			title: "CPU time per pattern subscribed, " + sh.name, xLabel: "patterns (log scale)", yLabel: "CPU ns/pattern", logX: true,
 		})
 	}
 	return specs
