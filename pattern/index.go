@@ -10,7 +10,7 @@ import "strings"
 // must start with, its literal suffix ([Pattern.Suffix]), which the channel
 // must end with, or one of the literal runs between its wildcards, which
 // the channel must contain somewhere. A channel looks up the keys it starts
-// with, ends with and contains in two hash tables and a trie, and tests
+// with, ends with and contains in hash tables, and tests
 // only the patterns filed under them; so neither `other.<i>.*`, `*.<i>` nor
 // `*:<i>:*` costs a publish on news.tech anything per pattern. Patterns
 // with no literal at all (`*`, `?*`, `[ab]*`) are tried for every channel;
@@ -27,20 +27,20 @@ import "strings"
 // Remove). The zero Index is empty and ready to use.
 type Index struct {
 	entries map[string]entry
-	exact   *keyTable         // patterns without wildcards, by themselves; created with entries
-	heads   *keyTable         // by literal prefix
-	tails   *keyTable         // by literal suffix
-	inner   *trie[[]*Pattern] // by a literal run between wildcards
-	loose   []*Pattern        // no literal to file them under
-	cache   *matchCache       // created with entries
-	gen     uint64            // bumped by every change of the pattern set
+	exact   *keyTable   // patterns without wildcards, by themselves; created with entries
+	heads   *keyTable   // by literal prefix
+	tails   *keyTable   // by literal suffix
+	inner   *keyTable   // by a literal run between wildcards
+	loose   []*Pattern  // no literal to file them under
+	cache   *matchCache // created with entries
+	gen     uint64      // bumped by every change of the pattern set
 }
 
 // entry is a pattern of the index and where it is filed.
 type entry struct {
 	p   *Pattern
 	at  keyKind
-	key string // the key in its table or trie
+	key string // the key in its table
 }
 
 // keyKind says where a pattern is filed.
@@ -88,7 +88,7 @@ func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
 	if x.entries == nil {
 		x.entries = make(map[string]entry)
 		x.exact, x.heads, x.tails = newKeyTable(false), newKeyTable(false), newKeyTable(true)
-		x.inner = &trie[[]*Pattern]{}
+		x.inner = newKeyTable(false)
 		x.cache = newMatchCache()
 	}
 	x.gen++
@@ -100,10 +100,7 @@ func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
 	switch e.at {
 	case atLoose:
 		x.loose = append(x.loose, p)
-	case atInner:
-		n := x.inner.insert(e.key)
-		n.val = append(n.val, p)
-	case atExact, atHead, atTail:
+	case atExact, atHead, atTail, atInner:
 		b := x.tableOf(e.at).add(e.key)
 		b.pats = append(b.pats, p)
 	}
@@ -138,7 +135,7 @@ func (x *Index) place(p *Pattern, toks []token) entry {
 		}
 	}
 	for _, run := range runs {
-		consider(atInner, run, load(x.inner, run))
+		consider(atInner, run, x.inner.count(run))
 	}
 	return best
 }
@@ -149,12 +146,14 @@ func (x *Index) tableOf(at keyKind) *keyTable {
 		return x.exact
 	case atHead:
 		return x.heads
+	case atTail:
+		return x.tails
 	}
-	return x.tails
+	return x.inner
 }
 
 // Remove removes pattern from the index and reports true, or reports false
-// if it was absent. Trie nodes left empty are freed.
+// if it was absent. Keys left without patterns are freed.
 func (x *Index) Remove(pattern string) bool {
 	e, ok := x.entries[pattern]
 	if !ok {
@@ -165,12 +164,7 @@ func (x *Index) Remove(pattern string) bool {
 	switch e.at {
 	case atLoose:
 		x.loose = without(x.loose, e.p)
-	case atInner:
-		path := x.inner.path(e.key)
-		n := path[len(path)-1]
-		n.val = without(n.val, e.p)
-		prune(path, func(v *[]*Pattern) bool { return len(*v) == 0 })
-	case atExact, atHead, atTail:
+	case atExact, atHead, atTail, atInner:
 		t := x.tableOf(e.at)
 		b := t.get(e.key)
 		if b.pats = without(b.pats, e.p); len(b.pats) == 0 {
@@ -184,8 +178,8 @@ func (x *Index) Remove(pattern string) bool {
 // no particular order. fn must not modify the index.
 //
 // The result is taken from the match cache if it holds channel, without
-// allocating; otherwise the tables and the trie are looked up and the
-// result may be stored in the cache (one allocation).
+// allocating; otherwise the tables are looked up and the result may be
+// stored in the cache (one allocation).
 func (x *Index) Match(channel string, fn func(pattern string)) {
 	if len(x.entries) == 0 {
 		return
@@ -219,7 +213,7 @@ func (x *Index) Stats() IndexStats {
 }
 
 // walk calls fn once for each pattern of the index that matches channel, in
-// no particular order, looking up the keys in the tables and the trie. It does not
+// no particular order, looking up the keys in the tables. It does not
 // allocate.
 func (x *Index) walk(channel string, fn func(pattern string)) {
 	if x.heads == nil {
@@ -267,29 +261,29 @@ func (x *Index) walkTails(channel string, fn func(string)) {
 }
 
 // walkInner tests the patterns filed under the runs that occur in channel:
-// from every byte of channel it walks the inner trie as far as channel
-// follows it. A run that occurs more than once is taken at its first
-// occurrence only, so that each pattern is tested, and reported, once.
+// from every byte of channel that some run starts with, it probes the
+// channel's substrings that start there, as walkHeads probes its prefixes.
+// A run that occurs more than once is taken at its first occurrence only,
+// so that each pattern is tested, and reported, once.
 func (x *Index) walkInner(channel string, fn func(string)) {
-	root := x.inner
-	if len(root.kids) == 0 {
+	t := x.inner
+	if t.n == 0 {
 		return
 	}
 	for i := range len(channel) {
-		n := root
-		for j := i; j < len(channel); {
-			if n, j = n.step(channel, j); n == nil {
-				break
+		if !t.starts.has(channel[i]) {
+			continue
+		}
+		t.probe(channel[i:], func(b *bucket) {
+			if strings.Index(channel, b.key) < i {
+				return
 			}
-			if len(n.val) == 0 || strings.Index(channel, channel[i:j]) < i {
-				continue
-			}
-			for _, p := range n.val {
+			for _, p := range b.pats {
 				if p.Match(channel) {
 					fn(p.src)
 				}
 			}
-		}
+		})
 	}
 }
 

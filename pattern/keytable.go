@@ -33,31 +33,34 @@ type keyTable struct {
 	n     int       // keys
 	back  bool      // keys are suffixes: hashed from their end
 	lens  []keyLen  // the distinct lengths of the keys, ascending
+	// starts holds the far bytes of all keys (see keyLen), as long as the
+	// table is not empty: a substring of a channel can be a key only if
+	// it starts with one of them.
+	starts byteSet
 }
 
-// keyLen is the number of keys of a table that have length l, and the set
-// of their edge bytes: the last byte of a prefix, the first of a suffix
-// (the one next to the wildcard). A channel's prefix (suffix) of length l
-// whose edge byte is not in the set is not looked up: keys usually end at
-// a separator (`news.*`, `*.alert`), so most lengths of most channels are
-// ruled out without touching the table. A byte stays in the set when its
-// last key goes, until no key of length l is left, which costs only a
-// useless probe.
+// keyLen is the number of keys of a table that have length l, and the
+// sets of their end bytes: edge, the byte next to the wildcard (the last
+// byte of a prefix or an inner run, the first of a suffix), and far, the
+// other end (the first byte of a prefix or run, the last of a suffix). A
+// channel's prefix (suffix, substring) of length l whose end bytes are not
+// in the sets is not looked up: keys usually end at a separator (`news.*`,
+// `*.alert`, `*.<i>.*`), so most lengths of most channels are ruled out
+// without touching the table. A byte stays in a set when its last key
+// goes, until no key of length l is left, which costs only a useless
+// probe.
 type keyLen struct {
-	l, n int
-	edge [4]uint64
+	l, n      int
+	edge, far byteSet
 }
 
-func (k *keyLen) has(b byte) bool {
-	return k.edge[b>>6]&(1<<(b&63)) != 0
-}
-
-// edgeByte returns the edge byte of s's prefix (suffix) of length l > 0.
-func (t *keyTable) edgeByte(s string, l int) byte {
+// ends returns the edge and far bytes of s's prefix (suffix) of length
+// l > 0.
+func (t *keyTable) ends(s string, l int) (edge, far byte) {
 	if t.back {
-		return s[len(s)-l]
+		return s[len(s)-l], s[len(s)-1]
 	}
-	return s[l-1]
+	return s[l-1], s[0]
 }
 
 // bucket is a key of a keyTable and the patterns filed under it.
@@ -175,6 +178,9 @@ func (t *keyTable) find(key string, h uint64) *bucket {
 
 // get returns the bucket of key, or nil.
 func (t *keyTable) get(key string) *bucket {
+	if t.n == 0 {
+		return nil
+	}
 	return t.find(key, t.hash(key))
 }
 
@@ -206,8 +212,10 @@ func (t *keyTable) add(key string) *bucket {
 	k := &t.lens[i]
 	k.n++
 	if len(key) > 0 {
-		e := t.edgeByte(key, len(key))
-		k.edge[e>>6] |= 1 << (e & 63)
+		e, f := t.ends(key, len(key))
+		k.edge.add(e)
+		k.far.add(f)
+		t.starts.add(f)
 	}
 	return b
 }
@@ -256,6 +264,9 @@ func (t *keyTable) del(b *bucket) {
 	if t.lens[i].n--; t.lens[i].n == 0 {
 		t.lens = slices.Delete(t.lens, i, i+1)
 	}
+	if t.n == 0 {
+		t.starts = byteSet{}
+	}
 }
 
 func cmpLen(k keyLen, l int) int { return k.l - l }
@@ -267,7 +278,7 @@ const probeBatch = 16
 // probe calls fn with the bucket of each key that is a prefix (a suffix,
 // when back) of s, shortest first. Keys of length 0 are left out.
 //
-// A length is probed only if s's edge byte there is one of the keys' (see
+// A length is probed only if s's end bytes there are among the keys' (see
 // keyLen). The probes go in batches: first the hashes of the batch's
 // lengths and the loads of their first tags, none depending on another, so
 // that the CPU has all their cache misses in flight at once; then the
@@ -295,7 +306,7 @@ func (t *keyTable) probe(s string, fn func(b *bucket)) {
 			if l > len(s) {
 				break
 			}
-			if lens[0].has(t.edgeByte(s, l)) {
+			if e, f := t.ends(s, l); lens[0].edge.has(e) && lens[0].far.has(f) {
 				h := hs.at(l)
 				hash[k], at[k] = h, l
 				first[k] = tags[int(h)&mask]

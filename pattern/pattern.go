@@ -16,8 +16,8 @@ import (
 // A pattern is kept as its literal prefix (the bytes before the first
 // wildcard, escapes resolved) and a gobwas/glob pattern for the rest, so
 // that a subject is checked with one prefix comparison before any wildcard
-// work, and so that [Index] can match only the rest once its trie has
-// consumed the prefix.
+// work, and so that [Index] can match only the rest once its table has
+// found the prefix.
 type Pattern struct {
 	src    string
 	prefix string
