@@ -6,9 +6,10 @@ import (
 	"slices"
 )
 
-// keyTable holds the patterns filed under anchored keys: literal prefixes
-// (heads), literal suffixes (tails) or whole literal patterns (exact). A
-// channel looks it up by probing the channel's prefix (or suffix) of each
+// keyTable holds the patterns filed under literal keys: prefixes (heads),
+// suffixes (tails), inner runs (inner) or whole literal patterns (exact). A
+// channel looks it up by probing the channel's prefix (or suffix; inner
+// runs: the prefixes of the channel's tails, see Index.walkInner) of each
 // length some key has: one probe per distinct key length, not one step per
 // byte as in a trie, and the probes do not depend on each other, so that
 // once the table outgrows the CPU caches their misses overlap instead of
