@@ -205,6 +205,7 @@ type topic struct {
 	last    atomic.Pointer[names]     // patterns: the names of the last delivery
 	matched atomic.Pointer[matchMemo] // channels: the patterns matching it
 	pat     *pattern.Pattern          // patterns: compiled, as the index holds it
+	one     [1]*Subscription          // subs starts as one[:0:1]: the first subscriber costs no allocation
 }
 
 // matchMemo is the pattern topics whose pattern matches a channel topic's
@@ -316,6 +317,7 @@ func (h *hub) addLocked(s *Subscription, key string, pat bool) bool {
 	t := m[key]
 	if t == nil {
 		t = &topic{names: names{channel: key}}
+		t.subs = t.one[:0:1]
 		if pat {
 			t.names = names{pattern: key, byPattern: true}
 			t.pat, _ = h.index.Insert(key)

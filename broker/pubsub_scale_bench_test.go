@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/brookmq/brook/broker"
 )
@@ -72,13 +73,15 @@ func BenchmarkPublishScale(b *testing.B) {
 	payload := []byte("x")
 	run := func(b *testing.B, br *broker.Broker) {
 		b.ReportAllocs()
-		for b.Loop() {
-			ch := scaleChannels[scaleNext%len(scaleChannels)]
-			if n, err := br.Publish(ctx, ch, payload); n != 0 || err != nil {
-				b.Fatalf("Publish = %d, %v", n, err)
+		cpuPerOp(b, func() {
+			for b.Loop() {
+				ch := scaleChannels[scaleNext%len(scaleChannels)]
+				if n, err := br.Publish(ctx, ch, payload); n != 0 || err != nil {
+					b.Fatalf("Publish = %d, %v", n, err)
+				}
+				scaleNext++
 			}
-			scaleNext++
-		}
+		})
 	}
 	b.Run("P=0", func(b *testing.B) {
 		br, _ := broker.New(broker.Options{})
@@ -96,7 +99,8 @@ func BenchmarkPublishScale(b *testing.B) {
 
 // BenchmarkPSubscribeScale is the cost per pattern of subscribing P
 // patterns, one PSubscribe call each (as clients send them), on a fresh
-// broker: it must stay flat as P grows. Run it with -benchtime=1x; each
+// broker: it must stay flat as P grows. cpu-ns/pattern is the process's
+// CPU time, the garbage collector's workers included. Run it with -benchtime=1x; each
 // iteration subscribes them all.
 func BenchmarkPSubscribeScale(b *testing.B) {
 	for _, shape := range scaleShapes {
@@ -106,11 +110,13 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 				pats[i] = shape.gen(i)
 			}
 			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
 					br, _ := broker.New(broker.Options{})
 					s, _ := br.NewSubscription(broker.SubscriptionOptions{})
 					runtime.GC() // the previous broker's garbage
+					c0 := processCPU()
 					b.StartTimer()
 					for _, p := range pats {
 						if _, err := s.PSubscribe(p); err != nil {
@@ -118,10 +124,12 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 						}
 					}
 					b.StopTimer()
+					cpu += processCPU() - c0
 					br.Close()
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pattern")
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/pattern")
 			})
 		}
 	}
@@ -165,5 +173,19 @@ func BenchmarkPublishAfterPSubscribe(b *testing.B) {
 		if _, err := cs.Next(ctx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// cpuPerOp reports the CPU time per operation of the loop that loop runs,
+// on the benchmark's goroutine locked to its OS thread (RUSAGE_THREAD), as
+// cpu-ns/op, next to the wall-clock ns/op.
+func cpuPerOp(b *testing.B, loop func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0, ok := threadCPU()
+	loop()
+	c1, _ := threadCPU()
+	if ok && b.N > 0 {
+		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

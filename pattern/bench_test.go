@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkIndexMatch publishes to news.tech with one matching pattern and
-// P patterns that do not match (other.<i>.*): with the trie, the cost must
+// P patterns that do not match (other.<i>.*): with the index, the cost must
 // stay flat as P grows.
 func BenchmarkIndexMatch(b *testing.B) {
 	for _, p := range []int{0, 100, 10000} {
@@ -71,7 +71,7 @@ func BenchmarkIndexMatchSamePrefix(b *testing.B) {
 }
 
 // BenchmarkIndexMatchSuffix has P non-matching patterns that begin with a
-// wildcard (*.<i>), which the suffix tries keep from being tried.
+// wildcard (*.<i>), which the suffix table keeps from being tried.
 func BenchmarkIndexMatchSuffix(b *testing.B) {
 	for _, p := range []int{0, 100, 10000} {
 		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) {

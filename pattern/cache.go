@@ -19,7 +19,8 @@ type IndexStats struct {
 	Cached int
 	// Hits counts the [Index.Match] calls answered from the cache.
 	Hits uint64
-	// Misses counts the [Index.Match] calls that walked the tries.
+	// Misses counts the [Index.Match] calls that looked the patterns up
+	// in the index's tables.
 	Misses uint64
 	// Admitted counts the results stored in the cache after a miss.
 	Admitted uint64

@@ -78,14 +78,13 @@
 // # Index
 //
 // [Index] files each pattern under one literal key that every channel it
-// matches must contain, in one of three path-compressed byte tries (radix
-// trees: one node per place where keys end or part, not one per byte):
+// matches must contain, in one of three hash tables:
 //
 //   - heads, keyed by the pattern's literal prefix (the bytes before its
 //     first wildcard), which the channel must start with. Patterns without
-//     wildcards are filed here under the whole pattern.
+//     wildcards have a table of their own, keyed by the whole pattern.
 //   - tails, keyed by its literal suffix (the bytes after its last
-//     wildcard) written backwards, which the channel must end with.
+//     wildcard), which the channel must end with.
 //   - inner, keyed by one of its inner runs (a maximal run of literal bytes
 //     between two wildcards, escapes resolved: `*:\*42:*` has the run
 //     ":*42:"), which the channel must contain somewhere, since Redis's `*`
@@ -97,47 +96,71 @@
 //
 // Choice of the key. A pattern may have several candidate keys (`a*bc*d`
 // has the prefix "a", the run "bc" and the suffix "d"). Add takes the one
-// under which the fewest patterns are filed at that moment, then the
-// longest, then prefix before suffix before run (the anchored tries cost a
-// single walk, see below). The count is the length of the list on the key's
-// trie node, read by one walk per candidate. So among `log.*.<i>` the first
-// goes under "log." and the rest under their own suffixes ".<i>"; and
-// `*.<i>*.alert` goes under its run ".<i>" once ".alert" is shared.
-// A key is chosen once, when the pattern is added, and never moved.
+// under which the fewest patterns are filed at that moment (one probe per
+// candidate), then the longest, then prefix before suffix before run (a
+// channel probes its prefixes and suffixes once, its substrings from every
+// byte, see below). So among `log.*.<i>` the first goes under "log." and
+// the rest under their own suffixes ".<i>"; and `*.<i>*.alert` goes under
+// its run ".<i>" once ".alert" is shared. A key is chosen once, when the
+// pattern is added, and never moved.
 //
-// Lookup. A channel walks heads along its bytes from the start, tails from
-// its last byte backwards, and inner from each of its bytes in turn, as far
-// as the channel follows the trie each time (trying every substring of the
-// channel against the keys, bounded by the channel's length and the depth
-// of the tries, never by the number of keys). The patterns on the nodes
-// reached are tested with the matcher, heads' against the channel after the
-// prefix only; the loose ones are all tested. A run that occurs more than
-// once in the channel is taken at its first occurrence only (a look for an
-// earlier one when its node holds patterns), so each pattern is tested, and
-// reported, at most once. A lookup thus costs O(n·d) trie steps for a
-// channel of n bytes whose substrings follow the inner trie d bytes deep at
-// most, plus one test per pattern filed under a key the channel has; with
-// one pattern per key (`*:<i>:*`, `p:<i>:*`, `*:<i>`), about the same
-// number of steps for a thousand patterns as for a million. Not quite the
-// same time: d grows with the keys' length (six-digit numbers make six
-// levels), and once the tries outgrow the CPU caches each level costs a
-// trip to memory or two (BenchmarkIndexScale, and the broker's
-// BenchmarkPublishScale over 65,536 channels, measure both). The walk
-// allocates nothing.
+// The tables are open-addressing hash tables (linear probing, at most half
+// full, deletion by shifting back, no tombstones): an array of one-byte
+// tags (8 bits of the key's hash, 0 for an empty slot) and an array of
+// pointers to buckets (key, hash, patterns) in the same order. A channel
+// looks up its prefix (suffix) of each length some key has: one probe per
+// distinct key length, where a byte trie took one dependent step per byte,
+// each a cache miss once the trie outgrew the CPU caches (issue 14: with a
+// million `*:<i>` patterns a publish took 11-18 times as long as with a
+// thousand). The probes do not depend on each other: their hashes come from
+// one pass over the channel (a seeded multiply-mix hash over 8-byte words,
+// read from the start for prefixes and runs, from the end for suffixes),
+// and their first tags are loaded in a batch before any is looked at, so
+// the CPU has the misses in flight at once; the tags, a byte per slot
+// (2 MiB for a million keys), stay in the last-level cache where buckets or
+// trie nodes did not.
 //
-// Patterns that share every literal (`*a*?`, `*a*??`) share a list, and
+// Before a probe, each length has the sets of its keys' end bytes: the
+// edge byte next to the wildcard (the last of a prefix or run, the first of
+// a suffix) and the far one (the first of a prefix or run, the last of a
+// suffix). A length whose end bytes the channel does not have there is not
+// probed. Keys usually end at a separator (`news.*`, `*.alert`,
+// `*.<i>.*`), so most lengths of most channels are ruled out without
+// touching the table: with `p:<i>:*`, `*:<i>` or `*:<i>:*` for i below a
+// million, a channel "p:<7 digits>:temp:<7 digits>" probes at most once
+// (":temp:"). Where the end bytes do match, a probe of a million-key table
+// costs a miss in the last-level cache (BenchmarkIndexScale's prefix7
+// shape).
+//
+// Lookup. A channel probes the exact table with itself, heads with its
+// prefixes, tails with its suffixes, and inner with its substrings from
+// each byte that some run starts with. The patterns found are tested with
+// the matcher, heads' against the channel after the prefix only; the loose
+// ones are all tested. A run that occurs more than once in the channel is
+// taken at its first occurrence only (a look for an earlier one when it is
+// found), so each pattern is tested, and reported, at most once. A lookup
+// thus costs at most a probe per distinct prefix and suffix length and n
+// per distinct run length, for a channel of n bytes, of which the end
+// bytes usually leave few, plus one test per pattern filed under a key the
+// channel has; with one pattern per key (`*:<i>:*`, `p:<i>:*`, `*:<i>`),
+// about the same work for a thousand patterns as for a million
+// (BenchmarkIndexScale, and the broker's BenchmarkPublishScale, both over
+// 65,536 channels, measure it). The worst case is many distinct key lengths
+// whose end bytes a channel keeps matching: n probes per length, where a
+// trie stopped as soon as the channel left its keys. The lookup allocates
+// nothing.
+//
+// Patterns that share every literal (`*a*?`, `*a*??`) share a bucket, and
 // are tried one by one when the channel has the literal, like the loose
 // ones; patterns that differ only in their wildcards are few in practice.
 // An Aho-Corasick automaton over the runs would find the runs in O(n),
-// but must be rebuilt, or patched with care, as patterns come and go; the
-// tries take a pattern in and out in O(len) and are walked in O(n·d), and d
-// stays small because a channel's bytes soon leave the keys. Remove finds
-// the pattern's node from the key its entry remembers and prunes the nodes
-// left empty, so the tries keep the shape they would have had without it.
+// but must be rebuilt, or patched with care, as patterns come and go; a
+// table takes a key in and out in O(len). Remove finds the pattern's
+// bucket from the key its entry remembers and drops the bucket once empty.
 //
 // # Match cache
 //
-// On top of the tries, an Index remembers the result of Match for up to
+// On top of the tables, an Index remembers the result of Match for up to
 // [CacheSize] (1024) channels, as nats-server's sublist does, so that a
 // publish on a busy channel costs one hash and one comparison however many
 // patterns are subscribed. The cache is two-way set-associative: a

@@ -5,37 +5,30 @@ import (
 	"slices"
 )
 
-// NodeCount returns the number of trie nodes of x, the roots included, for
-// the tests to check that Remove frees them.
+// NodeCount returns the number of keys of x's tables, for the tests to
+// check that Remove frees them.
 func NodeCount(x *Index) int {
 	if x.heads == nil {
 		return 0
 	}
-	return countNodes(x.heads) + countNodes(x.tails) + countNodes(x.inner)
+	return x.exact.n + x.heads.n + x.tails.n + x.inner.n
 }
 
-func countNodes[V any](n *trie[V]) int {
-	c := 1
-	for _, k := range n.kids {
-		c += countNodes(k.node)
-	}
-	return c
-}
-
-// CheckIndex reports the first broken invariant of x's tries: every edge
-// has a label starting with its key, and every node but a root holds a value
-// or parts two or more keys (so the tries stay compressed after Remove);
-// every pattern is filed once, where its entry says.
+// CheckIndex reports the first broken invariant of x's tables: every key
+// is found from its hash, holds patterns and is counted under its length,
+// with its end bytes in its length's sets; every pattern is filed once,
+// where its entry says.
 func CheckIndex(x *Index) error {
 	if x.heads == nil {
 		return nil
 	}
 	filed := 0
-	for _, t := range []*trie[[]*Pattern]{x.heads, x.tails, x.inner} {
-		if err := checkTrie(t, true); err != nil {
+	for _, t := range []*keyTable{x.exact, x.heads, x.tails, x.inner} {
+		n, err := checkTable(t)
+		if err != nil {
 			return err
 		}
-		filed += countValues(t)
+		filed += n
 	}
 	filed += len(x.loose)
 	placed := 0
@@ -51,8 +44,8 @@ func CheckIndex(x *Index) error {
 				return fmt.Errorf("pattern %q not in the loose list", src)
 			}
 		default:
-			path := x.trieOf(e.at).path(e.key)
-			if !slices.Contains(path[len(path)-1].val, e.p) {
+			b := x.tableOf(e.at).get(e.key)
+			if b == nil || !slices.Contains(b.pats, e.p) {
 				return fmt.Errorf("pattern %q not filed under %q", src, e.key)
 			}
 		}
@@ -64,31 +57,55 @@ func CheckIndex(x *Index) error {
 	return nil
 }
 
-func countValues(n *trie[[]*Pattern]) int {
-	c := len(n.val)
-	for _, k := range n.kids {
-		c += countValues(k.node)
-	}
-	return c
-}
-
-func checkTrie(n *trie[[]*Pattern], root bool) error {
-	if !root && (n.label == "" || (len(n.val) == 0 && len(n.kids) < 2)) {
-		return fmt.Errorf("node %q: label or shape broken (%d kids)", n.label, len(n.kids))
-	}
-	for i, e := range n.kids {
-		c := e.node
-		if c.label == "" || c.label[0] != e.key {
-			return fmt.Errorf("node %q: key %q for label %q", n.label, e.key, c.label)
+// checkTable checks t's invariants and returns the number of patterns it
+// holds.
+func checkTable(t *keyTable) (int, error) {
+	keys, pats := 0, 0
+	lens := map[int]int{}
+	var err error
+	t.forEach(func(b *bucket) {
+		keys++
+		pats += len(b.pats)
+		lens[len(b.key)]++
+		switch {
+		case err != nil:
+		case len(b.pats) == 0:
+			err = fmt.Errorf("key %q holds no pattern", b.key)
+		case b.h != t.hash(b.key) || t.get(b.key) != b:
+			err = fmt.Errorf("key %q not found from its hash", b.key)
 		}
-		if i > 0 && n.kids[i-1].key >= e.key {
-			return fmt.Errorf("node %q: keys out of order", n.label)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if keys != t.n || 2*t.n > len(t.tags) {
+		return 0, fmt.Errorf("%d keys counted as %d in %d slots", keys, t.n, len(t.tags))
+	}
+	if len(lens) != len(t.lens) {
+		return 0, fmt.Errorf("lengths %v, counted %v", lens, t.lens)
+	}
+	for i, k := range t.lens {
+		if i > 0 && t.lens[i-1].l >= k.l {
+			return 0, fmt.Errorf("lengths out of order: %v", t.lens)
 		}
-		if err := checkTrie(c, false); err != nil {
-			return err
+		if lens[k.l] != k.n {
+			return 0, fmt.Errorf("%d keys of length %d, counted %d", lens[k.l], k.l, k.n)
 		}
 	}
-	return nil
+	var err2 error
+	t.forEach(func(b *bucket) {
+		i, _ := slices.BinarySearchFunc(t.lens, len(b.key), cmpLen)
+		if l := len(b.key); l > 0 && err2 == nil {
+			e, f := t.ends(b.key, l)
+			if !t.lens[i].edge.has(e) || !t.lens[i].far.has(f) || !t.starts.has(f) {
+				err2 = fmt.Errorf("key %q: end bytes not in its length's sets", b.key)
+			}
+		}
+	})
+	if err2 != nil {
+		return 0, err2
+	}
+	return pats, nil
 }
 
 // CacheSet returns the set of x's match cache that channel maps to; x
@@ -112,10 +129,10 @@ func Placement(x *Index, pattern string) (at, key string) {
 		return "", ""
 	}
 	switch e.at {
-	case atHead:
+	case atExact, atHead:
 		return "head", e.key
 	case atTail:
-		return "tail", reverse(e.key)
+		return "tail", e.key
 	case atInner:
 		return "inner", e.key
 	case atLoose:

@@ -52,7 +52,7 @@ func FuzzMatch(f *testing.F) {
 
 // FuzzIndex adds the newline-separated patterns of list to an Index,
 // removes every third one, and checks the Index's answer for channel against
-// brute force, and the shape of its tries.
+// brute force, and the invariants of its tables.
 func FuzzIndex(f *testing.F) {
 	f.Add("news.*\nnews.t*\n*.tech\n*h\nnews.tech\nn*s.tech\n*", "news.tech")
 	f.Add("ab*\nabc*\nab\n*bc\n*c\na*c\nabc", "abc")

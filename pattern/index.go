@@ -10,7 +10,7 @@ import "strings"
 // must start with, its literal suffix ([Pattern.Suffix]), which the channel
 // must end with, or one of the literal runs between its wildcards, which
 // the channel must contain somewhere. A channel looks up the keys it starts
-// with, ends with and contains in three path-compressed tries, and tests
+// with, ends with and contains in hash tables, and tests
 // only the patterns filed under them; so neither `other.<i>.*`, `*.<i>` nor
 // `*:<i>:*` costs a publish on news.tech anything per pattern. Patterns
 // with no literal at all (`*`, `?*`, `[ab]*`) are tried for every channel;
@@ -27,27 +27,29 @@ import "strings"
 // Remove). The zero Index is empty and ready to use.
 type Index struct {
 	entries map[string]entry
-	heads   *trie[[]*Pattern] // by literal prefix, literal patterns too; created with entries
-	tails   *trie[[]*Pattern] // by literal suffix, written backwards
-	inner   *trie[[]*Pattern] // by a literal run between wildcards
-	loose   []*Pattern        // no literal to file them under
-	cache   *matchCache       // created with entries
-	gen     uint64            // bumped by every change of the pattern set
+	exact   *keyTable   // patterns without wildcards, by themselves; created with entries
+	heads   *keyTable   // by literal prefix
+	tails   *keyTable   // by literal suffix
+	inner   *keyTable   // by a literal run between wildcards
+	loose   []*Pattern  // no literal to file them under
+	cache   *matchCache // created with entries
+	gen     uint64      // bumped by every change of the pattern set
 }
 
 // entry is a pattern of the index and where it is filed.
 type entry struct {
 	p   *Pattern
 	at  keyKind
-	key string // the key in its trie (reversed for tails)
+	key string // the key in its table
 }
 
 // keyKind says where a pattern is filed.
 type keyKind uint8
 
 const (
-	atHead  keyKind = iota // heads, under its literal prefix
-	atTail                 // tails, under its literal suffix reversed
+	atExact keyKind = iota // exact: it has no wildcard
+	atHead                 // heads, under its literal prefix
+	atTail                 // tails, under its literal suffix
 	atInner                // inner, under one of its inner literal runs
 	atLoose                // loose: no literal
 	atNever                // nowhere: it matches nothing
@@ -85,7 +87,8 @@ func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
 	}
 	if x.entries == nil {
 		x.entries = make(map[string]entry)
-		x.heads, x.tails, x.inner = &trie[[]*Pattern]{}, &trie[[]*Pattern]{}, &trie[[]*Pattern]{}
+		x.exact, x.heads, x.tails = newKeyTable(false), newKeyTable(false), newKeyTable(true)
+		x.inner = newKeyTable(false)
 		x.cache = newMatchCache()
 	}
 	x.gen++
@@ -97,9 +100,9 @@ func (x *Index) Insert(pattern string) (p *Pattern, added bool) {
 	switch e.at {
 	case atLoose:
 		x.loose = append(x.loose, p)
-	case atHead, atTail, atInner:
-		n := x.trieOf(e.at).insert(e.key)
-		n.val = append(n.val, p)
+	case atExact, atHead, atTail, atInner:
+		b := x.tableOf(e.at).add(e.key)
+		b.pats = append(b.pats, p)
 	}
 	return p, true
 }
@@ -114,7 +117,7 @@ func (x *Index) place(p *Pattern, toks []token) entry {
 	case p.kind == kindNever:
 		return entry{p: p, at: atNever}
 	case p.kind == kindLiteral:
-		return entry{p: p, at: atHead, key: p.prefix}
+		return entry{p: p, at: atExact, key: p.prefix}
 	}
 	best := entry{p: p, at: atLoose}
 	bestLoad := 0
@@ -123,25 +126,24 @@ func (x *Index) place(p *Pattern, toks []token) entry {
 			best, bestLoad = entry{p: p, at: at, key: key}, load
 		}
 	}
-	consider(atHead, p.prefix, load(x.heads, p.prefix))
-	consider(atTail, p.suffix, loadBack(x.tails, p.suffix))
+	consider(atHead, p.prefix, x.heads.count(p.prefix))
+	consider(atTail, p.suffix, x.tails.count(p.suffix))
 	runs := p.inner // kindStars has them already
 	if p.kind == kindGlob {
 		if n, m := prefixLen(toks), suffixLen(toks); n+m < len(toks) {
-			runs = innerRuns(toks[n : len(toks)-m])
+			runs = innerRuns(p.src, toks[n:len(toks)-m])
 		}
 	}
 	for _, run := range runs {
-		consider(atInner, run, load(x.inner, run))
-	}
-	if best.at == atTail {
-		best.key = reverse(best.key) // only now: most candidates lose
+		consider(atInner, run, x.inner.count(run))
 	}
 	return best
 }
 
-func (x *Index) trieOf(at keyKind) *trie[[]*Pattern] {
+func (x *Index) tableOf(at keyKind) *keyTable {
 	switch at {
+	case atExact:
+		return x.exact
 	case atHead:
 		return x.heads
 	case atTail:
@@ -151,7 +153,7 @@ func (x *Index) trieOf(at keyKind) *trie[[]*Pattern] {
 }
 
 // Remove removes pattern from the index and reports true, or reports false
-// if it was absent. Trie nodes left empty are freed.
+// if it was absent. Keys left without patterns are freed.
 func (x *Index) Remove(pattern string) bool {
 	e, ok := x.entries[pattern]
 	if !ok {
@@ -162,11 +164,12 @@ func (x *Index) Remove(pattern string) bool {
 	switch e.at {
 	case atLoose:
 		x.loose = without(x.loose, e.p)
-	case atHead, atTail, atInner:
-		path := x.trieOf(e.at).path(e.key)
-		n := path[len(path)-1]
-		n.val = without(n.val, e.p)
-		prune(path, func(v *[]*Pattern) bool { return len(*v) == 0 })
+	case atExact, atHead, atTail, atInner:
+		t := x.tableOf(e.at)
+		b := t.get(e.key)
+		if b.pats = without(b.pats, e.p); len(b.pats) == 0 {
+			t.del(b)
+		}
 	}
 	return true
 }
@@ -175,8 +178,8 @@ func (x *Index) Remove(pattern string) bool {
 // no particular order. fn must not modify the index.
 //
 // The result is taken from the match cache if it holds channel, without
-// allocating; otherwise the tries are walked and the result may be stored
-// in the cache (one allocation).
+// allocating; otherwise the tables are looked up and the result may be
+// stored in the cache (one allocation).
 func (x *Index) Match(channel string, fn func(pattern string)) {
 	if len(x.entries) == 0 {
 		return
@@ -210,18 +213,19 @@ func (x *Index) Stats() IndexStats {
 }
 
 // walk calls fn once for each pattern of the index that matches channel, in
-// no particular order, looking up the keys in the tries. It does not
+// no particular order, looking up the keys in the tables. It does not
 // allocate.
 func (x *Index) walk(channel string, fn func(pattern string)) {
 	if x.heads == nil {
 		return
 	}
-	if channel == "" {
-		// The empty channel matches only the empty pattern, a literal.
-		for _, p := range x.heads.val {
+	if b := x.exact.get(channel); b != nil {
+		for _, p := range b.pats {
 			fn(p.src)
 		}
-		return
+	}
+	if channel == "" {
+		return // the empty channel matches only the empty pattern, a literal
 	}
 	x.walkHeads(channel, fn)
 	x.walkTails(channel, fn)
@@ -236,58 +240,50 @@ func (x *Index) walk(channel string, fn func(pattern string)) {
 // walkHeads tests the patterns filed under the prefixes of channel, each
 // against the part of channel after its prefix.
 func (x *Index) walkHeads(channel string, fn func(string)) {
-	n := x.heads
-	for i := 0; i < len(channel); {
-		if n, i = n.step(channel, i); n == nil {
-			return
-		}
-		for _, p := range n.val {
-			if p.matchRest(channel[i:]) {
+	x.heads.probe(channel, func(b *bucket) {
+		for _, p := range b.pats {
+			if p.matchRest(channel[len(b.key):]) {
 				fn(p.src)
 			}
 		}
-	}
+	})
 }
 
 // walkTails tests the patterns filed under the suffixes of channel.
 func (x *Index) walkTails(channel string, fn func(string)) {
-	n := x.tails
-	for j := len(channel); j > 0; {
-		if n, j = n.stepBack(channel, j); n == nil {
-			return
-		}
-		for _, p := range n.val {
+	x.tails.probe(channel, func(b *bucket) {
+		for _, p := range b.pats {
 			if p.Match(channel) {
 				fn(p.src)
 			}
 		}
-	}
+	})
 }
 
 // walkInner tests the patterns filed under the runs that occur in channel:
-// from every byte of channel it walks the inner trie as far as channel
-// follows it. A run that occurs more than once is taken at its first
-// occurrence only, so that each pattern is tested, and reported, once.
+// from every byte of channel that some run starts with, it probes the
+// channel's substrings that start there, as walkHeads probes its prefixes.
+// A run that occurs more than once is taken at its first occurrence only,
+// so that each pattern is tested, and reported, once.
 func (x *Index) walkInner(channel string, fn func(string)) {
-	root := x.inner
-	if len(root.kids) == 0 {
+	t := x.inner
+	if t.n == 0 {
 		return
 	}
 	for i := range len(channel) {
-		n := root
-		for j := i; j < len(channel); {
-			if n, j = n.step(channel, j); n == nil {
-				break
+		if !t.starts.has(channel[i]) {
+			continue
+		}
+		t.probe(channel[i:], func(b *bucket) {
+			if strings.Index(channel, b.key) < i {
+				return
 			}
-			if len(n.val) == 0 || strings.Index(channel, channel[i:j]) < i {
-				continue
-			}
-			for _, p := range n.val {
+			for _, p := range b.pats {
 				if p.Match(channel) {
 					fn(p.src)
 				}
 			}
-		}
+		})
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 // A pattern is kept as its literal prefix (the bytes before the first
 // wildcard, escapes resolved) and a gobwas/glob pattern for the rest, so
 // that a subject is checked with one prefix comparison before any wildcard
-// work, and so that [Index] can match only the rest once its trie has
-// consumed the prefix.
+// work, and so that [Index] can match only the rest once its table has
+// found the prefix.
 type Pattern struct {
 	src    string
 	prefix string
@@ -66,7 +66,7 @@ func Compile(pattern string) *Pattern {
 // reference to toks.
 func compileTokens(pattern string, toks []token) *Pattern {
 	n := prefixLen(toks)
-	p := &Pattern{src: pattern, prefix: literal(toks[:n])}
+	p := &Pattern{src: pattern, prefix: literal(pattern, toks[:n])}
 	switch {
 	case never(toks):
 		p.kind = kindNever
@@ -76,11 +76,11 @@ func compileTokens(pattern string, toks []token) *Pattern {
 		p.kind = kindPrefix
 	case starsOnly(toks[n:]):
 		p.kind = kindStars
-		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
-		p.inner = innerRuns(toks[n : len(toks)-suffixLen(toks)])
+		p.suffix = literal(pattern, toks[len(toks)-suffixLen(toks):])
+		p.inner = innerRuns(pattern, toks[n:len(toks)-suffixLen(toks)])
 	default:
 		p.kind = kindGlob
-		p.suffix = literal(toks[len(toks)-suffixLen(toks):])
+		p.suffix = literal(pattern, toks[len(toks)-suffixLen(toks):])
 		p.raw = rawSafe(toks[n:])
 		g, err := glob.Compile(globSyntax(toks[n:]))
 		if err != nil {
@@ -93,8 +93,24 @@ func compileTokens(pattern string, toks []token) *Pattern {
 	return p
 }
 
-// literal returns the bytes of toks, which are all literals.
-func literal(toks []token) string {
+// literal returns the bytes of toks, which are all literals of the pattern
+// src: a substring of src, without allocating, if they are written there
+// one after the other (no escape among them).
+func literal(src string, toks []token) string {
+	if len(toks) == 0 {
+		return ""
+	}
+	at := int(toks[0].at)
+	consecutive := true
+	for i := range toks {
+		if int(toks[i].at) != at+i {
+			consecutive = false
+			break
+		}
+	}
+	if consecutive {
+		return src[at : at+len(toks)]
+	}
 	b := make([]byte, len(toks))
 	for i, t := range toks {
 		b[i] = t.b

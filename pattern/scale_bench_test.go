@@ -10,7 +10,8 @@ import (
 )
 
 // scaleShapes are the pattern shapes of the scale benchmarks: a literal
-// prefix, a literal suffix, and neither (the literal is inside).
+// prefix, a literal suffix, and neither (the literal is inside); and
+// prefixes that the channels' edge bytes do not rule out.
 var scaleShapes = []struct {
 	name string
 	gen  func(i int) string
@@ -18,15 +19,30 @@ var scaleShapes = []struct {
 	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
 	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
 	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
+	// prefix7 are prefixes of the scale channels' length and edge byte
+	// (the numbers 1,000,003 + 7i, where the channels' are 1,000,000 + 7j,
+	// so never the same): each lookup probes the table once and finds
+	// nothing, the cost of a length the edge bytes do not rule out.
+	{"prefix7", func(i int) string { return "p:" + strconv.Itoa(1_000_003+7*i) + ":*" }},
 }
 
 // scaleSizes are the numbers of patterns of the scale benchmarks.
 var scaleSizes = []int{1000, 10000, 100000, 1000000}
 
-// scaleChannel matches none of the scale patterns (their numbers stay below
-// 1,000,000) but walks deep into every shape's keys: its start, its end and
-// its inner runs share up to seven bytes with them.
-const scaleChannel = "p:1234567:temp:1234567"
+// scaleChannels match none of the scale patterns (their numbers have 7
+// digits, the patterns' at most 6) but walk deep into every shape's keys:
+// their start, their end and their inner runs share up to six bytes with
+// them. There are 65,536 of them, as in the broker's BenchmarkPublishScale,
+// so that a lookup does not find the same few keys in the CPU caches every
+// time, as a publish over many channels would not.
+var scaleChannels = func() []string {
+	out := make([]string, 1<<16)
+	for i := range out {
+		k := strconv.Itoa(1_000_000 + i*7)
+		out[i] = "p:" + k + ":temp:" + k
+	}
+	return out
+}()
 
 // scaleIndexes keeps the indexes built by BenchmarkIndexScale, so that
 // -count repetitions do not rebuild a million patterns each time.
@@ -49,7 +65,7 @@ func scaleIndex(shape int, n int) *pattern.Index {
 }
 
 // BenchmarkIndexScale is the cost of finding the patterns that match a
-// channel none of them matches, without the match cache (the cost of every
+// channel none of them matches, over the scale channels in turn, without the match cache (the cost of every
 // publish that misses it), for P patterns of each shape: it must stay flat
 // as P grows.
 func BenchmarkIndexScale(b *testing.B) {
@@ -60,11 +76,15 @@ func BenchmarkIndexScale(b *testing.B) {
 				found := 0
 				fn := func(string) { found++ }
 				b.ReportAllocs()
-				for b.Loop() {
-					pattern.Walk(idx, scaleChannel, fn)
-				}
+				i := 0
+				cpuPerOp(b, func() {
+					for b.Loop() {
+						pattern.Walk(idx, scaleChannels[i&(len(scaleChannels)-1)], fn)
+						i++
+					}
+				})
 				if found != 0 {
-					b.Fatalf("%d patterns matched %q", found, scaleChannel)
+					b.Fatalf("%d patterns matched the scale channels", found)
 				}
 			})
 		}
@@ -91,5 +111,19 @@ func BenchmarkIndexAddScale(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pattern")
 			})
 		}
+	}
+}
+
+// cpuPerOp reports the CPU time per operation of the loop that loop runs,
+// on the benchmark's goroutine locked to its OS thread (RUSAGE_THREAD), as
+// cpu-ns/op, next to the wall-clock ns/op.
+func cpuPerOp(b *testing.B, loop func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c0, ok := threadCPU()
+	loop()
+	c1, _ := threadCPU()
+	if ok && b.N > 0 {
+		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -31,6 +31,7 @@ const (
 type token struct {
 	kind tokenKind
 	b    byte
+	at   int32 // tokLiteral: the offset of b in the pattern
 	set  byteSet
 }
 
@@ -114,10 +115,10 @@ func parse(p string, toks []token) []token {
 			if i+1 < len(p) {
 				i++
 			}
-			toks = append(toks, token{kind: tokLiteral, b: p[i]})
+			toks = append(toks, token{kind: tokLiteral, b: p[i], at: int32(i)})
 			i++
 		default:
-			toks = append(toks, token{kind: tokLiteral, b: c})
+			toks = append(toks, token{kind: tokLiteral, b: c, at: int32(i)})
 			i++
 		}
 	}
@@ -192,8 +193,9 @@ func starsOnly(toks []token) bool {
 	return true
 }
 
-// innerRuns returns the maximal runs of literals of toks, in order.
-func innerRuns(toks []token) []string {
+// innerRuns returns the maximal runs of literals of toks, tokens of the
+// pattern src, in order.
+func innerRuns(src string, toks []token) []string {
 	var runs []string
 	for i := 0; i < len(toks); {
 		if toks[i].kind != tokLiteral {
@@ -201,7 +203,7 @@ func innerRuns(toks []token) []string {
 			continue
 		}
 		j := i + prefixLen(toks[i:])
-		runs = append(runs, literal(toks[i:j]))
+		runs = append(runs, literal(src, toks[i:j]))
 		i = j
 	}
 	return runs

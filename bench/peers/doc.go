@@ -25,7 +25,8 @@
 // are kept) and the plots next to it. -tiny runs every workload once at a
 // tiny size (CI), -only selects workloads, -count sets the repetitions.
 // The scale workload (subscribe cost and publish rate with 1e3 to 1e6
-// patterns of three shapes, brook and NATS) takes about a minute per
+// patterns of three shapes, brook and NATS, wall-clock and as process CPU
+// time; plots peers-scale-patterns-<shape>-*.png) takes about a minute per
 // repetition at full size; -tiny runs it at P=100 and 1000, and -p sets
 // other sizes. The streams workload (many small streams, one per user:
 // memory per stream and XADD spread over 1e3 to 1e6 keys, brook, JetStream

@@ -208,5 +208,21 @@ func plotSpecs(s sizes) []plotSpec {
 		table: "scale/memory", file: "peers-scale-memory.png", title: "Bytes per stream holding one entry",
 		xLabel: "streams (log scale)", yLabel: "bytes/stream", logX: true,
 	})
+	for _, sh := range scaleShapes {
+		short, _, _ := strings.Cut(sh.name, " ")
+		specs = append(specs, plotSpec{
+			table: "scale/" + sh.name + "/publish", file: "peers-scale-patterns-" + short + "-publish.png",
+			title: "Publish on non-matching channels, P patterns " + sh.name, xLabel: "patterns (log scale)", yLabel: "publishes/s", logX: true,
+		}, plotSpec{
+			table: "scale/" + sh.name + "/subscribe", file: "peers-scale-patterns-" + short + "-subscribe.png",
+			title: "Subscribe cost per pattern, " + sh.name, xLabel: "patterns (log scale)", yLabel: "ns/pattern", logX: true,
+		}, plotSpec{
+			table: "scale/" + sh.name + "/publish-cpu", file: "peers-scale-patterns-" + short + "-publish-cpu.png",
+			title: "CPU time per publish on non-matching channels, " + sh.name, xLabel: "patterns (log scale)", yLabel: "CPU ns/publish", logX: true,
+		}, plotSpec{
+			table: "scale/" + sh.name + "/subscribe-cpu", file: "peers-scale-patterns-" + short + "-subscribe-cpu.png",
+			title: "CPU time per pattern subscribed, " + sh.name, xLabel: "patterns (log scale)", yLabel: "CPU ns/pattern", logX: true,
+		})
+	}
 	return append(specs, growthPlots...)
 }

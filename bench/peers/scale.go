@@ -56,8 +56,27 @@ type scalePeer interface {
 	name() string
 	// scale subscribes to the patterns of shape for 0..n-1, then publishes on
 	// the scale channels for d, and returns the subscribe cost per pattern
-	// and the publish rate.
-	scale(ctx context.Context, shape scaleShape, n int, d time.Duration) (subNs, perSec float64, err error)
+	// and the publish rate, with their CPU times.
+	scale(ctx context.Context, shape scaleShape, n int, d time.Duration) (scalePoint, error)
+}
+
+// scalePoint is one point of the scale workload: the subscribe cost per
+// pattern and the publish rate, wall-clock, and the process's CPU time
+// (getrusage, user + system: the garbage collector's, and for NATS the
+// in-process server's, included) per pattern and per publish, which a
+// shared machine's load moves less than the wall-clock figures.
+type scalePoint struct {
+	subNs, perSec, subCPU, pubCPU float64
+}
+
+// cpuSince returns the process CPU time since c0, in nanoseconds per op,
+// or -1 if the system does not report it.
+func cpuSince(c0 time.Duration, ops int) float64 {
+	c1, ok := processCPU()
+	if !ok || ops == 0 {
+		return -1
+	}
+	return float64((c1 - c0).Nanoseconds()) / float64(ops)
 }
 
 // runScale: the cost of subscribing P patterns, and the publish rate on
@@ -70,6 +89,8 @@ func runScale(e *env) error {
 		for _, sh := range scaleShapes {
 			pub := e.res.table("scale/"+sh.name+"/publish", "Scale, "+sh.name+": publishes/s on non-matching channels with P patterns", "patterns", perSec)
 			sub := e.res.table("scale/"+sh.name+"/subscribe", "Scale, "+sh.name+": subscribe cost per pattern", "patterns", nanos)
+			pubCPU := e.res.table("scale/"+sh.name+"/publish-cpu", "Scale, "+sh.name+": process CPU time per publish on non-matching channels with P patterns", "patterns", nanos)
+			subCPU := e.res.table("scale/"+sh.name+"/subscribe-cpu", "Scale, "+sh.name+": process CPU time per pattern subscribed", "patterns", nanos)
 			for _, p := range peers {
 				order := append([]int(nil), e.size.scalePatterns...)
 				if rep%2 == 1 {
@@ -80,14 +101,19 @@ func runScale(e *env) error {
 				for _, n := range order {
 					row := strconv.Itoa(n)
 					err := e.recordRep("scale "+sh.name+" P="+row, rep, []string{p.name()}, func(int) (string, error) {
-						subNs, rate, err := p.scale(e.ctx, sh, n, e.size.scaleTime)
+						pt, err := p.scale(e.ctx, sh, n, e.size.scaleTime)
 						runtime.GC() // the point's garbage, before the next point
 						if err != nil {
 							return "", err
 						}
-						sub.add(row, p.name(), subNs)
-						pub.add(row, p.name(), rate)
-						return fmt.Sprintf("%s publishes/s, subscribe %s", format(perSec, rate), format(nanos, subNs)), nil
+						sub.add(row, p.name(), pt.subNs)
+						pub.add(row, p.name(), pt.perSec)
+						if pt.pubCPU >= 0 && pt.subCPU >= 0 {
+							pubCPU.add(row, p.name(), pt.pubCPU)
+							subCPU.add(row, p.name(), pt.subCPU)
+						}
+						return fmt.Sprintf("%s publishes/s (cpu %s), subscribe %s (cpu %s)", format(perSec, pt.perSec), format(nanos, pt.pubCPU),
+							format(nanos, pt.subNs), format(nanos, pt.subCPU)), nil
 					}, func(_ int, err error) {
 						pub.fail(row, p.name(), err)
 						sub.fail(row, p.name(), err)
@@ -108,7 +134,7 @@ type brookScale struct{}
 
 func (brookScale) name() string { return "brook" }
 
-func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Duration) (float64, float64, error) {
+func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Duration) (scalePoint, error) {
 	b, _ := broker.New(broker.Options{})
 	defer b.Close()
 	s, _ := b.NewSubscription(broker.SubscriptionOptions{})
@@ -117,19 +143,20 @@ func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Durati
 		pats[i] = sh.brook(i)
 	}
 	runtime.GC()
+	c0, _ := processCPU()
 	t0 := time.Now()
 	for _, p := range pats {
 		if _, err := s.PSubscribe(p); err != nil {
-			return 0, 0, fmt.Errorf("brook: psubscribe: %w", err)
+			return scalePoint{}, fmt.Errorf("brook: psubscribe: %w", err)
 		}
 	}
-	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
+	pt := scalePoint{subNs: float64(time.Since(t0).Nanoseconds()) / float64(n), subCPU: cpuSince(c0, n)}
 	chans := make([]string, scaleChannels)
 	for j := range chans {
 		chans[j] = scaleChannel(j, ":")
 	}
 	payload := make([]byte, 64)
-	count, t1, err := publishFor(d, chans, func(ch string) error {
+	count, t1, c1, err := publishFor(d, chans, func(ch string) error {
 		got, err := b.Publish(ctx, ch, payload)
 		if err == nil && got != 0 {
 			err = fmt.Errorf("brook: %s reached %d subscriptions", ch, got)
@@ -137,23 +164,26 @@ func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Durati
 		return err
 	})
 	if err != nil {
-		return 0, 0, err
+		return scalePoint{}, err
 	}
-	return subNs, float64(count) / time.Since(t1).Seconds(), nil
+	pt.perSec = float64(count) / time.Since(t1).Seconds()
+	pt.pubCPU = cpuSince(c1, count)
+	return pt, nil
 }
 
 // publishFor publishes to chans in turn, after a collection, for about d,
 // checking the clock every deadlineEvery messages, and returns how many it
-// published and when it started.
-func publishFor(d time.Duration, chans []string, publish func(ch string) error) (int, time.Time, error) {
+// published, when it started and the process's CPU time then.
+func publishFor(d time.Duration, chans []string, publish func(ch string) error) (int, time.Time, time.Duration, error) {
 	runtime.GC()
+	c1, _ := processCPU()
 	count, t1 := 0, time.Now()
 	for deadline := t1.Add(d); ; count++ {
 		if count%deadlineEvery == 0 && time.Now().After(deadline) {
-			return count, t1, nil
+			return count, t1, c1, nil
 		}
 		if err := publish(chans[count%len(chans)]); err != nil {
-			return count, t1, err
+			return count, t1, c1, err
 		}
 	}
 }
@@ -166,20 +196,20 @@ type natsScale struct{}
 
 func (natsScale) name() string { return "NATS" }
 
-func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration) (float64, float64, error) {
+func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration) (scalePoint, error) {
 	srv, err := startNATS("", false)
 	if err != nil {
-		return 0, 0, err
+		return scalePoint{}, err
 	}
 	defer srv.stop()
 	sc, err := srv.connect()
 	if err != nil {
-		return 0, 0, err
+		return scalePoint{}, err
 	}
 	defer sc.Close()
 	pc, err := srv.connect()
 	if err != nil {
-		return 0, 0, err
+		return scalePoint{}, err
 	}
 	defer pc.Close()
 	subjects := make([]string, n)
@@ -188,33 +218,35 @@ func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration)
 	}
 	never := make(chan *nats.Msg, 1)
 	runtime.GC()
+	c0, _ := processCPU()
 	t0 := time.Now()
 	for _, p := range subjects {
 		if _, err := sc.ChanSubscribe(p, never); err != nil {
-			return 0, 0, fmt.Errorf("nats: subscribe %q: %w", p, err)
+			return scalePoint{}, fmt.Errorf("nats: subscribe %q: %w", p, err)
 		}
 	}
 	if err := sc.Flush(); err != nil {
-		return 0, 0, fmt.Errorf("nats: flush: %w", err)
+		return scalePoint{}, fmt.Errorf("nats: flush: %w", err)
 	}
-	subNs := float64(time.Since(t0).Nanoseconds()) / float64(n)
+	pt := scalePoint{subNs: float64(time.Since(t0).Nanoseconds()) / float64(n), subCPU: cpuSince(c0, n)}
 	chans := make([]string, scaleChannels)
 	for j := range chans {
 		chans[j] = scaleChannel(j, ".")
 	}
 	payload := make([]byte, 64)
-	count, t1, err := publishFor(d, chans, func(ch string) error { return pc.Publish(ch, payload) })
+	count, t1, c1, err := publishFor(d, chans, func(ch string) error { return pc.Publish(ch, payload) })
 	if err != nil {
-		return 0, 0, fmt.Errorf("nats: publish: %w", err)
+		return scalePoint{}, fmt.Errorf("nats: publish: %w", err)
 	}
 	if err := pc.FlushTimeout(time.Minute); err != nil {
-		return 0, 0, fmt.Errorf("nats: flush: %w", err)
+		return scalePoint{}, fmt.Errorf("nats: flush: %w", err)
 	}
-	sec := time.Since(t1).Seconds()
+	pt.perSec = float64(count) / time.Since(t1).Seconds()
+	pt.pubCPU = cpuSince(c1, count)
 	if len(never) > 0 {
-		return 0, 0, errors.New("nats: a pattern subscription received a message")
+		return scalePoint{}, errors.New("nats: a pattern subscription received a message")
 	}
-	return subNs, float64(count) / sec, nil
+	return pt, nil
 }
 
 // scaleTargets are the flatness targets of the scale workload, one per
