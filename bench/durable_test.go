@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/wal"
 )
 
@@ -93,7 +94,7 @@ func benchDurableXAdd(b *testing.B, producers int) {
 	defer br.Close()
 	p := startProducers(br, producers)
 	syncs0 := sfs.syncs.Load()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	b.ReportAllocs()
 	for b.Loop() {
 		p.tokens <- struct{}{}

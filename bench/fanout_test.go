@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+
+	"github.com/brookmq/brook/internal/cputime"
 )
 
 // BenchmarkFanOut publishes from one goroutine to N subscribers of one
@@ -63,7 +65,7 @@ func BenchmarkManyPublishers(b *testing.B) {
 			r := startRig(b, sys, subscribers, 64, parallel)
 			b.SetParallelism(goroutinesPerProc(publishers))
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -98,7 +100,7 @@ func startRig(b *testing.B, sys system, n, size int, m mode) *rig {
 // the timing and reports deliveries/s and latency percentiles.
 func benchPublish(b *testing.B, r *rig, n int) {
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		if err := r.publish(); err != nil {
 			b.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/wal"
 )
 
@@ -70,7 +71,7 @@ func benchPolicyXAdd(b *testing.B, sys policySystem, g int) float64 {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	b.ResetTimer()
 	if g == 1 {
 		for range b.N {

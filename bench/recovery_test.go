@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/wal"
 )
 
@@ -108,11 +109,11 @@ func benchOpen(b *testing.B, master string, entries int) {
 				}
 			}
 		}
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		b.StartTimer()
 		br, err := broker.Open(dir, broker.Options{Durability: broker.DurabilityOptions{Logf: b.Logf}})
 		b.StopTimer()
-		cpu += processCPU() - cpu0
+		cpu += cputime.Process() - cpu0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -153,10 +154,10 @@ type pairTimes struct {
 
 // add runs fn and adds its times.
 func (p *pairTimes) add(fn func() error) error {
-	cpu0, start := processCPU(), time.Now()
+	cpu0, start := cputime.Process(), time.Now()
 	err := fn()
 	p.wall += time.Since(start)
-	p.cpu += processCPU() - cpu0
+	p.cpu += cputime.Process() - cpu0
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -94,7 +95,7 @@ func BenchmarkXAddKeys(b *testing.B) {
 				}
 				runtime.GC()
 				b.ReportAllocs()
-				cpu := processCPU()
+				cpu := cputime.Process()
 				i := 0
 				for b.Loop() {
 					if _, err := br.XAdd(ctx, keys[i], smallFields, broker.AddOptions{}); err != nil {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/brookmq/brook/internal/cputime"
 )
 
 // sampleEvery is how often a flooding publisher stamps a message: one in 64,
@@ -58,7 +60,7 @@ func reportLatency(b *testing.B, samples []time.Duration) {
 // reportCPU reports the process CPU time used since cpu0 per event, if the
 // platform measures it.
 func reportCPU(b *testing.B, cpu0 time.Duration, events int, unit string) {
-	if used := processCPU() - cpu0; used > 0 && events > 0 {
+	if used := cputime.Process() - cpu0; used > 0 && events > 0 {
 		b.ReportMetric(float64(used)/float64(events), unit)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -34,7 +35,7 @@ func BenchmarkXAdd(b *testing.B) {
 	b.Run("goroutines=1", func(b *testing.B) {
 		br := newMemBroker(b)
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		for b.Loop() {
 			if _, err := br.XAdd(ctx, "s", entryFields, broker.AddOptions{}); err != nil {
 				b.Fatal(err)
@@ -47,7 +48,7 @@ func BenchmarkXAdd(b *testing.B) {
 		br := newMemBroker(b)
 		b.SetParallelism(goroutinesPerProc(8))
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Process()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -72,7 +73,7 @@ func BenchmarkXRange(b *testing.B) {
 	}
 	sc := &scanner{br: br, key: "s"}
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		if err := sc.next(ctx); err != nil {
 			b.Fatal(err)
@@ -98,18 +99,18 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 	left := 0
 	var filling time.Duration // CPU time of the refills, left out of cpu-ns/entry
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		if left < pageSize {
 			if err := g.drain(); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
-			c := processCPU()
+			c := cputime.Process()
 			if err := fill(ctx, br, "s", refill); err != nil {
 				b.Fatal(err)
 			}
-			filling += processCPU() - c
+			filling += cputime.Process() - c
 			left += refill
 			b.StartTimer()
 		}

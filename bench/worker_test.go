@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -40,7 +41,7 @@ func benchWorker(b *testing.B, concurrency int, run func(*broker.Broker, int, in
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	if err := run(br, concurrency, b.N); err != nil {
 		b.Fatal(err)
 	}

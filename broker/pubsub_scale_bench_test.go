@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/cputime"
 )
 
 // scaleShapes are the pattern shapes of the scale benchmarks (as in package
@@ -116,7 +117,7 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 					br, _ := broker.New(broker.Options{})
 					s, _ := br.NewSubscription(broker.SubscriptionOptions{})
 					runtime.GC() // the previous broker's garbage
-					c0 := processCPU()
+					c0 := cputime.Process()
 					b.StartTimer()
 					for _, p := range pats {
 						if _, err := s.PSubscribe(p); err != nil {
@@ -124,7 +125,7 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 						}
 					}
 					b.StopTimer()
-					cpu += processCPU() - c0
+					cpu += cputime.Process() - c0
 					br.Close()
 					b.StartTimer()
 				}
@@ -182,9 +183,9 @@ func BenchmarkPublishAfterPSubscribe(b *testing.B) {
 func cpuPerOp(b *testing.B, loop func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	c0, ok := threadCPU()
+	c0, ok := cputime.Thread()
 	loop()
-	c1, _ := threadCPU()
+	c1, _ := cputime.Thread()
 	if ok && b.N > 0 {
 		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}

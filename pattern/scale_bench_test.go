@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/pattern"
 )
 
@@ -120,9 +121,9 @@ func BenchmarkIndexAddScale(b *testing.B) {
 func cpuPerOp(b *testing.B, loop func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	c0, ok := threadCPU()
+	c0, ok := cputime.Thread()
 	loop()
-	c1, _ := threadCPU()
+	c1, _ := cputime.Thread()
 	if ok && b.N > 0 {
 		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/brookmq/brook/internal/cputime"
 	"github.com/brookmq/brook/stream"
 )
 
@@ -166,7 +167,7 @@ func BenchmarkReadGroupAck(b *testing.B) {
 			ids := make([]stream.ID, 0, count)
 			b.ReportAllocs()
 			i, read := 0, 0
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for b.Loop() {
 				if read == n {
 					if err := s.SetGroupID("g", stream.MinID, 0); err != nil {
@@ -188,7 +189,7 @@ func BenchmarkReadGroupAck(b *testing.B) {
 				i, read = i+1, read+count
 			}
 			b.ReportMetric(float64(b.N*count)/b.Elapsed().Seconds(), "entries/s")
-			b.ReportMetric(float64(processCPU()-cpu)/float64(b.N*count), "cpu-ns/entry")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N*count), "cpu-ns/entry")
 		})
 	}
 }
