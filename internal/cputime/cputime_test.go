@@ -27,7 +27,9 @@ func TestProcessAndThreadAdvance(t *testing.T) {
 	if !ok {
 		t.Fatal("Thread: not readable on Linux")
 	}
-	spin(50 * time.Millisecond)
+	if spin(50*time.Millisecond) == 0 {
+		t.Fatal("spin: no iteration in 50 ms")
+	}
 	t1, _ := cputime.Thread()
 	if p1 := cputime.Process(); p1 <= p0 {
 		t.Errorf("process CPU time did not advance: %v -> %v", p0, p1)
