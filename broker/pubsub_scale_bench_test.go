@@ -10,33 +10,17 @@ import (
 
 	"github.com/brookmq/brook/broker"
 	"github.com/brookmq/brook/internal/cputime"
+	"github.com/brookmq/brook/internal/patternscale"
 )
 
-// scaleShapes are the pattern shapes of the scale benchmarks (as in package
-// pattern's): a literal prefix, a literal suffix, and neither.
-var scaleShapes = []struct {
-	name string
-	gen  func(i int) string
-}{
-	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
-	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
-	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
-}
-
-var scaleSizes = []int{1000, 10000, 100000, 1000000}
-
-// scaleChannels are channels that none of the scale patterns match (their
-// numbers have 7 digits, the patterns' at most 6), 64 times as many as the
-// pattern index caches, so that nearly every publish in turn looks the
-// patterns up.
-var scaleChannels = func() []string {
-	out := make([]string, 1<<16)
-	for i := range out {
-		k := strconv.Itoa(1_000_000 + i*7)
-		out[i] = "p:" + k + ":temp:" + k
-	}
-	return out
-}()
+// The scale workload (internal/patternscale): its shapes, sizes and the
+// channels none of the patterns matches, 64 times as many as the pattern
+// index caches, so that nearly every publish in turn looks the patterns up.
+var (
+	scaleShapes   = patternscale.Shapes
+	scaleSizes    = patternscale.Sizes
+	scaleChannels = patternscale.ChannelList()
+)
 
 // scaleNext is the next of scaleChannels to publish on. It carries on
 // across runs, so that short runs (-benchtime=20x) with -count do not
@@ -48,7 +32,7 @@ var scaleNext int
 var scaleBrokers = map[string]*broker.Broker{}
 
 func scaleBroker(b *testing.B, shape, n int) *broker.Broker {
-	key := scaleShapes[shape].name + "/" + strconv.Itoa(n)
+	key := scaleShapes[shape].Name + "/" + strconv.Itoa(n)
 	if br := scaleBrokers[key]; br != nil {
 		return br
 	}
@@ -56,7 +40,7 @@ func scaleBroker(b *testing.B, shape, n int) *broker.Broker {
 	s, _ := br.NewSubscription(broker.SubscriptionOptions{})
 	pats := make([]string, n)
 	for i := range pats {
-		pats[i] = scaleShapes[shape].gen(i)
+		pats[i] = scaleShapes[shape].Pattern(i)
 	}
 	if _, err := s.PSubscribe(pats...); err != nil {
 		b.Fatal(err)
@@ -91,7 +75,7 @@ func BenchmarkPublishScale(b *testing.B) {
 	})
 	for s, shape := range scaleShapes {
 		for _, n := range scaleSizes {
-			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.Name, n), func(b *testing.B) {
 				run(b, scaleBroker(b, s, n))
 			})
 		}
@@ -108,9 +92,9 @@ func BenchmarkPSubscribeScale(b *testing.B) {
 		for _, n := range scaleSizes {
 			pats := make([]string, n)
 			for i := range pats {
-				pats[i] = shape.gen(i)
+				pats[i] = shape.Pattern(i)
 			}
-			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.Name, n), func(b *testing.B) {
 				var cpu time.Duration
 				for b.Loop() {
 					b.StopTimer()
@@ -147,7 +131,7 @@ func BenchmarkPublishAfterPSubscribe(b *testing.B) {
 	ps, _ := br.NewSubscription(broker.SubscriptionOptions{})
 	pats := make([]string, 10000)
 	for i := range pats {
-		pats[i] = scaleShapes[2].gen(i)
+		pats[i] = scaleShapes[2].Pattern(i)
 	}
 	if _, err := ps.PSubscribe(pats...); err != nil {
 		b.Fatal(err)

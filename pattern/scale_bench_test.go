@@ -7,56 +7,40 @@ import (
 	"testing"
 
 	"github.com/brookmq/brook/internal/cputime"
+	"github.com/brookmq/brook/internal/patternscale"
 	"github.com/brookmq/brook/pattern"
 )
 
-// scaleShapes are the pattern shapes of the scale benchmarks: a literal
-// prefix, a literal suffix, and neither (the literal is inside); and
-// prefixes that the channels' edge bytes do not rule out.
-var scaleShapes = []struct {
-	name string
-	gen  func(i int) string
-}{
-	{"prefix", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" }},
-	{"suffix", func(i int) string { return "*:" + strconv.Itoa(i) }},
-	{"inner", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" }},
-	// prefix7 are prefixes of the scale channels' length and edge byte
-	// (the numbers 1,000,003 + 7i, where the channels' are 1,000,000 + 7j,
-	// so never the same): each lookup probes the table once and finds
-	// nothing, the cost of a length the edge bytes do not rule out.
-	{"prefix7", func(i int) string { return "p:" + strconv.Itoa(1_000_003+7*i) + ":*" }},
-}
+// scaleShapes are the shapes of the scale workload (internal/patternscale),
+// and prefix7: prefixes of the scale channels' length and edge byte (the
+// numbers 1,000,003 + 7i, where the channels' are 1,000,000 + 7j, so never
+// the same): each lookup probes the table once and finds nothing, the cost
+// of a length the edge bytes do not rule out.
+var scaleShapes = append(patternscale.Shapes[:len(patternscale.Shapes):len(patternscale.Shapes)],
+	patternscale.Shape{Name: "prefix7", Pattern: func(i int) string { return "p:" + strconv.Itoa(1_000_003+7*i) + ":*" }})
 
 // scaleSizes are the numbers of patterns of the scale benchmarks.
-var scaleSizes = []int{1000, 10000, 100000, 1000000}
+var scaleSizes = patternscale.Sizes
 
-// scaleChannels match none of the scale patterns (their numbers have 7
-// digits, the patterns' at most 6) but walk deep into every shape's keys:
-// their start, their end and their inner runs share up to six bytes with
-// them. There are 65,536 of them, as in the broker's BenchmarkPublishScale,
-// so that a lookup does not find the same few keys in the CPU caches every
-// time, as a publish over many channels would not.
-var scaleChannels = func() []string {
-	out := make([]string, 1<<16)
-	for i := range out {
-		k := strconv.Itoa(1_000_000 + i*7)
-		out[i] = "p:" + k + ":temp:" + k
-	}
-	return out
-}()
+// scaleChannels match none of the scale patterns but walk deep into every
+// shape's keys: their start, their end and their inner runs share up to six
+// bytes with them. There are 65,536 of them, as in the broker's
+// BenchmarkPublishScale, so that a lookup does not find the same few keys
+// in the CPU caches every time, as a publish over many channels would not.
+var scaleChannels = patternscale.ChannelList()
 
 // scaleIndexes keeps the indexes built by BenchmarkIndexScale, so that
 // -count repetitions do not rebuild a million patterns each time.
 var scaleIndexes = map[string]*pattern.Index{}
 
 func scaleIndex(shape int, n int) *pattern.Index {
-	key := scaleShapes[shape].name + "/" + strconv.Itoa(n)
+	key := scaleShapes[shape].Name + "/" + strconv.Itoa(n)
 	if idx := scaleIndexes[key]; idx != nil {
 		return idx
 	}
 	idx := pattern.NewIndex()
 	for i := range n {
-		idx.Add(scaleShapes[shape].gen(i))
+		idx.Add(scaleShapes[shape].Pattern(i))
 	}
 	scaleIndexes[key] = idx
 	// Let the garbage of the build be collected now rather than by a GC
@@ -72,7 +56,7 @@ func scaleIndex(shape int, n int) *pattern.Index {
 func BenchmarkIndexScale(b *testing.B) {
 	for s, shape := range scaleShapes {
 		for _, n := range scaleSizes {
-			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.Name, n), func(b *testing.B) {
 				idx := scaleIndex(s, n)
 				found := 0
 				fn := func(string) { found++ }
@@ -100,9 +84,9 @@ func BenchmarkIndexAddScale(b *testing.B) {
 		for _, n := range scaleSizes {
 			pats := make([]string, n)
 			for i := range pats {
-				pats[i] = shape.gen(i)
+				pats[i] = shape.Pattern(i)
 			}
-			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("shape=%s/P=%d", shape.Name, n), func(b *testing.B) {
 				for b.Loop() {
 					idx := pattern.NewIndex()
 					for _, p := range pats {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/patternscale"
 	"github.com/brookmq/brook/pattern"
 	"go.uber.org/goleak"
 )
@@ -354,8 +355,8 @@ func TestScaleChannelsMatchNoPattern(t *testing.T) {
 	for _, sh := range scaleShapes {
 		for _, i := range []int{0, 1, 7, 1000, 123456, 999999} {
 			p := pattern.Compile(sh.brook(i))
-			for _, j := range []int{0, 1, 1000, scaleChannels - 1} {
-				if ch := scaleChannel(j, ":"); p.Match(ch) {
+			for _, j := range []int{0, 1, 1000, patternscale.Channels - 1} {
+				if ch := patternscale.Channel(j, ":"); p.Match(ch) {
 					t.Errorf("%q matches %q", p, ch)
 				}
 			}

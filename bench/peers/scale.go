@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/brookmq/brook/broker"
+	"github.com/brookmq/brook/internal/patternscale"
 	"github.com/nats-io/nats.go"
 )
 
@@ -26,29 +26,15 @@ type scaleShape struct {
 // at the end, so the NATS side is the nearest subject wildcard, not the same
 // set of subjects.
 var scaleShapes = []scaleShape{
-	{"prefix p:<i>:*", func(i int) string { return "p:" + strconv.Itoa(i) + ":*" },
+	{"prefix p:<i>:*", patternscale.Shapes[0].Pattern,
 		func(i int) string { return "p." + strconv.Itoa(i) + ".>" },
 		"`p.<i>.>`: needs one more token, where the glob also matches \"p:<i>:\""},
-	{"suffix *:<i>", func(i int) string { return "*:" + strconv.Itoa(i) },
+	{"suffix *:<i>", patternscale.Shapes[1].Pattern,
 		func(i int) string { return "*." + strconv.Itoa(i) },
 		"`*.<i>`: exactly one token before <i>, where the glob takes any bytes"},
-	{"inner *:<i>:*", func(i int) string { return "*:" + strconv.Itoa(i) + ":*" },
+	{"inner *:<i>:*", patternscale.Shapes[2].Pattern,
 		func(i int) string { return "*." + strconv.Itoa(i) + ".>" },
 		"`*.<i>.>`: <i> must be the second token, where the glob finds it anywhere"},
-}
-
-// scaleChannels is how many channels the scale workload publishes on in
-// turn: 64 times as many as brook's match cache and NATS's sublist cache
-// hold (1,024 each), so that nearly every publish looks the patterns up.
-const scaleChannels = 1 << 16
-
-// scaleChannel returns channel j of the scale workload, with sep as the
-// separator: its numbers have 7 digits and the patterns' at most 6, so no
-// pattern matches it, while its start, end and inner runs share up to 6
-// bytes with the patterns'.
-func scaleChannel(j int, sep string) string {
-	k := strconv.Itoa(1_000_000 + j*7)
-	return strings.Join([]string{"p", k, "temp", k}, sep)
 }
 
 // scalePeer is a system measured by the scale workload.
@@ -151,9 +137,9 @@ func (brookScale) scale(ctx context.Context, sh scaleShape, n int, d time.Durati
 		}
 	}
 	pt := scalePoint{subNs: float64(time.Since(t0).Nanoseconds()) / float64(n), subCPU: cpuSince(c0, n)}
-	chans := make([]string, scaleChannels)
+	chans := make([]string, patternscale.Channels)
 	for j := range chans {
-		chans[j] = scaleChannel(j, ":")
+		chans[j] = patternscale.Channel(j, ":")
 	}
 	payload := make([]byte, 64)
 	count, t1, c1, err := publishFor(d, chans, func(ch string) error {
@@ -229,9 +215,9 @@ func (natsScale) scale(_ context.Context, sh scaleShape, n int, d time.Duration)
 		return scalePoint{}, fmt.Errorf("nats: flush: %w", err)
 	}
 	pt := scalePoint{subNs: float64(time.Since(t0).Nanoseconds()) / float64(n), subCPU: cpuSince(c0, n)}
-	chans := make([]string, scaleChannels)
+	chans := make([]string, patternscale.Channels)
 	for j := range chans {
-		chans[j] = scaleChannel(j, ".")
+		chans[j] = patternscale.Channel(j, ".")
 	}
 	payload := make([]byte, 64)
 	count, t1, c1, err := publishFor(d, chans, func(ch string) error { return pc.Publish(ch, payload) })
