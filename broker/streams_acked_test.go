@@ -55,6 +55,41 @@ func msIDs(ms ...uint64) []stream.ID {
 	return out
 }
 
+// openAcked opens a durable broker on a fault-injecting file system (no
+// automatic snapshot, a fake clock) whose stream "s" holds the entries
+// 1-0 .. n-0.
+func openAcked(t *testing.T, n uint64) (ackedBroker, *faultfs.FS, broker.Options) {
+	t.Helper()
+	clk := newFakeClock(1_700_000_000_000)
+	fsys := faultfs.New(7)
+	o := broker.Options{Clock: clk.Now, Durability: broker.DurabilityOptions{FS: fsys, Logf: t.Logf, SnapshotEvery: -1}}
+	b, err := broker.Open("/data", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	for ms := uint64(1); ms <= n; ms++ {
+		mustAdd(t, b, "s", id(ms, 0), "f", "v")
+	}
+	return ackedBroker{t, b}, fsys, o
+}
+
+// crashRecovers checks that a broker opened on what a crash of fsys leaves
+// has the state a.b has now, and returns it (closed at the test's end).
+func (a ackedBroker) crashRecovers(fsys *faultfs.FS, o broker.Options) *broker.Broker {
+	a.t.Helper()
+	want := observe(a.t, a.b)
+	r, err := broker.Open("/data", withFS(o, fsys.Kill()))
+	if err != nil {
+		a.t.Fatalf("reopen after a crash: %v", err)
+	}
+	a.t.Cleanup(func() { r.Close() })
+	if d := diffState(observe(a.t, r), want); d != "" {
+		a.t.Errorf("after a crash: recovered state differs: %s", d)
+	}
+	return r
+}
+
 // TestRetentionAckedTwoGroups: with the Acked bound an entry stays until
 // both groups acknowledged it, oldest first; an entry one group has not
 // read yet, or holds pending or NACKed, stays, and so does what follows
@@ -166,20 +201,8 @@ func TestRetentionAckedGroupChanges(t *testing.T) {
 // TestRetentionAckedRecovery: the acked trims the log replays after a
 // crash, and the policy a snapshot keeps, give the live broker's state.
 func TestRetentionAckedRecovery(t *testing.T) {
-	clk := newFakeClock(1_700_000_000_000)
-	fsys := faultfs.New(7)
-	o := broker.Options{Clock: clk.Now, Durability: broker.DurabilityOptions{FS: fsys, Logf: t.Logf, SnapshotEvery: -1}}
-	b, err := broker.Open("/data", o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx := context.Background()
-	a := ackedBroker{t, b}
-	for ms := uint64(1); ms <= 5; ms++ {
-		mustAdd(t, b, "s", id(ms, 0), "f", "v")
-	}
-	if err := b.XCfgSet(ctx, "s", broker.StreamConfig{RetentionAcked: ptr(true)}); err != nil {
+	a, fsys, o := openAcked(t, 5)
+	if err := a.b.XCfgSet(context.Background(), "s", broker.StreamConfig{RetentionAcked: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
 	a.group("g1")
@@ -189,22 +212,13 @@ func TestRetentionAckedRecovery(t *testing.T) {
 	a.ack("g1", 1, 2, 3)
 	a.ack("g2", 2, 1)
 	a.want("live", 3, 4, 5)
-	want := observe(t, b)
+	want := observe(t, a.b)
+	a.crashRecovers(fsys, o).Close()
 
-	o.Durability.FS = fsys.Kill()
-	r, err := broker.Open("/data", o)
-	if err != nil {
-		t.Fatalf("reopen after a crash: %v", err)
-	}
-	if d := diffState(observe(t, r), want); d != "" {
-		t.Errorf("after a crash: recovered state differs: %s", d)
-	}
-	r.Close()
-	if err := b.Close(); err != nil {
+	if err := a.b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	o.Durability.FS = fsys
-	r, err = broker.Open("/data", o)
+	r, err := broker.Open("/data", withFS(o, fsys))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,19 +239,8 @@ func TestRetentionAckedRecovery(t *testing.T) {
 func TestRetentionAfterRefTrimRecovery(t *testing.T) {
 	for _, ref := range []broker.RefMode{broker.Acked, broker.DelRef} {
 		t.Run(ref.String(), func(t *testing.T) {
-			clk := newFakeClock(1_700_000_000_000)
-			fsys := faultfs.New(7)
-			o := broker.Options{Clock: clk.Now, Durability: broker.DurabilityOptions{FS: fsys, Logf: t.Logf, SnapshotEvery: -1}}
-			b, err := broker.Open("/data", o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			ctx := context.Background()
-			a := ackedBroker{t, b}
-			for ms := uint64(1); ms <= 3; ms++ {
-				mustAdd(t, b, "s", id(ms, 0), "f", "v")
-			}
+			a, fsys, o := openAcked(t, 3)
+			b, ctx := a.b, context.Background()
 			a.group("g")
 			a.read("g", "c", 0, false) // everything referenced
 			if err := b.SetRetention(ctx, "s", broker.Retention{MaxLen: 3}); err != nil {
@@ -250,15 +253,7 @@ func TestRetentionAfterRefTrimRecovery(t *testing.T) {
 			if n, _ := b.XLen(ctx, "s"); n != 3 {
 				t.Fatalf("XLen %d, want 3 (the policy's MaxLen)", n)
 			}
-			want := observe(t, b)
-			r, err := broker.Open("/data", withFS(o, fsys.Kill()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			if d := diffState(observe(t, r), want); d != "" {
-				t.Errorf("after a crash: recovered state differs: %s", d)
-			}
+			a.crashRecovers(fsys, o)
 		})
 	}
 }
@@ -285,39 +280,20 @@ func TestRetentionAckedNoArgumentsRecovery(t *testing.T) {
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
-			fsys := faultfs.New(7)
-			o := broker.Options{Durability: broker.DurabilityOptions{FS: fsys, Logf: t.Logf, SnapshotEvery: -1}}
-			b, err := broker.Open("/data", o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			for ms := uint64(1); ms <= 3; ms++ {
-				mustAdd(t, b, "s", id(ms, 0), "f", "v")
-			}
+			a, fsys, o := openAcked(t, 3)
+			b := a.b
 			if err := b.XCfgSet(ctx, "s", broker.StreamConfig{RetentionAcked: ptr(true)}); err != nil {
 				t.Fatal(err)
 			}
 			if err := b.XGroupCreate(ctx, "s", "g", broker.GroupCreateOptions{Start: broker.Latest()}); err != nil {
 				t.Fatal(err)
 			}
-			a := ackedBroker{t, b}
 			a.want("before", 1, 2, 3)
 			if err := c.call(b); err != nil {
 				t.Fatalf("%s of no IDs: %v", c.name, err)
 			}
 			a.want("after")
-			want := observe(t, b)
-
-			o.Durability.FS = fsys.Kill()
-			r, err := broker.Open("/data", o)
-			if err != nil {
-				t.Fatalf("reopen after a crash: %v", err)
-			}
-			defer r.Close()
-			if d := diffState(observe(t, r), want); d != "" {
-				t.Errorf("after a crash: recovered state differs: %s", d)
-			}
+			a.crashRecovers(fsys, o)
 		})
 	}
 }
